@@ -1,0 +1,1 @@
+"""Schema registry (being written)."""
