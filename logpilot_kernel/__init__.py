@@ -11,21 +11,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import (
+__version__ = "0.1.0"
+
+from .config import LogPilot, load_settings  # noqa: E402
+from .errors import (  # noqa: E402
     ConfigError,
     LogPilotError,
     ValidationError,
     WorkspaceError,
     WorkspaceLockedError,
 )
-from .schema import LogRecord
-
-__version__ = "0.1.0"
+from .schema import LogRecord  # noqa: E402
+from .workspace import Workspace  # noqa: E402
 
 __all__ = [
     "ConfigError",
+    "LogPilot",
     "LogPilotError",
     "LogRecord",
+    "Workspace",
+    "load_settings",
     "ValidationError",
     "WorkspaceError",
     "WorkspaceLockedError",

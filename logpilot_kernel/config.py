@@ -1,0 +1,153 @@
+"""The one place LogPilot's settings are defined, read and validated.
+
+Settings come, in increasing precedence, from the trait defaults, a workspace's
+``logpilot.toml`` (or ``[tool.logpilot]`` in a ``pyproject.toml`` there), environment
+variables ``LOGPILOT_<NAME>``, and finally ``%config LogPilot.<name> = ...`` in a kernel.
+They are traitlets so IPython's ``%config`` works unchanged; unknown keys and bad values
+fail with one line naming the key and what is accepted.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Mapping
+
+from traitlets import Bool, Enum, Int, TraitError, Unicode
+from traitlets.config import Configurable
+
+from .errors import ConfigError
+
+ENV_PREFIX = "LOGPILOT_"
+DEFAULT_HOME = "logpilot-workspace"
+
+
+class LogPilot(Configurable):
+    """LogPilot settings (``%config LogPilot`` lists them in a kernel)."""
+
+    home = Unicode(
+        "", help="Workspace folder; empty means $LOGPILOT_HOME or ./logpilot-workspace."
+    ).tag(config=True)
+    embedding = Unicode(
+        "minilm", help="Template embedding provider: minilm | chroma:NAME | python:module:attr."
+    ).tag(config=True)
+    llm = Unicode(
+        "", help="LangChain init_chat_model string (e.g. openai:gpt-4o-mini); empty = no model."
+    ).tag(config=True)
+    llm_base_url = Unicode(
+        "", help="Base URL of an OpenAI-compatible server (llama.cpp, vLLM) for the llm."
+    ).tag(config=True)
+    llm_timeout = Int(60, help="Seconds before a model call is abandoned.").tag(config=True)
+    sql_repair_attempts = Int(2, help="Times generated SQL is repaired from its error.").tag(config=True)
+    chunk_records = Int(200_000, help="Records per ingestion chunk (bounds memory).").tag(config=True)
+    parquet_archive = Bool(True, help="Write the Parquet archive during bulk ingestion.").tag(config=True)
+    read_only_sql = Bool(True, help="Refuse writing SQL in %%logsql unless --write.").tag(config=True)
+    display_rows = Int(50, help="Rows shown per page of a result.").tag(config=True)
+    log_level = Enum(
+        ["DEBUG", "INFO", "WARNING", "ERROR"], "INFO", help="Level of LogPilot's own logs."
+    ).tag(config=True)
+
+
+def keys() -> list[str]:
+    """The configurable setting names."""
+    return sorted(LogPilot.class_own_traits(config=True))
+
+
+def _check_key(key: str) -> str:
+    if key not in keys():
+        raise ConfigError(key, "unknown setting", difflib.get_close_matches(key, keys(), n=3))
+    return key
+
+
+def _coerce(key: str, value: Any) -> Any:
+    trait = LogPilot.class_traits()[key]
+    if isinstance(value, str):
+        if isinstance(trait, Bool):
+            low = value.strip().lower()
+            if low in ("1", "true", "yes", "on"):
+                return True
+            if low in ("0", "false", "no", "off"):
+                return False
+            raise ConfigError(key, f"{value!r} is not a boolean (accepted: true, false)")
+        if isinstance(trait, Int):
+            try:
+                return int(value)
+            except ValueError as exc:
+                raise ConfigError(key, f"{value!r} is not an integer") from exc
+    return value
+
+
+def _describe(trait: Any) -> str:
+    if isinstance(trait, Enum):
+        return "accepted: " + ", ".join(map(str, trait.values or []))
+    return f"accepted: {trait.info()}"
+
+
+def load_settings(workspace: str | os.PathLike | None = None,
+                  overrides: Mapping[str, Any] | None = None,
+                  environ: Mapping[str, str] | None = None) -> LogPilot:
+    """Merge file, environment and explicit overrides into a validated :class:`LogPilot`.
+
+    Raises :class:`ConfigError` for an unknown key or a value its trait refuses, so a typo
+    in ``logpilot.toml`` or ``LOGPILOT_LLM_MODLE`` is reported instead of ignored.
+    """
+    env = os.environ if environ is None else environ
+    merged: dict[str, tuple[Any, str]] = {}
+    if workspace is not None:
+        for key, value in _file_settings(Path(workspace)).items():
+            merged[key] = (value, "file")
+    for name, value in env.items():
+        if name.startswith(ENV_PREFIX) and name != ENV_PREFIX + "HOME":
+            merged[name[len(ENV_PREFIX):].lower()] = (value, "env")
+    if env.get(ENV_PREFIX + "HOME"):
+        merged["home"] = (env[ENV_PREFIX + "HOME"], "env")
+    for key, value in (overrides or {}).items():
+        merged[key] = (value, "argument")
+    settings = LogPilot()
+    for key, (value, origin) in merged.items():
+        if origin == "env" and key not in keys():
+            # Other LOGPILOT_* variables may belong to tools around us; only typos of
+            # known keys are worth an error.
+            if difflib.get_close_matches(key, keys(), n=1, cutoff=0.8):
+                _check_key(key)
+            continue
+        set_value(settings, key, value)
+    return settings
+
+
+def set_value(settings: LogPilot, key: str, value: Any) -> None:
+    """Set one validated value, translating trait errors into one-line ConfigErrors."""
+    _check_key(key)
+    try:
+        setattr(settings, key, _coerce(key, value))
+    except TraitError as exc:
+        trait = LogPilot.class_traits()[key]
+        raise ConfigError(key, f"{value!r} not accepted; {_describe(trait)}") from exc
+
+
+def _file_settings(workspace: Path) -> dict[str, Any]:
+    for name, section in (("logpilot.toml", None), ("pyproject.toml", ("tool", "logpilot"))):
+        path = workspace / name
+        if not path.is_file():
+            continue
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(str(path), f"not valid TOML: {exc}") from exc
+        if section:
+            for part in section:
+                data = data.get(part, {}) if isinstance(data, dict) else {}
+        if not isinstance(data, dict):
+            raise ConfigError(str(path), "expected a table of settings")
+        return data
+    return {}
+
+
+def resolve_home(settings: LogPilot | None = None) -> Path:
+    """The workspace folder a bare ``Workspace()`` opens."""
+    if settings is not None and settings.home:
+        return Path(settings.home).expanduser()
+    env = os.environ.get(ENV_PREFIX + "HOME")
+    return Path(env).expanduser() if env else Path(DEFAULT_HOME)

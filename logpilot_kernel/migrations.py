@@ -1,0 +1,93 @@
+"""Versioned schema migrations of a workspace's DuckDB file.
+
+A workspace records its schema version in ``meta``; opening it applies the missing steps
+in order inside one transaction each, so a workspace made by an older LogPilot keeps
+working and one made by a newer LogPilot is refused rather than damaged.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import duckdb
+
+from .schema import logs_ddl
+
+Migration = Callable[[duckdb.DuckDBPyConnection], None]
+
+
+def _v1(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(logs_ddl("logs"))
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS templates (
+            template_id VARCHAR PRIMARY KEY,
+            template VARCHAR NOT NULL,
+            first_service VARCHAR,
+            first_seen TIMESTAMP,
+            last_seen TIMESTAMP,
+            count BIGINT NOT NULL DEFAULT 0,
+            created_run VARCHAR,
+            embedded_text VARCHAR
+        )"""
+    )
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS quarantine (
+            origin VARCHAR NOT NULL,
+            origin_offset BIGINT NOT NULL,
+            raw VARCHAR,
+            reason VARCHAR NOT NULL,
+            run_id VARCHAR,
+            recorded_at TIMESTAMP DEFAULT current_timestamp,
+            PRIMARY KEY (origin, origin_offset)
+        )"""
+    )
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS ingest_runs (
+            run_id VARCHAR PRIMARY KEY,
+            kind VARCHAR NOT NULL,
+            started_at TIMESTAMP NOT NULL,
+            finished_at TIMESTAMP,
+            status VARCHAR NOT NULL,
+            inputs JSON,
+            lines_read BIGINT DEFAULT 0,
+            rows_loaded BIGINT DEFAULT 0,
+            merged_lines BIGINT DEFAULT 0,
+            quarantined BIGINT DEFAULT 0,
+            new_templates BIGINT DEFAULT 0,
+            seconds DOUBLE,
+            report JSON
+        )"""
+    )
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS stream_offsets (
+            topic VARCHAR NOT NULL,
+            "partition" INTEGER NOT NULL,
+            next_offset BIGINT NOT NULL,
+            updated_at TIMESTAMP DEFAULT current_timestamp,
+            PRIMARY KEY (topic, "partition")
+        )"""
+    )
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS handover (
+            source VARCHAR PRIMARY KEY,
+            last_event TIMESTAMP NOT NULL,
+            run_id VARCHAR,
+            updated_at TIMESTAMP DEFAULT current_timestamp
+        )"""
+    )
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS ingested_files (
+            origin VARCHAR PRIMARY KEY,
+            size BIGINT,
+            mtime DOUBLE,
+            rows_loaded BIGINT,
+            run_id VARCHAR,
+            completed BOOLEAN NOT NULL
+        )"""
+    )
+
+
+#: Ordered steps; index + 1 is the version a step brings a workspace to.
+MIGRATIONS: list[Migration] = [_v1]
+
+SCHEMA_VERSION = len(MIGRATIONS)

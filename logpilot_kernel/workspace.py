@@ -1,0 +1,354 @@
+"""A workspace: everything LogPilot knows about one estate of logs, in one folder.
+
+Layout::
+
+    <workspace>/logpilot.duckdb   100% of rows + templates, quarantine, runs, offsets
+    <workspace>/chroma/           Chroma persistent store: distinct templates only
+    <workspace>/parquet/          engine-neutral archive, source=<s>/date=<d>/*.parquet
+    <workspace>/miner/state.json  the template miner's state (plain JSON)
+    <workspace>/rules.json        user rules of the schema registry
+    <workspace>/logpilot.toml     optional settings
+
+DuckDB allows one writing process per file, and inside a process a second ``connect`` to
+the same file with another configuration fails. So a process keeps one database instance
+per workspace path (shared by every ``Workspace`` object opened on it) and hands out
+cursors: background threads (stream ingestion) and notebook queries each take their own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import threading
+from pathlib import Path
+from typing import Any, Iterable
+
+import duckdb
+
+from . import __version__
+from .config import LogPilot, load_settings, resolve_home
+from .errors import WorkspaceError, WorkspaceLockedError
+from .migrations import MIGRATIONS, SCHEMA_VERSION
+
+DB_FILE = "logpilot.duckdb"
+COLLECTION = "templates"
+_KNOWN_ENTRIES = {
+    DB_FILE, DB_FILE + ".wal", "chroma", "parquet", "miner", "rules.json", "logpilot.toml",
+    "pyproject.toml", "runs", "segments", "exports", "health",
+}
+
+
+class _SharedDB:
+    """One DuckDB instance per workspace file per process, reference counted."""
+
+    _lock = threading.Lock()
+    _open: dict[Path, "_SharedDB"] = {}
+
+    def __init__(self, path: Path, con: duckdb.DuckDBPyConnection) -> None:
+        self.path = path
+        self.con = con
+        self.refs = 0
+        self.write_lock = threading.RLock()
+
+    @classmethod
+    def acquire(cls, path: Path) -> "_SharedDB":
+        key = path.resolve()
+        with cls._lock:
+            shared = cls._open.get(key)
+            if shared is None:
+                shared = cls(key, _connect(key))
+                cls._open[key] = shared
+            shared.refs += 1
+            return shared
+
+    def release(self) -> None:
+        with self._lock:
+            self.refs -= 1
+            if self.refs <= 0:
+                self._open.pop(self.path, None)
+                try:
+                    self.con.close()
+                except duckdb.Error:
+                    pass
+
+
+def _connect(path: Path) -> duckdb.DuckDBPyConnection:
+    try:
+        con = duckdb.connect(str(path))
+    except duckdb.IOException as exc:
+        text = str(exc)
+        if "lock" in text.lower():
+            m = re.search(r"held in (.+?) \(PID (\d+)\)", text)
+            holder = f"{m.group(1)} (PID {m.group(2)})" if m else None
+            raise WorkspaceLockedError(str(path), holder) from None
+        if "not a valid DuckDB database" in text or "database file" in text.lower():
+            raise WorkspaceError(str(path), "exists but is not a DuckDB database file; "
+                                 "move it away or pick another workspace") from None
+        raise WorkspaceError(str(path), text) from None
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+class Workspace:
+    """Open (creating if needed) the workspace at ``path``; see the module docstring.
+
+    ``Workspace()`` opens ``$LOGPILOT_HOME`` or ``./logpilot-workspace``. Use it as a
+    context manager or call :meth:`close`; closing the last handle in a process releases
+    the DuckDB file lock for other processes.
+    """
+
+    def __init__(self, path: str | os.PathLike | None = None, *,
+                 settings: LogPilot | None = None) -> None:
+        base = Path(path).expanduser() if path is not None else resolve_home(settings)
+        if base.exists() and not base.is_dir():
+            raise WorkspaceError(str(base), "is a file, not a workspace folder")
+        try:
+            base.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WorkspaceError(str(base), f"cannot create the workspace folder: {exc.strerror}") from None
+        self.path = base
+        self.settings = settings or load_settings(base)
+        self._check_foreign()
+        self._shared = _SharedDB.acquire(self.db_path)
+        self._closed = False
+        self._chroma: Any = None
+        self._collection: Any = None
+        try:
+            self._migrate()
+        except Exception:
+            self.close()
+            raise
+
+    # ----------------------------------------------------------------- paths
+    @property
+    def db_path(self) -> Path:
+        return self.path / DB_FILE
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.path / "chroma"
+
+    @property
+    def parquet_path(self) -> Path:
+        return self.path / "parquet"
+
+    @property
+    def miner_state_path(self) -> Path:
+        return self.path / "miner" / "state.json"
+
+    @property
+    def rules_path(self) -> Path:
+        return self.path / "rules.json"
+
+    # --------------------------------------------------------------- duckdb
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """The process-wide connection of this workspace (use from the owning thread)."""
+        self._require_open()
+        return self._shared.con
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A new cursor on the shared instance: one per thread, never shared across threads."""
+        self._require_open()
+        cur = self._shared.con.cursor()
+        cur.execute("SET TimeZone = 'UTC'")
+        return cur
+
+    @property
+    def write_lock(self) -> threading.RLock:
+        """Serialises multi-statement writes (bulk job vs stream thread) in this process."""
+        return self._shared.write_lock
+
+    def sql(self, query: str, params: Iterable[Any] | None = None) -> Any:
+        """Run a query on a fresh cursor and return a pandas DataFrame (convenience)."""
+        cur = self.cursor()
+        try:
+            return cur.execute(query, list(params) if params is not None else None).df()
+        finally:
+            cur.close()
+
+    def scalar(self, query: str, params: Iterable[Any] | None = None) -> Any:
+        cur = self.cursor()
+        try:
+            row = cur.execute(query, list(params) if params is not None else None).fetchone()
+            return None if row is None else row[0]
+        finally:
+            cur.close()
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.scalar("SELECT value FROM meta WHERE key = 'schema_version'"))
+
+    def _check_foreign(self) -> None:
+        db = self.db_path
+        if db.exists():
+            if not os.access(db, os.R_OK | os.W_OK):
+                raise WorkspaceError(str(db), "is not readable and writable by this user")
+            with open(db, "rb") as fh:
+                head = fh.read(16)
+            if len(head) >= 12 and head[8:12] != b"DUCK":
+                raise WorkspaceError(str(db), "exists but is not a DuckDB database file; "
+                                     "move it away or pick another workspace")
+        for entry in ("rules.json",):
+            p = self.path / entry
+            if p.exists():
+                try:
+                    json.loads(p.read_text(encoding="utf-8"))
+                except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+                    raise WorkspaceError(str(p), f"is not valid JSON ({exc})") from None
+
+    def _migrate(self) -> None:
+        con = self._shared.con
+        with self.write_lock:
+            tables = {r[0] for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+            ).fetchall()}
+            if "meta" not in tables:
+                if tables:
+                    raise WorkspaceError(str(self.db_path), "is a DuckDB file but not a LogPilot "
+                                         f"workspace (it holds {', '.join(sorted(tables)[:5])})")
+                con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+                con.execute("INSERT INTO meta VALUES ('schema_version', '0'), ('created_at', ?), "
+                            "('created_by', ?)", [dt.datetime.now(dt.timezone.utc).isoformat(),
+                                                  f"logpilot {__version__}"])
+            version = int(con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0])
+            if version > SCHEMA_VERSION:
+                raise WorkspaceError(str(self.db_path), f"has schema version {version}, newer than "
+                                     f"this LogPilot understands ({SCHEMA_VERSION}); upgrade logpilot")
+            for target in range(version + 1, SCHEMA_VERSION + 1):
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    MIGRATIONS[target - 1](con)
+                    con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(target)])
+                    con.execute("COMMIT")
+                except Exception:
+                    con.execute("ROLLBACK")
+                    raise
+
+    # --------------------------------------------------------------- chroma
+    @property
+    def chroma(self) -> Any:
+        """The Chroma persistent client (created on first use: it costs about a second)."""
+        self._require_open()
+        if self._chroma is None:
+            import chromadb
+            from chromadb.config import Settings
+
+            self._chroma = chromadb.PersistentClient(
+                path=str(self.chroma_path), settings=Settings(anonymized_telemetry=False)
+            )
+        return self._chroma
+
+    @property
+    def templates_collection(self) -> Any:
+        """The Chroma collection of distinct templates, embedded offline by default."""
+        if self._collection is None:
+            from .embeddings import make_embedding_function
+
+            ef = make_embedding_function(self.settings.embedding)
+            self._collection = self.chroma.get_or_create_collection(
+                COLLECTION, embedding_function=ef, metadata={"hnsw:space": "cosine"}
+            )
+        return self._collection
+
+    def embed_pending_templates(self, batch: int = 256) -> int:
+        """Embed templates whose current text is not in Chroma yet; return how many.
+
+        Only distinct templates are embedded, once each: ``embedded_text`` remembers what
+        Chroma holds, so a template Drain generalised later is re-embedded, and nothing
+        else is touched again.
+        """
+        rows = self.cursor().execute(
+            "SELECT template_id, template, coalesce(first_service, '') FROM templates "
+            "WHERE embedded_text IS DISTINCT FROM template ORDER BY template_id"
+        ).fetchall()
+        if not rows:
+            return 0
+        col = self.templates_collection
+        for i in range(0, len(rows), batch):
+            part = rows[i:i + batch]
+            col.upsert(
+                ids=[r[0] for r in part],
+                documents=[r[1] for r in part],
+                metadatas=[{"service": r[2]} for r in part],
+            )
+        cur = self.cursor()
+        with self.write_lock:
+            cur.executemany(
+                "UPDATE templates SET embedded_text = ? WHERE template_id = ?",
+                [(r[1], r[0]) for r in rows],
+            )
+        return len(rows)
+
+    def search_templates(self, text: str, n: int = 10) -> list[dict[str, Any]]:
+        """Templates nearest in meaning to ``text`` (id, template, service, distance)."""
+        col = self.templates_collection
+        total = col.count()
+        if total == 0:
+            return []
+        res = col.query(query_texts=[text], n_results=min(n, total))
+        out = []
+        for tid, doc, meta, dist in zip(res["ids"][0], res["documents"][0],
+                                        res["metadatas"][0], res["distances"][0]):
+            out.append({"template_id": tid, "template": doc,
+                        "service": (meta or {}).get("service"), "distance": float(dist)})
+        return out
+
+    # ------------------------------------------------------------ summaries
+    def summary(self) -> dict[str, Any]:
+        """What the workspace holds: rows per source, time range, templates, quarantine."""
+        cur = self.cursor()
+        rows, lo, hi = cur.execute("SELECT count(*), min(timestamp), max(timestamp) FROM logs").fetchone()
+        sources = cur.execute(
+            "SELECT source, count(*) AS rows, min(timestamp) AS first, max(timestamp) AS last "
+            "FROM logs GROUP BY source ORDER BY rows DESC"
+        ).fetchall()
+        return {
+            "path": str(self.path),
+            "rows": rows,
+            "first": lo.isoformat() if lo else None,
+            "last": hi.isoformat() if hi else None,
+            "templates": cur.execute("SELECT count(*) FROM templates").fetchone()[0],
+            "quarantined": cur.execute("SELECT count(*) FROM quarantine").fetchone()[0],
+            "sources": [
+                {"source": s, "rows": n, "first": f.isoformat() if f else None,
+                 "last": lt.isoformat() if lt else None}
+                for s, n, f, lt in sources
+            ],
+            "schema_version": self.schema_version,
+        }
+
+    def handover_marks(self) -> dict[str, dt.datetime]:
+        """Latest event time per source loaded by bulk jobs: where a stream takes over."""
+        return dict(self.cursor().execute("SELECT source, last_event FROM handover").fetchall())
+
+    def foreign_entries(self) -> list[str]:
+        """Entries in the folder LogPilot did not put there (reported, never deleted)."""
+        return sorted(p.name for p in self.path.iterdir()
+                      if p.name not in _KNOWN_ENTRIES and not p.name.startswith("."))
+
+    # -------------------------------------------------------------- closing
+    def _require_open(self) -> None:
+        if getattr(self, "_closed", True):
+            raise WorkspaceError(str(self.path), "this workspace handle is closed")
+
+    def close(self) -> None:
+        """Release this handle; the last one in the process closes DuckDB and Chroma."""
+        if getattr(self, "_closed", True):
+            return
+        self._closed = True
+        self._collection = None
+        self._chroma = None
+        self._shared.release()
+
+    def __enter__(self) -> "Workspace":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        return f"Workspace({str(self.path)!r}, {state})"
