@@ -1,1 +1,34 @@
-"""placeholder until filled in this session."""
+"""IPython magics of LogPilot; installed as ``logpilot_kernel.magics``.
+
+``%load_ext logpilot_kernel`` calls :func:`load_ipython_extension`, which registers the
+``LogPilot`` settings with IPython (so ``%config LogPilot.llm = ...`` works), creates the
+``pilot`` object and registers every magic bound to it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..config import load_settings, resolve_home
+from .core import LogPilotMagics
+from .pilot import Pilot
+
+__all__ = ["LogPilotMagics", "Pilot", "load_ipython_extension", "unload_ipython_extension"]
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """Register settings, ``pilot`` and the magics in ``ipython``."""
+    settings = load_settings(resolve_home())
+    settings.parent = ipython
+    ipython.configurables.append(settings)
+    pilot = Pilot(settings)
+    ipython.register_magics(LogPilotMagics(ipython, pilot))
+    ipython.user_ns.setdefault("pilot", pilot)
+    ipython._logpilot_pilot = pilot
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """Close the workspace (and stop background work) when the extension unloads."""
+    pilot = getattr(ipython, "_logpilot_pilot", None)
+    if pilot is not None:
+        pilot.close()

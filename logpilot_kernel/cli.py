@@ -1,0 +1,323 @@
+"""``logpilot``: one command line, sub-commands thin over the Python API.
+
+Each handler parses its options, calls the library, and prints; LogPilot errors become
+one line on stderr and exit status 2, never a traceback. This module is an entry point,
+so it may import the layers above the core (``ingest``), lazily, per sub-command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from .errors import LogPilotError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _workspace_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workspace", "-w", default=None,
+                   help="workspace folder (default: $LOGPILOT_HOME or ./logpilot-workspace)")
+
+
+def _open(args: argparse.Namespace) -> Any:
+    from .workspace import Workspace
+
+    return Workspace(args.workspace)
+
+
+def _print_json(obj: Any) -> None:
+    print(json.dumps(obj, indent=2, default=str))
+
+
+# ----------------------------------------------------------------- handlers
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from .demo import generate
+
+    kwargs: dict[str, Any] = {"days": args.days, "seed": args.seed, "lines": args.lines}
+    if args.start:
+        kwargs["start"] = dt.date.fromisoformat(args.start)
+    truth = generate(args.out, **kwargs)
+    d = truth.to_dict()
+    lines = sum(f["lines"] for f in d["files"])
+    print(f"wrote {lines:,} lines in {len(d['files'])} files to {args.out} "
+          f"({len(d['incidents'])} incidents; ground truth: {Path(args.out) / 'ground_truth.json'})")
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from .ingest.bulk import ingest
+
+    with _open(args) as ws:
+        report = ingest(ws, args.inputs, source=args.source, rule=args.format,
+                        progress=not args.quiet and sys.stderr.isatty(),
+                        parquet=False if args.no_parquet else None)
+    if args.json:
+        _print_json(report.to_dict())
+    else:
+        print(report.summary())
+    return 0 if report.balanced else 1
+
+
+def cmd_mine(args: argparse.Namespace) -> int:
+    from .ingest.mining import mine_file
+
+    n = mine_file(args.input, args.output)
+    print(f"mined {n:,} lines -> {args.output}", file=sys.stderr)
+    return 0
+
+
+def cmd_bootstrap(args: argparse.Namespace) -> int:
+    from .reports import run_report
+
+    ws = str(Path(args.workspace or _default_home()).resolve())
+    params = {"archive_glob": args.archive_glob, "workspace": ws,
+              "source": args.source or "", "format": args.format or ""}
+    executed = Path(ws) / "runs" / f"bootstrap-{_stamp()}.ipynb"
+    res = run_report("bootstrap", params, executed=executed,
+                     html=Path(args.html) if args.html else None, progress=not args.quiet)
+    print(f"bootstrap done in {res.seconds:.1f} s; run log: {res.executed}"
+          + (f"; HTML: {res.html}" if res.html else ""))
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .reports import parse_parameters, run_report
+
+    params = parse_parameters(args.parameter)
+    if args.workspace:
+        params.setdefault("workspace", str(Path(args.workspace).resolve()))
+    executed = Path(args.output) if args.output else None
+    res = run_report(args.name, params, executed=executed,
+                     html=Path(args.html) if args.html else None, progress=not args.quiet)
+    if args.json:
+        _print_json(res.to_dict())
+    else:
+        print(f"{res.notebook} ran in {res.seconds:.1f} s; executed copy: {res.executed}"
+              + (f"; HTML: {res.html}" if res.html else ""))
+    return 0
+
+
+def cmd_workspace(args: argparse.Namespace) -> int:
+    with _open(args) as ws:
+        info = ws.summary()
+        info["foreign_entries"] = ws.foreign_entries()
+        info["handover"] = {k: v.isoformat() for k, v in ws.handover_marks().items()}
+    if args.format == "json":
+        _print_json(info)
+        return 0
+    print(f"workspace {info['path']} (schema v{info['schema_version']})")
+    print(f"  {info['rows']:,} rows from {info['first']} to {info['last']}; "
+          f"{info['templates']:,} templates; {info['quarantined']:,} quarantined")
+    for s in info["sources"]:
+        print(f"  {s['source']:<24} {s['rows']:>10,} rows  {s['first']} .. {s['last']}")
+    if info["foreign_entries"]:
+        print("  not LogPilot's: " + ", ".join(info["foreign_entries"]))
+    return 0
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    from .config import keys, load_settings
+
+    settings = load_settings(args.workspace or _default_home())
+    values = {k: getattr(settings, k) for k in keys()}
+    if args.format == "json":
+        _print_json(values)
+    else:
+        for k, v in values.items():
+            print(f"LogPilot.{k} = {v!r}")
+    return 0
+
+
+def cmd_templates(args: argparse.Namespace) -> int:
+    with _open(args) as ws:
+        hits = ws.search_templates(args.text, n=args.n)
+    if args.format == "json":
+        _print_json(hits)
+    else:
+        for h in hits:
+            print(f"{h['distance']:.3f}  {h['template_id']}  [{h['service']}]  {h['template']}")
+    return 0
+
+
+def cmd_registry(args: argparse.Namespace) -> int:
+    from .ingest.registry import Registry
+
+    home = Path(args.workspace or _default_home())
+    reg = Registry(home / "rules.json")
+    if args.action == "list":
+        rules = reg.list()
+        if args.format == "json":
+            _print_json([{"name": r.name, "kind": r.kind, "description": r.description} for r in rules])
+        else:
+            for r in rules:
+                print(f"{r.name:<22} {r.kind:<7} {r.description}")
+        return 0
+    if args.action == "add":
+        spec = json.loads(Path(args.rule_file).read_text(encoding="utf-8"))
+        rule = reg.add(spec)
+        print(f"added rule {rule.name} to {home / 'rules.json'}")
+        return 0
+    lines = _read_sample(args.file, args.lines)
+    if args.action == "detect":
+        det = reg.detect(lines)
+        out = {"rule": det.rule.name, "confidence": round(det.confidence, 3),
+               "scores": [(n, round(s, 3)) for n, s in det.scores[:5]]}
+        _print_json(out) if args.format == "json" else print(
+            f"{det.rule.name} (confidence {det.confidence:.2f}); next: "
+            + ", ".join(f"{n} {s:.2f}" for n, s in det.scores[1:4]))
+        return 0
+    result = reg.test(args.rule, lines)
+    payload = result.to_dict() if hasattr(result, "to_dict") else result
+    _print_json(payload)
+    return 0
+
+
+def _read_sample(path: str, n: int) -> list[str]:
+    out: list[str] = []
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            out.append(line.rstrip("\n"))
+            if len(out) >= n:
+                break
+    return out
+
+
+def _default_home() -> str:
+    from .config import resolve_home
+
+    return str(resolve_home())
+
+
+def _stamp() -> str:
+    import datetime as dt
+
+    return dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
+# ------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (also used by the docs test to check documented commands)."""
+    parser = argparse.ArgumentParser(prog="logpilot", description="Log analytics workbench for Jupyter.")
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("demo-data", help="generate the demo estate with its ground truth")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--days", type=int, default=3)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--lines", type=int, default=None, help="scale to about this many lines")
+    p.add_argument("--start", default=None, help="first day, YYYY-MM-DD")
+    p.set_defaults(func=cmd_demo_data)
+
+    p = sub.add_parser("ingest", help="bulk-load files, folders or globs into a workspace")
+    p.add_argument("inputs", nargs="+")
+    _workspace_arg(p)
+    p.add_argument("--source", default=None, help="logical source name for these rows")
+    p.add_argument("--format", default=None, help="registry rule to use instead of detection")
+    p.add_argument("--no-parquet", action="store_true", help="skip the Parquet archive")
+    p.add_argument("--json", action="store_true", help="print the IngestReport as JSON")
+    p.add_argument("--quiet", "-q", action="store_true")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("mine", help="mine templates of one-message-per-line INPUT into a CSV")
+    p.add_argument("input")
+    p.add_argument("--output", "-o", required=True)
+    p.set_defaults(func=cmd_mine)
+
+    p = sub.add_parser("bootstrap", help="run the bootstrap notebook over an archive glob")
+    p.add_argument("archive_glob")
+    _workspace_arg(p)
+    p.add_argument("--source", default=None)
+    p.add_argument("--format", default=None)
+    p.add_argument("--html", default=None, help="also render the run log as HTML")
+    p.add_argument("--quiet", "-q", action="store_true")
+    p.set_defaults(func=cmd_bootstrap)
+
+    p = sub.add_parser("report", help="run a shipped notebook with papermill (optionally to HTML)")
+    p.add_argument("name", help="report name, e.g. investigate_incident, daily_report")
+    p.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("KEY", "VALUE"))
+    _workspace_arg(p)
+    p.add_argument("--html", default=None)
+    p.add_argument("--output", default=None, help="where to keep the executed notebook")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--quiet", "-q", action="store_true")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("workspace", help="what a workspace holds")
+    _workspace_arg(p)
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(func=cmd_workspace)
+
+    p = sub.add_parser("config", help="show the effective settings")
+    _workspace_arg(p)
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(func=cmd_config)
+
+    p = sub.add_parser("templates", help="semantic search over the workspace's templates")
+    p.add_argument("text")
+    _workspace_arg(p)
+    p.add_argument("-n", type=int, default=5)
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(func=cmd_templates)
+
+    p = sub.add_parser("registry", help="list, add, test and detect parsing rules")
+    p.add_argument("action", choices=["list", "add", "test", "detect"])
+    p.add_argument("target", nargs="?", help="add: rule JSON file; test: RULE; detect: FILE")
+    p.add_argument("file", nargs="?", help="test: FILE of sample lines")
+    _workspace_arg(p)
+    p.add_argument("--lines", type=int, default=200, help="sample size")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(func=_registry_dispatch)
+    return parser
+
+
+def _registry_dispatch(args: argparse.Namespace) -> int:
+    if args.action == "add":
+        if not args.target:
+            raise SystemExit("logpilot registry add: give the rule's JSON file")
+        args.rule_file = args.target
+    elif args.action == "detect":
+        if not args.target:
+            raise SystemExit("logpilot registry detect: give a FILE to sample")
+        args.file = args.target
+    elif args.action == "test":
+        if not args.target or not args.file:
+            raise SystemExit("logpilot registry test: give RULE and FILE")
+        args.rule = args.target
+    return cmd_registry(args)
+
+
+def _version() -> str:
+    from . import __version__
+
+    return f"logpilot {__version__}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``logpilot`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except LogPilotError as exc:
+        print(f"logpilot {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
+        print(f"logpilot {args.command}: error: {exc.strerror}: {exc.filename}", file=sys.stderr)
+        return 2
+    except json.JSONDecodeError as exc:
+        print(f"logpilot {args.command}: error: invalid JSON: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"logpilot {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""Run the shipped notebooks headless (papermill) and render them to HTML (nbconvert).
+
+The notebooks are runbooks and investigation templates; running one from the CLI gives
+an executed copy (the run log) and a standalone HTML report. papermill starts a fresh
+kernel in another process, and DuckDB lets only one process hold a workspace file, so the
+caller must not keep the workspace open while a report runs (the CLI does not).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import LogPilotError
+
+
+class ReportError(LogPilotError):
+    """A report notebook is unknown or failed; carries the notebook and the cell error."""
+
+    def __init__(self, notebook: str, message: str, executed: str | None = None) -> None:
+        self.notebook = notebook
+        self.executed = executed
+        where = f" (executed copy: {executed})" if executed else ""
+        super().__init__(f"{notebook}: {message}{where}")
+
+
+def available() -> dict[str, Path]:
+    """Shipped notebooks by short name (``bootstrap`` for ``00_bootstrap.ipynb``) and file stem."""
+    found: dict[str, Path] = {}
+    root = resources.files("logpilot_kernel.notebooks")
+    for entry in root.iterdir():
+        name = entry.name
+        if not name.endswith(".ipynb"):
+            continue
+        path = Path(str(entry))
+        stem = name[:-len(".ipynb")]
+        found[stem] = path
+        short = stem.split("_", 1)[1] if "_" in stem and stem.split("_", 1)[0].isdigit() else stem
+        found.setdefault(short, path)
+    return found
+
+
+def find(name: str) -> Path:
+    """A notebook by short name, stem or path; unknown names list what exists."""
+    p = Path(name)
+    if p.suffix == ".ipynb" and p.is_file():
+        return p
+    nbs = available()
+    if name in nbs:
+        return nbs[name]
+    import difflib
+
+    close = difflib.get_close_matches(name, list(nbs), n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    names = ", ".join(sorted(k for k in nbs if not k[:1].isdigit()))
+    raise ReportError(name, f"no such report (available: {names}){hint}")
+
+
+@dataclass
+class ReportResult:
+    """Where the executed notebook and its HTML went."""
+
+    notebook: str
+    executed: Path
+    html: Path | None
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"notebook": self.notebook, "executed": str(self.executed),
+                "html": str(self.html) if self.html else None, "seconds": round(self.seconds, 2)}
+
+
+def run_report(name: str, parameters: Mapping[str, Any], *, executed: Path | None = None,
+               html: Path | None = None, cwd: Path | None = None,
+               kernel_name: str | None = None, progress: bool = False) -> ReportResult:
+    """Execute a notebook with papermill parameters, optionally render HTML."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    nb = find(name)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = executed or Path("logpilot-runs") / f"{nb.stem}-{stamp}.ipynb"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    t0 = dt.datetime.now()
+    try:
+        pm.execute_notebook(
+            str(nb), str(out), parameters=dict(parameters), cwd=str(cwd) if cwd else None,
+            kernel_name=kernel_name, progress_bar=progress, log_output=False,
+        )
+    except PapermillExecutionError as exc:
+        raise ReportError(nb.name, f"cell {exc.exec_count} failed: {exc.ename}: {exc.evalue}",
+                          str(out)) from None
+    seconds = (dt.datetime.now() - t0).total_seconds()
+    html_path = None
+    if html is not None:
+        html_path = render_html(out, html)
+    return ReportResult(nb.name, out, html_path, seconds)
+
+
+def render_html(executed: Path, html: Path) -> Path:
+    """A standalone HTML page of an executed notebook (plotly figures stay interactive)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(str(executed), as_version=4)
+    exporter = HTMLExporter()
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    body, _ = exporter.from_notebook_node(nb)
+    html.parent.mkdir(parents=True, exist_ok=True)
+    html.write_text(body, encoding="utf-8")
+    return html
+
+
+def parse_parameters(pairs: list[list[str]] | None) -> dict[str, Any]:
+    """``-p key value`` pairs; values that read as JSON (numbers, true, lists) are typed."""
+    params: dict[str, Any] = {}
+    for key, value in pairs or []:
+        try:
+            params[key] = json.loads(value)
+        except json.JSONDecodeError:
+            params[key] = value
+    return params

@@ -1,0 +1,105 @@
+"""``%logpilot`` and ``%%logsql``: thin magics over :class:`Pilot`.
+
+Each magic parses its line into a typed namespace first (errors are ``UsageError``), then
+calls the Python API, and turns LogPilot errors into one readable line at this edge.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, cell_magic, line_cell_magic, line_magic, magics_class
+from IPython.display import HTML, display
+
+from ..errors import LogPilotError
+from .args import MagicArgumentParser, split_line
+from .pilot import Pilot
+
+
+def _logpilot_parser() -> MagicArgumentParser:
+    parser = MagicArgumentParser(prog="%logpilot", add_help=True,
+                                 description="Workspace, ingestion and status from a notebook.")
+    sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    p = sub.add_parser("open", help="open (or create) a workspace")
+    p.add_argument("path", nargs="?")
+    sub.add_parser("status", help="what the workspace holds")
+    p = sub.add_parser("ingest", help="bulk-load files, folders or globs")
+    p.add_argument("inputs", nargs="+")
+    p.add_argument("--source")
+    p.add_argument("--format")
+    p = sub.add_parser("templates", help="semantic template search")
+    p.add_argument("text", nargs="+")
+    p.add_argument("-n", type=int, default=10)
+    sub.add_parser("schema", help="tables and columns")
+    sub.add_parser("config", help="effective settings")
+    return parser
+
+
+def _logsql_parser() -> MagicArgumentParser:
+    parser = MagicArgumentParser(prog="%%logsql", add_help=True)
+    parser.add_argument("-o", "--out", help="store the DataFrame in this variable")
+    return parser
+
+
+@magics_class
+class LogPilotMagics(Magics):
+    """Magics bound to one :class:`Pilot` (no module-level state)."""
+
+    def __init__(self, shell: Any, pilot: Pilot) -> None:
+        super().__init__(shell)
+        self.pilot = pilot
+
+    @line_magic
+    def logpilot(self, line: str) -> Any:
+        """``%logpilot open|status|ingest|templates|schema|config ...``"""
+        args = _logpilot_parser().parse_args(split_line(line))
+        try:
+            return self._run(args)
+        except LogPilotError as exc:
+            raise UsageError(str(exc)) from None
+
+    def _run(self, args: Any) -> Any:
+        pilot = self.pilot
+        if args.action == "open":
+            ws = pilot.open(args.path)
+            return pilot.status() if ws else None
+        if args.action == "status":
+            return pilot.status()
+        if args.action == "ingest":
+            report = pilot.ingest(*args.inputs, source=args.source, format=args.format)
+            display(HTML(f"<pre>{report.summary()}</pre>"))
+            return report
+        if args.action == "templates":
+            return pilot.search_templates(" ".join(args.text), n=args.n)
+        if args.action == "schema":
+            return pilot.sql(
+                "SELECT table_name, column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position")
+        if args.action == "config":
+            from ..config import keys
+
+            return {k: getattr(pilot.settings, k) for k in keys()}
+        raise UsageError(f"unknown action {args.action}")  # pragma: no cover - argparse guards
+
+    @line_cell_magic
+    def logsql(self, line: str, cell: str | None = None) -> Any:
+        """``%%logsql [-o VAR]``: run the cell's SQL on the workspace, return a DataFrame."""
+        args = _logsql_parser().parse_args(split_line(line) if cell is not None else [])
+        query = cell if cell is not None else line
+        if not query or not query.strip():
+            raise UsageError("%%logsql: the cell is empty; write a SQL query")
+        t0 = time.perf_counter()
+        try:
+            df = self.pilot.sql(query)
+        except LogPilotError as exc:
+            raise UsageError(str(exc)) from None
+        except Exception as exc:  # duckdb errors: one line, no traceback wall
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise UsageError(f"SQL error: {first}") from None
+        elapsed = time.perf_counter() - t0
+        display(HTML(f"<small>{len(df):,} rows in {elapsed * 1000:.0f} ms</small>"))
+        if args.out:
+            self.shell.user_ns[args.out] = df
+        return df

@@ -1,0 +1,69 @@
+"""``pilot``: the object ``%load_ext logpilot_kernel`` puts in the notebook namespace.
+
+It is the kernel-side facade over the Python API: one open workspace, ingestion with a
+notebook progress bar, SQL returning DataFrames, template search, and the status widget.
+Magics are thin wrappers over these methods, so anything a magic does a script can do.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Sequence
+
+from ..config import LogPilot
+from ..workspace import Workspace
+
+
+class Pilot:
+    """The analyst's handle on one workspace inside a kernel."""
+
+    def __init__(self, settings: LogPilot, workspace: str | os.PathLike | None = None) -> None:
+        self.settings = settings
+        self._workspace: Workspace | None = None
+        self._path = workspace
+
+    @property
+    def workspace(self) -> Workspace:
+        """The open workspace (opened on first use, so loading the extension is instant)."""
+        if self._workspace is None:
+            self._workspace = Workspace(self._path, settings=self.settings)
+        return self._workspace
+
+    def open(self, path: str | os.PathLike | None = None) -> Workspace:
+        """Switch to another workspace, releasing the previous one's file lock."""
+        self.close()
+        self._path = path
+        return self.workspace
+
+    def ingest(self, *inputs: str | os.PathLike, source: str | None = None,
+               format: str | None = None, progress: bool = True) -> Any:
+        """Bulk-load files, folders or globs; returns the :class:`IngestReport`."""
+        from ..ingest.bulk import ingest
+
+        return ingest(self.workspace, list(inputs), source=source, rule=format, progress=progress)
+
+    def sql(self, query: str, params: Sequence[Any] | None = None) -> Any:
+        """Run SQL on a fresh cursor and return a pandas DataFrame."""
+        return self.workspace.sql(query, params)
+
+    def search_templates(self, text: str, n: int = 10) -> Any:
+        """Templates nearest in meaning to ``text``, as a DataFrame."""
+        import pandas as pd
+
+        return pd.DataFrame(self.workspace.search_templates(text, n=n))
+
+    def status(self) -> Any:
+        """The workspace status widget."""
+        from ..widgets import WorkspaceStatus
+
+        return WorkspaceStatus(self.workspace)
+
+    def close(self) -> None:
+        """Release the workspace (other processes can then open its DuckDB file)."""
+        if self._workspace is not None:
+            self._workspace.close()
+            self._workspace = None
+
+    def __repr__(self) -> str:
+        where = self._workspace.path if self._workspace else (self._path or "(default)")
+        return f"<LogPilot pilot on {where}>"
