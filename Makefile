@@ -1,0 +1,54 @@
+# LogPilot: two commands on a fresh machine, `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.logpilot-installed
+DEMO   ?= demo
+DAYS   ?= 3
+SEED   ?= 7
+PYTEST_ARGS ?=
+
+.PHONY: demo test bench lab install wheel-check clean dev-env
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## demo: generate the demo estate, load it, run the reports, print how to explore
+demo: $(STAMP)
+	@test -f $(DEMO)/estate/ground_truth.json || $(BIN)/logpilot demo-data --out $(DEMO)/estate --days $(DAYS) --seed $(SEED)
+	$(BIN)/logpilot bootstrap '$(DEMO)/estate/**' --workspace $(DEMO)/workspace --html $(DEMO)/reports/00_bootstrap.html --quiet
+	$(BIN)/logpilot workspace --workspace $(DEMO)/workspace
+	$(BIN)/logpilot report investigate_incident --workspace $(DEMO)/workspace --html $(DEMO)/reports/10_investigate_incident.html --output $(DEMO)/workspace/runs/10_investigate_incident.ipynb --quiet
+	@echo
+	@echo "Reports: $(DEMO)/reports/*.html"
+	@echo "Explore it in JupyterLab: make lab   (then open notebooks/10_investigate_incident.ipynb)"
+
+## test: the whole suite (creates the venv if needed)
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## bench: speed and accuracy benchmarks; results go to bench-output/ and docs/benchmarks.md
+bench: $(STAMP)
+	$(BIN)/python tests/benchmarks/run_all.py --shared ../shared --out bench-output
+
+## lab: JupyterLab on the demo workspace, bound to 127.0.0.1
+lab: $(STAMP)
+	LOGPILOT_HOME=$(abspath $(DEMO))/workspace $(BIN)/jupyter lab --ip 127.0.0.1 --notebook-dir notebooks
+
+## wheel-check: the wheel holds every sub-package (installed into a clean venv)
+wheel-check: $(STAMP)
+	rm -rf build/wheel-check && mkdir -p build/wheel-check
+	$(BIN)/python -m build --wheel --outdir build/wheel-check . >/dev/null
+	$(PYTHON) -m venv build/wheel-check/venv
+	build/wheel-check/venv/bin/python -m pip install -q build/wheel-check/logpilot-*.whl
+	cd build/wheel-check && venv/bin/python -c "import logpilot_kernel.magics, logpilot_kernel.widgets, logpilot_kernel.ingest.bulk, logpilot_kernel.ingest.registry, logpilot_kernel.demo, logpilot_kernel.reports as r; assert r.available(), 'notebooks missing from the wheel'; print('wheel ok:', sorted(r.available()))"
+
+clean:
+	rm -rf build dist *.egg-info $(DEMO) bench-output test-output
