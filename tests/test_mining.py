@@ -1,0 +1,178 @@
+"""Template miner: grouping, parameters, stable ids, persistence, file mining.
+
+Small inline message sets with known answers; no shared data, runs in seconds.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from logpilot_kernel.errors import WorkspaceError
+from logpilot_kernel.ingest.masks import combined_pattern
+from logpilot_kernel.ingest.mining import MASKS, Mask, MineResult, TemplateMiner, mine_file
+
+HDFS = [
+    "PacketResponder 1 for block blk_38865049064139660 terminating",
+    "Receiving block blk_-1608999687919862906 src: /10.250.19.102:54106 dest: /10.250.19.102:50010",
+    "PacketResponder 0 for block blk_-6952295868487656571 terminating",
+    "Verification succeeded for blk_-3544583377289625738",
+    "Receiving block blk_7503483334202473044 src: /10.251.71.16:43579 dest: /10.251.71.16:50010",
+    "Verification succeeded for blk_9012",
+]
+
+
+def test_groups_templates_and_params() -> None:
+    res = TemplateMiner().mine(HDFS)
+    assert isinstance(res, MineResult)
+    ids, tpl, params = res.template_id.to_pylist(), res.template.to_pylist(), res.params.to_pylist()
+    assert ids[0] == ids[2] and ids[1] == ids[4] and ids[3] == ids[5]
+    assert len({ids[0], ids[1], ids[3]}) == 3
+    assert tpl[0] == "PacketResponder <*> for block <*> terminating"
+    assert tpl[1] == "Receiving block <*> src: <*> dest: <*>"
+    assert params[0] == ["1", "blk_38865049064139660"]
+    assert params[4] == ["blk_7503483334202473044", "/10.251.71.16:43579", "/10.251.71.16:50010"]
+    assert params[5] == ["blk_9012"]
+    assert all(re.fullmatch(r"T[0-9a-f]{10}", i) for i in ids)
+    assert res.new_templates == {i: t for i, t in zip(ids, tpl)} and res.changed_templates == {}
+
+
+def test_unmasked_variable_word_and_punctuation_kept() -> None:
+    msgs = ["user=alice logged in from tty1", "user=bob logged in from tty2",
+            "session opened for user root by (uid=0)", "session opened for user news by (uid=9)"]
+    res = TemplateMiner().mine(msgs)
+    tpl, params = res.template.to_pylist(), res.params.to_pylist()
+    assert tpl[0] == tpl[1] == "user=<*> logged in from <*>"
+    assert params[:2] == [["alice", "tty1"], ["bob", "tty2"]]
+    assert tpl[2] == tpl[3] == "session opened for user <*> by (uid=<*>)"
+    assert params[3] == ["news", "9"]
+
+
+def test_different_words_stay_apart() -> None:
+    res = TemplateMiner().mine(["cupsd startup succeeded", "cupsd shutdown succeeded"] * 2)
+    assert res.template.to_pylist()[:2] == ["cupsd startup succeeded", "cupsd shutdown succeeded"]
+
+
+def test_empty_value_lines_up_with_value() -> None:
+    res = TemplateMiner().mine(["connection from 10.0.0.1 () at Fri Jun 17 07:07:00 2005",
+                                "connection from 10.0.0.2 (host7.example.net) at Sat Jun 18 10:00:01 2005"])
+    assert res.template.to_pylist() == ["connection from <*> (<*>) at <*>"] * 2
+    assert res.params.to_pylist()[0] == ["10.0.0.1", "", "Fri Jun 17 07:07:00 2005"]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("state 6", "state <*>"), ("node R02-M1-N0 up", "node R02-M1-N0 up"),
+    ("took 15ms", "took <*>"), ("size 16.0 B free", "size <*> free"),
+    ("addr 0x1f2e at core.42", "addr <*> at core.<*>"),
+    ("uuid 123e4567-e89b-12d3-a456-426614174000 ok", "uuid <*> ok"),
+    ("open /var/log/x.log failed", "open <*> failed"), ("see http://a.b/c?d=1, then", "see <*>, then"),
+    ("job job_1445144423722_0020 done", "job <*> done"), ("to msra-sa-41:8030 now", "to <*> now"),
+])
+def test_generic_masks(text: str, expected: str) -> None:
+    assert TemplateMiner().mine([text]).template.to_pylist() == [expected]
+
+
+def test_masks_are_valid_re2_and_python() -> None:
+    pattern = combined_pattern(MASKS)
+    re.compile(pattern)
+    duckdb.connect().execute("SELECT regexp_matches('x 1', $p)", {"p": pattern}).fetchall()
+    assert all(isinstance(m, Mask) for m in MASKS)
+    with pytest.raises(ValueError):
+        Mask("bad", r"(\d+)")  # capturing group
+    with pytest.raises(ValueError):
+        Mask("bad", r"(?<=x)\d")  # lookbehind
+
+
+def test_empty_null_long_and_input_types() -> None:
+    long_msg = "x=1 " * 250_000  # ~1 MB
+    arr = pa.chunked_array([pa.array(["", None]), pa.array([long_msg, "a b"])])
+    con = duckdb.connect()
+    res = TemplateMiner().mine(arr, con)
+    assert res.template.to_pylist()[:2] == ["", ""]
+    assert res.params.to_pylist()[:2] == [[], []]
+    assert len(res.params[2]) == 250_000
+    assert TemplateMiner().mine([]).template_id.to_pylist() == []
+    odd = TemplateMiner().mine(["id \ue000 7 \ue001 8"]).params.to_pylist()
+    assert odd == [["7", "8"]]
+    con.execute("SET preserve_insertion_order = false")  # caller's setting must not reorder rows
+    many = [f"req {i} from u{i % 5}" for i in range(20_000)]
+    assert [p[0] for p in TemplateMiner().mine(many, con).params.to_pylist()] == [str(i) for i in range(20_000)]
+    assert TemplateMiner().mine(pa.array(["a b"], pa.string())).template.to_pylist() == ["a b"]
+
+
+def test_incremental_calls_keep_ids_and_report_changes() -> None:
+    m = TemplateMiner()
+    first = m.mine(["Starting job alpha now", "disk full"])
+    tid = first.template_id[0].as_py()
+    assert first.template[0].as_py() == "Starting job alpha now"
+    second = m.mine(["Starting job beta now", "disk full", "fan failed"])
+    assert second.template_id[0].as_py() == tid and second.template_id[1] == first.template_id[1]
+    assert second.changed_templates == {tid: "Starting job <*> now"}
+    assert list(second.new_templates.values()) == ["fan failed"]
+    assert m.templates()[tid] == "Starting job <*> now"
+
+
+def test_state_roundtrip_is_plain_json_and_routes_identically(tmp_path) -> None:
+    path = tmp_path / "ws" / "miner.json"
+    batch1 = HDFS + ["Starting job alpha now", "user=alice logged in"]
+    batch2 = ["Starting job beta now", "user=bob logged in", "PacketResponder 2 for block blk_1 terminating"]
+    a = TemplateMiner(path)
+    ids1 = a.mine(batch1).template_id.to_pylist()
+    a.save()
+    assert not [p for p in path.parent.iterdir() if p.name != path.name]  # no tmp left over
+    raw = path.read_text(encoding="utf-8")
+    state = json.loads(raw)
+    assert "py/object" not in raw and state["format"] == "logpilot.template_miner"
+
+    b = TemplateMiner(path)  # reload
+    assert b.templates() == a.templates()
+    again = b.mine(batch1)
+    assert again.template_id.to_pylist() == ids1 and again.new_templates == {}
+    cont_a = a.mine(batch2)
+    cont_b = b.mine(batch2)
+    assert cont_a.template_id.to_pylist() == cont_b.template_id.to_pylist()
+    assert cont_a.template.to_pylist() == cont_b.template.to_pylist()
+    assert cont_b.template_id[0].as_py() == ids1[6]
+
+    b.save(tmp_path / "other.json")
+    assert TemplateMiner(tmp_path / "other.json").templates() == b.templates()
+
+
+@pytest.mark.parametrize("content", [
+    "{not json", json.dumps({"py/object": "drain3.template_miner.TemplateMiner"}), "[1, 2]",
+    json.dumps({"format": "logpilot.template_miner", "version": 99}),
+    json.dumps({"format": "logpilot.template_miner", "version": 1, "clusters": "x"}),
+])
+def test_corrupt_or_foreign_state_raises_workspace_error(tmp_path, content: str) -> None:
+    path = tmp_path / "miner.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(WorkspaceError) as exc:
+        TemplateMiner(path)
+    assert exc.value.path == str(path)
+
+
+def test_missing_state_file_starts_empty_and_save_needs_a_path(tmp_path) -> None:
+    assert TemplateMiner(tmp_path / "none.json").templates() == {}
+    with pytest.raises(ValueError):
+        TemplateMiner().save()
+
+
+def test_mine_file_writes_lineid_eventtemplate_csv(tmp_path) -> None:
+    src, out = tmp_path / "in.log", tmp_path / "out.csv"
+    src.write_text("\n".join(HDFS) + "\n", encoding="utf-8")
+    assert mine_file(src, out) == len(HDFS)
+    with open(out, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["LineId", "EventTemplate"]
+    assert [r[0] for r in rows[1:]] == [str(i) for i in range(1, len(HDFS) + 1)]
+    assert rows[1][1] == "PacketResponder <*> for block <*> terminating"
+    assert rows[-1][1] == "Verification succeeded for <*>"
+    src.write_bytes(b"a\rb 1\r\n\nc \xff 2")  # lone CR, CRLF, empty line, bad UTF-8, no final newline
+    assert mine_file(src, out) == 3
+    with open(out, newline="", encoding="utf-8") as f:
+        assert [r[1] for r in csv.reader(f)][1:] == ["a\rb <*>", "", "c \ufffd <*>"]
