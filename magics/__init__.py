@@ -11,9 +11,10 @@ from typing import Any
 
 from ..config import load_settings, resolve_home
 from .core import LogPilotMagics
+from .logsql import LogSQLMagics
 from .pilot import Pilot
 
-__all__ = ["LogPilotMagics", "Pilot", "load_ipython_extension", "unload_ipython_extension"]
+__all__ = ["LogPilotMagics", "LogSQLMagics", "Pilot", "load_ipython_extension", "unload_ipython_extension"]
 
 
 def load_ipython_extension(ipython: Any) -> None:
@@ -23,6 +24,7 @@ def load_ipython_extension(ipython: Any) -> None:
     ipython.configurables.append(settings)
     pilot = Pilot(settings)
     ipython.register_magics(LogPilotMagics(ipython, pilot))
+    ipython.register_magics(LogSQLMagics(ipython, pilot))
     ipython.user_ns.setdefault("pilot", pilot)
     ipython._logpilot_pilot = pilot
 

@@ -1,4 +1,4 @@
-"""``%logpilot`` and ``%%logsql``: thin magics over :class:`Pilot`.
+"""``%logpilot``: a thin magic over :class:`Pilot`.
 
 Each magic parses its line into a typed namespace first (errors are ``UsageError``), then
 calls the Python API, and turns LogPilot errors into one readable line at this edge.
@@ -6,11 +6,10 @@ calls the Python API, and turns LogPilot errors into one readable line at this e
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from IPython.core.error import UsageError
-from IPython.core.magic import Magics, cell_magic, line_cell_magic, line_magic, magics_class
+from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.display import HTML, display
 
 from ..errors import LogPilotError
@@ -34,12 +33,6 @@ def _logpilot_parser() -> MagicArgumentParser:
     p.add_argument("-n", type=int, default=10)
     sub.add_parser("schema", help="tables and columns")
     sub.add_parser("config", help="effective settings")
-    return parser
-
-
-def _logsql_parser() -> MagicArgumentParser:
-    parser = MagicArgumentParser(prog="%%logsql", add_help=True)
-    parser.add_argument("-o", "--out", help="store the DataFrame in this variable")
     return parser
 
 
@@ -82,24 +75,3 @@ class LogPilotMagics(Magics):
 
             return {k: getattr(pilot.settings, k) for k in keys()}
         raise UsageError(f"unknown action {args.action}")  # pragma: no cover - argparse guards
-
-    @line_cell_magic
-    def logsql(self, line: str, cell: str | None = None) -> Any:
-        """``%%logsql [-o VAR]``: run the cell's SQL on the workspace, return a DataFrame."""
-        args = _logsql_parser().parse_args(split_line(line) if cell is not None else [])
-        query = cell if cell is not None else line
-        if not query or not query.strip():
-            raise UsageError("%%logsql: the cell is empty; write a SQL query")
-        t0 = time.perf_counter()
-        try:
-            df = self.pilot.sql(query)
-        except LogPilotError as exc:
-            raise UsageError(str(exc)) from None
-        except Exception as exc:  # duckdb errors: one line, no traceback wall
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise UsageError(f"SQL error: {first}") from None
-        elapsed = time.perf_counter() - t0
-        display(HTML(f"<small>{len(df):,} rows in {elapsed * 1000:.0f} ms</small>"))
-        if args.out:
-            self.shell.user_ns[args.out] = df
-        return df
