@@ -1,1 +1,221 @@
-"""Schema registry (being written)."""
+"""Schema registry: the known log formats (builtins + user rules) and format detection.
+
+Builtins ship as data (``builtin_rules.json``); user rules persist as JSON in the
+workspace (``<workspace>/rules.json``) so a team can version them with the notebooks.
+Validation runs every rule through both regex engines it will meet (Python ``re`` for
+tests and detection grouping, DuckDB RE2 for bulk parsing) and through its own examples,
+so a rule that is accepted is a rule that works.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import tempfile
+import threading
+from typing import Any, Sequence
+
+import duckdb
+import pyarrow as pa
+
+from .builtins import load_builtins
+from .detection import _chunk, detect as _detect, group_records
+from .model import (
+    DEFAULT_KEY_ALIASES, GOLDEN_GROUPS, SEVERITY_WORDS, Detection, LineResult, Rule,
+    RuleError, RuleTest, UnknownRuleError,
+)
+from .sqlgen import lit
+
+__all__ = [
+    "Registry", "Rule", "RuleError", "UnknownRuleError", "RuleTest", "LineResult",
+    "Detection", "GOLDEN_GROUPS", "SEVERITY_WORDS", "DEFAULT_KEY_ALIASES",
+    "parse_records", "ParseResult",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # parse_records lives in ..enrich, which imports this package; re-export it lazily
+    # so ``from logpilot_kernel.ingest.registry import parse_records`` works too.
+    if name in ("parse_records", "ParseResult"):
+        from .. import enrich
+
+        return getattr(enrich, name)
+    raise AttributeError(name)
+
+_FILE_VERSION = 1
+
+
+class Registry:
+    """Builtin rules plus the user's rules (a user rule may shadow a builtin by name)."""
+
+    _default: "Registry | None" = None
+    _default_lock = threading.Lock()
+
+    def __init__(self, user_rules_path: pathlib.Path | str | None = None) -> None:
+        self.user_rules_path = pathlib.Path(user_rules_path) if user_rules_path else None
+        self._builtins: dict[str, Rule] = {r.name: r for r in load_builtins()}
+        self._user: dict[str, Rule] = {}
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._lock = threading.RLock()
+        if self.user_rules_path and self.user_rules_path.exists():
+            self._load_user_rules()
+
+    @classmethod
+    def default(cls) -> "Registry":
+        """A shared builtins-only registry (for callers that pass none)."""
+        with cls._default_lock:
+            if cls._default is None:
+                cls._default = cls()
+            return cls._default
+
+    # -- persistence -------------------------------------------------------------------
+    def _load_user_rules(self) -> None:
+        path = self.user_rules_path
+        assert path is not None
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise RuleError(str(path), f"cannot read user rules: {exc}") from exc
+        items = data.get("rules", []) if isinstance(data, dict) else data
+        if not isinstance(items, list):
+            raise RuleError(str(path), "expected {'rules': [...]} in the rules file")
+        for item in items:
+            rule = Rule.from_dict(item)
+            rule.builtin = False
+            rule.check_shape()
+            self._user[rule.name] = rule
+
+    def _save(self) -> None:
+        if not self.user_rules_path:
+            return
+        path = self.user_rules_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        payload = {"version": _FILE_VERSION, "rules": [r.to_dict() for r in self._user.values()]}
+        fd, tmp = tempfile.mkstemp(prefix=".rules.", suffix=".json", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(payload, fh, indent=1, ensure_ascii=False)
+            os.replace(tmp, path)  # atomic: a crash never leaves half a rules file
+        except BaseException:
+            pathlib.Path(tmp).unlink(missing_ok=True)
+            raise
+
+    # -- lookup --------------------------------------------------------------------------
+    def names(self) -> list[str]:
+        return [r.name for r in self.list()]
+
+    def list(self) -> list[Rule]:
+        """User rules first (they are what the user cares about), then builtins in order."""
+        shadowed = set(self._user)
+        return list(self._user.values()) + [r for n, r in self._builtins.items() if n not in shadowed]
+
+    def get(self, name: str) -> Rule:
+        if name in self._user:
+            return self._user[name]
+        if name in self._builtins:
+            return self._builtins[name]
+        raise UnknownRuleError(name, self.names())
+
+    def fallback_rules(self) -> list[Rule]:
+        """Builtins tried (in file order) on lines the chosen rule does not match."""
+        return [r for r in self._builtins.values() if r.name != "generic"]
+
+    # -- changes -------------------------------------------------------------------------
+    def add(self, rule: Rule | dict[str, Any], *, persist: bool = True) -> Rule:
+        """Validate and register a user rule (replacing a user rule of the same name)."""
+        rule = Rule.from_dict(dict(rule) if isinstance(rule, dict) else rule)
+        rule.builtin = False
+        self.validate(rule)
+        with self._lock:
+            self._user[rule.name] = rule
+            if persist:
+                self._save()
+        return rule
+
+    def remove(self, name: str) -> None:
+        with self._lock:
+            if name not in self._user:
+                if name in self._builtins:
+                    raise RuleError(name, "builtin rules cannot be removed (add a user rule of the same name to override it)")
+                raise UnknownRuleError(name, self.names())
+            del self._user[name]
+            self._save()
+
+    def validate(self, rule: Rule) -> None:
+        """Raise :class:`RuleError` unless the rule compiles in both engines and parses
+        every one of its examples (with a timestamp when the format has one)."""
+        rule.check_shape()
+        con = self._connection()
+        with self._lock:
+            for label, rx in (("pattern", rule.pattern), ("multiline_start", rule.multiline_start)):
+                if rule.kind == "regex" or label == "multiline_start":
+                    if rx:
+                        try:
+                            con.execute(f"SELECT regexp_matches('', {lit(rx)})").fetchall()
+                        except duckdb.Error as exc:
+                            msg = str(exc).splitlines()[0]
+                            raise RuleError(rule.name, f"{label} does not compile in DuckDB (RE2): {msg}") from exc
+            if rule.timezone and rule.timezone.upper() not in ("UTC", "GMT", "Z"):
+                try:
+                    con.execute(f"SELECT timezone('UTC', timezone({lit(rule.timezone)}, TIMESTAMP '2024-01-01'))").fetchall()
+                except duckdb.Error as exc:
+                    raise RuleError(rule.name, f"unknown timezone {rule.timezone!r}") from exc
+        if not rule.examples:
+            raise RuleError(rule.name, "give at least one example line")
+        result = self.test(rule, rule.examples)
+        failed = [r for r in result.results if not r.matched or r.reason]
+        if failed:
+            f = failed[0]
+            raise RuleError(rule.name, f"example does not parse: {f.line[:120]!r}: {f.reason}")
+
+    # -- running ---------------------------------------------------------------------------
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            self._con = duckdb.connect()
+            self._con.execute("SET threads = 1")
+        return self._con
+
+    def _run(self, rule: Rule, chunk: pa.Table) -> pa.Table:
+        from ..enrich import run_rule  # late: enrich imports this package
+
+        with self._lock:
+            return run_rule(self._connection(), chunk, rule, source="test")
+
+    def test(self, rule: Rule | str, lines: Sequence[str]) -> RuleTest:
+        """Try ``rule`` on each line (or multi-line record): matched?, fields, why not."""
+        if isinstance(rule, str):
+            rule = self.get(rule)
+        records = group_records(list(lines), rule.multiline_start) if rule.multiline_start \
+            else [ln.rstrip("\r\n") for ln in lines]
+        if not records:
+            return RuleTest(rule.name, [])
+        try:
+            out = self._run(rule, _chunk(records)).to_pylist()
+        except Exception as exc:  # noqa: BLE001 - report, do not raise, on bad data
+            msg = str(exc).splitlines()[0]
+            return RuleTest(rule.name, [LineResult(r, False, {}, f"parser error: {msg}") for r in records])
+        has_ts_group = not (rule.kind == "regex" and "timestamp" not in rule.group_names())
+        results = []
+        for line, row in zip(records, out):
+            ctx = json.loads(row["context"]) if row["context"] else {}
+            fields = {k: row[k] for k in ("timestamp", "severity", "service_name", "host", "trace_id", "message")}
+            fields["context"] = ctx
+            reason = None
+            if not row["matched"]:
+                reason = {"json": "not a JSON object", "logfmt": "not key=value pairs"}.get(
+                    rule.kind, "pattern did not match the line")
+            elif has_ts_group and not row["has_ts"]:
+                reason = ("no timestamp found by the rule" if row["ts_text"] is None
+                          else f"timestamp {row['ts_text']!r} did not parse with formats "
+                          + json.dumps(rule.timestamp_formats))
+            results.append(LineResult(line, bool(row["matched"]), fields, reason))
+        return RuleTest(rule.name, results)
+
+    def detect(self, lines: Sequence[str]) -> Detection:
+        """Best matching rule for sample lines; never raises on garbage."""
+        try:
+            return _detect(self, lines)
+        except Exception:  # noqa: BLE001 - detection is advisory
+            generic = self._builtins.get("generic") or next(iter(self._builtins.values()))
+            return Detection(rule=generic, confidence=0.0, scores=[])

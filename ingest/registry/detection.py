@@ -1,0 +1,134 @@
+"""Sample-based format detection.
+
+Every candidate rule parses the same sample through the real (DuckDB) parser; the score
+is the fraction of records it turns into a row with a timestamp of its own. Using the
+production parser rather than a second matcher means detection can never promise a
+format the bulk load then fails to parse.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Sequence
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .model import Detection, Rule
+
+if TYPE_CHECKING:  # pragma: no cover
+    from . import Registry
+
+#: Lines looked at; enough to see a mixture, small enough to stay interactive.
+SAMPLE_LINES = 200
+#: Below this best score the sample is called "unknown" and ``generic`` is returned.
+THRESHOLD = 0.5
+#: Rules without any timestamp in the format count a parsed line this much.
+NO_TS_WEIGHT = 0.85
+#: ``generic`` matches everything, so its confidence is scaled down to stay "low".
+GENERIC_WEIGHT = 0.3
+
+
+def group_records(lines: Sequence[str], multiline_start: str | None) -> list[str]:
+    """Join continuation lines the way the reader would for this rule."""
+    lines = [ln.rstrip("\r\n") for ln in lines if ln and ln.strip()]
+    if not multiline_start:
+        return lines
+    try:
+        start = re.compile(multiline_start)
+    except re.error:
+        return lines
+    out: list[str] = []
+    for ln in lines:
+        if start.match(ln) or not out:
+            out.append(ln)
+        else:
+            out[-1] += "\n" + ln
+    return out
+
+
+def _chunk(records: list[str]) -> pa.Table:
+    n = len(records)
+    return pa.table({
+        "origin": pa.array(["<sample>"] * n, pa.string()),
+        "origin_offset": pa.array(range(1, n + 1), pa.int64()),
+        "raw": pa.array(records, pa.string()),
+        "n_lines": pa.array([r.count("\n") + 1 for r in records], pa.int32()),
+        "bad_utf8": pa.array([False] * n),
+    })
+
+
+def specificity(rule: Rule) -> float:
+    """Tie-breaker in [0, 1): more named groups and literal text = a more specific rule."""
+    if rule.kind != "regex" or not rule.pattern:
+        return 0.3
+    groups = len(rule.group_names())
+    literal = len(re.sub(r"\\.|\[[^\]]*\]|\(\?P<\w+>|[()?*+|{}^$.]", "", rule.pattern))
+    return min(0.99, groups / 40 + literal / 400)
+
+
+def score_rule(registry: "Registry", rule: Rule, lines: Sequence[str]) -> float:
+    """Fraction of the sample's records parsed with their own timestamp (0 on error)."""
+    records = group_records(lines, rule.multiline_start)
+    if not records:
+        return 0.0
+    try:
+        out = registry._run(rule, _chunk(records))
+    except Exception:  # noqa: BLE001 - a broken user rule must not break detection
+        return 0.0
+    matched = out.column("matched")
+    if rule.kind == "regex" and "timestamp" not in rule.group_names():
+        return NO_TS_WEIGHT * pc.sum(pc.cast(matched, pa.int64())).as_py() / len(records)
+    ok = pc.and_(matched, out.column("has_ts"))
+    return (pc.sum(pc.cast(ok, pa.int64())).as_py() or 0) / len(records)
+
+
+def quick_bound(rule: Rule, records: Sequence[str]) -> float:
+    """Upper bound of a rule's score from a cheap Python check of each record's first
+    line; rules that cannot win are then never sent through DuckDB."""
+    if not records:
+        return 0.0
+    firsts = [r.split("\n", 1)[0] for r in records]
+    if rule.kind == "json":
+        hits = sum(1 for f in firsts if f.lstrip().startswith("{"))
+    elif rule.kind == "logfmt":
+        hits = sum(1 for f in firsts if "=" in f)
+    else:
+        try:
+            rx = re.compile(rule.pattern or "")
+        except re.error:
+            return 0.0
+        hits = sum(1 for f in firsts if rx.match(f))
+    return hits / len(records)
+
+
+def detect(registry: "Registry", lines: Sequence[str]) -> Detection:
+    """Best rule for ``lines``; ``generic`` with a low confidence when nothing fits."""
+    sample = [ln for ln in list(lines)[: SAMPLE_LINES * 2] if isinstance(ln, str) and ln.strip()]
+    sample = sample[:SAMPLE_LINES]
+    rules = registry.list()
+    generic = next((r for r in rules if r.name == "generic"), None)
+    scored: list[tuple[str, float]] = []
+    best: tuple[float, float, int, Rule] | None = None
+    bounds = {r.name: quick_bound(r, group_records(sample, r.multiline_start)) for r in rules}
+    by_bound = sorted(enumerate(rules), key=lambda t: -bounds[t[1].name])
+    for order, rule in by_bound:
+        if rule.name == "generic":
+            continue
+        if not sample or bounds[rule.name] == 0 or (best is not None and bounds[rule.name] < best[0] - 0.005):
+            s = 0.0 if not sample or bounds[rule.name] == 0 else bounds[rule.name]
+            scored.append((rule.name, round(s, 4)))
+            continue
+        s = score_rule(registry, rule, sample)
+        scored.append((rule.name, round(s, 4)))
+        key = (round(s, 2), specificity(rule), -order)
+        if best is None or key > best[:3]:
+            best = (*key, rule)
+    gscore = score_rule(registry, generic, sample) * GENERIC_WEIGHT if (generic and sample) else 0.0
+    if generic:
+        scored.append(("generic", round(gscore, 4)))
+    scored.sort(key=lambda t: -t[1])
+    if best is None or best[0] < THRESHOLD:
+        fallback = generic or (best[3] if best else rules[0])
+        return Detection(rule=fallback, confidence=round(gscore, 4), scores=scored)
+    return Detection(rule=best[3], confidence=round(best[0], 4), scores=scored)

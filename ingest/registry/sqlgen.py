@@ -1,0 +1,446 @@
+"""Compile a :class:`Rule` into one DuckDB SELECT over a chunk of records.
+
+Bulk ingestion parses millions of lines; doing that in Python costs a function call per
+line. Instead each rule becomes a single vectorised query (RE2 ``regexp_extract`` with a
+group-name list, ``try_strptime`` with a list of formats, JSON operators, list lambdas).
+The query reads a relation with columns ``rn, origin, origin_offset, raw, dir_service,
+bad_utf8`` and yields the golden columns (``timestamp`` still unmerged as ``ts``,
+``context`` as JSON text) plus ``rn, matched, ts_text, raw, rule``;
+:mod:`logpilot_kernel.ingest.enrich` merges the passes of several rules and inherits
+missing timestamps.
+
+Regexes must work in Python ``re`` and RE2 alike: named groups, no lookaround, no
+backreferences. DuckDB maps ``regexp_extract`` names to groups by *position*, which is
+why :meth:`Rule.group_names` lists every capturing group in order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+from logpilot_kernel.schema import SEVERITIES, severity_sql_case
+
+from .model import EPOCH_FORMATS, GOLDEN_GROUPS, SEVERITY_WORDS, Rule
+
+#: Zone abbreviations honoured after a timestamp (minutes east of UTC). Ambiguous ones
+#: (CST, IST) take their most common reading in server logs.
+TZ_ABBREV_MINUTES: dict[str, int] = {
+    "Z": 0, "UTC": 0, "GMT": 0, "WET": 0, "WEST": 60, "BST": 60, "CET": 60, "CEST": 120,
+    "EET": 120, "EEST": 180, "MSK": 180, "IST": 330, "JST": 540, "KST": 540,
+    "AEST": 600, "AEDT": 660, "EST": -300, "EDT": -240, "CST": -360, "CDT": -300,
+    "MST": -420, "MDT": -360, "PST": -480, "PDT": -420,
+}
+
+#: Splits "<time> <offset>" so formats never need %z: group 1 the local time (it must
+#: end in a clock time, so a date's "-02" is never read as an offset), group 2 the zone.
+TZ_SPLIT_RE = (
+    r"^(.*\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?(?: \d{4})?)\s*(Z|[+-]\d{2}(?::?\d{2})?|"
+    + "|".join(k for k in TZ_ABBREV_MINUTES if k != "Z") + r")$"
+)
+
+#: key=value pairs inside a message (``k=v``, ``k="quoted v"``); keys start with a letter.
+KV_RE = r'([A-Za-z_][A-Za-z0-9_.\-]*)=("[^"]*"|[^\s,;"()\[\]{}]*)'
+
+#: Trace / request ids written inside free text.
+TRACE_IN_TEXT_RE = (
+    r"(?i)\b(?:trace[_-]?id|traceid|trace|request[_-]?id|x[_-]request[_-]id)[\"']?\s*[=:]\s*"
+    r"[\"']?([A-Za-z0-9][A-Za-z0-9._\-]{3,})"
+)
+
+#: Groups that are handled explicitly; every other named group becomes a context entry.
+_NOT_CONTEXT = {"timestamp", "severity", "service", "host", "trace_id", "message"}
+
+#: At most this many message key=value pairs go to context (URLs can carry hundreds).
+MAX_KV = 32
+
+
+def lit(value: str | None) -> str:
+    """A DuckDB string literal (standard SQL quoting; backslashes are literal)."""
+    if value is None:
+        return "NULL"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def severity_words_regex() -> list[tuple[str, str]]:
+    """(level, RE2 regex) pairs from :data:`SEVERITY_WORDS`, tried in order."""
+    out = []
+    for level, words in SEVERITY_WORDS:
+        alts = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words)
+        out.append((level, rf"(?i)\b(?:{alts})\b"))
+    return out
+
+
+def inferred_severity_sql(msg: str) -> str:
+    """CASE inferring a level from words in ``msg`` (for formats without a level)."""
+    arms = " ".join(f"WHEN regexp_matches({msg}, {lit(rx)}) THEN '{lvl}'"
+                    for lvl, rx in severity_words_regex())
+    return f"(CASE {arms} ELSE 'INFO' END)"
+
+
+def _clean(expr: str) -> str:
+    """'' and '-' mean "absent" in nearly every log format."""
+    return f"nullif(nullif(trim({expr}), ''), '-')"
+
+
+def json_value_sql(v: str) -> str:
+    """Text -> JSON text: integers stay numbers (status, bytes, ports), the rest strings."""
+    return (f"(CASE WHEN regexp_full_match({v}, '-?(?:0|[1-9][0-9]{{0,14}})') THEN {v} "
+            f"ELSE CAST(to_json({v}) AS VARCHAR) END)")
+
+
+def _strip_zone_formats(formats: list[str]) -> list[str]:
+    """Drop trailing %z/%Z/Z/UTC from formats: zones are split off the text beforehand."""
+    out = []
+    for fmt in formats:
+        if fmt in EPOCH_FORMATS:
+            out.append(fmt)
+            continue
+        f = re.sub(r"\s*(%z|%Z|Z|UTC|GMT)$", "", fmt)
+        if f not in out:
+            out.append(f)
+    return out
+
+
+def timestamp_sql(rule: Rule, base: str, ref: dt.datetime) -> str:
+    """Expression turning the zone-less text ``base`` into a naive *local* TIMESTAMP.
+
+    Formats without a year get one from ``ref`` (the file's mtime): the year of ref,
+    or the previous one when that would put the record more than a day after ref.
+    """
+    fmts = _strip_zone_formats(rule.timestamp_formats)
+    with_year = [f for f in fmts if f not in EPOCH_FORMATS and ("%Y" in f or "%y" in f)]
+    no_year = [f for f in fmts if f not in EPOCH_FORMATS and f not in with_year]
+    parts = []
+    if with_year:
+        parts.append(f"try_strptime({base}, [{', '.join(lit(f) for f in with_year)}])")
+    if no_year:
+        y = ref.year
+        limit = lit((ref + dt.timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S"))
+        lst = "[" + ", ".join(lit("%Y " + f) for f in no_year) + "]"
+        cur = f"try_strptime('{y} ' || {base}, {lst})"
+        prev = f"try_strptime('{y - 1} ' || {base}, {lst})"
+        parts.append(f"(CASE WHEN {cur} > TIMESTAMP {limit} THEN {prev} ELSE {cur} END)")
+    return "coalesce(" + ", ".join(parts) + ")" if parts else "CAST(NULL AS TIMESTAMP)"
+
+
+def epoch_sql(rule: Rule, base: str) -> str:
+    """Epoch seconds / milliseconds (already UTC) when the rule allows them."""
+    arms = []
+    if "epoch" in rule.timestamp_formats:
+        arms.append(f"WHEN regexp_full_match({base}, '[0-9]{{9,11}}(?:\\.[0-9]+)?') THEN "
+                    f"make_timestamp(CAST(CAST({base} AS DOUBLE) * 1000000 AS BIGINT))")
+    if "epoch_ms" in rule.timestamp_formats:
+        arms.append(f"WHEN regexp_full_match({base}, '[0-9]{{12,14}}') THEN "
+                    f"epoch_ms(CAST({base} AS BIGINT))")
+    return f"(CASE {' '.join(arms)} END)" if arms else "CAST(NULL AS TIMESTAMP)"
+
+
+def _offset_minutes_sql(tz: str) -> str:
+    abbrev = " ".join(f"WHEN {tz} = '{k}' THEN {v}" for k, v in TZ_ABBREV_MINUTES.items())
+    digits = f"replace({tz}, ':', '')"
+    numeric = (f"(CASE WHEN left({tz}, 1) = '-' THEN -1 ELSE 1 END) * "
+               f"(CAST(substr({digits}, 2, 2) AS INTEGER) * 60 + "
+               f"coalesce(TRY_CAST(nullif(substr({digits}, 4, 2), '') AS INTEGER), 0))")
+    return f"(CASE WHEN {tz} IS NULL THEN NULL {abbrev} ELSE {numeric} END)"
+
+
+def _fields_regex(rule: Rule) -> str:
+    """First layer for regex rules: match the record's first line, pull the groups."""
+    names = rule.group_names()
+    pattern = rule.pattern or ""
+    tail = "(?P<message>.*)$"
+    # A trailing catch-all message group makes RE2 track a submatch across the whole
+    # line; matching only the header and taking the rest by position is cheaper.
+    header_only = pattern.endswith(tail) and names and names[-1] == "message" \
+        and pattern.count("(?P<message>") == 1
+    if header_only:
+        pattern, names = pattern[: -len(tail)], names[:-1]
+    matched = "length(g._all) > 0"
+    if re.match(pattern, "") is not None:  # an empty match is still a match
+        matched = f"regexp_matches(first_line, {lit(rule.pattern or '')})"
+    wrapped = "(" + pattern + ")"
+    name_list = "[" + ", ".join(lit(n) for n in ["_all", *names]) + "]"
+    has = set(names)
+
+    def grp(n: str) -> str:
+        return _clean(f"g.{_ident(n)}") if n in has else "CAST(NULL AS VARCHAR)"
+
+    extras = [n for n in names if n not in _NOT_CONTEXT and not n.startswith("_g")]
+    pieces = ", ".join(
+        f"CASE WHEN {grp(n)} IS NOT NULL THEN {lit(json.dumps(n) + ':')} || {json_value_sql(grp(n))} END"
+        for n in extras
+    )
+    entries_sql = f"concat_ws(',', {pieces})" if extras else "CAST(NULL AS VARCHAR)"
+    keys_sql = "[" + ", ".join(lit(n) for n in extras) + "]::VARCHAR[]"
+    if header_only:
+        msg = "substr(first_line, length(g._all) + 1)"
+    else:
+        msg = f"coalesce(g.{_ident('message')}, '')" if "message" in has else "first_line"
+    sev_src = grp(rule.severity_field)
+    svc = f"coalesce({grp('service')}, {lit(rule.default_service)}, {grp('program')})"
+    return f"""
+    SELECT rn, origin, origin_offset, raw, dir_service, bad_utf8, rest,
+      {matched} AS matched,
+      {grp('timestamp')} AS ts_text,
+      {sev_src} AS severity_raw,
+      {svc} AS svc_rec,
+      {grp('host')} AS host,
+      {grp('trace_id')} AS trace_raw,
+      {msg} AS msg1,
+      nullif({entries_sql}, '') AS ctx_parts,
+      {keys_sql} AS ctx_keys
+    FROM (SELECT rn, origin, origin_offset, raw, dir_service, bad_utf8, rest, first_line,
+            regexp_extract(first_line, {lit(wrapped)}, {name_list}) AS g
+          FROM (SELECT rn, origin, origin_offset, raw, dir_service, bad_utf8,
+                  CASE WHEN contains(raw, chr(10)) THEN substr(raw, 1, strpos(raw, chr(10)) - 1) ELSE raw END AS first_line,
+                  CASE WHEN contains(raw, chr(10)) THEN substr(raw, strpos(raw, chr(10)) + 1) END AS rest
+                FROM {{src}}))"""
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _json_path(key: str) -> list[str]:
+    """JSON paths to try for a key: the literal key, and the nested reading of 'a.b'."""
+    paths = ['$."' + key.replace('"', '\\"') + '"']
+    if "." in key and not key.startswith("@"):
+        paths.append("$." + ".".join('"' + p + '"' for p in key.split(".")))
+    return paths
+
+
+def _fields_json(rule: Rule) -> str:
+    """First layer for JSON-lines rules: aliases per golden field, other keys to context.
+
+    All alias paths are read with ONE multi-path ``json_extract_string`` (one parse per
+    record), and the context is the object with the used keys removed by a constant
+    RFC 7386 merge patch (nulls delete keys) - again one call, no per-key work.
+    """
+    goldens = ("timestamp", "severity", "message", "service", "host", "trace_id")
+    paths: list[str] = []
+    index: dict[str, list[int]] = {}
+    for g in goldens:
+        for k in rule.aliases(g):
+            for path in _json_path(k):
+                if path not in paths:
+                    paths.append(path)
+                index.setdefault(g, []).append(paths.index(path) + 1)
+
+    def pick(golden: str) -> str:
+        return "coalesce(" + ", ".join(f"vals[{i}]" for i in index[golden]) + ")"
+
+    used = sorted({k.split(".")[0] if "." in k and not k.startswith("@") else k
+                   for g in goldens for k in rule.aliases(g)})
+    patch = lit(json.dumps({k: None for k in used}, separators=(",", ":")))
+    path_list = "[" + ", ".join(lit(p) for p in paths) + "]"
+    svc = f"coalesce({_clean(pick('service'))}, {lit(rule.default_service)})"
+    return f"""
+    SELECT rn, origin, origin_offset, raw, dir_service, bad_utf8, CAST(NULL AS VARCHAR) AS rest,
+      j IS NOT NULL AS matched,
+      {_clean(pick('timestamp'))} AS ts_text,
+      {_clean(pick('severity'))} AS severity_raw,
+      {svc} AS svc_rec,
+      {_clean(pick('host'))} AS host,
+      {_clean(pick('trace_id'))} AS trace_raw,
+      coalesce({pick('message')}, raw) AS msg1,
+      nullif(substr(others, 2, length(others) - 2), '') AS ctx_parts,
+      CASE WHEN contains(coalesce({pick('message')}, ''), '=') THEN json_keys(others) ELSE []::VARCHAR[] END AS ctx_keys
+    FROM (SELECT *, CASE WHEN j IS NOT NULL THEN json_extract_string(j, {path_list}) END AS vals,
+            CASE WHEN j IS NOT NULL THEN CAST(json_merge_patch(j, {patch}) AS VARCHAR) END AS others
+          FROM (SELECT rn, origin, origin_offset, raw, dir_service, bad_utf8,
+                  CASE WHEN starts_with(ltrim(raw), '{{') THEN TRY_CAST(raw AS JSON) END AS j
+                FROM {{src}}))"""
+
+
+LOGFMT_RE = r'([A-Za-z_@][A-Za-z0-9_.@\-]*)=("(?:[^"\\]|\\.)*"|[^\s"]*)'
+
+
+def _fields_logfmt(rule: Rule) -> str:
+    """First layer for logfmt rules: all pairs of the line, aliases to golden fields."""
+    def pick(golden: str) -> str:
+        keys = rule.aliases(golden)
+        return "coalesce(" + ", ".join(f"vs[list_position(ks, {lit(k)})]" for k in keys) + ")"
+
+    used = sorted({k for g in ("timestamp", "severity", "message", "service", "host", "trace_id")
+                   for k in rule.aliases(g)})
+    used_list = "[" + ", ".join(lit(k) for k in used) + "]"
+    svc = f"coalesce({_clean(pick('service'))}, {lit(rule.default_service)})"
+    unq = (f"list_transform(regexp_extract_all(raw, {lit(LOGFMT_RE)}, 2), lambda v: "
+           "CASE WHEN starts_with(v, '\"') THEN replace(substr(v, 2, length(v) - 2), '\\\"', '\"') ELSE v END)")
+    return f"""
+    SELECT rn, origin, origin_offset, raw, dir_service, bad_utf8, CAST(NULL AS VARCHAR) AS rest,
+      matched,
+      {_clean(pick('timestamp'))} AS ts_text,
+      {_clean(pick('severity'))} AS severity_raw,
+      {svc} AS svc_rec,
+      {_clean(pick('host'))} AS host,
+      {_clean(pick('trace_id'))} AS trace_raw,
+      coalesce({pick('message')}, raw) AS msg1,
+      nullif(array_to_string(list_transform(list_filter(list_zip(ks, vs), lambda p: NOT list_contains({used_list}, p[1])),
+        lambda p: CAST(to_json(p[1]) AS VARCHAR) || ':' || {json_value_sql('p[2]')}), ','), '') AS ctx_parts,
+      ks AS ctx_keys
+    FROM (SELECT rn, origin, origin_offset, raw, dir_service, bad_utf8, ks, vs,
+            len(ks) >= 2 AND regexp_matches(raw, '^\\s*[A-Za-z_@][A-Za-z0-9_.@\\-]*=') AS matched
+          FROM (SELECT rn, origin, origin_offset, raw, dir_service, bad_utf8,
+                  regexp_extract_all(raw, {lit(LOGFMT_RE)}, 1) AS ks, {unq} AS vs
+                FROM {{src}}))"""
+
+
+def _severity_key_sql(rule: Rule, raw: str) -> str:
+    if rule.severity_field == "pri":
+        return f"CAST(TRY_CAST({raw} AS INTEGER) % 8 AS VARCHAR)"
+    return f"lower(trim({raw}))"
+
+
+def _severity_map_sql(rule: Rule, key: str) -> str:
+    """Level for a distinct severity key: rule map first, then the shared aliases."""
+    if rule.severity_field == "status":
+        return (f"(CASE WHEN TRY_CAST({key} AS INTEGER) >= 500 THEN 'ERROR' "
+                f"WHEN TRY_CAST({key} AS INTEGER) >= 400 THEN 'WARN' "
+                f"WHEN TRY_CAST({key} AS INTEGER) IS NOT NULL THEN 'INFO' END)")
+    own = " ".join(f"WHEN {key} = {lit(k.lower())} THEN {lit(v)}"
+                   for k, v in rule.severity_map.items() if v in SEVERITIES)
+    shared = f"nullif({severity_sql_case(key, default='')}, '')"
+    return f"(CASE {own} ELSE {shared} END)" if own else shared
+
+
+def _kv_pairs_sql(rule_keys: str) -> str:
+    """Message key=value pairs as a list of {k, v} (keys the rule already set skipped)."""
+    return (f"CASE WHEN contains(message, '=') THEN list_slice(list_filter(list_transform("
+            f"regexp_extract_all(message, {lit(KV_RE)}), "
+            "lambda x: {'k': substr(x, 1, strpos(x, '=') - 1), 'v': substr(x, strpos(x, '=') + 1)}), "
+            f"lambda e: NOT list_contains({rule_keys}, e.k)), 1, {MAX_KV}) END")
+
+
+def _kv_text_sql(kv: str) -> str:
+    """``"k":v`` JSON text of the pairs; the first occurrence of a key wins (the
+    quadratic dedupe only runs on the rare records that repeat a key)."""
+    dedup = (f"CASE WHEN len(list_distinct(list_transform({kv}, lambda e: e.k))) = len({kv}) THEN {kv} "
+             f"ELSE list_filter({kv}, lambda x, i: list_position(list_transform({kv}, lambda y: y.k), x.k) = i) END")
+    return (f"CASE WHEN len({kv}) > 0 THEN array_to_string(list_transform({dedup}, lambda e: "
+            f"CAST(to_json(e.k) AS VARCHAR) || ':' || {json_value_sql(_unquote('e.v'))}), ',') END")
+
+
+#: Cheap test on the last 6 characters before running the zone-splitting regex.
+_TZ_TAIL_RE = r"(?:Z|[+-]\d{2}(?::?\d{2})?|[A-Z]{3,4})$"
+
+
+def compile_rule(rule: Rule, src: str, *, ref: dt.datetime, now: dt.datetime,
+                 file_ts: dt.datetime | None, source: str = "unknown") -> str:
+    """The full SELECT for ``rule`` over relation ``src``.
+
+    ``src`` has columns ``rn, origin, origin_offset, raw, dir_service, bad_utf8``.
+    ``ref`` anchors year inference; ``now`` marks future timestamps; ``file_ts`` is the
+    time given to records of formats that carry no time at all. The output has the
+    golden columns (timestamp still unmerged as ``ts``, context as text without the
+    inheritance note) plus ``rn, matched, ts_text, raw, rule``.
+    """
+    if rule.kind == "json":
+        first = _fields_json(rule)
+    elif rule.kind == "logfmt":
+        first = _fields_logfmt(rule)
+    else:
+        first = _fields_regex(rule)
+    first = first.replace("{src}", src)
+    no_ts = rule.kind == "regex" and "timestamp" not in rule.group_names()
+    ts_local = timestamp_sql(rule, "tz_base", ref)
+    ts_epoch = epoch_sql(rule, "ts_text")
+    zone = lit(rule.timezone or "UTC")
+    to_utc = ("ts_local" if (rule.timezone or "UTC").upper() in ("UTC", "Z", "GMT")
+              else f"timezone('UTC', timezone({zone}, ts_local))")
+    future = lit((now + dt.timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S"))
+    if no_ts:
+        base_ts = f"TIMESTAMP {lit(file_ts.strftime('%Y-%m-%d %H:%M:%S'))}" if file_ts else "NULL"
+        ts_expr = f"CAST({base_ts} AS TIMESTAMP)"
+        note0 = "'file_time'" if file_ts else "NULL"
+    else:
+        ts_expr = (f"coalesce({ts_epoch}, CASE WHEN tz IS NOT NULL THEN ts_local - "
+                   f"to_minutes(CAST({_offset_minutes_sql('tz')} AS BIGINT)) ELSE {to_utc} END)")
+        note0 = "NULL"
+    sev_key = _severity_key_sql(rule, "severity_raw")
+    inferred = inferred_severity_sql("message")
+    fallback_sev = lit(rule.default_severity) if rule.default_severity else inferred
+    rule_piece = lit('"_rule":' + json.dumps(rule.name))
+    return f"""
+    WITH f AS ({first}),
+    m AS MATERIALIZED (SELECT *, CASE WHEN rest IS NULL THEN msg1 ELSE msg1 || chr(10) || rest END AS message,
+            {sev_key} AS sev_key,
+            CASE WHEN regexp_matches(right(ts_text, 6), {lit(_TZ_TAIL_RE)})
+              THEN regexp_extract(ts_text, {lit(TZ_SPLIT_RE)}, ['tzb', 'tzz']) END AS tzx
+          FROM f),
+    z AS (SELECT *, CASE WHEN tzx.tzz <> '' THEN tzx.tzb ELSE ts_text END AS tz_base,
+            nullif(tzx.tzz, '') AS tz FROM m),
+    l AS (SELECT *, {ts_local} AS ts_local FROM z),
+    sv AS (SELECT s, {_severity_map_sql(rule, 's')} AS lvl
+           FROM (SELECT DISTINCT sev_key AS s FROM m WHERE sev_key IS NOT NULL)),
+    p AS (SELECT l.*, {ts_expr} AS ts, sv.lvl FROM l LEFT JOIN sv ON l.sev_key = sv.s),
+    q AS (SELECT *, CASE WHEN ts > TIMESTAMP {future} THEN 'future' ELSE {note0} END AS ts_note,
+            {_kv_pairs_sql("list_concat(ctx_keys, ['_rule', 'severity_raw', 'bad_utf8', 'ts_note'])")} AS kv0
+          FROM p)
+    SELECT rn, origin, origin_offset, raw, matched, ts, ts_text,
+      coalesce(lvl, {fallback_sev}) AS severity,
+      coalesce(svc_rec, dir_service, {lit(source)}) AS service_name,
+      coalesce(trace_raw, CASE WHEN regexp_matches(message, '(?i)trace|request') THEN
+        nullif(regexp_extract(message, {lit(TRACE_IN_TEXT_RE)}, 1), '') END) AS trace_id,
+      message, host,
+      '{{' || concat_ws(',', {rule_piece},
+        CASE WHEN severity_raw IS NOT NULL THEN '"severity_raw":' || CAST(to_json(severity_raw) AS VARCHAR) END,
+        CASE WHEN bad_utf8 THEN '"bad_utf8":true' END,
+        CASE WHEN ts_note IS NOT NULL THEN '"ts_note":' || CAST(to_json(ts_note) AS VARCHAR) END,
+        ctx_parts, {_kv_text_sql('kv0')}) || '}}' AS context,
+      {lit(rule.name)} AS rule, {lit(source)} AS source
+    FROM q"""
+
+
+def _unquote(v: str) -> str:
+    return f"(CASE WHEN starts_with({v}, '\"') AND length({v}) >= 2 THEN substr({v}, 2, length({v}) - 2) ELSE {v} END)"
+
+
+def format_probe_sql(rule: Rule, src: str) -> str | None:
+    """Count, on a small sample relation, how many timestamps each format parses.
+
+    Failed ``strptime`` attempts are the most expensive part of a parse (an order of
+    magnitude over a hit), so the caller reorders formats so the common one is tried
+    first. ``None`` when there is nothing to reorder.
+    """
+    fmts = [f for f in _strip_zone_formats(rule.timestamp_formats) if f not in EPOCH_FORMATS]
+    if len(fmts) < 2 or (rule.kind == "regex" and "timestamp" not in rule.group_names()):
+        return None
+    first = {"json": _fields_json, "logfmt": _fields_logfmt}.get(rule.kind, _fields_regex)(rule)
+    first = first.replace("{src}", src)
+    arms = ", ".join(
+        f"count(CASE WHEN {_one_format_sql(f, 'b')} IS NOT NULL THEN 1 END)" for f in fmts)
+    return f"""SELECT {arms} FROM (
+        SELECT CASE WHEN tzx.tzz <> '' THEN tzx.tzb ELSE ts_text END AS b FROM (
+          SELECT ts_text, regexp_extract(ts_text, {lit(TZ_SPLIT_RE)}, ['tzb', 'tzz']) AS tzx
+          FROM ({first}) WHERE matched AND ts_text IS NOT NULL))"""
+
+
+def _one_format_sql(fmt: str, base: str) -> str:
+    if "%Y" in fmt or "%y" in fmt:
+        return f"try_strptime({base}, {lit(fmt)})"
+    return f"try_strptime('2000 ' || {base}, {lit('%Y ' + fmt)})"
+
+
+def reorder_formats(rule: Rule, counts: list[int]) -> list[str]:
+    """The rule's formats, most successful on the sample first (stable otherwise)."""
+    fmts = [f for f in _strip_zone_formats(rule.timestamp_formats) if f not in EPOCH_FORMATS]
+    rank = {f: -c for f, c in zip(fmts, counts)}
+    ordered = sorted(fmts, key=lambda f: rank.get(f, 0))
+    return ordered + [f for f in rule.timestamp_formats if f in EPOCH_FORMATS]
+
+
+def match_sql(rule: Rule, raw: str = "raw") -> str:
+    """Cheap boolean 'does this rule take the record' (for routing mixed-format lines)."""
+    if rule.kind == "json":
+        return f"(starts_with(ltrim({raw}), '{{') AND json_valid({raw}))"
+    if rule.kind == "logfmt":
+        return (f"(regexp_matches({raw}, '^\\s*[A-Za-z_@][A-Za-z0-9_.@\\-]*=') AND "
+                f"len(regexp_extract_all({raw}, {lit(LOGFMT_RE)}, 1)) >= 2)")
+    first = f"CASE WHEN contains({raw}, chr(10)) THEN substr({raw}, 1, strpos({raw}, chr(10)) - 1) ELSE {raw} END"
+    return f"regexp_matches({first}, {lit(rule.pattern or '')})"
+
+
+__all__ = ["compile_rule", "match_sql", "lit", "GOLDEN_GROUPS"]
