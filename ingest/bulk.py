@@ -224,7 +224,8 @@ def _ingest_file(ws: Workspace, con: Any, f: InputFile, registry: Registry, forc
 def _mine_into_golden(con: Any, miner: TemplateMiner, rows: pa.Table, ws: Workspace,
                       run_id: str, report: IngestReport) -> pa.Table:
     """Add body, template_id and params (into context) to parsed rows, in golden order."""
-    result = miner.mine(rows.column("message"), con=con)
+    # Severity groups the mining: one word apart at different levels is two events.
+    result = miner.mine(rows.column("message"), con=con, groups=rows.column("severity"))
     if result.new_templates or result.changed_templates:
         services = rows.column("service_name")
         first_service: dict[str, str] = {}
@@ -258,11 +259,10 @@ def _mine_into_golden(con: Any, miner: TemplateMiner, rows: pa.Table, ws: Worksp
                 )
             else:
                 cols.append(name)
-        table = con.execute(f"SELECT {', '.join(cols)} FROM _lp_staged").arrow()
+        # Materialise before unregistering: a lazy reader would see an empty view.
+        table = con.execute(f"SELECT {', '.join(cols)} FROM _lp_staged").to_arrow_table()
     finally:
         con.unregister("_lp_staged")
-    if isinstance(table, pa.RecordBatchReader):
-        table = table.read_all()
     return table.cast(ARROW_SCHEMA)
 
 

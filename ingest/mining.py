@@ -60,6 +60,7 @@ __all__ = ["Mask", "MASKS", "TemplateMiner", "MineResult", "mine_file"]
 PARAM = "<*>"
 _HOLE = "\ue000"  # private-use char: placeholder for a masked value in masked text
 _SEP = "\ue001"  # private-use char: separates parameters inside a recipe
+_GROUP = "\ue002"  # private-use char: ends the group key in front of a masked message
 _STATE_FORMAT = "logpilot.template_miner"
 _STATE_VERSION = 1
 # Drain settings, chosen by measurement on Loghub-2k (see tests/benchmarks/mining_accuracy.py).
@@ -171,7 +172,7 @@ def _to_array(messages: Any) -> pa.Array:
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         arr = arr.cast(pa.large_string())
     arr = pc.fill_null(arr, "")
-    for ch in (_HOLE, _SEP):  # our private markers must not occur in the data itself
+    for ch in (_HOLE, _SEP, _GROUP):  # our private markers must not occur in the data itself
         if len(arr) and pc.any(pc.match_substring(arr, ch)).as_py():
             arr = pc.replace_substring(arr, ch, "\ufffd")
     return arr
@@ -213,15 +214,28 @@ class TemplateMiner:
         return dict(self._text)
 
     def mine(self, messages: "pa.Array | pa.ChunkedArray | Sequence[str]",
-             con: "duckdb.DuckDBPyConnection | None" = None) -> MineResult:
-        """Mine a batch; results are per message, ids stay stable across calls and runs."""
+             con: "duckdb.DuckDBPyConnection | None" = None,
+             groups: "pa.Array | pa.ChunkedArray | Sequence[str] | None" = None) -> MineResult:
+        """Mine a batch; results are per message, ids stay stable across calls and runs.
+
+        ``groups`` (one key per message, e.g. the severity) keeps messages of different
+        groups in different templates: ``payment accepted for order <*>`` (INFO) and
+        ``payment declined for order <*>`` (ERROR) differ by one word, which Drain would
+        merge, yet an analyst counts them apart. The key leads the token list, so Drain's
+        prefix tree routes each group separately; it never appears in the template text.
+        """
         arr = _to_array(messages)
         own = con is None
         con = duckdb.connect() if own else con
         name = f"_lp_mine_{id(self):x}_{os.getpid()}"
+        cols = {"msg": arr}
+        masked_expr = f"regexp_replace(msg, $p, '{_HOLE}', 'g')"
+        if groups is not None:
+            cols["grp"] = _to_array(groups)
+            masked_expr = f"grp || '{_GROUP}' || {masked_expr}"
         try:
-            masked_tbl = _query(con, name, {"msg": arr},
-                                f"regexp_replace(msg, $p, '{_HOLE}', 'g') AS m, "
+            masked_tbl = _query(con, name, cols,
+                                f"{masked_expr} AS m, "
                                 "regexp_extract_all(msg, $p) AS v", {"p": self._pattern})
             enc = pc.dictionary_encode(masked_tbl.column("m").combine_chunks())
             distinct = enc.dictionary.to_pylist()
@@ -245,15 +259,21 @@ class TemplateMiner:
         out = []
         drain = self._drain
         for masked in distinct:
+            key = None
+            if _GROUP in masked:
+                key, masked = masked.split(_GROUP, 1)
             raw, seps, lead = _split(masked)
             toks = [t.replace(_HOLE, PARAM) for t in raw] if _HOLE in masked else raw
+            skip = 0
+            if key is not None:  # the group key leads; it is a fixed token, never a value
+                raw, toks, skip = [_GROUP + key] + raw, [_GROUP + key] + toks, 1
             cluster, change = drain.add_log_message(toks)
             if change == "cluster_created":
-                text = _render(cluster.log_template_tokens, seps, lead)
+                text = _render(cluster.log_template_tokens[skip:], seps, lead)
                 self._tid[cluster.cluster_id] = self._new_id(text)
                 self._text[self._tid[cluster.cluster_id]] = text
             elif change == "cluster_template_changed":
-                self._text[self._tid[cluster.cluster_id]] = _render(cluster.log_template_tokens, seps, lead)
+                self._text[self._tid[cluster.cluster_id]] = _render(cluster.log_template_tokens[skip:], seps, lead)
             out.append((cluster, raw))
         return out
 

@@ -176,3 +176,16 @@ def test_mine_file_writes_lineid_eventtemplate_csv(tmp_path) -> None:
     assert mine_file(src, out) == 3
     with open(out, newline="", encoding="utf-8") as f:
         assert [r[1] for r in csv.reader(f)][1:] == ["a\rb <*>", "", "c \ufffd <*>"]
+
+
+def test_groups_keep_one_word_apart_messages_of_different_levels_in_different_templates() -> None:
+    miner = TemplateMiner()
+    msgs = [f"payment {w} for order {i}" for i, w in enumerate(["accepted", "declined"] * 5)]
+    levels = ["INFO", "ERROR"] * 5
+    grouped = miner.mine(msgs, groups=levels)
+    ids = grouped.template_id.to_pylist()
+    assert len(set(ids)) == 2
+    assert set(grouped.template.to_pylist()) == {"payment accepted for order <*>", "payment declined for order <*>"}
+    assert grouped.params.to_pylist()[3] == ["3"]
+    merged = TemplateMiner().mine(msgs)  # without groups Drain merges them, as it should
+    assert len(set(merged.template_id.to_pylist())) == 1
