@@ -224,8 +224,10 @@ def _ingest_file(ws: Workspace, con: Any, f: InputFile, registry: Registry, forc
 def _mine_into_golden(con: Any, miner: TemplateMiner, rows: pa.Table, ws: Workspace,
                       run_id: str, report: IngestReport) -> pa.Table:
     """Add body, template_id and params (into context) to parsed rows, in golden order."""
-    # Severity groups the mining: one word apart at different levels is two events.
-    result = miner.mine(rows.column("message"), con=con, groups=rows.column("severity"))
+    # A multi-line record's template is its first line's (the stack trace stays in
+    # `message`); severity groups the mining: one word apart at another level is another event.
+    first_lines = pc.list_element(pc.split_pattern(rows.column("message"), "\n", max_splits=1), 0)
+    result = miner.mine(first_lines, con=con, groups=rows.column("severity"))
     if result.new_templates or result.changed_templates:
         services = rows.column("service_name")
         first_service: dict[str, str] = {}

@@ -96,7 +96,7 @@ class Parsed:
             self.add("gateway", sev, d, path, line, (status, m[8], m[9]))
 
     def p_jsonl(self, path, lines, _year):
-        service = path.split("/")[0]
+        service = Path(path).parent.name
         for line in lines:
             obj = json.loads(line)
             assert {"ts", "level", "service", "trace_id", "msg"} <= set(obj), line
@@ -164,10 +164,11 @@ def test_files_and_layout(estate):
                      for p in root.rglob("*") if p.is_file())
     assert on_disk == sorted([f["path"] for f in truth.files] + ["ground_truth.json"])
     paths = {f["path"] for f in truth.files}
-    assert {"gateway/access.log", "gateway/access.log.1.gz", "catalog/catalog.log",
-            "catalog/catalog.log.1.gz", "checkout/checkout.jsonl", "payment/payment.jsonl",
-            "inventory/inventory.jsonl", "postgres/postgresql.log", "firewall/syslog",
-            "auth/auth.log"} <= paths
+    assert {"logs/" + p for p in (
+        "gateway/access.log", "gateway/access.log.1.gz", "catalog/catalog.log",
+        "catalog/catalog.log.1.gz", "checkout/checkout.jsonl", "payment/payment.jsonl",
+        "inventory/inventory.jsonl", "postgres/postgresql.log", "firewall/syslog",
+        "auth/auth.log")} <= paths
     for f in truth.files:
         assert f["compressed"] == f["path"].endswith(".gz")
         assert parsed.lines[f["path"]] == f["lines"], f["path"]
@@ -191,7 +192,7 @@ def test_time_order_range_and_mtimes(estate):
         mtime = dt.datetime.fromtimestamp(os.stat(root / f["path"]).st_mtime, dt.timezone.utc)
         assert abs((mtime - ts[-1]).total_seconds()) < 1.0, f["path"]
     # rotated part is strictly older than the live file
-    for svc in ("gateway/access.log", "catalog/catalog.log"):
+    for svc in ("logs/gateway/access.log", "logs/catalog/catalog.log"):
         assert by_file[svc + ".1.gz"][-1] <= by_file[svc][0]
 
 
@@ -333,7 +334,7 @@ def test_deterministic_and_seed_sensitive(tmp_path):
     generate(tmp_path / "c", days=1, seed=4, lines=15_000)
     da, db, dc = _digest(tmp_path / "a"), _digest(tmp_path / "b"), _digest(tmp_path / "c")
     assert da == db
-    assert da["checkout/checkout.jsonl"] != dc["checkout/checkout.jsonl"]
+    assert da["logs/checkout/checkout.jsonl"] != dc["logs/checkout/checkout.jsonl"]
     assert abs(a.counts["lines_total"] - 15_000) < 1_500
 
 

@@ -70,9 +70,12 @@ def _diurnal(minute_of_day: int) -> float:
             + 0.55 * math.exp(-((h - 20.0) / 1.8) ** 2))
 
 
+LOGS_DIR = "logs"
+
+
 def generate(out: str | os.PathLike, *, days: int = 3, seed: int = 7, lines: int | None = None,
              start: dt.date | str = dt.date(2024, 5, 30)) -> GroundTruth:
-    """Write a demo estate under ``out`` (plus ``ground_truth.json``) and return its truth.
+    """Write a demo estate under ``out/logs`` (and ``out/ground_truth.json``); return its truth.
 
     ``lines`` sets the approximate total of physical lines (default 100k per day); output is
     streamed minute by minute, so memory stays bounded for any size. The same arguments
@@ -92,7 +95,9 @@ def generate(out: str | os.PathLike, *, days: int = 3, seed: int = 7, lines: int
     clock = Clock(start, days)
     start_ms, end_ms = clock.start_ms, clock.end_ms
     rotate_ms = end_ms - DAY_MS if days > 1 else start_ms + 12 * HOUR_MS
-    sinks = {key: Sink(root, path, svc, fmt, rotate_ms if rot else None)
+    # Logs live under logs/ and the truth beside it, so `logpilot ingest OUT/logs` loads
+    # exactly the logs (a ground-truth file inside the estate would be ingested too).
+    sinks = {key: Sink(root, f"{LOGS_DIR}/{path}", svc, fmt, rotate_ms if rot else None)
              for key, path, svc, fmt, rot in LOGS}
     estate = Estate(root, sinks, start_ms)
     incidents = schedule(seed, days, start_ms)
@@ -138,7 +143,7 @@ def generate(out: str | os.PathLike, *, days: int = 3, seed: int = 7, lines: int
         start=clock.iso_s(start_ms), end=clock.iso_s(end_ms), seed=seed, days=days,
         lines_target=target, files=files,
         incidents=[inc.to_dict(clock) for inc in incidents], counts=counts,
-        services={svc: {"dir": path.split("/")[0], "format": fmt}
+        services={svc: {"dir": f"{LOGS_DIR}/{path.split('/')[0]}", "format": fmt}
                   for _k, path, svc, fmt, _r in LOGS},
         conventions=dict(CONVENTIONS, severities=list(SEVERITIES)),
     )

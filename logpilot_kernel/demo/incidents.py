@@ -135,7 +135,7 @@ class Incident:
         out = {
             "id": self.id, "kind": self.kind, "title": meta["title"],
             "start": clock.iso_s(self.start_ms), "end": clock.iso_s(self.end_ms),
-            "root_cause": {"service": svc, "file": path, "template": template,
+            "root_cause": {"service": svc, "file": "logs/" + path, "template": template,
                            "message_example": self.root_example, "records": self.root_count,
                            "line_contains": contains},
             "affected_services": list(meta["affected"]),

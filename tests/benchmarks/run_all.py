@@ -1,0 +1,81 @@
+"""`make bench`: every benchmark, each a ratio against its baseline in the same run.
+
+usage: python tests/benchmarks/run_all.py --shared ../shared [--out bench-output]
+       [--lines 2000000] [--only ingest|accuracy|mining]
+
+Writes OUT/benchmarks.md (the tables docs/benchmarks.md reports) and the raw JSON/text of
+each benchmark beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def _run(args: list[str]) -> str:
+    print("+", " ".join(args), flush=True)
+    p = subprocess.run([sys.executable, *args], capture_output=True, text=True)
+    if p.returncode != 0:
+        raise SystemExit(f"benchmark failed: {' '.join(args)}\n{p.stderr[-3000:]}")
+    return p.stdout
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--shared", required=True)
+    ap.add_argument("--out", default="bench-output")
+    ap.add_argument("--lines", type=int, default=2_000_000)
+    ap.add_argument("--only", choices=["ingest", "accuracy", "mining"], default=None)
+    args = ap.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    md = [f"Machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}, "
+          f"{_cores()} cores.\n"]
+
+    if args.only in (None, "accuracy"):
+        text = _run([str(HERE / "mining_accuracy.py"), "--data", str(Path(args.shared) / "data" / "loghub-2k"),
+                     "--scorer", str(Path(args.shared) / "tools" / "score_templates.py")])
+        (out / "mining_accuracy.txt").write_text(text)
+        md += ["## Template mining accuracy (Loghub-2k, corrected labels)\n",
+               f"`python tests/benchmarks/mining_accuracy.py --data {args.shared}/data/loghub-2k`\n",
+               "```", text.strip(), "```\n"]
+
+    if args.only in (None, "mining"):
+        text = _run([str(HERE / "mining_speed.py")])
+        (out / "mining_speed.txt").write_text(text)
+        md += ["## Mining step alone\n", "`python tests/benchmarks/mining_speed.py`\n", "```", text.strip(), "```\n"]
+
+    if args.only in (None, "ingest"):
+        text = _run([str(HERE / "ingest_speed.py"), "--shared", args.shared, "--lines", str(args.lines),
+                     "--out", str(out)])
+        r = json.loads(text[text.index("{"):])
+        b, o = r["baseline"], r["logpilot_ingest"]
+        md += ["## End-to-end bulk ingest vs plain Drain3\n",
+               f"`python tests/benchmarks/ingest_speed.py --shared {args.shared} --lines {args.lines}`\n",
+               "| | lines | seconds | lines/s | peak RSS (MiB) |", "| --- | ---: | ---: | ---: | ---: |",
+               f"| plain Drain3 + generic masks ({b['scope']}) | {b['lines']:,} | {b['seconds']} | "
+               f"{b['lines_per_s']:,} | {b['peak_rss_mib']} |",
+               f"| `logpilot ingest` (parse, mine, Parquet + DuckDB, embed) | {o['lines']:,} | "
+               f"{o['wall_seconds']} | {o['lines_per_s']:,} | {o['peak_rss_mib']} |",
+               "", f"Speed-up: **{r['speedup']}x**; rows {o['rows']:,}, quarantined {o['quarantined']:,}, "
+               f"templates {o['templates']:,}, accounting balanced: {o['balanced']}.\n"]
+
+    (out / "benchmarks.md").write_text("\n".join(md) + "\n")
+    print("\n".join(md))
+
+
+def _cores() -> int:
+    import os
+
+    return os.cpu_count() or 1
+
+
+if __name__ == "__main__":
+    main()
