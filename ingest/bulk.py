@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterable, Sequence
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..schema import ARROW_SCHEMA, FIELD_NAMES
+from ..schema import FIELD_NAMES
 from ..workspace import Workspace
 from .mining import TemplateMiner
 from .readers import InputFile, Problem, expand_inputs, read_records
@@ -200,8 +200,8 @@ def _ingest_file(ws: Workspace, con: Any, f: InputFile, registry: Registry, forc
         rows = parsed.rows
         if rows.num_rows == 0:
             continue
-        golden = _mine_into_golden(con, miner, rows, ws, run_id, report)
-        loaded = _store_rows(ws, con, golden, f.origin, seen_before, write_parquet, run_id)
+        staged = _mine(con, miner, rows, ws, run_id, report)
+        loaded = _store_rows(ws, con, staged, f.origin, seen_before, write_parquet, run_id)
         seen_before = True
         fr.rows_loaded += loaded
         fr.duplicates += rows.num_rows - loaded
@@ -221,9 +221,9 @@ def _ingest_file(ws: Workspace, con: Any, f: InputFile, registry: Registry, forc
     return fr
 
 
-def _mine_into_golden(con: Any, miner: TemplateMiner, rows: pa.Table, ws: Workspace,
-                      run_id: str, report: IngestReport) -> pa.Table:
-    """Add body, template_id and params (into context) to parsed rows, in golden order."""
+def _mine(con: Any, miner: TemplateMiner, rows: pa.Table, ws: Workspace,
+          run_id: str, report: IngestReport) -> pa.Table:
+    """Mine a parsed batch; record new templates; return it with body, template_id, params."""
     # A multi-line record's template is its first line's (the stack trace stays in
     # `message`); severity groups the mining: one word apart at another level is another event.
     first_lines = pc.list_element(pc.split_pattern(rows.column("message"), "\n", max_splits=1), 0)
@@ -247,40 +247,51 @@ def _mine_into_golden(con: Any, miner: TemplateMiner, rows: pa.Table, ws: Worksp
                     [(text, tid) for tid, text in result.changed_templates.items()],
                 )
         report.new_templates += len(result.new_templates)
-    staged = rows.append_column("body", result.template).append_column(
+    return rows.append_column("body", result.template).append_column(
         "template_id", result.template_id).append_column("params", result.params)
-    con.register("_lp_staged", staged)
-    try:
-        cols = []
-        for name in FIELD_NAMES:
-            if name == "context":
-                cols.append(
-                    "CASE WHEN params IS NULL OR len(params) = 0 THEN CAST(context AS VARCHAR) "
-                    "ELSE CAST(json_merge_patch(coalesce(context, '{}'), "
-                    "json_object('params', to_json(params))) AS VARCHAR) END AS context"
-                )
-            else:
-                cols.append(name)
-        # Materialise before unregistering: a lazy reader would see an empty view.
-        table = con.execute(f"SELECT {', '.join(cols)} FROM _lp_staged").to_arrow_table()
-    finally:
-        con.unregister("_lp_staged")
-    return table.cast(ARROW_SCHEMA)
 
 
-def _store_rows(ws: Workspace, con: Any, golden: pa.Table, origin: str, seen_before: bool,
+def _golden_select() -> str:
+    """Golden columns over a staged batch (parsed rows + body, template_id, params)."""
+    cols = []
+    for name in FIELD_NAMES:
+        if name == "context":
+            # Splice "params" into the object's text: parsing and re-serialising every
+            # context (json_merge_patch) cost more than mining itself.
+            cols.append(
+                "CAST(CASE WHEN params IS NULL OR len(params) = 0 THEN context "
+                "WHEN context IS NULL OR trim(context) = '{}' THEN '{\"params\":' || to_json(params) || '}' "
+                "ELSE left(rtrim(context), length(rtrim(context)) - 1) || ',\"params\":' || to_json(params) || '}' "
+                "END AS JSON) AS context"
+            )
+        elif name == "timestamp":
+            cols.append("CAST(timestamp AS TIMESTAMP) AS timestamp")
+        elif name == "origin_offset":
+            cols.append("CAST(origin_offset AS BIGINT) AS origin_offset")
+        else:
+            cols.append(f"CAST({name} AS VARCHAR) AS {name}")
+    return ", ".join(cols)
+
+
+_GOLDEN_SELECT = _golden_select()
+
+
+def _store_rows(ws: Workspace, con: Any, staged: pa.Table, origin: str, seen_before: bool,
                 write_parquet: bool, run_id: str) -> int:
-    """Append the rows not yet present; Parquet first (the archive), then DuckDB."""
-    con.register("_lp_golden", golden)
+    """Append the rows not yet present; Parquet first (the archive), then DuckDB.
+
+    The golden columns are built by DuckDB straight from the staged Arrow batch into a
+    temporary table; no round trip through Python objects.
+    """
+    con.register("_lp_staged", staged)
     try:
         with ws.write_lock:
             if seen_before:
                 con.execute(
-                    "CREATE OR REPLACE TEMP TABLE _lp_new AS SELECT g.* FROM _lp_golden g "
-                    "ANTI JOIN (SELECT origin_offset FROM logs WHERE origin = ?) l "
-                    "ON g.origin_offset = l.origin_offset", [origin])
+                    f"CREATE OR REPLACE TEMP TABLE _lp_new AS SELECT {_GOLDEN_SELECT} FROM _lp_staged "
+                    "WHERE origin_offset NOT IN (SELECT origin_offset FROM logs WHERE origin = ?)", [origin])
             else:
-                con.execute("CREATE OR REPLACE TEMP TABLE _lp_new AS SELECT * FROM _lp_golden")
+                con.execute(f"CREATE OR REPLACE TEMP TABLE _lp_new AS SELECT {_GOLDEN_SELECT} FROM _lp_staged")
             n = con.execute("SELECT count(*) FROM _lp_new").fetchone()[0]
             if n == 0:
                 return 0
@@ -292,11 +303,11 @@ def _store_rows(ws: Workspace, con: Any, golden: pa.Table, origin: str, seen_bef
                     f"TO '{_sql_path(target)}' (FORMAT parquet, PARTITION_BY (source, date), "
                     f"APPEND, FILENAME_PATTERN 'run-{run_id}-{{uuid}}')"
                 )
-            con.execute("INSERT OR IGNORE INTO logs SELECT * FROM _lp_new")
+            con.execute("INSERT INTO logs SELECT * FROM _lp_new")
             con.execute("DROP TABLE _lp_new")
             return int(n)
     finally:
-        con.unregister("_lp_golden")
+        con.unregister("_lp_staged")
 
 
 def _finish_templates(ws: Workspace, con: Any, report: IngestReport, sources: set[str],

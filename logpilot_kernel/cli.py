@@ -274,6 +274,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lines", type=int, default=200, help="sample size")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.set_defaults(func=_registry_dispatch)
+
+    from .query.cli import add_subcommands  # `sql` and `ask`, thin over logpilot_kernel.query
+
+    add_subcommands(sub)
     return parser
 
 

@@ -87,7 +87,39 @@ def _v1(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _v2(con: duckdb.DuckDBPyConnection) -> None:
+    """Views analysts reach for, so common questions need no GROUP BY boilerplate.
+
+    ``errors`` means severity ERROR or FATAL (at least ERROR), the convention the English
+    parser uses too. ``template_stats`` counts from ``logs`` itself (exact, whatever the
+    ingestion path), beside the ``templates`` table the miner maintains.
+    """
+    con.execute("CREATE OR REPLACE VIEW errors AS "
+                "SELECT * FROM logs WHERE severity IN ('ERROR', 'FATAL')")
+    con.execute(
+        """CREATE OR REPLACE VIEW volume_daily AS
+           SELECT CAST(timestamp AS DATE) AS day, service_name, severity, count(*) AS records
+           FROM logs GROUP BY ALL"""
+    )
+    con.execute(
+        """CREATE OR REPLACE VIEW volume_hourly AS
+           SELECT date_trunc('hour', timestamp) AS hour, service_name, severity,
+                  count(*) AS records
+           FROM logs GROUP BY ALL"""
+    )
+    con.execute(
+        """CREATE OR REPLACE VIEW template_stats AS
+           SELECT l.template_id, any_value(t.template) AS template,
+                  any_value(l.body) AS body, count(*) AS records,
+                  count(*) FILTER (WHERE l.severity IN ('ERROR', 'FATAL')) AS error_records,
+                  min(l.timestamp) AS first_seen, max(l.timestamp) AS last_seen,
+                  list(DISTINCT l.service_name ORDER BY l.service_name) AS services
+           FROM logs l LEFT JOIN templates t USING (template_id)
+           GROUP BY l.template_id"""
+    )
+
+
 #: Ordered steps; index + 1 is the version a step brings a workspace to.
-MIGRATIONS: list[Migration] = [_v1]
+MIGRATIONS: list[Migration] = [_v1, _v2]
 
 SCHEMA_VERSION = len(MIGRATIONS)

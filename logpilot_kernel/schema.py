@@ -122,11 +122,17 @@ ARROW_SCHEMA: pa.Schema = pa.schema(
 
 
 def logs_ddl(table: str = "logs") -> str:
-    """DDL of the golden table; the provenance key makes re-ingestion idempotent."""
+    """DDL of the golden table.
+
+    ``(origin, origin_offset)`` is unique, but the loaders enforce it (an anti-join on the
+    provenance of the origin being loaded) rather than a PRIMARY KEY: DuckDB keeps a key's
+    ART index in memory and checks it on every insert, which made bulk loads 2.6x slower
+    and memory grow with the table (measured; see docs/architecture.md).
+    """
     cols = ",\n  ".join(
         f"{f.name} {f.duckdb_type}{'' if f.nullable else ' NOT NULL'}" for f in FIELDS
     )
-    return f"CREATE TABLE IF NOT EXISTS {table} (\n  {cols},\n  PRIMARY KEY (origin, origin_offset)\n)"
+    return f"CREATE TABLE IF NOT EXISTS {table} (\n  {cols}\n)"
 
 
 def _utc(ts: Any) -> dt.datetime:

@@ -67,9 +67,9 @@ class LogPilotMagics(Magics):
         if args.action == "templates":
             return pilot.search_templates(" ".join(args.text), n=args.n)
         if args.action == "schema":
-            return pilot.sql(
-                "SELECT table_name, column_name, data_type FROM information_schema.columns "
-                "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position")
+            from ..query.schema_info import show_schema
+
+            return show_schema(pilot.workspace.cursor())
         if args.action == "config":
             from ..config import keys
 

@@ -1,53 +1,272 @@
-"""``%%logsql``: SQL over the workspace's DuckDB, returned as a DataFrame.
+"""``%%logsql`` / ``%logsql``: SQL or a plain-English question over the workspace.
 
-Minimal form (issue 5 grows it: plain English, read-only guard, snippets, charts).
+The LINE carries options only (jupysql style: ``-o/--out VAR``, ``VAR <<``, ``--save``,
+``--with``, ``--limit``, ``--plot``, ``--explain``, ``--write``); the CELL is the query,
+never split, so DuckDB's ``->>``/``->`` and ``--`` comments reach DuckDB intact. In the
+line form, options come first and the rest of the line is the query. DuckDB's parser
+decides whether the query is SQL or a question (``logpilot_kernel.query.is_sql``).
+
+The result is a pandas DataFrame (through Arrow) shown with its SQL, row count and time,
+paged by ``LogPilot.display_rows``. The workspace connection is registered with jupysql
+as ``logpilot`` so ``%sql``, ``%%sql`` and ``%sqlplot`` see the same data.
 """
 
 from __future__ import annotations
 
-import time
+import argparse
+import html
+import re
+from dataclasses import dataclass, field
 from typing import Any
 
+import duckdb
+import pandas as pd
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.display import HTML, display
 
 from ..errors import LogPilotError
+from ..query import charts
+from ..query.engine import QueryResult, explain, one_line, run_query
+from ..query.nl import NotUnderstood
+from ..query.guard import is_sql
 from .args import MagicArgumentParser, split_line
 from .pilot import Pilot
 
+JUPYSQL_ALIAS = "logpilot"
+
+_ASSIGN = re.compile(r"^\s*([A-Za-z_]\w*)\s*<<\s*")
+_TEMPLATE = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)\s*\}\}")
+_OPTION = re.compile(r"^\s*(--explain|--write|--no-execute|(?:-o|--out|--save|--with|--limit|"
+                     r"--plot)(?:\s+|=)(?:\"[^\"]*\"|'[^']*'|[^\s\"']+))(?=\s|$)")
+
+
+@dataclass
+class LogSQLArgs:
+    """The parsed line: what to do with the query and where to put the result."""
+
+    out: str | None = None
+    save: str | None = None
+    with_: list[str] = field(default_factory=list)
+    limit: int | None = None
+    plot: str = "none"
+    explain: bool = False
+    write: bool = False
+    no_execute: bool = False
+    query: str = ""
+
 
 def _parser() -> MagicArgumentParser:
-    parser = MagicArgumentParser(prog="%%logsql", add_help=True)
-    parser.add_argument("-o", "--out", help="store the DataFrame in this variable")
-    return parser
+    p = MagicArgumentParser(prog="%%logsql", add_help=False,
+                            description="SQL or a plain-English question over the workspace.")
+    p.add_argument("-o", "--out", help="store the DataFrame in this variable")
+    p.add_argument("--save", help="save the query as a snippet NAME (usable with --with)")
+    p.add_argument("--with", dest="with_", action="append", default=[], metavar="NAME",
+                   help="prepend saved snippet NAME as a CTE")
+    p.add_argument("--limit", type=int, help="return at most N rows (DuckDB stops early)")
+    p.add_argument("--plot", choices=charts.KINDS, default="none", help="chart the result")
+    p.add_argument("--explain", action="store_true", help="show the SQL and plan; do not run")
+    p.add_argument("--write", action="store_true", help="allow your own SQL to write")
+    p.add_argument("--no-execute", action="store_true", help="with --save: only save")
+    return p
+
+
+def parse_line(line: str, cell: str | None) -> LogSQLArgs:
+    """Turn the magic's line (and cell) into :class:`LogSQLArgs` without touching the query."""
+    out = None
+    m = _ASSIGN.match(line)
+    if m:
+        out, line = m.group(1), line[m.end():]
+    if cell is None:
+        opts: list[str] = []
+        while (om := _OPTION.match(line)) is not None:
+            opts.append(om.group(1))
+            line = line[om.end():]
+        option_text, query = " ".join(opts), line.strip()
+    else:
+        option_text, query = line, cell
+    ns: argparse.Namespace = _parser().parse_args(split_line(option_text))
+    if ns.limit is not None and ns.limit < 0:
+        raise UsageError("%%logsql: --limit must be >= 0")
+    return LogSQLArgs(out=ns.out or out, save=ns.save, with_=ns.with_, limit=ns.limit,
+                      plot=ns.plot, explain=ns.explain, write=ns.write,
+                      no_execute=ns.no_execute, query=query)
+
+
+def _parse_error(text: str) -> str:
+    """DuckDB's own parse error for ``text`` (why it was not taken as SQL), one line."""
+    try:
+        duckdb.extract_statements(text)
+    except duckdb.Error as exc:
+        return one_line(exc)
+    return "no statement found"
+
+
+def _only_comments(text: str) -> bool:
+    return not re.sub(r"--[^\n]*|/\*.*?\*/", "", text, flags=re.DOTALL).strip()
+
+
+class ResultFrame(pd.DataFrame):
+    """A DataFrame that displays one page (``page_size`` rows) instead of every row.
+
+    Derived frames are plain DataFrames; ``page(k)`` returns page ``k`` (1-based).
+    """
+
+    _metadata = ["page_size"]
+
+    @property
+    def _constructor(self) -> type[pd.DataFrame]:
+        return pd.DataFrame
+
+    def page(self, k: int = 1) -> pd.DataFrame:
+        size = getattr(self, "page_size", 50) or 50
+        return pd.DataFrame(self).iloc[(k - 1) * size: k * size]
+
+    def _footer(self) -> str:
+        size = getattr(self, "page_size", 50) or 50
+        if len(self) <= size:
+            return ""
+        pages = -(-len(self) // size)
+        return (f"rows 1-{size} of {len(self):,} (page 1 of {pages}); "
+                f"use .page(k) for page k, or the variable for all rows")
+
+    def _repr_html_(self) -> str:
+        foot = self._footer()
+        body = self.page(1)._repr_html_() or ""
+        return body + (f"<small>{html.escape(foot)}</small>" if foot else "")
+
+    def __repr__(self) -> str:
+        foot = self._footer()
+        return repr(self.page(1)) + (f"\n{foot}" if foot else "")
 
 
 @magics_class
 class LogSQLMagics(Magics):
-    """``%%logsql`` bound to one :class:`Pilot`."""
+    """``%%logsql`` bound to one :class:`Pilot`; snippets live with the magic instance."""
 
     def __init__(self, shell: Any, pilot: Pilot) -> None:
         super().__init__(shell)
         self.pilot = pilot
+        self.snippets: dict[str, str] = {}
+        self._registered: Any = None
 
     @line_cell_magic
     def logsql(self, line: str, cell: str | None = None) -> Any:
-        """``%%logsql [-o VAR]``: run the cell's SQL on the workspace, return a DataFrame."""
-        args = _parser().parse_args(split_line(line) if cell is not None else [])
-        query = cell if cell is not None else line
-        if not query or not query.strip():
-            raise UsageError("%%logsql: the cell is empty; write a SQL query")
-        t0 = time.perf_counter()
+        """``%%logsql [VAR <<] [-o VAR] [--save N] [--with N] [--limit N] [--plot K]
+        [--explain] [--write]`` then SQL or a question in the cell."""
+        args = parse_line(line, cell)
+        query = self._render(args.query)
+        if not query.strip():
+            raise UsageError("%%logsql: the cell is empty; write SQL or a question")
         try:
-            df = self.pilot.sql(query)
+            return self._run(args, query)
         except LogPilotError as exc:
             raise UsageError(str(exc)) from None
-        except Exception as exc:  # duckdb errors: one line, no traceback wall
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise UsageError(f"SQL error: {first}") from None
-        elapsed = time.perf_counter() - t0
-        display(HTML(f"<small>{len(df):,} rows in {elapsed * 1000:.0f} ms</small>"))
+
+    # ------------------------------------------------------------------ steps
+    def _render(self, query: str) -> str:
+        def sub(m: re.Match[str]) -> str:
+            name, *attrs = m.group(1).split(".")
+            if name not in self.shell.user_ns:
+                raise UsageError(f"%%logsql: {{{{{m.group(1)}}}}}: no variable {name!r} in the notebook")
+            value = self.shell.user_ns[name]
+            for a in attrs:
+                value = getattr(value, a)
+            return str(value)
+
+        return _TEMPLATE.sub(sub, query)
+
+    def _with_snippets(self, sql: str, names: list[str]) -> str:
+        missing = [n for n in names if n not in self.snippets]
+        if missing:
+            known = ", ".join(sorted(self.snippets)) or "none saved yet"
+            raise UsageError(f"%%logsql: unknown snippet {missing[0]!r} (saved: {known})")
+        if not names:
+            return sql
+        ctes = ",\n".join(f"{n} AS (\n{self.snippets[n]}\n)" for n in names)
+        body = sql.strip()
+        if body[:4].upper() == "WITH":
+            return f"WITH {ctes},\n{body[4:].lstrip()}"
+        return f"WITH {ctes}\n{body}"
+
+    def _run(self, args: LogSQLArgs, query: str) -> Any:
+        ws = self.pilot.workspace
+        self.register_jupysql()
+        settings = self.pilot.settings
+        question = None
+        if _only_comments(query):
+            raise UsageError("%%logsql: the cell holds only comments; write SQL or a question")
+        if is_sql(query):
+            sql, origin = self._with_snippets(query.strip().rstrip(";"), args.with_), "sql"
+        else:
+            from ..query import to_sql
+
+            question = query.strip()
+            if args.write:
+                raise UsageError("%%logsql: --write applies to your own SQL, never to generated SQL")
+            try:
+                sql, origin = to_sql(ws, question)
+            except NotUnderstood as exc:
+                raise UsageError(f"{exc} If this was meant as SQL, DuckDB says: "
+                                 f"{_parse_error(question)}") from None
+        if args.save:
+            self.snippets[args.save] = sql
+            if args.no_execute:
+                display(HTML(f"<small>saved snippet <code>{html.escape(args.save)}</code></small>"))
+                return None
+        cur = ws.cursor()
+        try:
+            read_only = not args.write and bool(settings.read_only_sql) or origin != "sql"
+            if args.explain:
+                plan = explain(cur, sql, read_only=read_only, generated=origin != "sql")
+                self._show_sql(sql, origin, question)
+                display(HTML(f"<pre>{html.escape(plan)}</pre>"))
+                return None
+            result = run_query(cur, sql, read_only=read_only, generated=origin != "sql",
+                               limit=args.limit, origin=origin, question=question)
+        finally:
+            cur.close()
+        return self._present(result, args)
+
+    def _show_sql(self, sql: str, origin: str, question: str | None) -> None:
+        if origin == "sql":
+            return
+        who = "offline parser" if origin == "parser" else f"model {self.pilot.settings.llm}"
+        display(HTML(f"<small>SQL generated by the {html.escape(who)} for "
+                     f"<i>{html.escape(question or '')}</i> (copy it into a cell to edit):</small>"
+                     f"<pre>%%logsql\n{html.escape(sql)}</pre>"))
+
+    def _present(self, result: QueryResult, args: LogSQLArgs) -> Any:
+        self._show_sql(result.sql, result.origin, result.question)
+        display(HTML(f"<small>{html.escape(result.summary())}</small>"))
+        frame = ResultFrame(result.frame)
+        frame.page_size = int(self.pilot.settings.display_rows)
+        frame.attrs.update({"sql": result.sql, "origin": result.origin,
+                            "elapsed": result.elapsed})
+        if args.plot != "none" and not frame.empty:
+            fig = charts.make_chart(result.frame, args.plot, title=result.question)
+            if fig is not None:
+                display(fig)
         if args.out:
-            self.shell.user_ns[args.out] = df
-        return df
+            self.shell.user_ns[args.out] = frame
+        return frame
+
+    # --------------------------------------------------------------- jupysql
+    def register_jupysql(self) -> None:
+        """Register the workspace connection with jupysql as ``logpilot`` (once per workspace).
+
+        jupysql accepts a native DuckDB connection given by variable name with
+        ``--alias``; a cursor of the shared instance is used so both see the same data.
+        """
+        ws = self.pilot.workspace
+        if self._registered is ws:
+            return
+        try:
+            if "sql" not in self.shell.magics_manager.magics["line"]:
+                self.shell.run_line_magic("load_ext", "sql")
+            self.shell.user_ns["_logpilot_con"] = ws.cursor()
+            self.shell.run_line_magic("config", "SqlMagic.displaycon = False")
+            self.shell.run_line_magic("sql", f"_logpilot_con --alias {JUPYSQL_ALIAS}")
+        except Exception as exc:  # jupysql is an add-on: never break %%logsql over it
+            display(HTML(f"<small>jupysql not registered: {html.escape(str(exc))}</small>"))
+        self._registered = ws

@@ -46,6 +46,12 @@ class Pilot:
         """Run SQL on a fresh cursor and return a pandas DataFrame."""
         return self.workspace.sql(query, params)
 
+    def ask(self, question: str, now: Any = None) -> Any:
+        """A plain-English question answered with SQL (offline parser, else the model)."""
+        from ..query import ask
+
+        return ask(self.workspace, question, now=now)
+
     def search_templates(self, text: str, n: int = 10) -> Any:
         """Templates nearest in meaning to ``text``, as a DataFrame."""
         import pandas as pd

@@ -79,6 +79,8 @@ def test_english_questions_show_generated_sql_and_refusals_are_clear(shell) -> N
     assert "3 rows in" in shown
     with pytest.raises(UsageError, match="I do not understand 'weather'.*Questions I can answer"):
         shell.run_cell("%%logsql\nwhat is the weather like")
+    with pytest.raises(UsageError, match='meant as SQL, DuckDB says: Parser Error: syntax error at or near "SELEC"'):
+        shell.run_cell("%%logsql\nSELEC count(*) FROM logs")
     with pytest.raises(UsageError, match="never to generated SQL"):
         shell.run_cell("%%logsql --write\nhow many errors")
 
@@ -128,3 +130,27 @@ def test_jupysql_sees_the_same_workspace(shell) -> None:
     assert list(res.dict()["n"]) == [30]
     res = shell.run_cell("%sql SELECT count(*) AS n FROM errors").result
     assert list(res.dict()["n"]) == [6]
+
+
+def test_jupysql_follows_a_workspace_switch(shell, tmp_path) -> None:
+    seed(shell)
+    shell.run_cell("%logsql SELECT 1")
+    shell.run_cell(f"%logpilot open {tmp_path / 'other'}")
+    shell.run_cell("%logsql SELECT 1")
+    res = shell.run_cell("%sql SELECT count(*) AS n FROM logs").result
+    assert list(res.dict()["n"]) == [0]
+
+
+def test_schema_display_for_logpilot_schema(shell) -> None:
+    from logpilot_kernel.query.schema_info import show_schema
+
+    cur = shell.user_ns["pilot"].workspace.cursor()
+    with capture_output() as cap:
+        show_schema(cur)
+    assert "No rows yet" in _html(cap)
+    seed(shell)
+    with capture_output() as cap:
+        frames = show_schema(cur)
+    shown = _html(cap)
+    assert "<b>errors</b> <small>(view)</small>" in shown and "context-&gt;&gt;'order_id'" in shown
+    assert frames["context_keys"].to_dict("records")[0]["share"] == 1.0

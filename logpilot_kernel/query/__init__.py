@@ -1,0 +1,84 @@
+"""SQL and plain-English questions over a workspace, read-only by default.
+
+Public API (used by ``%%logsql``, the CLI's ``sql``/``ask`` and scripts alike):
+
+- :func:`run_sql` - the user's SQL through the read-only guard, as a :class:`QueryResult`;
+- :func:`ask` - a plain-English question: the offline parser first (exact, instant), the
+  configured model (``LogPilot.llm``) only for what the parser refuses; the generated SQL
+  is always in the result and always read-only;
+- :func:`is_sql` - DuckDB's parser decides whether a text is SQL or a question.
+
+Relative times in questions are relative to ``now`` (naive UTC; default: the real clock).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from .engine import QueryError, QueryResult, explain, run_query
+from .guard import GuardError, check_read_only, is_sql
+from .nl import NotUnderstood, Vocabulary, parse
+
+__all__ = ["GuardError", "NotUnderstood", "QueryError", "QueryResult", "ask", "check_read_only",
+           "explain", "is_sql", "run_sql", "to_sql"]
+
+
+def run_sql(workspace: Any, sql: str, *, write: bool = False, limit: int | None = None) -> QueryResult:
+    """Run the user's ``sql`` on a fresh cursor of ``workspace``; read-only unless ``write``."""
+    cur = workspace.cursor()
+    try:
+        return run_query(cur, sql, read_only=not write, limit=limit)
+    finally:
+        cur.close()
+
+
+_VOCAB: dict[str, tuple[Any, Vocabulary]] = {}
+
+
+def vocabulary(workspace: Any, cur: Any) -> Vocabulary:
+    """The workspace's vocabulary, cached until its row count or last time changes."""
+    stamp = cur.execute("SELECT count(*), max(timestamp) FROM logs").fetchone()
+    key = str(workspace.path)
+    hit = _VOCAB.get(key)
+    if hit is None or hit[0] != stamp:
+        hit = (stamp, Vocabulary.from_cursor(cur))
+        _VOCAB[key] = hit
+    return hit[1]
+
+
+def to_sql(workspace: Any, question: str, *, now: dt.datetime | None = None,
+           model: Any = None) -> tuple[str, str]:
+    """``(sql, origin)`` for a question: origin ``parser`` or ``model``; nothing is run.
+
+    Raises :class:`NotUnderstood` when the parser refuses and no model is configured.
+    """
+    cur = workspace.cursor()
+    try:
+        try:
+            return parse(question, vocabulary(workspace, cur), now=now).sql, "parser"
+        except NotUnderstood:
+            if model is None:
+                from .llm import make_model
+
+                model = make_model(workspace.settings)
+            if model is None:
+                raise
+        from .llm import generate_sql
+
+        gen = generate_sql(model, question, cur, attempts=workspace.settings.sql_repair_attempts)
+        return gen.sql, "model"
+    finally:
+        cur.close()
+
+
+def ask(workspace: Any, question: str, *, now: dt.datetime | None = None, model: Any = None,
+        limit: int | None = None) -> QueryResult:
+    """Answer a plain-English question with generated, guarded, read-only SQL."""
+    sql, origin = to_sql(workspace, question, now=now, model=model)
+    cur = workspace.cursor()
+    try:
+        return run_query(cur, sql, read_only=True, generated=True, limit=limit,
+                         origin=origin, question=question)
+    finally:
+        cur.close()

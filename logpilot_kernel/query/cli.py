@@ -1,0 +1,83 @@
+"""``logpilot sql`` and ``logpilot ask``: the query layer from a terminal.
+
+``add_subcommands(subparsers)`` registers both on the main parser (``logpilot_kernel.cli``),
+so the one ``main`` keeps turning LogPilot errors into one line and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from typing import Any
+
+
+def _workspace(args: argparse.Namespace) -> Any:
+    from ..workspace import Workspace
+
+    return Workspace(args.workspace)
+
+
+def _emit(result: Any, fmt: str, extra: dict[str, Any] | None = None) -> None:
+    frame = result.frame
+    if fmt == "json":
+        payload = dict(extra or {})
+        payload.update({"sql": result.sql, "origin": result.origin, "columns": list(frame.columns),
+                        "rows": result.records(), "row_count": result.rows,
+                        "elapsed_ms": round(result.elapsed * 1000, 1)})
+        print(json.dumps(payload, indent=2, default=str))
+    elif fmt == "csv":
+        frame.to_csv(sys.stdout, index=False)
+    else:
+        if extra and extra.get("question"):
+            print(f"-- {extra['question']}\n{result.sql}\n")
+        if frame.empty:
+            print("(no rows: the query returned an empty result)")
+        else:
+            print(frame.to_string(index=False, max_rows=200))
+        print(f"\n{result.summary()}", file=sys.stderr)
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    """Run SQL read-only (``--write`` to allow writes) and print it as table, CSV or JSON."""
+    from . import run_sql
+
+    with _workspace(args) as ws:
+        result = run_sql(ws, args.query, write=args.write, limit=args.limit)
+    _emit(result, args.format)
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """Answer a plain-English question; JSON output holds ``sql`` and ``rows``."""
+    from . import ask
+
+    now = dt.datetime.fromisoformat(args.now).replace(tzinfo=None) if args.now else None
+    with _workspace(args) as ws:
+        result = ask(ws, args.question, now=now, limit=args.limit)
+    _emit(result, args.format, {"question": args.question})
+    return 0
+
+
+def add_subcommands(subparsers: Any) -> None:
+    """Register ``sql`` and ``ask`` on the ``logpilot`` sub-parser collection."""
+    p = subparsers.add_parser("sql", help="run read-only SQL on a workspace")
+    p.add_argument("query", help="one SQL statement (SELECT/WITH/DESCRIBE/SHOW/EXPLAIN/SUMMARIZE)")
+    p.add_argument("--workspace", "-w", default=None,
+                   help="workspace folder (default: $LOGPILOT_HOME or ./logpilot-workspace)")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument("--limit", type=int, default=None, help="at most N rows")
+    p.add_argument("--write", action="store_true", help="allow SQL that writes")
+    p.set_defaults(func=cmd_sql)
+
+    p = subparsers.add_parser("ask", help="answer a plain-English question with generated SQL")
+    p.add_argument("question")
+    p.add_argument("--workspace", "-w", default=None,
+                   help="workspace folder (default: $LOGPILOT_HOME or ./logpilot-workspace)")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument("--limit", type=int, default=None, help="at most N rows")
+    p.add_argument("--now", default=None,
+                   help="ISO time that relative times ('yesterday', 'last 24 hours') refer to "
+                        "(default: the real clock, UTC)")
+    p.set_defaults(func=cmd_ask)
