@@ -173,9 +173,14 @@ def cmd_registry(args: argparse.Namespace) -> int:
             + ", ".join(f"{n} {s:.2f}" for n, s in det.scores[1:4]))
         return 0
     result = reg.test(args.rule, lines)
-    payload = result.to_dict() if hasattr(result, "to_dict") else result
-    _print_json(payload)
-    return 0
+    if args.format == "json":
+        _print_json(result.to_dict())
+    else:
+        print(f"{result.rule}: {result.matched}/{len(result.results)} lines parsed ({result.ratio:.0%})")
+        for r in result.results[:20]:
+            mark = "ok " if r.matched else "NO "
+            print(f"  {mark}{r.line[:100]}" + ("" if r.matched else f"  <- {r.reason}"))
+    return 0 if result.matched else 1
 
 
 def _read_sample(path: str, n: int) -> list[str]:

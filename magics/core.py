@@ -32,6 +32,10 @@ def _logpilot_parser() -> MagicArgumentParser:
     p.add_argument("text", nargs="+")
     p.add_argument("-n", type=int, default=10)
     sub.add_parser("schema", help="tables and columns")
+    p = sub.add_parser("registry", help="parsing rules: list | detect FILE | test RULE FILE | add RULE.json")
+    p.add_argument("registry_action", choices=["list", "detect", "test", "add"])
+    p.add_argument("operands", nargs="*")
+    p.add_argument("--lines", type=int, default=200)
     sub.add_parser("config", help="effective settings")
     return parser
 
@@ -70,8 +74,44 @@ class LogPilotMagics(Magics):
             from ..query.schema_info import show_schema
 
             return show_schema(pilot.workspace.cursor())
+        if args.action == "registry":
+            return self._registry(args)
         if args.action == "config":
             from ..config import keys
 
             return {k: getattr(pilot.settings, k) for k in keys()}
         raise UsageError(f"unknown action {args.action}")  # pragma: no cover - argparse guards
+
+    def _registry(self, args: Any) -> Any:
+        """Rules live in the open workspace (``rules.json``), shared with the CLI and the stream."""
+        import json
+        from pathlib import Path
+
+        import pandas as pd
+
+        from ..ingest.registry import Registry
+
+        reg = Registry(self.pilot.workspace.rules_path)
+        ops = args.operands
+        if args.registry_action == "list":
+            return pd.DataFrame([{"name": r.name, "kind": r.kind, "builtin": r.builtin,
+                                  "description": r.description} for r in reg.list()])
+        need = {"detect": 1, "test": 2, "add": 1}[args.registry_action]
+        if len(ops) != need:
+            raise UsageError(f"%logpilot registry {args.registry_action} needs {need} operand(s)")
+        if args.registry_action == "add":
+            return reg.add(json.loads(Path(ops[0]).read_text(encoding="utf-8")))
+        lines = _sample(ops[-1], args.lines)
+        if args.registry_action == "detect":
+            det = reg.detect(lines)
+            return {"rule": det.rule.name, "confidence": round(det.confidence, 3),
+                    "scores": det.scores[:5]}
+        return reg.test(ops[0], lines).to_dict()
+
+
+def _sample(path: str, n: int) -> list[str]:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return [line.rstrip("\n") for _, line in zip(range(n), fh)]
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None

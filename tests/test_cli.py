@@ -53,3 +53,30 @@ def test_the_documented_subcommands_exist() -> None:
     for name in ("demo-data", "ingest", "mine", "bootstrap", "report", "workspace", "config",
                  "templates", "registry"):
         assert name in sub.choices, name
+
+
+def test_registry_list_detect_test_and_add_persist_in_the_workspace(tmp_path: Path) -> None:
+    ws = str(tmp_path / "ws")
+    sample = tmp_path / "app.log"
+    sample.write_text("2024-05-30 10:00:00,123 ERROR [main] com.shop.App - boom 1\n"
+                      "2024-05-30 10:00:01,456 INFO  [main] com.shop.App - fine 2\n")
+    listed = json.loads(_cli("registry", "list", "-w", ws, "--format", "json").stdout)
+    assert {"log4j", "nginx_access", "generic"} <= {r["name"] for r in listed}
+    det = json.loads(_cli("registry", "detect", str(sample), "-w", ws, "--format", "json").stdout)
+    assert det["rule"] == "log4j" and det["confidence"] > 0.8
+    tested = _cli("registry", "test", "nginx_access", str(sample), "-w", ws, "--format", "json")
+    assert tested.returncode == 1 and json.loads(tested.stdout)["matched"] == 0
+    rule = tmp_path / "rule.json"
+    rule.write_text(json.dumps({
+        "name": "shop_app", "kind": "regex",
+        "pattern": r"^(?P<timestamp>\S+ \S+) (?P<severity>[A-Z]+)\s+\[(?P<thread>[^\]]+)\] (?P<logger>\S+) - (?P<message>.*)$",
+        "timestamp_formats": ["%Y-%m-%d %H:%M:%S,%f"], "default_service": "shop",
+        "examples": ["2024-05-30 10:00:00,123 ERROR [main] com.shop.App - boom 1"]}))
+    added = _cli("registry", "add", str(rule), "-w", ws)
+    assert added.returncode == 0, added.stderr
+    again = json.loads(_cli("registry", "test", "shop_app", str(sample), "-w", ws, "--format", "json").stdout)
+    assert again["matched"] == 2 and again["lines"][0]["fields"]["service_name"] == "shop"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"name": "broken", "kind": "regex", "pattern": "(?P<message>(unclosed"}))
+    refused = _cli("registry", "add", str(bad), "-w", ws)
+    assert refused.returncode == 2 and "broken" in refused.stderr and "Traceback" not in refused.stderr

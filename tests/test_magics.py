@@ -66,3 +66,17 @@ def test_open_switches_workspace_and_releases_the_old_one(shell, tmp_path) -> No
     shell.run_cell(f"%logpilot open {tmp_path / 'second'}")
     assert shell.run_cell("%%logsql\nSELECT count(*) AS n FROM logs").result["n"][0] == 0
     assert (tmp_path / "second" / "logpilot.duckdb").exists()
+
+
+def test_registry_magic_lists_detects_and_tests(shell, tmp_path) -> None:
+    sample = tmp_path / "fw.log"
+    sample.write_text("Mar  5 10:22:13 gw01 kernel: [81234.567890] [UFW BLOCK] IN=eth0 OUT= "
+                      "MAC=52:54:00:12:34:56 SRC=203.0.113.45 DST=10.0.0.12 LEN=60 PROTO=TCP SPT=51544 DPT=22\n")
+    rules = shell.run_cell("%logpilot registry list").result
+    assert "ufw_iptables" in set(rules["name"])
+    det = shell.run_cell(f"%logpilot registry detect {sample}").result
+    assert det["rule"] == "ufw_iptables"
+    tested = shell.run_cell(f"%logpilot registry test ufw_iptables {sample}").result
+    assert tested["matched"] == 1 and tested["lines"][0]["fields"]["severity"] == "WARN"
+    with pytest.raises(UsageError, match="needs 2"):
+        shell.run_cell(f"%logpilot registry test {sample}")

@@ -208,6 +208,13 @@ class RuleTest:
     def ratio(self) -> float:
         return self.matched / len(self.results) if self.results else 0.0
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able data (the CLI and the magic print the same thing)."""
+        return {"rule": self.rule, "matched": self.matched, "total": len(self.results),
+                "ratio": round(self.ratio, 3),
+                "lines": [{"line": r.line, "matched": r.matched, "fields": r.fields,
+                           "reason": r.reason} for r in self.results]}
+
 
 @dataclass
 class Detection:
