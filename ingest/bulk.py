@@ -286,13 +286,15 @@ def _store_rows(ws: Workspace, con: Any, staged: pa.Table, origin: str, seen_bef
     con.register("_lp_staged", staged)
     try:
         with ws.write_lock:
-            if seen_before:
+            if seen_before:  # a rerun or a file an interrupted run left partial
                 con.execute(
-                    f"CREATE OR REPLACE TEMP TABLE _lp_new AS SELECT {_GOLDEN_SELECT} FROM _lp_staged "
-                    "WHERE origin_offset NOT IN (SELECT origin_offset FROM logs WHERE origin = ?)", [origin])
-            else:
-                con.execute(f"CREATE OR REPLACE TEMP TABLE _lp_new AS SELECT {_GOLDEN_SELECT} FROM _lp_staged")
-            n = con.execute("SELECT count(*) FROM _lp_new").fetchone()[0]
+                    f"CREATE OR REPLACE TEMP VIEW _lp_new AS SELECT {_GOLDEN_SELECT} FROM _lp_staged "
+                    "WHERE origin_offset NOT IN (SELECT origin_offset FROM logs "
+                    f"WHERE origin = '{_sql_path(origin)}')")
+                n = con.execute("SELECT count(*) FROM _lp_new").fetchone()[0]
+            else:  # a new file: every row is new, no anti-join, no count query
+                con.execute(f"CREATE OR REPLACE TEMP VIEW _lp_new AS SELECT {_GOLDEN_SELECT} FROM _lp_staged")
+                n = staged.num_rows
             if n == 0:
                 return 0
             if write_parquet:
@@ -304,7 +306,7 @@ def _store_rows(ws: Workspace, con: Any, staged: pa.Table, origin: str, seen_bef
                     f"APPEND, FILENAME_PATTERN 'run-{run_id}-{{uuid}}')"
                 )
             con.execute("INSERT INTO logs SELECT * FROM _lp_new")
-            con.execute("DROP TABLE _lp_new")
+            con.execute("DROP VIEW _lp_new")
             return int(n)
     finally:
         con.unregister("_lp_staged")

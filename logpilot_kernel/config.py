@@ -45,6 +45,10 @@ class LogPilot(Configurable):
     parquet_archive = Bool(True, help="Write the Parquet archive during bulk ingestion.").tag(config=True)
     read_only_sql = Bool(True, help="Refuse writing SQL in %%logsql unless --write.").tag(config=True)
     display_rows = Int(50, help="Rows shown per page of a result.").tag(config=True)
+    memory_limit = Unicode(
+        "2GB", help="DuckDB memory limit of a workspace (e.g. 2GB, 8GB); bulk loads and "
+        "large queries spill to disk beyond it, so memory stays flat on any archive size."
+    ).tag(config=True)
     log_level = Enum(
         ["DEBUG", "INFO", "WARNING", "ERROR"], "INFO", help="Level of LogPilot's own logs."
     ).tag(config=True)

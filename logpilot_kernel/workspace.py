@@ -91,6 +91,10 @@ def _connect(path: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def _sql_str(text: str) -> str:
+    return text.replace("'", "''")
+
+
 class Workspace:
     """Open (creating if needed) the workspace at ``path``; see the module docstring.
 
@@ -113,6 +117,7 @@ class Workspace:
         self._check_foreign()
         self._shared = _SharedDB.acquire(self.db_path)
         self._closed = False
+        self._apply_limits()
         self._chroma: Any = None
         self._collection: Any = None
         try:
@@ -120,6 +125,21 @@ class Workspace:
         except Exception:
             self.close()
             raise
+
+    def _apply_limits(self) -> None:
+        limit = self.settings.memory_limit.strip()
+        if not limit:
+            return
+        try:
+            self._shared.con.execute(f"SET memory_limit = '{limit.replace(chr(39), '')}'")
+        except duckdb.Error as exc:
+            self.close()
+            from .errors import ConfigError
+
+            raise ConfigError("memory_limit", f"{limit!r} not accepted by DuckDB ({str(exc).splitlines()[0]}); "
+                              "accepted: a size such as 512MB, 2GB, 8GB") from None
+        tmp = self.path / ".duckdb-tmp"
+        self._shared.con.execute(f"SET temp_directory = '{_sql_str(str(tmp))}'")
 
     # ----------------------------------------------------------------- paths
     @property
