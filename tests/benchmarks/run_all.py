@@ -32,7 +32,7 @@ def main() -> None:
     ap.add_argument("--shared", required=True)
     ap.add_argument("--out", default="bench-output")
     ap.add_argument("--lines", type=int, default=2_000_000)
-    ap.add_argument("--only", choices=["ingest", "accuracy", "mining"], default=None)
+    ap.add_argument("--only", choices=["ingest", "accuracy", "mining", "logsql"], default=None)
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -66,6 +66,13 @@ def main() -> None:
                f"{o['wall_seconds']} | {o['lines_per_s']:,} | {o['peak_rss_mib']} |",
                "", f"Speed-up: **{r['speedup']}x**; rows {o['rows']:,}, quarantined {o['quarantined']:,}, "
                f"templates {o['templates']:,}, accounting balanced: {o['balanced']}.\n"]
+
+    if args.only in (None, "logsql"):
+        text = _run([str(HERE / "logsql_overhead.py"), "--rows", "10000000", "--repeat", "5"])
+        (out / "logsql_overhead.txt").write_text(text)
+        md += ["## `%%logsql` overhead over raw DuckDB (10M rows)\n",
+               "`python tests/benchmarks/logsql_overhead.py --rows 10000000 --repeat 5`\n",
+               "```", text.strip(), "```\n"]
 
     (out / "benchmarks.md").write_text("\n".join(md) + "\n")
     print("\n".join(md))
