@@ -283,6 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .query.cli import add_subcommands  # `sql` and `ask`, thin over logpilot_kernel.query
 
     add_subcommands(sub)
+    from .why.cli import add_subcommands as add_why_subcommands  # `why`
+
+    add_why_subcommands(sub)
     return parser
 
 

@@ -12,9 +12,10 @@ from typing import Any
 from ..config import load_settings, resolve_home
 from .core import LogPilotMagics
 from .logsql import LogSQLMagics
+from .logwhy import LogWhyMagics
 from .pilot import Pilot
 
-__all__ = ["LogPilotMagics", "LogSQLMagics", "Pilot", "load_ipython_extension", "unload_ipython_extension"]
+__all__ = ["LogPilotMagics", "LogSQLMagics", "LogWhyMagics", "Pilot", "load_ipython_extension", "unload_ipython_extension"]
 
 
 def load_ipython_extension(ipython: Any) -> None:
@@ -25,6 +26,7 @@ def load_ipython_extension(ipython: Any) -> None:
     pilot = Pilot(settings)
     ipython.register_magics(LogPilotMagics(ipython, pilot))
     ipython.register_magics(LogSQLMagics(ipython, pilot))
+    ipython.register_magics(LogWhyMagics(ipython, pilot))
     ipython.user_ns.setdefault("pilot", pilot)
     ipython._logpilot_pilot = pilot
 

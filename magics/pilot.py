@@ -52,6 +52,14 @@ class Pilot:
 
         return ask(self.workspace, question, now=now)
 
+    def why(self, question: str = "", *, since: Any = None, until: Any = None,
+            service: Any = None, entity: Any = None, now: Any = None, model: Any = None) -> Any:
+        """Evidence-first root cause of a symptom (or "what is abnormal?")."""
+        from ..why import why
+
+        return why(self.workspace, question, since=since, until=until, service=service,
+                   entity=entity, now=now, model=model)
+
     def search_templates(self, text: str, n: int = 10) -> Any:
         """Templates nearest in meaning to ``text``, as a DataFrame."""
         import pandas as pd

@@ -1,0 +1,356 @@
+"""``why()``: scope -> window -> contrast -> causality -> evidence -> narrative.
+
+Every number in a :class:`WhyAnswer` is computed here from DuckDB aggregates; the
+narrative (deterministic, or a model's when it passes the evidence check) only words them.
+A window given as a short range (``since``/``until`` spanning at most
+``GIVEN_WINDOW_MAX``) is taken as the incident window itself - that is what the
+dashboard's "Explain this spike" passes; a longer range is a search scope in which the
+window is detected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+
+import numpy as np
+
+from . import abnormal as ab
+from . import narrative as nar
+from .answer import WhyAnswer
+from .causality import candidates_from, rank, trace_links
+from .contrast import significant_terms, template_changes
+from .entity import follow
+from .scope import Scope, parse_question, retrieve_templates, sql_lit
+from .window import Window, bucket_seconds_for, detect, refine, series
+
+GIVEN_WINDOW_MAX = dt.timedelta(minutes=90)
+BASELINE_MIN = dt.timedelta(hours=3)
+SEVERE = "severity IN ('ERROR', 'FATAL')"
+US = dt.timedelta(microseconds=1)
+
+
+def _naive(t: Any) -> dt.datetime | None:
+    """Accept datetimes, ISO strings or None; return naive UTC."""
+    if t is None or t == "":
+        return None
+    if isinstance(t, str):
+        t = dt.datetime.fromisoformat(t.replace("Z", "+00:00"))
+    if isinstance(t, dt.date) and not isinstance(t, dt.datetime):
+        t = dt.datetime.combine(t, dt.time())
+    if t.tzinfo is not None:
+        t = t.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return t
+
+
+def _svc_where(services: list[str]) -> str:
+    return f"service_name IN ({', '.join(map(sql_lit, services))})" if services else "TRUE"
+
+
+def why(workspace: Any, question: str = "", *, since: Any = None, until: Any = None,
+        service: str | list[str] | None = None, entity: str | None = None,
+        now: Any = None, model: Any = None) -> WhyAnswer:
+    """Answer a why-question over ``workspace`` from evidence computed in DuckDB.
+
+    ``model``: a LangChain chat model for the narrative; None uses ``LogPilot.llm`` when
+    set (no model configured = deterministic narrative). Never raises for bad data or an
+    unreachable model: the answer says what was searched and what went wrong.
+    """
+    t0 = time.perf_counter()
+    cur = workspace.cursor()
+    try:
+        ans = _answer(workspace, cur, question or "", _naive(since), _naive(until), service,
+                      entity, _naive(now))
+    finally:
+        cur.close()
+    ans.timings["evidence_s"] = round(time.perf_counter() - t0, 3)
+    _narrate(workspace, ans, model)
+    ans.timings["total_s"] = round(time.perf_counter() - t0, 3)
+    return ans
+
+
+# --------------------------------------------------------------------------- core
+def _answer(ws: Any, cur: Any, question: str, since: dt.datetime | None,
+            until: dt.datetime | None, service: Any, entity: str | None,
+            now: dt.datetime | None) -> WhyAnswer:
+    dmin, dmax, total = cur.execute("SELECT min(timestamp), max(timestamp), count(*) FROM logs").fetchone()
+    known = [r[0] for r in cur.execute(
+        "SELECT service_name FROM logs GROUP BY 1 ORDER BY count(*) DESC").fetchall()]
+    now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    scope = parse_question(question, known, now)
+    ans = WhyAnswer(question=question, scope=scope)
+    if not total:
+        ans.no_match("the workspace holds no rows", [])
+        return ans
+    if service:
+        wanted = [service] if isinstance(service, str) else list(service)
+        unknown = [s for s in wanted if s not in known]
+        if unknown:
+            ans.no_match(f"no service named {', '.join(map(repr, unknown))}",
+                         _suggest(cur, dmin, dmax + US, [], known))
+            return ans
+        scope.services = list(dict.fromkeys(wanted + scope.services))
+    if entity:
+        scope.entities = [entity] + [e for e in scope.entities if e != entity]
+    scope.since = since or scope.since
+    scope.until = until or scope.until
+    lo = max(scope.since or dmin, dmin)
+    hi = min(scope.until or dmax + US, dmax + US)
+    if lo >= hi:
+        ans.no_match(f"no rows between {scope.since} and {scope.until}; data covers "
+                     f"{dmin:%Y-%m-%d %H:%M} .. {dmax:%Y-%m-%d %H:%M}",
+                     _suggest(cur, dmin, dmax + US, scope.services, known))
+        return ans
+
+    # ---- entities: the trail anchors the window
+    trail = None
+    if scope.entities:
+        for e in scope.entities:
+            trail = follow(cur, e, lo if scope.since else None, hi if scope.until else None)
+            if trail.direct:
+                break
+        if trail is None or not trail.direct:
+            ans.no_match(f"no rows mention {', '.join(map(repr, scope.entities))} (searched "
+                         "trace_id, host, every context value and the raw message)",
+                         _suggest(cur, lo, hi, scope.services, known))
+            return ans
+        ans.entity = trail
+        if not scope.since and trail.failure_at:
+            lo = max(dmin, trail.failure_at - dt.timedelta(hours=6))
+        if not scope.until and trail.failure_at:
+            hi = min(dmax + US, trail.failure_at + dt.timedelta(hours=6))
+        if not scope.services:
+            scope.services = [s for s in trail.services if s in known]
+
+    # ---- retrieval (hybrid), and services implied by the retrieved templates
+    if scope.keywords or scope.numbers:
+        scope.templates = retrieve_templates(ws, cur, scope)
+    signal_services = list(scope.services)
+    if not signal_services and scope.templates:
+        signal_services = list(dict.fromkeys(t["service"] for t in scope.templates[:5] if t["service"]))
+    in_scope = cur.execute(
+        f"SELECT count(*) FROM logs WHERE timestamp >= ? AND timestamp < ? AND "
+        f"{_svc_where(scope.services)}", [lo, hi]).fetchone()[0]
+    ans.searched = {"services": scope.services or "all", "since": lo.isoformat(),
+                    "until": hi.isoformat(), "keywords": scope.keywords,
+                    "entities": scope.entities, "templates_found": len(scope.templates),
+                    "rows_in_scope": in_scope}
+    if not in_scope:
+        ans.no_match("no rows in that scope", _suggest(cur, dmin, dmax + US, [], known))
+        return ans
+    if (scope.keywords and not scope.templates and not scope.services and not scope.entities
+            and not scope.abnormal):
+        ans.no_match("no template matches the words " + ", ".join(map(repr, scope.keywords))
+                     + " (semantic search in Chroma and text search in DuckDB)",
+                     _suggest(cur, lo, hi, [], known))
+        return ans
+
+    if scope.abnormal and not scope.entities and not scope.keywords:
+        _abnormal(cur, ans, lo, hi, scope)
+        return ans
+
+    # ---- window
+    window, sig = _find_window(cur, ans, scope, lo, hi, signal_services, trail)
+    if window is None:
+        ans.warnings.append("no significant change in the error rate of the scope; showing "
+                            "what is abnormal instead")
+        _abnormal(cur, ans, lo, hi, scope)
+        return ans
+    ans.window = window
+    lead = dt.timedelta(seconds=window.bucket_seconds)
+    clo = max(lo, window.start - lead)
+    base_lo, base_hi = baseline(window, lo, hi)
+    if window.how == "given":  # the analyst's window: the baseline may leave the scope
+        base_lo, base_hi = baseline(window, dmin, dmax + US)
+        clo = window.start
+    changes = template_changes(cur, clo, window.end, base_lo, base_hi)
+    pool = candidates_from(changes)
+    links = trace_links(cur, clo, window.end, [c.template_id for c in pool])
+    cands = rank(pool, links, clo, window.end, trail.templates if trail else None)
+    ans.candidates = cands[:10]
+    ans.changes = changes
+    if cands and window.how != "given":
+        first = cands[0].change.first_in_window
+        if first and clo <= first < window.start:
+            ans.window = Window(first, window.end, window.llr, window.inside, window.expected,
+                                window.bucket_seconds, window.how)
+    top_ids = [c.change.template_id for c in cands[:5]]
+    ans.terms = significant_terms(cur, clo, window.end, base_lo, base_hi, top_ids)
+    ans.samples = _samples(cur, clo, window.end, top_ids[:3])
+    ans.timeline = _timeline(cur, lo, hi, top_ids[:6], window)
+    ans.build_evidence()
+    return ans
+
+
+def baseline(w: Window, lo: dt.datetime, hi: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """The window's neighbourhood: six window-lengths (at least three hours) each side.
+
+    A local baseline, as in log-rate analysis: against a whole multi-day scope every
+    ordinary template looks "up" in a midday window because nights are quiet, and those
+    diurnal artefacts would crowd the candidates and their traces.
+    """
+    pad = max(6 * (w.end - w.start), BASELINE_MIN)
+    return max(lo, w.start - pad), min(hi, w.end + pad)
+
+
+def _find_window(cur: Any, ans: WhyAnswer, scope: Scope, lo: dt.datetime, hi: dt.datetime,
+                 services: list[str], trail: Any) -> tuple[Window | None, str]:
+    """Detect the window on the scope's errors, widening the signal when it is flat."""
+    if scope.since and scope.until and (scope.until - scope.since) <= GIVEN_WINDOW_MAX \
+            and not trail:
+        where = f"{SEVERE} AND {_svc_where(services)}"
+        s = series(cur, where, lo - (hi - lo) * 6, hi + (hi - lo) * 6, "errors")
+        ans.series = s
+        n = cur.execute(f"SELECT count(*) FROM logs WHERE timestamp >= ? AND timestamp < ? AND {where}",
+                        [lo, hi]).fetchone()[0]
+        i0 = int((lo - s.start).total_seconds() // s.bucket_seconds)
+        i1 = int((hi - s.start).total_seconds() // s.bucket_seconds)
+        outside = np.concatenate([s.counts[:i0], s.counts[i1:]])
+        rate = float(outside.mean()) if outside.size else 0.0
+        return Window(lo, hi, 0.0, n, rate * max(1, i1 - i0), s.bucket_seconds, how="given"), where
+    attempts = []
+    quoted = [t["template_id"] for t in scope.templates if t["score"] >= 1.0]
+    if quoted:  # text the analyst quoted names the symptom exactly
+        attempts.append((f"template_id IN ({', '.join(map(sql_lit, quoted[:8]))})",
+                         "rows of the quoted text's templates"))
+    if services:
+        attempts.append((f"{SEVERE} AND {_svc_where(services)}",
+                         f"errors of {', '.join(services)}"))
+    attempts.append((SEVERE, "errors of all services"))
+    if scope.templates:
+        ids = ", ".join(sql_lit(t["template_id"]) for t in scope.templates[:8])
+        attempts.append((f"template_id IN ({ids}) AND severity IN ('WARN', 'ERROR', 'FATAL')",
+                         "warnings and errors of the retrieved templates"))
+    attempts.append(("severity IN ('WARN', 'ERROR', 'FATAL')", "warnings and errors of all services"))
+    bucket = bucket_seconds_for(lo, hi)
+    for where, label in attempts:
+        s = series(cur, where, lo, hi, label, bucket)
+        found = detect(s, k=1, containing=trail.failure_at if trail else None,
+                       max_len=max(2, int((3 if trail else 6) * 3600 / bucket)))
+        if found:
+            ans.series = s
+            w = refine(cur, found[0], where)
+            if label != attempts[0][1]:
+                ans.notes.append(f"window found on {label} (the first signal was flat)")
+            return w, where
+    ans.series = series(cur, attempts[-1][0], lo, hi, attempts[-1][1], bucket)
+    return None, ""
+
+
+def _abnormal(cur: Any, ans: WhyAnswer, lo: dt.datetime, hi: dt.datetime, scope: Scope) -> None:
+    """The no-symptom path: rank templates and error bursts over the whole scope."""
+    where = _svc_where(scope.services)
+    bucket = bucket_seconds_for(lo, hi)
+    s = series(cur, f"{SEVERE} AND {where}", lo, hi, "errors", bucket)
+    ans.series = s
+    ans.windows = [refine(cur, w, f"{SEVERE} AND {where}")
+                   for w in detect(s, k=5, max_len=max(2, int(6 * 3600 / bucket)))]
+    if ans.windows:
+        ans.window = ans.windows[0]
+    scan_bucket = bucket_seconds_for(lo, hi, max_buckets=200)
+    ranked = ab.scan(cur, lo, hi, where, bucket_seconds=scan_bucket, limit=None)
+    # each detected window's own root cause (the full contrast + causality ranking) leads
+    leaders = []
+    for w in ans.windows:
+        clo = max(lo, w.start - dt.timedelta(seconds=w.bucket_seconds))
+        pool = candidates_from(template_changes(cur, clo, w.end, *baseline(w, lo, hi), where))
+        cands = rank(pool, trace_links(cur, clo, w.end, [c.template_id for c in pool]), clo, w.end)
+        if cands:
+            leaders.append(cands[0].change.template_id)
+    ans.abnormal = ab.lead_with(ranked, leaders)[:25]
+    ans.mode = "abnormal"
+    top = [a.template_id for a in ans.abnormal[:6]]
+    ans.samples = _samples(cur, lo, hi, top[:3])
+    ans.timeline = _timeline(cur, lo, hi, top, ans.window)
+    ans.build_evidence()
+
+
+def _samples(cur: Any, lo: dt.datetime, hi: dt.datetime, ids: list[str], n: int = 3) -> dict[str, list]:
+    """A few raw lines per template with provenance (first occurrences in the window)."""
+    if not ids:
+        return {}
+    rows = cur.execute(
+        f"SELECT template_id, timestamp, service_name, severity, message, trace_id, origin, "
+        f"origin_offset FROM (SELECT *, row_number() OVER (PARTITION BY template_id "
+        f"ORDER BY timestamp) AS k FROM logs WHERE timestamp >= ? AND timestamp < ? AND "
+        f"template_id IN ({', '.join(map(sql_lit, ids))})) WHERE k <= {int(n)} ORDER BY timestamp",
+        [lo, hi]).fetchall()
+    out: dict[str, list] = {}
+    for tid, ts, svc, sev, msg, trace, origin, off in rows:
+        out.setdefault(tid, []).append({"timestamp": ts.isoformat(), "service": svc,
+                                        "severity": sev, "message": msg[:400],
+                                        "trace_id": trace, "origin": origin,
+                                        "origin_offset": off})
+    return out
+
+
+def _timeline(cur: Any, lo: dt.datetime, hi: dt.datetime, ids: list[str],
+              window: Window | None) -> dict[str, Any]:
+    """Per-bucket counts of the top templates around the window (for the timeline chart)."""
+    if not ids:
+        return {}
+    if window is not None:
+        pad = max(window.end - window.start, dt.timedelta(minutes=30))
+        lo, hi = max(lo, window.start - pad), min(hi, window.end + pad)
+    bucket = bucket_seconds_for(lo, hi, max_buckets=240)
+    rows = cur.execute(
+        f"SELECT template_id, time_bucket(INTERVAL '{bucket} seconds', timestamp, ?::TIMESTAMP) "
+        f"AS b, count(*) FROM logs WHERE timestamp >= ? AND timestamp < ? AND template_id IN "
+        f"({', '.join(map(sql_lit, ids))}) GROUP BY 1, 2 ORDER BY 2", [lo, lo, hi]).fetchall()
+    out: dict[str, Any] = {"bucket_seconds": bucket, "series": {}}
+    for tid, b, n in rows:
+        out["series"].setdefault(tid, []).append((b.isoformat(), n))
+    return out
+
+
+def _suggest(cur: Any, lo: dt.datetime, hi: dt.datetime, services: list[str],
+             known: list[str]) -> list[dict[str, Any]]:
+    """Scopes that do hold data: services with errors, and their busiest error hour."""
+    rows = cur.execute(
+        f"SELECT service_name, count(*) FILTER (WHERE {SEVERE}) AS errors, count(*) AS rows_, "
+        f"min(timestamp), max(timestamp) FROM logs WHERE timestamp >= ? AND timestamp < ? "
+        f"GROUP BY 1 ORDER BY errors DESC, rows_ DESC LIMIT 6", [lo, hi]).fetchall()
+    if not rows:
+        rows = cur.execute(
+            f"SELECT service_name, count(*) FILTER (WHERE {SEVERE}), count(*), min(timestamp), "
+            f"max(timestamp) FROM logs GROUP BY 1 ORDER BY 2 DESC LIMIT 6").fetchall()
+    out = []
+    for svc, errors, n, first, last in rows:
+        peak = cur.execute(
+            f"SELECT date_trunc('hour', timestamp) AS h, count(*) FROM logs WHERE service_name = ? "
+            f"AND {SEVERE} GROUP BY 1 ORDER BY 2 DESC LIMIT 1", [svc]).fetchone()
+        out.append({"service": svc, "errors": errors, "rows": n, "first": first.isoformat(),
+                    "last": last.isoformat(),
+                    "busiest_error_hour": peak[0].isoformat() if peak else None,
+                    "try": f"--service {svc}" + (f" --since {peak[0]:%Y-%m-%dT%H:%M} --until "
+                                                 f"{peak[0] + dt.timedelta(hours=1):%Y-%m-%dT%H:%M}"
+                                                 if peak else "")})
+    return out
+
+
+def _narrate(ws: Any, ans: WhyAnswer, model: Any) -> None:
+    """Deterministic narrative always; a model's only when configured and it passes."""
+    ans.narrative = ans.deterministic_narrative()
+    ans.narrative_source = "deterministic"
+    if ans.mode == "no_match":
+        return
+    if model is None:
+        try:
+            from ..query.llm import make_model
+
+            model = make_model(ws.settings)
+        except Exception as exc:
+            ans.warnings.append(f"model not usable ({str(exc).splitlines()[0][:160]}); "
+                                "deterministic narrative shown")
+            return
+    if model is None:
+        return
+    text, note = nar.model_narrative(model, ans.question, ans.evidence,
+                                     ans.window.to_dict() if ans.window else None)
+    if text is None:
+        ans.warnings.append(note or "model narrative rejected")
+        return
+    ans.model_text = text
+    ans.narrative = text
+    ans.narrative_source = "model"

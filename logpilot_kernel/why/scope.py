@@ -1,0 +1,184 @@
+"""Scope a why-question: which services, which time range, which entities, which templates.
+
+Why a scope first: every later step (window detection, contrast, causality) aggregates in
+DuckDB over a slice of ``logs``; the slice must come from the question *and* from what the
+workspace holds, never from a fixed list. Services are matched against the workspace's own
+``service_name`` values (plus the query layer's synonyms), time phrases reuse the offline
+SQL parser's grammar (so "last 2 hours" means the same in ``%%logsql`` and ``%%logwhy``),
+entities are recognised by shape (trace ids, IPs, order and user ids) and then looked up
+in ``context``, and templates are retrieved twice - by meaning from Chroma and by words in
+DuckDB - because "checkout failing" must find "payment gateway returned 503" with no
+shared word, while an exact phrase the analyst quotes must always be found.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..query import nl
+from ..query import nl_grammar as g
+
+#: Words that carry no retrieval meaning in a why-question (on top of the SQL filler).
+STOP = frozenset("""
+why what whats how when where who is are was were did does do done doing the a an of in on
+at to for from by with and or not no any there this that these those it its be been being
+happen happened happening cause caused causing causes wrong problem problems issue issues
+going get getting got stop stopped start started since before after during about my our
+your their can cant can't could would should will just very many much more most some than
+abnormal unusual anomaly anomalies pattern patterns here now today yesterday last past
+fail failing failed failure failures error errors affect affects affected spike spikes
+""".split())
+
+TRACE_RE = re.compile(r"\b[0-9a-f]{16,32}\b|\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
+                      r"[0-9a-f]{12}\b", re.IGNORECASE)
+IP_RE = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
+#: "user 42", "order ORD-1", "customer u1023", "request abc": the noun names the kind.
+NOUN_RE = re.compile(r"\b(user|customer|order|account|session|request|trace|ip|host|product)"
+                     r"\s*(?:id\s*)?[#:=]?\s*([A-Za-z0-9][\w.:-]*\d[\w.:-]*)", re.IGNORECASE)
+#: Identifier-shaped tokens without a noun: letters then digits joined (ORD-1234, u102415).
+ID_RE = re.compile(r"\b(?=[A-Za-z]*\d)[A-Za-z]{1,6}[-_]?\d{3,}\b")
+QUOTED = re.compile(r"\"([^\"]+)\"|'([^']{3,})'|`([^`]+)`")
+ABNORMAL_RE = re.compile(r"\b(abnormal|unusual|anomal\w*|weird|strange|odd|outliers?)\b|"
+                         r"\bwhat(?:'s| is)\s+(?:going\s+on|happening)\b", re.IGNORECASE)
+STATUS_RE = re.compile(r"\b([1-5]\d\d)\b")
+
+
+@dataclass
+class Scope:
+    """What a question is about; every field says where it came from in ``notes``."""
+
+    question: str
+    services: list[str] = field(default_factory=list)
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    entities: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    numbers: list[str] = field(default_factory=list)
+    templates: list[dict[str, Any]] = field(default_factory=list)
+    abnormal: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def template_ids(self) -> list[str]:
+        return [t["template_id"] for t in self.templates]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "services": self.services, "entities": self.entities, "keywords": self.keywords,
+            "since": self.since.isoformat() if self.since else None,
+            "until": self.until.isoformat() if self.until else None,
+            "templates": [{k: t[k] for k in ("template_id", "template", "service", "how", "score")}
+                          for t in self.templates],
+            "abnormal": self.abnormal, "notes": self.notes,
+        }
+
+
+def sql_lit(v: str) -> str:
+    """A SQL string literal (values come from questions: always quote, never splice)."""
+    return "'" + str(v).replace("'", "''") + "'"
+
+
+def _times(question: str, now: dt.datetime) -> tuple[dt.datetime | None, dt.datetime | None, str]:
+    """(since, until, rest): the SQL parser's time grammar applied to the question."""
+    text = nl._Text(re.sub(r"[?!;()]", " ", question.lower()))
+    intent = nl.Intent()
+    try:
+        nl._times(text, intent, now, question)
+    except nl.NotUnderstood:
+        return None, None, question.lower()
+    except (StopIteration, ValueError):
+        return None, None, question.lower()
+    return intent.lo, intent.hi, text.s
+
+
+def _services(rest: str, services: list[str]) -> list[str]:
+    found: list[str] = []
+    low = rest.lower()
+    for svc in sorted(services, key=len, reverse=True):
+        if re.search(rf"\b{re.escape(svc.lower())}(?:s|es)?\b", low):
+            found.append(svc)
+    for word, svc in g.SERVICE_SYNONYMS.items():
+        if svc in services and svc not in found and re.search(rf"\b{re.escape(word)}\b", low):
+            found.append(svc)
+    return found
+
+
+def parse_question(question: str, known_services: list[str], now: dt.datetime) -> Scope:
+    """Services, times, entities, keywords and numbers named in ``question`` (no data read)."""
+    scope = Scope(question=question)
+    since, until, rest = _times(question, now)
+    scope.since, scope.until = since, until
+    if since or until:
+        scope.notes.append(f"time from the question: {since} .. {until}")
+    quoted = [next(x for x in m.groups() if x) for m in QUOTED.finditer(question)]
+    scope.keywords.extend(quoted)
+    unquoted = QUOTED.sub(" ", question)
+    ents: list[str] = []
+    for m in NOUN_RE.finditer(unquoted):
+        ents.append(m.group(2).rstrip(".:"))
+    ents += TRACE_RE.findall(unquoted) + IP_RE.findall(unquoted)
+    ents += [m.group(0) for m in ID_RE.finditer(unquoted)]
+    scope.entities = list(dict.fromkeys(e for e in ents if e))
+    scope.services = _services(QUOTED.sub(" ", rest), known_services)
+    scope.abnormal = bool(ABNORMAL_RE.search(question))
+    scope.numbers = [n for n in STATUS_RE.findall(unquoted) if n not in scope.entities]
+    words = re.findall(r"[a-z][a-z0-9_.-]{2,}", QUOTED.sub(" ", rest).lower())
+    ent_low = {e.lower() for e in scope.entities}
+    svc_low = {s.lower() for s in scope.services}
+    scope.keywords += [w for w in dict.fromkeys(words)
+                       if w not in STOP and w not in g.FILLER and w not in ent_low
+                       and w.rstrip("s") not in svc_low and w not in svc_low]
+    return scope
+
+
+def retrieve_templates(ws: Any, cur: Any, scope: Scope, n_semantic: int = 12,
+                       max_distance: float = 0.75) -> list[dict[str, Any]]:
+    """Hybrid retrieval: Chroma neighbours of the question plus DuckDB text matches.
+
+    Semantic hits are kept when their cosine distance is below ``max_distance``; text
+    hits are templates containing a keyword (or a quoted phrase) of the question. The
+    score is ``1 - distance`` for semantic hits and 1.0 for quoted phrases, so exact
+    phrases the analyst typed always rank first.
+    """
+    hits: dict[str, dict[str, Any]] = {}
+    text = " ".join(scope.keywords + scope.numbers) or scope.question
+    if scope.keywords or scope.services:
+        try:
+            for h in ws.search_templates(text, n=n_semantic):
+                if h["distance"] <= max_distance:
+                    hits[h["template_id"]] = dict(h, how="semantic", score=round(1 - h["distance"], 3))
+        except Exception as exc:  # a broken store must not stop DuckDB's half
+            scope.notes.append(f"semantic search unavailable: {str(exc).splitlines()[0][:120]}")
+    for kw in scope.keywords:
+        if len(kw) < 4 and kw not in scope.question.split('"'):
+            continue
+        rows = cur.execute(
+            "SELECT template_id, template, first_service FROM templates "
+            "WHERE template ILIKE ? ORDER BY count DESC LIMIT 20", [f"%{kw}%"]).fetchall()
+        for tid, tpl, svc in rows:
+            quoted = kw in re.findall(r"\"([^\"]+)\"|'([^']{3,})'", scope.question) or \
+                f"'{kw}'" in scope.question or f'"{kw}"' in scope.question
+            prev = hits.get(tid)
+            score = 1.0 if quoted else 0.6
+            if prev is None or prev["score"] < score:
+                hits[tid] = {"template_id": tid, "template": tpl, "service": svc,
+                             "distance": None, "how": "text" if prev is None else "both",
+                             "score": score}
+    return sorted(hits.values(), key=lambda h: -h["score"])
+
+
+def entity_predicate(cur: Any, entity: str) -> str:
+    """SQL predicate selecting the rows that mention ``entity``.
+
+    Exact matches on the trace id, host and every top-level context value are cheap in
+    DuckDB (one JSON scan); the raw message is searched too, so an id that no parser
+    extracted into a field is still found.
+    """
+    e = sql_lit(entity)
+    like = sql_lit(f"%{entity}%")
+    # the plain-text LIKE on context is a cheap prefilter; the JSON parse runs only on hits
+    return (f"(trace_id = {e} OR host = {e} OR (CAST(context AS VARCHAR) LIKE {like} AND "
+            f"list_contains(json_extract_string(context, '$.*'), {e})) OR message LIKE {like})")
