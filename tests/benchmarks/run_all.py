@@ -32,7 +32,7 @@ def main() -> None:
     ap.add_argument("--shared", required=True)
     ap.add_argument("--out", default="bench-output")
     ap.add_argument("--lines", type=int, default=2_000_000)
-    ap.add_argument("--only", choices=["ingest", "accuracy", "mining", "logsql"], default=None)
+    ap.add_argument("--only", choices=["ingest", "accuracy", "mining", "logsql", "why"], default=None)
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -73,6 +73,17 @@ def main() -> None:
         md += ["## `%%logsql` overhead over raw DuckDB (10M rows)\n",
                "`python tests/benchmarks/logsql_overhead.py --rows 10000000 --repeat 5`\n",
                "```", text.strip(), "```\n"]
+
+    if args.only in (None, "why"):
+        bgl = str(Path(args.shared) / "data" / "loghub-2k" / "BGL" / "BGL_2k.log")
+        text = _run([str(HERE / "why_bgl.py"), bgl])
+        (out / "why_bgl.txt").write_text(text)
+        md += ["## \"What is abnormal?\" on Loghub BGL (alert tags hidden)\n",
+               f"`python tests/benchmarks/why_bgl.py {bgl}`\n", "```", text.strip(), "```\n"]
+        text = _run([str(HERE / "why_speed.py"), "--rows", "10000000"])
+        (out / "why_speed.txt").write_text(text)
+        md += ["## Why-engine evidence time on 10M rows\n",
+               "`python tests/benchmarks/why_speed.py --rows 10000000`\n", "```", text.strip(), "```\n"]
 
     (out / "benchmarks.md").write_text("\n".join(md) + "\n")
     print("\n".join(md))
