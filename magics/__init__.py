@@ -13,9 +13,10 @@ from ..config import load_settings, resolve_home
 from .core import LogPilotMagics
 from .logsql import LogSQLMagics
 from .logwhy import LogWhyMagics
+from .pilot_magic import PilotMagics
 from .pilot import Pilot
 
-__all__ = ["LogPilotMagics", "LogSQLMagics", "LogWhyMagics", "Pilot", "load_ipython_extension", "unload_ipython_extension"]
+__all__ = ["LogPilotMagics", "LogSQLMagics", "LogWhyMagics", "PilotMagics", "Pilot", "load_ipython_extension", "unload_ipython_extension"]
 
 
 def load_ipython_extension(ipython: Any) -> None:
@@ -27,6 +28,7 @@ def load_ipython_extension(ipython: Any) -> None:
     ipython.register_magics(LogPilotMagics(ipython, pilot))
     ipython.register_magics(LogSQLMagics(ipython, pilot))
     ipython.register_magics(LogWhyMagics(ipython, pilot))
+    ipython.register_magics(PilotMagics(ipython, pilot))
     ipython.user_ns.setdefault("pilot", pilot)
     ipython._logpilot_pilot = pilot
 
@@ -35,4 +37,4 @@ def unload_ipython_extension(ipython: Any) -> None:
     """Close the workspace (and stop background work) when the extension unloads."""
     pilot = getattr(ipython, "_logpilot_pilot", None)
     if pilot is not None:
-        pilot.close()
+        pilot.close()  # stops a running stream first, then releases the workspace

@@ -6,6 +6,7 @@ calls the Python API, and turns LogPilot errors into one readable line at this e
 
 from __future__ import annotations
 
+import argparse
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -37,6 +38,8 @@ def _logpilot_parser() -> MagicArgumentParser:
     p.add_argument("operands", nargs="*")
     p.add_argument("--lines", type=int, default=200)
     sub.add_parser("config", help="effective settings")
+    p = sub.add_parser("stream", help="Kafka ingestion in the background: start | stop | status")
+    p.add_argument("stream_args", nargs=argparse.REMAINDER)
     return parser
 
 
@@ -74,6 +77,10 @@ class LogPilotMagics(Magics):
             from ..query.schema_info import show_schema
 
             return show_schema(pilot.workspace.cursor())
+        if args.action == "stream":
+            from .stream import stream_magic
+
+            return stream_magic(pilot, args.stream_args)
         if args.action == "registry":
             return self._registry(args)
         if args.action == "config":

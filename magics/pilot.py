@@ -21,6 +21,8 @@ class Pilot:
         self.settings = settings
         self._workspace: Workspace | None = None
         self._path = workspace
+        self._conversation: Any = None
+        self._stream: Any = None
 
     @property
     def workspace(self) -> Workspace:
@@ -31,6 +33,8 @@ class Pilot:
 
     def open(self, path: str | os.PathLike | None = None) -> Workspace:
         """Switch to another workspace, releasing the previous one's file lock."""
+        if self._conversation is not None:
+            self._conversation.reset()
         self.close()
         self._path = path
         return self.workspace
@@ -46,11 +50,34 @@ class Pilot:
         """Run SQL on a fresh cursor and return a pandas DataFrame."""
         return self.workspace.sql(query, params)
 
-    def ask(self, question: str, now: Any = None) -> Any:
-        """A plain-English question answered with SQL (offline parser, else the model)."""
-        from ..query import ask
+    @property
+    def conversation(self) -> Any:
+        """The kernel's conversation: follow-ups refine it; ``%pilot reset`` clears it."""
+        if self._conversation is None:
+            from ..pilot import Conversation
 
-        return ask(self.workspace, question, now=now)
+            self._conversation = Conversation()
+        return self._conversation
+
+    def ask(self, question: str, now: Any = None, *, dry_run: bool = False,
+            intent: str | None = None, model: Any = None) -> Any:
+        """Ask anything: routed to the SQL engine, the why-engine or the dashboard.
+
+        Returns a ``PilotAnswer`` (the engine's answer plus the route); ``.frame`` and
+        ``.sql`` still reach a SQL answer.
+        """
+        from .pilot_magic import pilot_ask
+
+        return pilot_ask(self, question, now=now, dry_run=dry_run, intent=intent, model=model)
+
+    @property
+    def stream(self) -> Any:
+        """Kafka ingestion in a background thread: ``.start(...)``, ``.stop()``, ``.status()``."""
+        if self._stream is None:
+            from ..ingest.stream_kernel import StreamController
+
+            self._stream = StreamController(lambda: self.workspace)
+        return self._stream
 
     def why(self, question: str = "", *, since: Any = None, until: Any = None,
             service: Any = None, entity: Any = None, now: Any = None, model: Any = None) -> Any:
@@ -73,7 +100,10 @@ class Pilot:
         return WorkspaceStatus(self.workspace)
 
     def close(self) -> None:
-        """Release the workspace (other processes can then open its DuckDB file)."""
+        """Stop a running stream and release the workspace (other processes can then open it)."""
+        if self._stream is not None:
+            self._stream.stop()
+            self._stream = None
         if self._workspace is not None:
             self._workspace.close()
             self._workspace = None

@@ -1,0 +1,484 @@
+"""Streaming ingestion: Kafka topics -> golden rows, with at-least-once reads made exactly-once.
+
+Why this shape: the kernel thread, the ``logpilot worker`` daemon and the scale-out
+worker are one loop with different places to put rows. :class:`StreamConsumer` owns the
+whole lifecycle (connect, rebalance, poll, batch by size and time, parse with the schema
+registry, mine templates, hand the batch to :meth:`StreamConsumer.write_batch`, commit
+offsets, back off and reconnect); a subclass implements ``write_batch`` only, and may say
+where a partition resumes (:meth:`StreamConsumer.stored_positions`) and where history ends
+(:meth:`StreamConsumer.handover_mark`). See ``stream_sinks`` for the DuckDB and Parquet
+subclasses and ``stream_kernel`` for the notebook controller.
+
+Delivery: a batch is first made durable by ``write_batch`` (which also records the next
+offset per partition next to the rows), and only then committed to Kafka. Inserts are
+idempotent on provenance ``(kafka://topic/partition, offset)``, so replaying a batch after a
+crash adds nothing; a ``kill -9`` at any moment ends, after a restart, with every message
+exactly once. Poison messages (empty, not UTF-8, NUL bytes, over the size limit, invalid
+JSON on a JSON topic) become quarantine entries with a reason; the stream goes on.
+
+Time is injectable (``clock`` and ``sleep``) so batching and back-off are testable
+without waiting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+import uuid
+from typing import Any, Sequence
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .bulk import _GOLDEN_SELECT
+from .enrich import QUARANTINE_SCHEMA
+from .mining import TemplateMiner
+from .registry import Registry, Rule, parse_records
+from .stream_parts import (
+    Backoff, Batch, Batcher, Clock, Sleep, StatusBoard, StreamError, StreamOptions, _now_iso,
+    origin_of, split_poison,
+)
+
+log = logging.getLogger("logpilot.stream")
+
+#: Messages sampled to detect the format of a raw-line topic.
+DETECT_SAMPLE = 400
+
+class StreamConsumer:
+    """The consume -> parse -> mine -> durable write -> commit loop; subclasses store batches.
+
+    Subclasses implement :meth:`write_batch` (make the batch durable, idempotently, with its
+    positions); they may override :meth:`stored_positions`, :meth:`handover_mark`,
+    :meth:`open_sink` and :meth:`close_sink`. :meth:`run` blocks until :meth:`stop`.
+    """
+
+    #: Consumer-group assignment (scale-out) or every partition to this one consumer. A
+    #: workspace has one writer anyway (the DuckDB file lock), and a member that died by
+    #: ``kill -9`` blocks a group's rebalance until the broker expires it (never, on some
+    #: brokers), so the DuckDB sink takes all partitions itself.
+    use_group: bool = True
+
+    def __init__(self, options: StreamOptions, *, registry: Registry | None = None,
+                 miner: TemplateMiner | None = None, clock: Clock = time.monotonic,
+                 sleep: Sleep | None = None, status: StatusBoard | None = None) -> None:
+        self.options = options.check()
+        self.registry = registry or Registry.default()
+        self.miner = miner or TemplateMiner()
+        self.clock = clock
+        self._stop = threading.Event()
+        self._sleep = sleep or (lambda s: self._stop.wait(s))
+        self.status = status or StatusBoard(clock)
+        self.backoff = Backoff(options.backoff_initial, options.backoff_max, clock)
+        self.batcher = Batcher(options.batch_size, options.batch_ms, clock)
+        self.run_id = "stream-" + dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S") \
+            + "-" + uuid.uuid4().hex[:6]
+        self.rule: Rule | None = self.registry.get(options.format) if options.format else None
+        self._con = duckdb.connect()  # parsing and mining scratch space, never the workspace
+        self._con.execute("SET TimeZone = 'UTC'")
+        self._consumer: Any = None
+        self._durable: dict[tuple[str, int], int] = {}  # owned partition -> next offset stored
+        self._pending_assign: set[tuple[str, int]] = set()
+        self._flush_lock = threading.RLock()
+        self._paused = False
+        self._write_failing = False
+        self._known: list[tuple[str, int]] = []
+        self._next_probe = 0.0
+
+    # -------------------------------------------------------------- subclass API
+    def write_batch(self, batch: Batch) -> None:
+        """Make ``batch`` durable, idempotently on provenance, with ``batch.offsets``."""
+        raise NotImplementedError
+
+    def stored_positions(self, partitions: Sequence[tuple[str, int]]) -> dict[tuple[str, int], int]:
+        """Next offset per partition as recorded beside the rows (wins over Kafka's)."""
+        return {}
+
+    def handover_mark(self) -> dt.datetime | None:
+        """Latest event already loaded by a bulk job for this stream's source (UTC)."""
+        return None
+
+    def open_sink(self) -> None:
+        """Acquire resources in the consuming thread (cursors, directories)."""
+
+    def close_sink(self) -> None:
+        """Release them; called once, after the last batch."""
+
+    # ------------------------------------------------------------------ lifecycle
+    def stop(self) -> None:
+        """Ask the loop to flush, commit and return (safe from any thread or signal handler)."""
+        self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def run(self) -> None:
+        """Consume until :meth:`stop`; never raises for broker or data trouble (see status)."""
+        self.status.set(state="starting", started_at=_now_iso(), topics=self.options.topics,
+                        group=self.options.group, run_id=self.run_id,
+                        rule=self.rule.name if self.rule else None, source=self._source())
+        self.open_sink()
+        try:
+            while not self._stop.is_set():
+                if self._consumer is None:
+                    wait = self.backoff.remaining()
+                    if wait > 0:
+                        self._sleep(min(wait, 0.25))
+                        continue
+                    try:
+                        self._connect()
+                    except Exception as exc:  # noqa: BLE001 - broker trouble is a state, not a crash
+                        self._failed("connect", exc)
+                    continue
+                try:
+                    self._step()
+                except _WriteFailed as exc:
+                    self._write_failing = True
+                    self._failed("write", exc.__cause__ or exc)  # batch kept, nothing committed
+                except Exception as exc:  # noqa: BLE001
+                    self._failed("broker", exc)
+                    self._drop_consumer()
+            self._final_flush()
+        finally:
+            self._drop_consumer()
+            try:
+                self.close_sink()
+            finally:
+                self.status.set(state="stopped")
+                self._con.close()
+
+    def _failed(self, where: str, exc: BaseException) -> None:
+        delay = self.backoff.failure()
+        text = f"{where}: {type(exc).__name__}: {exc}"
+        self.status.error(text)
+        self.status.set(state="backing-off", retry_in_s=round(delay, 2))
+        log.warning("stream %s failed, retrying in %.1fs", where, delay,
+                    extra={"event": "stream_error", "error": text, "retry_in_s": delay})
+
+    def _connect(self) -> None:
+        from kafka import KafkaConsumer
+
+        o = self.options
+        cfg: dict[str, Any] = dict(
+            bootstrap_servers=o.bootstrap_servers.split(","), group_id=o.group,
+            enable_auto_commit=False, auto_offset_reset="latest" if o.start == "latest" else "earliest",
+            max_poll_records=o.batch_size, session_timeout_ms=o.session_timeout_ms,
+            heartbeat_interval_ms=o.heartbeat_interval_ms, max_poll_interval_ms=o.max_poll_interval_ms,
+            bootstrap_timeout_ms=o.connect_timeout_ms,
+            request_timeout_ms=max(o.connect_timeout_ms, 1000), fetch_max_wait_ms=min(200, o.batch_ms),
+            max_partition_fetch_bytes=max(1 << 20, o.max_record_bytes + 1024),
+            client_id=o.client_id or f"logpilot-{o.group}",
+        )
+        cfg.update(o.consumer_config)
+        self.status.set(state="connecting")
+        consumer = KafkaConsumer(**cfg)
+        try:
+            self._known = [(t, p) for t in o.topics for p in sorted(consumer.partitions_for_topic(t) or ())]
+            if self.use_group:
+                consumer.subscribe(o.topics, listener=_rebalance_listener(self))
+            else:
+                missing = [t for t in o.topics if not any(k[0] == t for k in self._known)]
+                if missing:
+                    raise StreamError(f"topic {', '.join(missing)} not found on {o.bootstrap_servers}")
+                from kafka import TopicPartition
+
+                consumer.assign([TopicPartition(t, p) for t, p in self._known])
+                self._pending_assign.update(self._known)
+        except BaseException:
+            consumer.close(autocommit=False)
+            raise
+        self._consumer = consumer
+        self.status.set(state="running", retry_in_s=None)
+        log.info("connected", extra={"event": "connected", "topics": o.topics, "group": o.group})
+
+    def _drop_consumer(self) -> None:
+        consumer, self._consumer = self._consumer, None
+        self._paused = False
+        if consumer is None:
+            return
+        try:
+            self._flush(commit=False)  # durable even if the broker is gone; positions kept beside rows
+        except Exception as exc:  # noqa: BLE001
+            self.status.error(f"write: {type(exc).__name__}: {exc}")
+        try:
+            consumer.close(autocommit=False)
+        except Exception:  # noqa: BLE001 - closing a dead connection may fail; nothing to save
+            pass
+
+    def _final_flush(self) -> None:
+        if self._consumer is None:
+            return
+        self.status.set(state="stopping")
+        for attempt in range(3):
+            try:
+                self._flush()
+                return
+            except Exception as exc:  # noqa: BLE001 - report; positions beside rows make a retry safe
+                self.status.error(f"final flush: {type(exc).__name__}: {exc}")
+                if attempt < 2:
+                    time.sleep(0.2)
+
+    def _step(self) -> None:
+        # While writes fail, stop fetching once 4 batches wait: memory stays bounded and the
+        # consumer keeps its place (paused partitions still heartbeat in the group).
+        full = len(self.batcher) >= 4 * self.options.batch_size
+        if full != self._paused:
+            parts = list(self._consumer.assignment())
+            (self._consumer.pause if full else self._consumer.resume)(*parts)
+            self._paused = full
+        timeout = max(10, min(200, int(self.batcher.wait_hint() * 1000)))
+        polled = self._consumer.poll(timeout_ms=timeout, max_records=self.options.batch_size)
+        fresh: set[tuple[str, int]] = set()
+        if self._pending_assign:
+            fresh = set(self._pending_assign)
+            self._assign_positions()  # records polled before the seek may start elsewhere: drop them
+        with self._flush_lock:  # only partitions we own and have positioned (see _on_revoked)
+            for msgs in polled.values():
+                key = (msgs[0].topic, msgs[0].partition) if msgs else None
+                if key in self._durable and key not in fresh:
+                    self.batcher.add(msgs)
+        if self.batcher.due() and self.backoff.remaining() == 0:  # a failed write waits its back-off
+            self._flush()
+            if self._write_failing:
+                self._write_failing = False
+                self.backoff.success()
+                self.status.set(state="running", retry_in_s=None)
+        if self.clock() >= self._next_probe:
+            self._probe()
+
+    def _probe(self) -> None:
+        """Refresh lag from end offsets; also the liveness check (raises when the broker is gone)."""
+        from kafka import TopicPartition
+
+        self._next_probe = self.clock() + self.options.lag_interval
+        parts = sorted(self._durable) or self._known
+        if not parts:
+            return
+        ends = self._consumer.end_offsets([TopicPartition(t, p) for t, p in parts],
+                                          timeout_ms=self.options.connect_timeout_ms)
+        durable = dict(self._durable)
+        lag = {f"{tp.topic}/{tp.partition}": max(0, end - durable.get((tp.topic, tp.partition), end))
+               for tp, end in ends.items()}
+        self.status.set(lag=lag)
+        if not self._write_failing:  # the broker answered: broker back-off is over
+            self.backoff.success()
+            self.status.set(state="running", retry_in_s=None)
+
+    # ------------------------------------------------------------------ batches
+    def _flush(self, commit: bool = True, partitions: set[tuple[str, int]] | None = None) -> None:
+        """Write pending messages durably, then (outside the lock) commit them to Kafka.
+
+        The lock makes a flush and a revocation (run on kafka-python's IO thread) exclusive;
+        the Kafka commit needs that IO thread, so it must never run under the lock.
+        """
+        with self._flush_lock:
+            msgs = self.batcher.take(partitions)
+            if not msgs:
+                return
+            try:
+                batch = self.prepare(msgs)
+                self.write_batch(batch)
+            except Exception as exc:
+                self.batcher.items[:0] = msgs  # keep them: retried after back-off, never skipped
+                if self.batcher.first_at is None:
+                    self.batcher.first_at = self.clock()
+                raise _WriteFailed(str(exc)) from exc
+            self._durable.update({k: v for k, v in batch.offsets.items() if k in self._durable})
+            self._after_write(batch)
+        if commit and self._consumer is not None:
+            self._commit(batch.offsets)
+
+    def _commit(self, offsets: dict[tuple[str, int], int]) -> None:
+        from kafka import OffsetAndMetadata, TopicPartition
+
+        owned = {k: v for k, v in offsets.items() if k in self._durable}
+        if not owned:
+            return
+        try:
+            self._consumer.commit({TopicPartition(t, p): OffsetAndMetadata(o, "", -1)
+                                   for (t, p), o in owned.items()})
+        except Exception as exc:  # noqa: BLE001 - rows and positions are durable; next commit catches up
+            self.status.error(f"commit: {type(exc).__name__}: {exc}")
+
+    def _after_write(self, batch: Batch) -> None:
+        self.status.add(rows_written=batch.rows.num_rows, quarantined=batch.quarantine.num_rows,
+                        messages=batch.messages, batches=1, new_templates=len(batch.new_templates))
+        self.status.set(last_batch_at=_now_iso())
+        if batch.new_templates:
+            self.status.templates(batch.new_templates.values())
+        self._publish_positions()
+
+    def _publish_positions(self) -> None:
+        durable = sorted(self._durable.items())
+        self.status.set(positions={f"{t}/{p}": o for (t, p), o in durable},
+                        assigned=[f"{t}/{p}" for (t, p), _ in durable])
+
+    def _source(self) -> str | None:
+        return self.options.source or (self.rule.name if self.rule else None)
+
+    def prepare(self, messages: Sequence[Any]) -> Batch:
+        """Poison split, parse, mine: the batch as it will be stored."""
+        offsets: dict[tuple[str, int], int] = {}
+        firsts: dict[tuple[str, int], int] = {}
+        for m in messages:
+            key = (m.topic, m.partition)
+            offsets[key] = max(offsets.get(key, -1), m.offset + 1)
+            firsts[key] = min(firsts.get(key, m.offset), m.offset)
+        json_topic = self.rule is not None and self.rule.kind == "json"
+        records, poison = split_poison(messages, self.options.max_record_bytes, json_topic)
+        batch = Batch(rows=pa.table({}), quarantine=poison, offsets=offsets, first_offsets=firsts,
+                      messages=len(messages))
+        if records.num_rows == 0:
+            batch.rows = _empty_golden(self._con)
+            return batch
+        if self.rule is None:
+            sample = [r.split("\n", 1)[0] for r in records.column("raw").to_pylist()[:DETECT_SAMPLE]]
+            self.rule = self.registry.detect(sample).rule
+            self.status.set(rule=self.rule.name, source=self._source())
+            log.info("format detected", extra={"event": "detected", "rule": self.rule.name})
+            if self.rule.kind == "json":  # re-check the batch as a JSON topic
+                return self.prepare(messages)
+        ts = [m.timestamp for m in messages if getattr(m, "timestamp", None)]
+        mtime = max(ts) / 1000.0 if ts else None
+        parsed = parse_records(self._con, records, self.rule, source=self._source() or self.rule.name,
+                               file_mtime=mtime, registry=self.registry)
+        if parsed.quarantine.num_rows:
+            batch.quarantine = pa.concat_tables([poison, parsed.quarantine.cast(QUARANTINE_SCHEMA)])
+        rows = parsed.rows
+        if rows.num_rows == 0:
+            batch.rows = _empty_golden(self._con)
+            return batch
+        # Like the bulk job: a multi-line record's template is its first line's, and the
+        # severity groups mining (one word apart at another level is another event).
+        first_lines = pc.list_element(pc.split_pattern(rows.column("message"), "\n", max_splits=1), 0)
+        res = self.miner.mine(first_lines, con=self._con, groups=rows.column("severity"))
+        staged = rows.append_column("body", res.template).append_column(
+            "template_id", res.template_id).append_column("params", res.params)
+        batch.new_templates, batch.changed_templates = res.new_templates, res.changed_templates
+        if res.new_templates:
+            for tid, svc in zip(res.template_id.to_pylist(), rows.column("service_name").to_pylist()):
+                if tid in res.new_templates and tid not in batch.first_service:
+                    batch.first_service[tid] = svc
+        name = f"_lp_stream_{id(self):x}"
+        self._con.register(name, staged)
+        try:
+            batch.rows = _arrow(self._con.execute(f"SELECT {_GOLDEN_SELECT} FROM {name}"))
+        finally:
+            self._con.unregister(name)
+        return batch
+
+    # --------------------------------------------------------------- positions
+    def _on_assigned(self, assigned: Sequence[Any]) -> None:
+        """IO thread: only note the partitions; blocking consumer calls are not allowed here."""
+        with self._flush_lock:
+            self._pending_assign.update((tp.topic, tp.partition) for tp in assigned)
+
+    def _assign_positions(self) -> None:
+        """Main thread: seek each newly assigned partition to where its rows end.
+
+        Order of authority: the position stored beside the rows (exact), Kafka's committed
+        offset, the bulk handover mark (offsets by time), then ``start``.
+        """
+        from kafka import TopicPartition
+
+        with self._flush_lock:
+            keys, self._pending_assign = sorted(self._pending_assign), set()
+        mine = {(tp.topic, tp.partition) for tp in self._consumer.assignment()}
+        keys = [k for k in keys if k in mine]
+        if not keys:
+            return
+        stored = self.stored_positions(keys)
+        mark = self.handover_mark() if self.options.start == "handover" else None
+        for key in keys:
+            tp = TopicPartition(*key)
+            pos, why = stored.get(key), "stored beside the rows"
+            if pos is None:
+                committed = self._consumer.committed(tp)
+                pos, why = (committed, "committed offset") if committed is not None else (None, "")
+            if pos is None and mark is not None:
+                pos, why = self._offset_after(tp, mark), f"handover mark {mark.isoformat()}"
+            if pos is None:
+                if self.options.start == "latest":
+                    pos = self._consumer.end_offsets([tp])[tp]
+                else:
+                    pos = self._consumer.beginning_offsets([tp])[tp]
+                why = f"{self.options.start} (no stored position)"
+            self._consumer.seek(tp, pos)
+            with self._flush_lock:
+                self._durable[key] = pos
+            log.info("partition assigned", extra={"event": "assigned", "partition": f"{key[0]}/{key[1]}",
+                                                  "offset": pos, "why": why})
+        self._publish_positions()
+
+    def _offset_after(self, tp: Any, mark: dt.datetime) -> int:
+        """First offset whose timestamp is after ``mark`` (history holds events up to it)."""
+        ms = int(mark.replace(tzinfo=dt.timezone.utc).timestamp() * 1000) + 1
+        found = self._consumer.offsets_for_times({tp: ms}).get(tp)
+        if found is not None:
+            return found.offset
+        return self._consumer.end_offsets([tp])[tp]  # every message is older: start at the end
+
+    def _on_revoked(self, revoked: Sequence[Any]) -> None:
+        """IO thread: store what we hold for these partitions before the next owner starts.
+
+        Every member's revocation completes before any assignment, so the next owner reads
+        positions that include this write. No Kafka call here (it would need this thread);
+        the positions stored beside the rows are what the next owner trusts.
+        """
+        keys = {(tp.topic, tp.partition) for tp in revoked}
+        with self._flush_lock:
+            msgs = self.batcher.take(keys)
+            try:
+                if msgs:
+                    batch = self.prepare(msgs)
+                    self.write_batch(batch)
+                    self._after_write(batch)
+            except Exception as exc:  # noqa: BLE001 - not written means not stored: re-read by the owner
+                self.status.error(f"flush on revoke: {type(exc).__name__}: {exc}")
+            for k in keys:
+                self._durable.pop(k, None)
+                self._pending_assign.discard(k)
+        self._publish_positions()
+
+
+class _WriteFailed(Exception):
+    """The sink refused a batch: nothing was committed; the batch is retried."""
+
+
+def _rebalance_listener(owner: StreamConsumer) -> Any:
+    """A kafka-python rebalance listener delegating to ``owner`` (flush before giving up)."""
+    from kafka import ConsumerRebalanceListener
+
+    class _Rebalance(ConsumerRebalanceListener):
+        def on_partitions_revoked(self, revoked: Any) -> None:
+            owner._on_revoked(list(revoked))
+
+        def on_partitions_assigned(self, assigned: Any) -> None:
+            owner._on_assigned(list(assigned))
+
+    return _Rebalance()
+
+
+def _arrow(res: Any) -> pa.Table:
+    return res.to_arrow_table() if hasattr(res, "to_arrow_table") else res.fetch_arrow_table()
+
+
+def _empty_golden(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """A golden table with no rows, typed exactly as the golden SELECT types real ones."""
+    empty = pa.table({"_": pa.array([], pa.int8())})
+    con.register("_lp_stream_empty", empty)
+    try:
+        return _arrow(con.execute(f"SELECT {_GOLDEN_SELECT} FROM (SELECT NULL::TIMESTAMP AS timestamp, "
+                                  "'' AS severity, '' AS service_name, '' AS trace_id, '' AS body, "
+                                  "'' AS template_id, '' AS message, '{}' AS context, '' AS source, "
+                                  "'' AS host, '' AS origin, 0 AS origin_offset, []::VARCHAR[] AS params "
+                                  "FROM _lp_stream_empty)"))
+    finally:
+        con.unregister("_lp_stream_empty")
+
+
+__all__ = ["StreamOptions", "StreamConsumer", "StreamError", "Batch", "Batcher", "Backoff",
+           "StatusBoard", "split_poison", "origin_of"]

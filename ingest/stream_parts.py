@@ -1,0 +1,269 @@
+"""Building blocks of the stream that need no broker: options, batching, back-off, poison, status.
+
+Kept apart from the consumer loop (``stream.py``) so they can be tested with a fake
+clock and read without kafka-python in mind. Time is always injected (``clock``), never
+read from the wall, which is what lets a test drive a 500 ms batch window in no time.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Sequence
+
+import pyarrow as pa
+
+from ..errors import LogPilotError
+from .enrich import QUARANTINE_SCHEMA
+from .readers import RECORD_SCHEMA
+
+#: Quarantined raw text is kept up to this many characters (the reason says how long it was).
+MAX_KEPT_CHARS = 16 << 20
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], None]
+
+
+class StreamError(LogPilotError):
+    """A stream cannot start as asked (bad options, already running, unknown format)."""
+
+
+@dataclass
+class StreamOptions:
+    """What to consume and how; every field has a command-line twin in ``logpilot worker``."""
+
+    bootstrap_servers: str
+    topics: list[str]
+    group: str
+    format: str | None = None          # a registry rule; None = detect once (raw) / json_lines
+    source: str | None = None          # the golden `source`; default: the rule's name
+    batch_size: int = 2000             # flush at this many messages ...
+    batch_ms: int = 500                # ... or when the oldest pending one is this old
+    max_record_bytes: int = 1 << 20    # larger messages are quarantined
+    start: str = "handover"            # with no stored position: handover | earliest | latest
+    session_timeout_ms: int = 6000
+    heartbeat_interval_ms: int = 1000
+    # How long a rebalance waits for a member to rejoin; a member killed with -9 holds
+    # its partitions this long (the broker waits for it), so keep it short: we poll
+    # every few hundred ms and a batch takes well under a second.
+    max_poll_interval_ms: int = 30000
+    connect_timeout_ms: int = 3000     # bootstrap and offset probes; bounds stop() latency
+    backoff_initial: float = 0.5
+    backoff_max: float = 15.0
+    lag_interval: float = 2.0          # seconds between end-offset probes (lag + liveness)
+    client_id: str | None = None
+    consumer_config: dict[str, Any] = field(default_factory=dict)
+
+    def check(self) -> "StreamOptions":
+        """Refuse options that cannot work, with one line naming the option."""
+        if isinstance(self.topics, str):
+            self.topics = [self.topics]
+        if not self.topics or not all(isinstance(t, str) and t for t in self.topics):
+            raise StreamError("topic: give at least one topic name")
+        if not self.bootstrap_servers:
+            raise StreamError("bootstrap_servers: give host:port of a broker")
+        if not self.group:
+            raise StreamError("group: give a consumer group id")
+        if self.batch_size < 1 or self.batch_ms < 1:
+            raise StreamError("batch_size and batch_ms must be >= 1")
+        if self.start not in ("handover", "earliest", "latest"):
+            raise StreamError(f"start: {self.start!r} not accepted (handover, earliest, latest)")
+        return self
+
+
+def origin_of(topic: str, partition: int) -> str:
+    """Provenance of a Kafka message, as stored in ``logs.origin`` and ``quarantine.origin``."""
+    return f"kafka://{topic}/{partition}"
+
+
+class Backoff:
+    """Exponential back-off between reconnect attempts, reset by a success."""
+
+    def __init__(self, initial: float, maximum: float, clock: Clock = time.monotonic,
+                 factor: float = 2.0) -> None:
+        self.initial, self.maximum, self.factor, self.clock = initial, maximum, factor, clock
+        self.failures = 0
+        self.next_at = 0.0
+
+    def failure(self) -> float:
+        """Record a failure; return the delay before the next attempt."""
+        delay = min(self.maximum, self.initial * self.factor ** self.failures)
+        self.failures += 1
+        self.next_at = self.clock() + delay
+        return delay
+
+    def success(self) -> None:
+        self.failures = 0
+        self.next_at = 0.0
+
+    def remaining(self) -> float:
+        """Seconds left before the next attempt is allowed (0 when allowed now)."""
+        return max(0.0, self.next_at - self.clock())
+
+
+class Batcher:
+    """Pending messages; due when ``max_records`` are waiting or the oldest is ``max_ms`` old."""
+
+    def __init__(self, max_records: int, max_ms: int, clock: Clock = time.monotonic) -> None:
+        self.max_records, self.max_age, self.clock = max_records, max_ms / 1000.0, clock
+        self.items: list[Any] = []
+        self.first_at: float | None = None
+
+    def add(self, messages: Iterable[Any]) -> None:
+        for m in messages:
+            if self.first_at is None:
+                self.first_at = self.clock()
+            self.items.append(m)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def due(self) -> bool:
+        if not self.items:
+            return False
+        return len(self.items) >= self.max_records or self.clock() - (self.first_at or 0) >= self.max_age
+
+    def wait_hint(self) -> float:
+        """Seconds until the time limit fires (how long a poll may block)."""
+        if self.first_at is None:
+            return self.max_age
+        return max(0.0, self.max_age - (self.clock() - self.first_at))
+
+    def take(self, partitions: set[Any] | None = None) -> list[Any]:
+        """Remove and return the pending messages (of ``partitions`` only, if given)."""
+        if partitions is None:
+            out, self.items = self.items, []
+        else:
+            out = [m for m in self.items if (m.topic, m.partition) in partitions]
+            self.items = [m for m in self.items if (m.topic, m.partition) not in partitions]
+        if not self.items:
+            self.first_at = None
+        return out
+
+
+@dataclass
+class Batch:
+    """One durable unit: golden rows, quarantined messages and the positions they complete."""
+
+    rows: pa.Table                       # golden columns (schema.FIELD_NAMES order)
+    quarantine: pa.Table                 # origin, origin_offset, raw, reason
+    offsets: dict[tuple[str, int], int]  # (topic, partition) -> next offset to read
+    first_offsets: dict[tuple[str, int], int]
+    new_templates: dict[str, str] = field(default_factory=dict)
+    changed_templates: dict[str, str] = field(default_factory=dict)
+    first_service: dict[str, str] = field(default_factory=dict)
+    messages: int = 0
+
+
+def split_poison(messages: Sequence[Any], max_bytes: int, json_topic: bool) -> tuple[pa.Table, pa.Table]:
+    """Kafka messages -> (reader-shaped records, quarantine entries); every message lands in one.
+
+    Checks are cheap per message (no parsing): empty, oversize, UTF-8, NUL, and on JSON
+    topics that the value is one JSON object, because the registry would otherwise route
+    a broken JSON record to a text rule and store garbage fields.
+    """
+    rec: dict[str, list[Any]] = {k: [] for k in RECORD_SCHEMA.names}
+    bad: dict[str, list[Any]] = {k: [] for k in QUARANTINE_SCHEMA.names}
+
+    def poison(origin: str, offset: int, raw: str, reason: str) -> None:
+        bad["origin"].append(origin)
+        bad["origin_offset"].append(offset)
+        bad["raw"].append(raw[:MAX_KEPT_CHARS])
+        bad["reason"].append(reason)
+
+    for m in messages:
+        origin, value = origin_of(m.topic, m.partition), m.value
+        if value is None or not value.strip():
+            poison(origin, m.offset, "", "empty message (null or blank value)")
+            continue
+        if isinstance(value, str):
+            value = value.encode("utf-8", "surrogatepass")
+        if len(value) > max_bytes:
+            poison(origin, m.offset, value.decode("utf-8", "replace"),
+                   f"record too large: {len(value):,} bytes > limit {max_bytes:,} (max_record_bytes)")
+            continue
+        try:
+            text = value.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            poison(origin, m.offset, value.decode("utf-8", "replace"),
+                   f"not UTF-8: {exc.reason} at byte {exc.start}")
+            continue
+        if "\x00" in text:
+            poison(origin, m.offset, text.replace("\x00", "\ufffd"), "binary content: NUL byte in message")
+            continue
+        text = text.rstrip("\r\n")
+        if json_topic:
+            try:
+                obj = json.loads(text)
+            except ValueError as exc:
+                poison(origin, m.offset, text, f"invalid JSON: {exc}")
+                continue
+            if not isinstance(obj, dict):
+                poison(origin, m.offset, text, f"invalid JSON record: a {type(obj).__name__}, not an object")
+                continue
+        rec["origin"].append(origin)
+        rec["origin_offset"].append(m.offset)
+        rec["raw"].append(text)
+        rec["n_lines"].append(text.count("\n") + 1)
+        rec["bad_utf8"].append(False)
+    return (pa.table(rec, schema=RECORD_SCHEMA), pa.table(bad, schema=QUARANTINE_SCHEMA))
+
+
+class StatusBoard:
+    """Thread-safe counters and state; :meth:`snapshot` is what widgets and health files poll."""
+
+    def __init__(self, clock: Clock = time.monotonic, window: float = 10.0) -> None:
+        self._lock = threading.Lock()
+        self._clock = clock
+        self._window = window
+        self._recent: collections.deque[tuple[float, int]] = collections.deque()
+        self._data: dict[str, Any] = {
+            "state": "created", "rows_written": 0, "quarantined": 0, "duplicates": 0,
+            "messages": 0, "batches": 0, "errors": 0, "last_error": None, "last_error_at": None,
+            "lag": {}, "positions": {}, "assigned": [], "rule": None, "source": None,
+            "new_templates": 0, "newest_templates": [], "started_at": None, "last_batch_at": None,
+        }
+
+    def set(self, **values: Any) -> None:
+        with self._lock:
+            self._data.update(values)
+
+    def add(self, **counts: int) -> None:
+        with self._lock:
+            for k, v in counts.items():
+                self._data[k] = self._data.get(k, 0) + v
+            if counts.get("rows_written"):
+                self._recent.append((self._clock(), counts["rows_written"]))
+
+    def templates(self, texts: Iterable[str], keep: int = 10) -> None:
+        """Remember the newest template texts (what a live panel shows as "new kinds of events")."""
+        with self._lock:
+            self._data["newest_templates"] = (list(texts)[::-1] + self._data["newest_templates"])[:keep]
+
+    def error(self, text: str) -> None:
+        with self._lock:
+            self._data["errors"] += 1
+            self._data["last_error"] = text
+            self._data["last_error_at"] = _now_iso()
+
+    def snapshot(self) -> dict[str, Any]:
+        """A copy: safe to read from any thread while the stream runs."""
+        with self._lock:
+            now = self._clock()
+            while self._recent and now - self._recent[0][0] > self._window:
+                self._recent.popleft()
+            data = json.loads(json.dumps(self._data, default=str))
+            span = min(self._window, max(1e-9, now - self._recent[0][0])) if self._recent else 0
+            data["rate_rows_per_s"] = round(sum(n for _, n in self._recent) / max(span, 1.0), 1) \
+                if self._recent else 0.0
+            data["rows_per_s"] = data["rate_rows_per_s"]  # the live widget's protocol name
+            data["total_lag"] = sum(v for v in data["lag"].values() if isinstance(v, int))
+            return data
+
+
+def _now_iso() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")

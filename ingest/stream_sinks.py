@@ -1,0 +1,323 @@
+"""Where stream batches go: the workspace's DuckDB file, or Parquet segments for scale-out.
+
+:class:`WorkspaceStream` writes rows, quarantine, templates and the next offsets in ONE
+DuckDB transaction, so "rows durable" and "position recorded" cannot disagree after a
+crash; positions recorded there win over Kafka's committed offsets on restart. The
+insert is an anti-join on provenance (``logs`` has no primary key on purpose, see
+``schema.logs_ddl``), so a replay adds nothing.
+
+:class:`SegmentStream` is the scale-out sink: DuckDB has one writer per file, so each
+worker writes immutable Parquet segments named after the offset range they hold
+(``logs/topic=T/partition=P/<first>-<last>.parquet``), written to a hidden temporary
+name and renamed atomically, and commits to Kafka only after the rename. A partition's
+new owner resumes after the highest segment already present, so a rebalance or a kill
+neither loses nor repeats a message; :func:`segments_views` adds a dedupe on read as a
+second line of defence against a zombie writer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import socket
+import threading
+from pathlib import Path
+from typing import Any, Sequence
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..schema import FIELD_NAMES
+from ..workspace import Workspace
+from .mining import TemplateMiner
+from .registry import Registry
+from .stream import Batch, StatusBoard, StreamConsumer, StreamOptions, log
+
+_SEGMENT = re.compile(r"^(\d{20})-(\d{20})\.parquet$")
+
+
+class WorkspaceStream(StreamConsumer):
+    """Stream into a workspace's DuckDB file through its own cursor and ``ws.write_lock``.
+
+    Takes every partition of its topics (no group rebalancing: the file has one writer);
+    offsets are still committed under the group id, so lag tools see its progress.
+    """
+
+    use_group = False
+
+    def __init__(self, ws: Workspace, options: StreamOptions, *, embed: bool = True,
+                 **kwargs: Any) -> None:
+        kwargs.setdefault("registry", Registry(ws.rules_path))
+        kwargs.setdefault("miner", TemplateMiner(ws.miner_state_path))
+        super().__init__(options, **kwargs)
+        self.ws = ws
+        self.embed = embed
+        self._cur: Any = None
+        self._embedder: _Embedder | None = None
+        self._miner_dirty = False
+        self._miner_saved_at = 0.0
+
+    def open_sink(self) -> None:
+        self._cur = self.ws.cursor()
+        if self.embed:
+            self._embedder = _Embedder(self.ws, self.status)
+            self._embedder.kick()  # templates a previous run left unembedded
+        with self.ws.write_lock:
+            self._cur.execute(
+                "INSERT INTO ingest_runs (run_id, kind, started_at, status, inputs) "
+                "VALUES (?, 'stream', current_timestamp, 'running', ?)",
+                [self.run_id, _json({"topics": self.options.topics, "group": self.options.group,
+                                     "bootstrap_servers": self.options.bootstrap_servers})])
+
+    def close_sink(self) -> None:
+        try:
+            self._save_miner(force=True)
+            snap = self.status.snapshot()
+            with self.ws.write_lock:
+                self._cur.execute(
+                    "UPDATE ingest_runs SET finished_at = current_timestamp, status = 'stopped', "
+                    "lines_read = ?, rows_loaded = ?, quarantined = ?, new_templates = ?, report = ? "
+                    "WHERE run_id = ?",
+                    [snap["messages"], snap["rows_written"], snap["quarantined"],
+                     snap["new_templates"], _json(snap), self.run_id])
+        finally:
+            if self._embedder is not None:
+                self._embedder.close()
+            self._cur.close()
+
+    def stored_positions(self, partitions: Sequence[tuple[str, int]]) -> dict[tuple[str, int], int]:
+        rows = self._cur.execute('SELECT topic, "partition", next_offset FROM stream_offsets').fetchall()
+        want = set(partitions)
+        return {(t, p): int(o) for t, p, o in rows if (t, p) in want}
+
+    def handover_mark(self) -> dt.datetime | None:
+        marks = self.ws.handover_marks()
+        for key in (self.options.source, self.options.format, *self.options.topics):
+            if key and key in marks:
+                return marks[key]
+        return None
+
+    def write_batch(self, batch: Batch) -> None:
+        cur, tmp = self._cur, f"_lp_stream_new_{id(self):x}"
+        with self.ws.write_lock:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                inserted = 0
+                if batch.rows.num_rows:
+                    cur.register("_lp_stream_rows", batch.rows)
+                    lo = min(batch.first_offsets.values())
+                    origins = sorted({f"kafka://{t}/{p}" for t, p in batch.offsets})
+                    cur.execute(
+                        f"CREATE OR REPLACE TEMP TABLE {tmp} AS SELECT r.* FROM _lp_stream_rows r "
+                        "ANTI JOIN (SELECT origin, origin_offset FROM logs WHERE origin IN "
+                        f"({', '.join('?' * len(origins))}) AND origin_offset >= ?) l "
+                        "USING (origin, origin_offset)", [*origins, lo])
+                    cur.unregister("_lp_stream_rows")
+                    inserted = cur.execute(f"SELECT count(*) FROM {tmp}").fetchone()[0]
+                    cur.execute(f"INSERT INTO logs SELECT {', '.join(FIELD_NAMES)} FROM {tmp}")
+                self._templates(cur, batch, tmp if inserted else None)
+                if batch.quarantine.num_rows:
+                    cur.register("_lp_stream_q", batch.quarantine)
+                    cur.execute("INSERT OR REPLACE INTO quarantine (origin, origin_offset, raw, reason, run_id) "
+                                "SELECT origin, origin_offset, raw, reason, ? FROM _lp_stream_q", [self.run_id])
+                    cur.unregister("_lp_stream_q")
+                cur.executemany(
+                    'INSERT OR REPLACE INTO stream_offsets (topic, "partition", next_offset, updated_at) '
+                    "VALUES (?, ?, ?, current_timestamp)",
+                    [(t, p, o) for (t, p), o in batch.offsets.items()])
+                if batch.rows.num_rows:
+                    cur.execute(f"DROP TABLE IF EXISTS {tmp}")
+                cur.execute("COMMIT")
+            except BaseException:
+                try:
+                    cur.execute("ROLLBACK")
+                except duckdb.Error:
+                    pass
+                raise
+        if inserted < batch.rows.num_rows:
+            self.status.add(duplicates=batch.rows.num_rows - int(inserted))
+        batch.rows = batch.rows.slice(0, int(inserted))  # what the status counts as written
+        if batch.new_templates or batch.changed_templates:
+            self._miner_dirty = True
+            if self._embedder is not None:
+                self._embedder.kick()
+        self._save_miner()
+
+    def _templates(self, cur: Any, batch: Batch, tmp: str | None) -> None:
+        """New templates, generalised texts, and counts/first/last seen from the new rows."""
+        if batch.new_templates:
+            cur.executemany(
+                "INSERT OR IGNORE INTO templates (template_id, template, first_service, created_run) "
+                "VALUES (?, ?, ?, ?)",
+                [(tid, text, batch.first_service.get(tid), self.run_id)
+                 for tid, text in batch.new_templates.items()])
+        for tid, text in batch.changed_templates.items():
+            cur.execute("UPDATE templates SET template = ? WHERE template_id = ?", [text, tid])
+            cur.execute("UPDATE logs SET body = ? WHERE template_id = ? AND body <> ?", [text, tid, text])
+        if tmp is not None:
+            cur.execute(
+                "UPDATE templates SET count = templates.count + s.n, "
+                "first_seen = least(coalesce(templates.first_seen, s.f), s.f), "
+                "last_seen = greatest(coalesce(templates.last_seen, s.l), s.l) FROM ("
+                f"SELECT template_id, count(*) AS n, min(timestamp) AS f, max(timestamp) AS l FROM {tmp} "
+                "GROUP BY template_id) s WHERE templates.template_id = s.template_id")
+
+    def _save_miner(self, force: bool = False) -> None:
+        """Miner state at most every few seconds: a lost state only re-creates the same ids."""
+        if not self._miner_dirty or (not force and self.clock() - self._miner_saved_at < 5.0):
+            return
+        self.miner.save()
+        self._miner_dirty = False
+        self._miner_saved_at = self.clock()
+
+
+class _Embedder:
+    """Embeds new templates into Chroma off the ingest thread (a model load must not delay rows)."""
+
+    def __init__(self, ws: Workspace, status: StatusBoard) -> None:
+        self.ws, self.status = ws, status
+        self._wake = threading.Event()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="logpilot-stream-embed", daemon=True)
+        self._thread.start()
+
+    def kick(self) -> None:
+        self._wake.set()
+
+    def _loop(self) -> None:
+        while not self._done.is_set():
+            self._wake.wait()
+            self._wake.clear()
+            try:
+                n = self.ws.embed_pending_templates()
+                if n:
+                    self.status.add(templates_embedded=n)
+            except Exception as exc:  # noqa: BLE001 - embeddings are retried at the next new template
+                self.status.error(f"embed: {type(exc).__name__}: {exc}")
+
+    def close(self) -> None:
+        self._done.set()
+        self._wake.set()
+        self._thread.join(timeout=30)
+
+
+class SegmentStream(StreamConsumer):
+    """Scale-out sink: immutable Parquet segments per (topic, partition, offset range)."""
+
+    def __init__(self, directory: str | os.PathLike, options: StreamOptions, *,
+                 worker_id: str | None = None, **kwargs: Any) -> None:
+        self.root = Path(directory)
+        self.worker_id = worker_id or f"{socket.gethostname()}-{os.getpid()}"
+        state = self.root / "_miner" / f"{_safe(options.group)}.{_safe(self.worker_id)}.json"
+        kwargs.setdefault("miner", TemplateMiner(state))
+        super().__init__(options, **kwargs)
+
+    def open_sink(self) -> None:
+        for sub in ("logs", "quarantine"):
+            (self.root / sub).mkdir(parents=True, exist_ok=True)
+
+    def close_sink(self) -> None:
+        self.miner.save()
+
+    def _dir(self, kind: str, topic: str, partition: int) -> Path:
+        return self.root / kind / f"topic={topic}" / f"partition={partition}"
+
+    def stored_positions(self, partitions: Sequence[tuple[str, int]]) -> dict[tuple[str, int], int]:
+        out: dict[tuple[str, int], int] = {}
+        for t, p in partitions:
+            ends = [int(m.group(2)) + 1 for kind in ("logs", "quarantine")
+                    for m in _segments(self._dir(kind, t, p))]
+            if ends:
+                out[(t, p)] = max(ends)
+        return out
+
+    def write_batch(self, batch: Batch) -> None:
+        rows = _by_partition(batch.rows)
+        bad = _by_partition(batch.quarantine)
+        for (t, p), nxt in sorted(batch.offsets.items()):
+            name = f"{batch.first_offsets[(t, p)]:020d}-{nxt - 1:020d}.parquet"
+            # Quarantine first, logs last: the logs segment's presence completes the range.
+            if (t, p) in bad:
+                _atomic_parquet(bad[(t, p)], self._dir("quarantine", t, p) / name)
+            part = rows.get((t, p))
+            if part is None:
+                part = batch.rows.schema.empty_table()
+            _atomic_parquet(part, self._dir("logs", t, p) / name)
+        log.info("segment written", extra={"event": "segment", "rows": batch.rows.num_rows,
+                                           "quarantined": batch.quarantine.num_rows,
+                                           "offsets": {f"{t}/{p}": o for (t, p), o in batch.offsets.items()}})
+
+
+def _segments(directory: Path) -> list[re.Match[str]]:
+    if not directory.is_dir():
+        return []
+    return [m for m in (_SEGMENT.match(n) for n in os.listdir(directory)) if m]
+
+
+def _by_partition(table: pa.Table) -> dict[tuple[str, int], pa.Table]:
+    if table.num_rows == 0:
+        return {}
+    out: dict[tuple[str, int], pa.Table] = {}
+    origins = table.column("origin").to_pylist()
+    import pyarrow.compute as pc
+
+    for origin in sorted(set(origins)):
+        topic, part = origin[len("kafka://"):].rsplit("/", 1)
+        out[(topic, int(part))] = table.filter(pc.equal(table.column("origin"), origin))
+    return out
+
+
+def _atomic_parquet(table: pa.Table, path: Path) -> None:
+    """Write to a hidden temporary name, fsync, rename: readers never see half a segment."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    pq.write_table(table, tmp)
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    try:
+        fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError:
+        pass
+
+
+def segments_views(con: duckdb.DuckDBPyConnection, directory: str | os.PathLike,
+                   prefix: str = "") -> list[str]:
+    """Create ``logs``/``quarantine`` views (names prefixed) over a segments directory.
+
+    Deduplicated on provenance at read time, so even a zombie writer that wrote a segment
+    after losing its partition cannot make a message count twice. Returns the view names.
+    """
+    root = Path(directory)
+    made = []
+    cols = ", ".join(FIELD_NAMES)
+    for kind, key in (("logs", "origin, origin_offset"), ("quarantine", "origin, origin_offset")):
+        glob = str(root / kind / "**" / "*.parquet").replace("'", "''")
+        if not any((root / kind).rglob("*.parquet")):
+            continue
+        select = cols if kind == "logs" else "origin, origin_offset, raw, reason"
+        con.execute(
+            f"CREATE OR REPLACE VIEW {prefix}{kind} AS SELECT {select} FROM "
+            f"read_parquet('{glob}', hive_partitioning = false, union_by_name = true) "
+            f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY origin_offset) = 1")
+        made.append(prefix + kind)
+    return made
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", text)
+
+
+def _json(obj: Any) -> str:
+    import json
+
+    return json.dumps(obj, default=str)
+
+
+__all__ = ["WorkspaceStream", "SegmentStream", "segments_views"]

@@ -1,0 +1,185 @@
+"""Stream pieces that need no broker: batching and back-off on a fake clock, poison checks,
+status, the prepare pipeline on real kafka-python records, the DuckDB sink's idempotence
+and rollback, the segments dedupe view, and the magic's parsing.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from kafka.consumer.fetcher import ConsumerRecord
+
+from logpilot_kernel.ingest.stream_parts import (
+    Backoff, Batcher, StatusBoard, StreamError, StreamOptions, split_poison,
+)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def _rec(offset: int, value: bytes | None, topic: str = "t", partition: int = 0) -> ConsumerRecord:
+    return ConsumerRecord(topic, partition, -1, offset, 1_700_000_000_000 + offset, 0, None, value,
+                          [], None, len(value or b""), -1, -1)
+
+
+def _opts(**kw) -> StreamOptions:
+    return StreamOptions(bootstrap_servers="127.0.0.1:1", topics=["t"], group="g", **kw)
+
+
+def test_batcher_flushes_by_size_and_by_time_on_an_injected_clock() -> None:
+    clock = FakeClock()
+    b = Batcher(max_records=3, max_ms=500, clock=clock)
+    assert not b.due() and b.wait_hint() == 0.5
+    b.add([_rec(0, b"a")])
+    clock.t += 0.4
+    assert not b.due() and b.wait_hint() == pytest.approx(0.1)
+    clock.t += 0.1
+    assert b.due(), "the oldest message is 500 ms old"
+    assert [m.offset for m in b.take()] == [0] and b.first_at is None
+    b.add([_rec(1, b"a"), _rec(2, b"b"), _rec(3, b"c", partition=1)])
+    assert b.due(), "three messages reach the size limit at once"
+    assert [m.offset for m in b.take({("t", 1)})] == [3] and len(b) == 2
+
+
+def test_backoff_grows_caps_and_resets() -> None:
+    clock = FakeClock()
+    bo = Backoff(0.5, 4.0, clock)
+    assert [bo.failure() for _ in range(5)] == [0.5, 1.0, 2.0, 4.0, 4.0]
+    assert bo.remaining() == 4.0
+    clock.t += 3.0
+    assert bo.remaining() == pytest.approx(1.0)
+    bo.success()
+    assert bo.remaining() == 0 and bo.failure() == 0.5
+
+
+def test_split_poison_gives_every_message_a_place_with_a_reason() -> None:
+    msgs = [_rec(0, b'{"a": 1}\n'), _rec(1, None), _rec(2, b"\xc3\x28"), _rec(3, b"x\x00y"),
+            _rec(4, b"y" * 101), _rec(5, b"{oops"), _rec(6, b'"text"')]
+    ok, bad = split_poison(msgs, max_bytes=100, json_topic=True)
+    assert ok.column("origin_offset").to_pylist() == [0]
+    assert ok.column("raw").to_pylist() == ['{"a": 1}'] and ok.column("origin").to_pylist() == ["kafka://t/0"]
+    reasons = dict(zip(bad.column("origin_offset").to_pylist(), bad.column("reason").to_pylist()))
+    assert sorted(reasons) == [1, 2, 3, 4, 5, 6]
+    assert reasons[1].startswith("empty") and reasons[2].startswith("not UTF-8")
+    assert reasons[3].startswith("binary") and "101 bytes > limit 100" in reasons[4]
+    assert reasons[5].startswith("invalid JSON") and "not an object" in reasons[6]
+    ok2, bad2 = split_poison(msgs[5:], max_bytes=100, json_topic=False)
+    assert ok2.num_rows == 2 and bad2.num_rows == 0, "a raw-line topic takes any text"
+
+
+def test_status_board_rate_window_and_thread_safe_snapshots() -> None:
+    clock = FakeClock()
+    st = StatusBoard(clock, window=10.0)
+    st.add(rows_written=500)
+    clock.t += 5
+    st.add(rows_written=500)
+    snap = st.snapshot()
+    assert snap["rows_written"] == 1000 and snap["rate_rows_per_s"] == snap["rows_per_s"] == 200.0
+    st.templates(["a <*>", "b <*>"], keep=3)
+    st.templates(["c", "d"], keep=3)
+    assert st.snapshot()["newest_templates"] == ["d", "c", "b <*>"]
+    clock.t += 20
+    assert st.snapshot()["rate_rows_per_s"] == 0.0
+    snap["lag"]["x"] = 1
+    assert st.snapshot()["lag"] == {}, "a snapshot is a copy"
+    threads = [threading.Thread(target=lambda: [st.add(messages=1) for _ in range(2000)]) for _ in range(4)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert st.snapshot()["messages"] == 8000
+
+
+def test_options_are_checked_with_one_line_errors() -> None:
+    with pytest.raises(StreamError, match="topic"):
+        StreamOptions(bootstrap_servers="h:1", topics=[], group="g").check()
+    with pytest.raises(StreamError, match="start"):
+        _opts(start="middle").check()
+    assert _opts().check().topics == ["t"]
+
+
+def test_prepare_detects_the_format_once_and_mines_first_lines(tmp_path: Path) -> None:
+    from logpilot_kernel.ingest.stream_sinks import SegmentStream
+
+    lines = [f"2024-03-05 10:22:{i:02d},123 ERROR [main] com.acme.Pay - payment {i} failed" for i in range(20)]
+    lines[3] += "\njava.lang.IllegalStateException: boom\n\tat com.acme.Pay.run(Pay.java:42)"
+    c = SegmentStream(tmp_path / "seg", _opts())
+    try:
+        batch = c.prepare([_rec(i, ln.encode()) for i, ln in enumerate(lines)] + [_rec(20, b"")])
+    finally:
+        c._con.close()
+    assert c.rule is not None and c.rule.name == "log4j"
+    rows = batch.rows.to_pylist()
+    assert len(rows) == 20 and batch.quarantine.num_rows == 1
+    assert {r["template_id"] for r in rows} == set(batch.new_templates), "one template for all 20"
+    assert rows[3]["message"].count("\n") == 2 and rows[3]["body"] == rows[0]["body"]
+    assert rows[0]["origin"] == "kafka://t/0" and [r["origin_offset"] for r in rows] == list(range(20))
+    assert batch.offsets == {("t", 0): 21} and batch.first_offsets == {("t", 0): 0}
+
+
+def test_workspace_sink_is_idempotent_and_rolls_back_on_a_write_failure(workspace) -> None:
+    from logpilot_kernel.ingest.stream_sinks import WorkspaceStream
+
+    c = WorkspaceStream(workspace, _opts(format="json_lines"), embed=False)
+    c.open_sink()
+    cur = workspace.cursor()
+    msgs = [_rec(i, f'{{"ts":"2024-05-01T00:00:{i:02d}Z","level":"warn","msg":"disk {i} slow"}}'.encode())
+            for i in range(10)]
+    c._durable[("t", 0)] = 0
+    batch = c.prepare(msgs)
+    c.write_batch(batch)
+    c.write_batch(c.prepare(msgs))  # a replay after a crash between write and commit
+    assert cur.execute("SELECT count(*), count(DISTINCT origin_offset) FROM logs").fetchone() == (10, 10)
+    assert cur.execute("SELECT count FROM templates").fetchall() == [(10,)]
+    cur.execute("ALTER TABLE logs RENAME TO logs_away")  # a real DuckDB failure on the next write
+    c.batcher.add([_rec(10, msgs[0].value), _rec(11, msgs[1].value)])
+    with pytest.raises(Exception):
+        c._flush()
+    assert len(c.batcher) == 2, "a failed batch is kept for the retry, never skipped"
+    assert cur.execute('SELECT next_offset FROM stream_offsets').fetchall() == [(10,)], "no position moved"
+    cur.execute("ALTER TABLE logs_away RENAME TO logs")
+    c._flush()
+    assert cur.execute("SELECT count(*) FROM logs").fetchone()[0] == 12
+    assert cur.execute('SELECT next_offset FROM stream_offsets').fetchall() == [(12,)]
+    c.close_sink()
+    c._con.close()
+
+
+def test_segments_view_dedupes_what_a_zombie_writer_wrote_twice(tmp_path: Path) -> None:
+    import duckdb
+
+    from logpilot_kernel.ingest.stream_sinks import SegmentStream, segments_views
+
+    c = SegmentStream(tmp_path / "seg", _opts(format="json_lines"))
+    c.open_sink()
+    msgs = [_rec(i, f'{{"ts":"2024-05-01T00:00:{i:02d}Z","msg":"m {i}"}}'.encode()) for i in range(6)]
+    c.write_batch(c.prepare(msgs[:4]))
+    c.write_batch(c.prepare(msgs[2:]))  # overlapping range, as a writer that lost its partition would
+    assert c.stored_positions([("t", 0), ("t", 1)]) == {("t", 0): 6}
+    con = duckdb.connect()
+    assert segments_views(con, tmp_path / "seg") == ["logs"]
+    assert con.execute("SELECT count(*), count(DISTINCT origin_offset) FROM logs").fetchone() == (6, 6)
+    c._con.close()
+
+
+def test_stream_magic_parses_and_reports_usage_errors(workspace) -> None:
+    from IPython.core.error import UsageError
+
+    from logpilot_kernel.ingest.stream_kernel import StreamController
+    from logpilot_kernel.magics.stream import stream_magic
+
+    pilot = SimpleNamespace(stream=StreamController(lambda: workspace))
+    assert stream_magic(pilot, ["status"])["state"] == "idle"
+    assert stream_magic(pilot, ["stop"])["state"] == "idle"
+    with pytest.raises(UsageError):
+        stream_magic(pilot, ["launch"])
+    with pytest.raises(UsageError):
+        stream_magic(pilot, ["start"])  # no topic
+    with pytest.raises(UsageError):
+        stream_magic(pilot, ["start", "t", "--start", "middle"])
