@@ -26,12 +26,16 @@ demo: $(STAMP)
 	$(BIN)/logpilot bootstrap '$(DEMO)/estate/**' --workspace $(DEMO)/workspace --html $(DEMO)/reports/00_bootstrap.html --quiet
 	$(BIN)/logpilot workspace --workspace $(DEMO)/workspace
 	$(BIN)/logpilot report investigate_incident --workspace $(DEMO)/workspace --html $(DEMO)/reports/10_investigate_incident.html --output $(DEMO)/workspace/runs/10_investigate_incident.ipynb --quiet
+	$(BIN)/logpilot report daily_report --workspace $(DEMO)/workspace --html $(DEMO)/reports/20_daily_report.html --output $(DEMO)/workspace/runs/20_daily_report.ipynb --quiet
+	$(BIN)/logpilot report security_review --workspace $(DEMO)/workspace --html $(DEMO)/reports/30_security_review.html --output $(DEMO)/workspace/runs/30_security_review.ipynb --quiet
+	$(BIN)/logpilot report dashboard --workspace $(DEMO)/workspace --output $(DEMO)/workspace/runs/15_dashboard.ipynb -p export $(abspath $(DEMO))/reports/dashboard.html --quiet
 	@echo
 	@echo "Reports: $(DEMO)/reports/*.html"
 	@echo "Explore it in JupyterLab: make lab   (then open notebooks/10_investigate_incident.ipynb)"
 
 ## test: the whole suite (creates the venv if needed)
 test: $(STAMP)
+	bash tests/setup_browser.sh $(BIN)/python
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## bench: speed and accuracy benchmarks; results go to bench-output/ and docs/benchmarks.md

@@ -90,6 +90,9 @@ def run_report(name: str, parameters: Mapping[str, Any], *, executed: Path | Non
         pm.execute_notebook(
             str(nb), str(out), parameters=dict(parameters), cwd=str(cwd) if cwd else None,
             kernel_name=kernel_name, progress_bar=progress, log_output=False,
+            # Widget state carries a plotly bundle per chart widget (about 5 MB each);
+            # reports keep the static figures, the live dashboard exports itself.
+            store_widget_state=False,
         )
     except PapermillExecutionError as exc:
         raise ReportError(nb.name, f"cell {exc.exec_count} failed: {exc.ename}: {exc.evalue}",

@@ -38,6 +38,8 @@ def _logpilot_parser() -> MagicArgumentParser:
     p.add_argument("operands", nargs="*")
     p.add_argument("--lines", type=int, default=200)
     sub.add_parser("config", help="effective settings")
+    p = sub.add_parser("dashboard", help="the analyst dashboard", add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
     p = sub.add_parser("stream", help="Kafka ingestion in the background: start | stop | status")
     p.add_argument("stream_args", nargs=argparse.REMAINDER)
     return parser
@@ -77,6 +79,10 @@ class LogPilotMagics(Magics):
             from ..query.schema_info import show_schema
 
             return show_schema(pilot.workspace.cursor())
+        if args.action == "dashboard":
+            from .dashboard import dashboard_magic
+
+            return dashboard_magic(pilot, args.rest)
         if args.action == "stream":
             from .stream import stream_magic
 

@@ -87,6 +87,18 @@ class Pilot:
         return why(self.workspace, question, since=since, until=until, service=service,
                    entity=entity, now=now, model=model)
 
+    def dashboard(self, period: Any = "2024", service: Any = None, **kwargs: Any) -> Any:
+        """The analyst dashboard (filters, KPIs, charts, click-to-drill, explain a spike)."""
+        from ..widgets import Dashboard
+
+        return Dashboard(self.workspace, period=period, service=service, **kwargs)
+
+    def live(self, interval: float = 1.0) -> Any:
+        """The live panel of the running stream (rows/s, lag, last error, newest templates)."""
+        from ..widgets import LivePanel
+
+        return LivePanel(self.stream, interval=interval)
+
     def search_templates(self, text: str, n: int = 10) -> Any:
         """Templates nearest in meaning to ``text``, as a DataFrame."""
         import pandas as pd
