@@ -26,6 +26,7 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.display import HTML, display
 
 from ..errors import LogPilotError
+from ..display import show_figure
 from ..query import charts
 from ..query.engine import QueryResult, explain, one_line, run_query
 from ..query.nl import NotUnderstood
@@ -246,7 +247,7 @@ class LogSQLMagics(Magics):
         if args.plot != "none" and not frame.empty:
             fig = charts.make_chart(result.frame, args.plot, title=result.question)
             if fig is not None:
-                display(fig)
+                show_figure(fig)
         if args.out:
             self.shell.user_ns[args.out] = frame
         return frame

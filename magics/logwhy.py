@@ -18,6 +18,7 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.display import display
 
 from ..errors import LogPilotError
+from ..display import show_figure
 from .args import MagicArgumentParser, split_line
 from .pilot import Pilot
 
@@ -103,5 +104,5 @@ class LogWhyMagics(Magics):
         display(ans)
         if not ns.no_charts:
             for fig in ans.figures():
-                display(fig)
+                show_figure(fig)
         return None

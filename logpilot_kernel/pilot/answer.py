@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..display import show_figure
 from .router import ENGINE_LABEL, Route
 
 MODES = ("answered", "dry_run", "ambiguous", "no_data", "help")
@@ -172,7 +173,7 @@ class PilotAnswer:
         if self.mode != "answered" or a is None:
             return
         for fig in self.figures():
-            display(fig)
+            show_figure(fig)
 
     def figures(self) -> list[Any]:
         """Charts of the answer: the why-engine's, or one chosen from the SQL result's shape."""
