@@ -154,3 +154,11 @@ def test_schema_display_for_logpilot_schema(shell) -> None:
     shown = _html(cap)
     assert "<b>errors</b> <small>(view)</small>" in shown and "context-&gt;&gt;'order_id'" in shown
     assert frames["context_keys"].to_dict("records")[0]["share"] == 1.0
+
+
+def test_sqlplot_draws_from_the_workspace_alias(shell) -> None:
+    seed(shell)
+    shell.run_cell("%logsql SELECT 1")  # registers the workspace with jupysql
+    ax = shell.run_cell("%sqlplot bar --table logs --column service_name").result
+    heights = sorted(p.get_height() for p in ax.patches)
+    assert sum(heights) == 30 and len(heights) >= 2
