@@ -95,7 +95,7 @@ def main() -> None:
         shutil.rmtree(estate, ignore_errors=True)
         subprocess.run([sys.executable, "-m", "logpilot_kernel.cli", "demo-data", "--out", str(estate),
                         "--lines", str(args.lines), "--seed", "11"], check=True)
-    files = data_files(estate)
+    files = data_files(estate / "logs")
     total_lines = count_lines(files)
 
     baseline_files, baseline_note = files, "all lines"
@@ -109,7 +109,7 @@ def main() -> None:
 
     ws = out / "ws-ingest-speed"
     shutil.rmtree(ws, ignore_errors=True)
-    ours = measured_child([sys.executable, "-m", "logpilot_kernel.cli", "ingest", str(estate),
+    ours = measured_child([sys.executable, "-m", "logpilot_kernel.cli", "ingest", str(estate / "logs"),
                            "--workspace", str(ws), "--json", "--quiet"])
     report = json.loads(ours["stdout"])
     ours_rate = report["lines_read"] / ours["seconds"]
