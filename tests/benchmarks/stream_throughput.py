@@ -21,7 +21,10 @@ run so they can be compared:
 5. soak: a producer in a child process (so its buffers are not in our RSS) sends at
    ``--soak-rate`` msg/s for ``--minutes`` while this process, which runs the stream,
    samples its own VmRSS every 10 s; the slope over the last half shows whether memory
-   is flat; at the end the rows must equal everything produced, each exactly once.
+   is flat; at the end the rows must equal everything produced, each exactly once. Each
+   sample also records what the workspace's DuckDB accounts for (``duckdb_memory()``), and
+   after the soak a ``CHECKPOINT`` probe (WAL size and memory before and after) tells a
+   cache from memory that is never given back.
 
 The broker is the ``noida-db`` wheel (a real Kafka-protocol broker) on 127.0.0.1, on a
 free port with a temporary data directory, stopped by PID at the end. Prints one JSON
@@ -125,6 +128,34 @@ def rss_mib() -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError("no VmRSS in /proc/self/status")
+
+
+def duckdb_mib(cur: Any) -> dict[str, float]:
+    """Memory the workspace's DuckDB instance accounts for, by tag (MiB, non-zero tags only)."""
+    rows = cur.execute("SELECT tag, memory_usage_bytes FROM duckdb_memory() WHERE memory_usage_bytes > 0").fetchall()
+    return {tag: round(b / 2**20, 1) for tag, b in rows}
+
+
+def checkpoint_probe(cur: Any) -> dict[str, Any]:
+    """WAL size and DuckDB memory, then an explicit CHECKPOINT, then both again.
+
+    Tells a cache from a leak: rows not yet checkpointed live in memory (IN_MEMORY_TABLE)
+    with their undo data (TRANSACTION); if a manual checkpoint frees them, automatic
+    checkpoints are not happening while the stream runs.
+    """
+    def wal() -> str:
+        return str(cur.execute("SELECT wal_size FROM pragma_database_size() LIMIT 1").fetchone()[0])
+
+    before = {"wal_size": wal(), "duckdb_mib_by_tag": duckdb_mib(cur), "rss_mib": round(rss_mib(), 1)}
+    t0 = time.perf_counter()
+    try:
+        cur.execute("CHECKPOINT")
+        error = None
+    except Exception as exc:  # noqa: BLE001 - the refusal itself is the finding
+        error = f"{type(exc).__name__}: {exc}"
+    after = {"wal_size": wal(), "duckdb_mib_by_tag": duckdb_mib(cur), "rss_mib": round(rss_mib(), 1)}
+    return {"before": before, "checkpoint_error": error,
+            "checkpoint_s": round(time.perf_counter() - t0, 2), "after": after}
 
 
 def load() -> list[float]:
@@ -421,6 +452,7 @@ def soak(ctl: Any, cur: Any, bootstrap: str, topic: str, partitions: int, rate: 
             if now >= next_sample:
                 rows = count_rows(cur) - already
                 samples.append({"t_s": round(now, 1), "rss_mib": round(rss_mib(), 1),
+                                "duckdb_mib": round(sum(duckdb_mib(cur).values()), 1),
                                 "produced": produced.value, "rows": rows,
                                 "behind": produced.value - rows, "load_1m": load()[0]})
                 next_sample += 10.0
@@ -432,25 +464,34 @@ def soak(ctl: Any, cur: Any, bootstrap: str, topic: str, partitions: int, rate: 
         time.sleep(1.0)  # one more batch window: nothing extra may arrive
         catch_up_s = time.perf_counter() - caught
         end_rss = rss_mib()
+        duck_end = duckdb_mib(cur)
         samples.append({"t_s": round(time.perf_counter() - t0, 1), "rss_mib": round(end_rss, 1),
+                        "duckdb_mib": round(sum(duck_end.values()), 1),
                         "produced": total, "rows": count_rows(cur) - already, "behind": 0,
                         "load_1m": load()[0]})
+        checkpoint = checkpoint_probe(cur)
     finally:
         if child.is_alive():
             child.terminate()
             child.join(10)
-    secs = samples[-2]["t_s"] if len(samples) > 1 else seconds
     rss = [s["rss_mib"] for s in samples]
     after_1m = next((s["rss_mib"] for s in samples if s["t_s"] >= 60), None)
     half = [(s["t_s"], s["rss_mib"]) for s in samples if s["t_s"] >= samples[-1]["t_s"] / 2]
     slope = slope_per_min(half)
+    outside = slope_per_min([(s["t_s"], s["rss_mib"] - s["duckdb_mib"]) for s in samples
+                             if s["t_s"] >= samples[-1]["t_s"] / 2])
+    duck = slope_per_min([(s["t_s"], s["duckdb_mib"]) for s in samples if s["t_s"] >= samples[-1]["t_s"] / 2])
     return {"minutes": minutes, "target_msg_per_s": rate, "produced": total,
-            "achieved_msg_per_s": round(total / max(secs, 1e-9)),
+            "achieved_msg_per_s": round(total / seconds),
             "max_behind_rows": max(s["behind"] for s in samples),
             "catch_up_after_end_s": round(catch_up_s, 2),
             "rss_mib": {"start": rss[0], "after_1_min": after_1m, "max": max(rss), "end": rss[-1],
                         "slope_last_half_mib_per_min": None if slope is None else round(slope, 3)},
-            "samples": samples, "load_avg_end": load()}
+            "duckdb_mib": {"start": samples[0]["duckdb_mib"], "end": samples[-1]["duckdb_mib"],
+                           "end_by_tag": duck_end,
+                           "slope_last_half_mib_per_min": None if duck is None else round(duck, 3)},
+            "rss_outside_duckdb_slope_last_half_mib_per_min": None if outside is None else round(outside, 3),
+            "checkpoint_probe": checkpoint, "samples": samples, "load_avg_end": load()}
 
 
 # ------------------------------------------------------------------ main
@@ -560,7 +601,9 @@ def summary(r: dict[str, Any]) -> str:
         lines.append(
             f"  soak {s['minutes']:g} min @ {s['achieved_msg_per_s']:,} msg/s: RSS start {m['start']} MiB, "
             f"1 min {m['after_1_min']}, max {m['max']}, end {m['end']}; last-half slope "
-            f"{m['slope_last_half_mib_per_min']} MiB/min; max behind {s['max_behind_rows']:,} rows")
+            f"{m['slope_last_half_mib_per_min']} MiB/min (DuckDB-accounted {s['duckdb_mib']['slope_last_half_mib_per_min']}, "
+            f"outside DuckDB {s['rss_outside_duckdb_slope_last_half_mib_per_min']}); "
+            f"max behind {s['max_behind_rows']:,} rows")
     f = r["final"]
     lines.append(f"  final: produced {f['produced']:,}, rows {f['rows']:,}, distinct provenance "
                  f"{f['distinct_provenance']:,} -> exactly once: {f['exactly_once']}")
