@@ -273,7 +273,8 @@ def _golden_select() -> str:
     return ", ".join(cols)
 
 
-_GOLDEN_SELECT = _golden_select()
+#: The golden columns over a staged batch; shared by the bulk job and the stream writers.
+GOLDEN_SELECT = _golden_select()
 
 
 def _store_rows(ws: Workspace, con: Any, staged: pa.Table, origin: str, seen_before: bool,
@@ -288,12 +289,12 @@ def _store_rows(ws: Workspace, con: Any, staged: pa.Table, origin: str, seen_bef
         with ws.write_lock:
             if seen_before:  # a rerun or a file an interrupted run left partial
                 con.execute(
-                    f"CREATE OR REPLACE TEMP VIEW _lp_new AS SELECT {_GOLDEN_SELECT} FROM _lp_staged "
+                    f"CREATE OR REPLACE TEMP VIEW _lp_new AS SELECT {GOLDEN_SELECT} FROM _lp_staged "
                     "WHERE origin_offset NOT IN (SELECT origin_offset FROM logs "
                     f"WHERE origin = '{_sql_path(origin)}')")
                 n = con.execute("SELECT count(*) FROM _lp_new").fetchone()[0]
             else:  # a new file: every row is new, no anti-join, no count query
-                con.execute(f"CREATE OR REPLACE TEMP VIEW _lp_new AS SELECT {_GOLDEN_SELECT} FROM _lp_staged")
+                con.execute(f"CREATE OR REPLACE TEMP VIEW _lp_new AS SELECT {GOLDEN_SELECT} FROM _lp_staged")
                 n = staged.num_rows
             if n == 0:
                 return 0

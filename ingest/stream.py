@@ -33,7 +33,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .bulk import _GOLDEN_SELECT
+from .bulk import GOLDEN_SELECT
 from .enrich import QUARANTINE_SCHEMA
 from .mining import TemplateMiner
 from .registry import Registry, Rule, parse_records
@@ -365,7 +365,7 @@ class StreamConsumer:
         name = f"_lp_stream_{id(self):x}"
         self._con.register(name, staged)
         try:
-            batch.rows = _arrow(self._con.execute(f"SELECT {_GOLDEN_SELECT} FROM {name}"))
+            batch.rows = _arrow(self._con.execute(f"SELECT {GOLDEN_SELECT} FROM {name}"))
         finally:
             self._con.unregister(name)
         return batch
@@ -471,7 +471,7 @@ def _empty_golden(con: duckdb.DuckDBPyConnection) -> pa.Table:
     empty = pa.table({"_": pa.array([], pa.int8())})
     con.register("_lp_stream_empty", empty)
     try:
-        return _arrow(con.execute(f"SELECT {_GOLDEN_SELECT} FROM (SELECT NULL::TIMESTAMP AS timestamp, "
+        return _arrow(con.execute(f"SELECT {GOLDEN_SELECT} FROM (SELECT NULL::TIMESTAMP AS timestamp, "
                                   "'' AS severity, '' AS service_name, '' AS trace_id, '' AS body, "
                                   "'' AS template_id, '' AS message, '{}' AS context, '' AS source, "
                                   "'' AS host, '' AS origin, 0 AS origin_offset, []::VARCHAR[] AS params "
