@@ -9,7 +9,6 @@ import datetime as dt
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -18,71 +17,18 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-import noida_db  # the dev extra's broker: a missing one must fail the suite, not skip it
+import noida_db  # noqa: F401 - the dev extra's broker: a missing one must fail the suite, not skip it
 import pytest
 from kafka import KafkaAdminClient, KafkaProducer
-from kafka.admin import NewTopic
 
 from logpilot_kernel import Workspace
+from logpilot_kernel.ingest.devbroker import LoopbackBroker, until
 from logpilot_kernel.ingest.stream_kernel import StreamController
 
-BROKER_BIN = Path(noida_db.__file__).parent / "noida-db"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Broker:
-    """A noida-db Kafka broker process on loopback, stopped by PID."""
-
-    def __init__(self, data_dir: Path, port: int | None = None) -> None:
-        self.data_dir, self.port = data_dir, port or _free_port()
-        self.proc: subprocess.Popen | None = None
-
-    @property
-    def bootstrap(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    def start(self) -> "Broker":
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.data_dir.parent / f"broker-{self.port}.log", "ab")
-        self.proc = subprocess.Popen(
-            [str(BROKER_BIN), "start", "--only", "kafka", "--kafka-port", str(self.port),
-             "--host", "127.0.0.1", "--data-dir", str(self.data_dir)],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        _until(self._ready, 30, f"broker on {self.bootstrap}")
-        return self
-
-    def _ready(self) -> bool:
-        assert self.proc is not None and self.proc.poll() is None, "broker exited at start"
-        try:
-            admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=3000)
-            admin.list_topics()
-            admin.close()
-            return True
-        except Exception:  # noqa: BLE001 - not up yet
-            return False
-
-    def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        self.proc = None
-
-    def topic(self, name: str, partitions: int = 1, **configs: str) -> str:
-        admin = KafkaAdminClient(bootstrap_servers=self.bootstrap)
-        try:
-            admin.create_topics([NewTopic(name, partitions, 1, topic_configs=configs or None)])
-        finally:
-            admin.close()
-        return name
+class Broker(LoopbackBroker):
+    """The shared loopback broker; ``until`` timeouts are test failures here."""
 
 
 @pytest.fixture(scope="session")
@@ -93,14 +39,10 @@ def broker(tmp_path_factory: pytest.TempPathFactory):
 
 
 def _until(pred: Callable[[], Any], timeout: float, what: str, every: float = 0.05) -> Any:
-    end = time.monotonic() + timeout
-    while True:
-        got = pred()
-        if got:
-            return got
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(every)
+    try:
+        return until(pred, timeout, what, every)
+    except TimeoutError as exc:
+        raise AssertionError(str(exc)) from None
 
 
 def _event(i: int, at: dt.datetime, level: str = "info") -> bytes:

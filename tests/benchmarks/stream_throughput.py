@@ -41,17 +41,16 @@ import logging
 import multiprocessing as mp
 import os
 import random
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+
+from logpilot_kernel.ingest.devbroker import LoopbackBroker, until
 
 GROUP_JOIN_NOTE = "includes connecting (and, for the raw consumer, the consumer-group join)"
 
@@ -110,18 +109,6 @@ def log_line(rng: random.Random, seq: int, extra: dict[str, Any] | None = None) 
 
 
 # ------------------------------------------------------------------ small helpers
-def until(pred: Callable[[], Any], timeout: float, what: str, every: float = 0.05) -> Any:
-    """Poll ``pred`` until truthy; raise after ``timeout`` seconds."""
-    end = time.monotonic() + timeout
-    while True:
-        got = pred()
-        if got:
-            return got
-        if time.monotonic() > end:
-            raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(every)
-
-
 def rss_mib() -> float:
     """This process's resident set size (VmRSS) in MiB."""
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -179,73 +166,6 @@ def slope_per_min(points: list[tuple[float, float]]) -> float | None:
 
 
 # ------------------------------------------------------------------ the broker
-class LoopbackBroker:
-    """A ``noida-db`` Kafka-protocol broker on 127.0.0.1 in a temporary directory, stopped by PID."""
-
-    def __init__(self, root: Path) -> None:
-        import noida_db
-
-        self.binary = Path(noida_db.__file__).parent / "noida-db"
-        self.root = root
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def bootstrap(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    def start(self) -> "LoopbackBroker":
-        data = self.root / "kafka-data"
-        data.mkdir(parents=True, exist_ok=True)
-        with open(self.root / "broker.log", "ab") as out:
-            self.proc = subprocess.Popen(
-                [str(self.binary), "start", "--only", "kafka", "--kafka-port", str(self.port),
-                 "--host", "127.0.0.1", "--data-dir", str(data)],
-                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        until(self._ready, 30, f"the broker on {self.bootstrap}", every=0.2)
-        return self
-
-    def _ready(self) -> bool:
-        from kafka import KafkaAdminClient
-
-        if self.proc is None or self.proc.poll() is not None:
-            raise RuntimeError(f"broker exited at start; see {self.root / 'broker.log'}")
-        try:
-            admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=3000)
-        except Exception:  # noqa: BLE001 - not listening yet
-            return False
-        try:
-            admin.list_topics()
-            return True
-        except Exception:  # noqa: BLE001
-            return False
-        finally:
-            admin.close()
-
-    def create_topic(self, name: str, partitions: int) -> None:
-        from kafka import KafkaAdminClient
-        from kafka.admin import NewTopic
-
-        admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=10000)
-        try:
-            admin.create_topics([NewTopic(name, partitions, 1)])
-        finally:
-            admin.close()
-
-    def stop(self) -> None:
-        proc, self.proc = self.proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-
-
 # ------------------------------------------------------------------ phases
 def produce_bulk(bootstrap: str, topic: str, n: int, partitions: int, rng: random.Random) -> dict[str, Any]:
     """Phase 1: N lines round-robin over the partitions; returns timing."""
@@ -524,14 +444,14 @@ def main(argv: list[str] | None = None) -> int:
     }
     with tempfile.TemporaryDirectory(prefix="lp-stream-bench-") as tmp:
         root = Path(tmp)
-        broker = LoopbackBroker(root).start()
+        broker = LoopbackBroker(root / "kafka-data").start()
         ws = ctl = None
         try:
             import kafka
 
             result["machine"]["kafka_python"] = kafka.__version__
             topic = f"payments-{uuid.uuid4().hex[:6]}"
-            broker.create_topic(topic, parts)
+            broker.topic(topic, parts)
             print(f"[1/5] producing {n:,} lines to {topic} ({parts} partitions)", file=sys.stderr)
             result["produce"] = produce_bulk(broker.bootstrap, topic, n, parts, rng)
             print("[2/5] raw kafka-python consume", file=sys.stderr)
