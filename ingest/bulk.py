@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..schema import FIELD_NAMES
-from ..workspace import Workspace
+from ..workspace import Workspace, rewrite_rows, transaction
 from .mining import TemplateMiner
 from .readers import InputFile, Problem, expand_inputs, read_records
 from .registry import Registry, parse_records
@@ -211,11 +211,11 @@ def _ingest_file(ws: Workspace, con: Any, f: InputFile, registry: Registry, forc
             touched_sources.add(src)
         if bar is not None:
             bar.update(0)
-    with ws.write_lock:
-        con.execute(
-            "INSERT OR REPLACE INTO ingested_files VALUES (?, ?, ?, ?, ?, true)",
-            [f.origin, f.size, f.mtime, fr.rows_loaded, run_id],
-        )
+    with ws.write_lock:  # delete + insert, never an in-place update (see rewrite_rows)
+        with transaction(con):
+            con.execute("DELETE FROM ingested_files WHERE origin = ?", [f.origin])
+            con.execute("INSERT INTO ingested_files VALUES (?, ?, ?, ?, ?, true)",
+                        [f.origin, f.size, f.mtime, fr.rows_loaded, run_id])
     if bar is not None:
         bar.update(f.size or 0)
     return fr
@@ -241,11 +241,10 @@ def _mine(con: Any, miner: TemplateMiner, rows: pa.Table, ws: Workspace,
                     "VALUES (?, ?, ?, ?)",
                     [(tid, text, first_service.get(tid), run_id) for tid, text in result.new_templates.items()],
                 )
-            if result.changed_templates:
-                con.executemany(
-                    "UPDATE templates SET template = ? WHERE template_id = ?",
-                    [(text, tid) for tid, text in result.changed_templates.items()],
-                )
+            for tid, text in result.changed_templates.items():
+                rewrite_rows(con, "templates", ["template_id"],
+                             "SELECT * REPLACE (?::VARCHAR AS template) FROM templates WHERE template_id = ?",
+                             [text, tid])
         report.new_templates += len(result.new_templates)
     return rows.append_column("body", result.template).append_column(
         "template_id", result.template_id).append_column("params", result.params)
@@ -316,24 +315,29 @@ def _store_rows(ws: Workspace, con: Any, staged: pa.Table, origin: str, seen_bef
 def _finish_templates(ws: Workspace, con: Any, report: IngestReport, sources: set[str],
                       run_id: str) -> int:
     """Refresh template statistics and body text, then embed what Chroma lacks."""
-    with ws.write_lock:
-        con.execute(
-            "UPDATE templates SET count = s.n, first_seen = s.f, last_seen = s.l FROM ("
-            "SELECT template_id, count(*) AS n, min(timestamp) AS f, max(timestamp) AS l "
-            "FROM logs GROUP BY template_id) s WHERE templates.template_id = s.template_id"
-        )
-        con.execute(
-            "UPDATE logs SET body = t.template FROM templates t "
-            "WHERE logs.template_id = t.template_id AND logs.body <> t.template"
-        )
-        for src in sources:
-            con.execute(
-                "INSERT INTO handover (source, last_event, run_id, updated_at) "
-                "SELECT ?, max(timestamp), ?, current_timestamp FROM logs WHERE source = ? "
-                "ON CONFLICT (source) DO UPDATE SET last_event = greatest(handover.last_event, "
-                "excluded.last_event), run_id = excluded.run_id, updated_at = excluded.updated_at",
-                [src, run_id, src],
-            )
+    with ws.write_lock:  # deletes + inserts only, so a stream beside it keeps checkpointing
+        with transaction(con):
+            rewrite_rows(
+                con, "templates", ["template_id"],
+                "SELECT t.* REPLACE (s.n AS count, s.f AS first_seen, s.l AS last_seen) FROM templates t "
+                "JOIN (SELECT template_id, count(*) AS n, min(timestamp) AS f, max(timestamp) AS l "
+                "FROM logs GROUP BY template_id) s USING (template_id) "
+                "WHERE t.count IS DISTINCT FROM s.n OR t.first_seen IS DISTINCT FROM s.f "
+                "OR t.last_seen IS DISTINCT FROM s.l")
+            # The recount above includes every streamed row: their pending deltas are spent.
+            con.execute("DELETE FROM template_counts_pending")
+            rewrite_rows(
+                con, "logs", ["origin", "origin_offset"],
+                "SELECT l.* REPLACE (t.template AS body) FROM logs l JOIN templates t USING (template_id) "
+                "WHERE l.body <> t.template")
+            for src in sources:
+                rewrite_rows(
+                    con, "handover", ["source"],
+                    "SELECT ?::VARCHAR AS source, greatest(max(timestamp), (SELECT last_event FROM handover "
+                    "WHERE source = ?)) AS last_event, ?::VARCHAR AS run_id, "
+                    "current_timestamp::TIMESTAMP AS updated_at FROM logs WHERE source = ? "
+                    "HAVING max(timestamp) IS NOT NULL",
+                    [src, src, run_id, src])
     try:
         return ws.embed_pending_templates()
     except Exception as exc:  # embeddings must not lose a load; the next run retries
@@ -352,14 +356,16 @@ def _start_run(ws: Workspace, con: Any, run_id: str, inputs: Iterable[Any]) -> N
 
 def _finish_run(ws: Workspace, con: Any, report: IngestReport) -> None:
     with ws.write_lock:
-        con.execute(
-            "UPDATE ingest_runs SET finished_at = current_timestamp, status = ?, lines_read = ?, "
-            "rows_loaded = ?, merged_lines = ?, quarantined = ?, new_templates = ?, seconds = ?, "
-            "report = ? WHERE run_id = ?",
-            ["done" if report.balanced else "unbalanced", report.lines_read, report.rows_loaded,
-             report.merged_lines, report.quarantined, report.new_templates, report.seconds,
-             json.dumps(report.to_dict()), report.run_id],
-        )
+        with transaction(con):
+            rewrite_rows(
+                con, "ingest_runs", ["run_id"],
+                "SELECT * REPLACE (current_timestamp::TIMESTAMP AS finished_at, ?::VARCHAR AS status, "
+                "?::BIGINT AS lines_read, ?::BIGINT AS rows_loaded, ?::BIGINT AS merged_lines, "
+                "?::BIGINT AS quarantined, ?::BIGINT AS new_templates, ?::DOUBLE AS seconds, "
+                "?::JSON AS report) FROM ingest_runs WHERE run_id = ?",
+                ["done" if report.balanced else "unbalanced", report.lines_read, report.rows_loaded,
+                 report.merged_lines, report.quarantined, report.new_templates, report.seconds,
+                 json.dumps(report.to_dict()), report.run_id])
 
 
 def _record_problem(report: IngestReport, reasons: Counter[str], p: Problem,
@@ -393,10 +399,13 @@ def _quarantine_problems(ws: Workspace, con: Any, run_id: str, problems: list[Pr
 def _store_quarantine(ws: Workspace, con: Any, run_id: str, table: pa.Table) -> None:
     con.register("_lp_q", table)
     try:
-        with ws.write_lock:
-            con.execute(
-                "INSERT OR REPLACE INTO quarantine (origin, origin_offset, raw, reason, run_id) "
-                "SELECT origin, origin_offset, raw, reason, ? FROM _lp_q", [run_id])
+        with ws.write_lock:  # a rerun replaces its lines' reasons: delete + insert
+            with transaction(con):
+                con.execute("DELETE FROM quarantine WHERE (origin, origin_offset) IN "
+                            "(SELECT origin, origin_offset FROM _lp_q)")
+                con.execute("INSERT INTO quarantine (origin, origin_offset, raw, reason, run_id) "
+                            "SELECT DISTINCT ON (origin, origin_offset) origin, origin_offset, raw, "
+                            "reason, ? FROM _lp_q", [run_id])
     finally:
         con.unregister("_lp_q")
 

@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..schema import FIELD_NAMES
-from ..workspace import Workspace
+from ..workspace import Workspace, rewrite_rows, transaction
 from .mining import TemplateMiner
 from .registry import Registry
 from .stream import Batch, StatusBoard, StreamConsumer, StreamOptions, log
@@ -58,12 +58,15 @@ class WorkspaceStream(StreamConsumer):
         self._embedder: _Embedder | None = None
         self._miner_dirty = False
         self._miner_saved_at = 0.0
+        self.fold_every = 10.0
+        self._folded_at = self.clock()
 
     def open_sink(self) -> None:
         self._cur = self.ws.cursor()
         if self.embed:
             self._embedder = _Embedder(self.ws, self.status)
             self._embedder.kick()  # templates a previous run left unembedded
+        fold_template_counts(self.ws, self._cur)  # deltas a killed run left unfolded
         with self.ws.write_lock:
             self._cur.execute(
                 "INSERT INTO ingest_runs (run_id, kind, started_at, status, inputs) "
@@ -74,14 +77,17 @@ class WorkspaceStream(StreamConsumer):
     def close_sink(self) -> None:
         try:
             self._save_miner(force=True)
+            self._fold_counts(force=True)
             snap = self.status.snapshot()
             with self.ws.write_lock:
-                self._cur.execute(
-                    "UPDATE ingest_runs SET finished_at = current_timestamp, status = 'stopped', "
-                    "lines_read = ?, rows_loaded = ?, quarantined = ?, new_templates = ?, report = ? "
-                    "WHERE run_id = ?",
-                    [snap["messages"], snap["rows_written"], snap["quarantined"],
-                     snap["new_templates"], _json(snap), self.run_id])
+                with transaction(self._cur):
+                    rewrite_rows(self._cur, "ingest_runs", ["run_id"],
+                                 "SELECT * REPLACE (current_timestamp::TIMESTAMP AS finished_at, "
+                                 "'stopped' AS status, ?::BIGINT AS lines_read, ?::BIGINT AS rows_loaded, "
+                                 "?::BIGINT AS quarantined, ?::BIGINT AS new_templates, ?::JSON AS report) "
+                                 "FROM ingest_runs WHERE run_id = ?",
+                                 [snap["messages"], snap["rows_written"], snap["quarantined"],
+                                  snap["new_templates"], _json(snap), self.run_id])
         finally:
             if self._embedder is not None:
                 self._embedder.close()
@@ -100,6 +106,10 @@ class WorkspaceStream(StreamConsumer):
         return None
 
     def write_batch(self, batch: Batch) -> None:
+        # Appends and deletes only: a committed UPDATE stops DuckDB's automatic checkpoint
+        # while any other cursor has a transaction open (see migrations._v3), and the
+        # stream commits twice a second next to notebook queries. Hence the anti-join
+        # inserts, stream_offsets as delete + insert, and template counts as deltas.
         cur, tmp = self._cur, f"_lp_stream_new_{id(self):x}"
         with self.ws.write_lock:
             cur.execute("BEGIN TRANSACTION")
@@ -115,18 +125,21 @@ class WorkspaceStream(StreamConsumer):
                         f"({', '.join('?' * len(origins))}) AND origin_offset >= ?) l "
                         "USING (origin, origin_offset)", [*origins, lo])
                     cur.unregister("_lp_stream_rows")
-                    inserted = cur.execute(f"SELECT count(*) FROM {tmp}").fetchone()[0]
+                    inserted = cur.execute(f"SELECT count(*) FROM {tmp}").fetchall()[0][0]
                     cur.execute(f"INSERT INTO logs SELECT {', '.join(FIELD_NAMES)} FROM {tmp}")
                 self._templates(cur, batch, tmp if inserted else None)
                 if batch.quarantine.num_rows:
                     cur.register("_lp_stream_q", batch.quarantine)
-                    cur.execute("INSERT OR REPLACE INTO quarantine (origin, origin_offset, raw, reason, run_id) "
+                    cur.execute("INSERT OR IGNORE INTO quarantine (origin, origin_offset, raw, reason, run_id) "
                                 "SELECT origin, origin_offset, raw, reason, ? FROM _lp_stream_q", [self.run_id])
                     cur.unregister("_lp_stream_q")
+                keys = sorted(batch.offsets)
+                cur.execute('DELETE FROM stream_offsets WHERE (topic, "partition") IN ('
+                            + ", ".join("(?, ?)" for _ in keys) + ")", [x for k in keys for x in k])
                 cur.executemany(
-                    'INSERT OR REPLACE INTO stream_offsets (topic, "partition", next_offset, updated_at) '
+                    'INSERT INTO stream_offsets (topic, "partition", next_offset, updated_at) '
                     "VALUES (?, ?, ?, current_timestamp)",
-                    [(t, p, o) for (t, p), o in batch.offsets.items()])
+                    [(t, p, batch.offsets[(t, p)]) for t, p in keys])
                 if batch.rows.num_rows:
                     cur.execute(f"DROP TABLE IF EXISTS {tmp}")
                 cur.execute("COMMIT")
@@ -144,26 +157,48 @@ class WorkspaceStream(StreamConsumer):
             if self._embedder is not None:
                 self._embedder.kick()
         self._save_miner()
+        self._fold_counts()
 
     def _templates(self, cur: Any, batch: Batch, tmp: str | None) -> None:
-        """New templates, generalised texts, and counts/first/last seen from the new rows."""
-        if batch.new_templates:
-            cur.executemany(
-                "INSERT OR IGNORE INTO templates (template_id, template, first_service, created_run) "
-                "VALUES (?, ?, ?, ?)",
-                [(tid, text, batch.first_service.get(tid), self.run_id)
-                 for tid, text in batch.new_templates.items()])
-        for tid, text in batch.changed_templates.items():
-            cur.execute("UPDATE templates SET template = ? WHERE template_id = ?", [text, tid])
-            cur.execute("UPDATE logs SET body = ? WHERE template_id = ? AND body <> ?", [text, tid, text])
+        """New templates and generalised texts now; counts/first/last seen as appended deltas.
+
+        A new template's row carries this batch's first/last seen at once (so "new since"
+        questions see it immediately) with count 0; its delta brings the count at the next
+        fold. ``INSERT OR IGNORE`` keeps a template a lost miner state re-created intact.
+        """
         if tmp is not None:
             cur.execute(
-                "UPDATE templates SET count = templates.count + s.n, "
-                "first_seen = least(coalesce(templates.first_seen, s.f), s.f), "
-                "last_seen = greatest(coalesce(templates.last_seen, s.l), s.l) FROM ("
-                f"SELECT template_id, count(*) AS n, min(timestamp) AS f, max(timestamp) AS l FROM {tmp} "
-                "GROUP BY template_id) s WHERE templates.template_id = s.template_id")
+                "INSERT INTO template_counts_pending (template_id, n, first_seen, last_seen, run_id) "
+                f"SELECT template_id, count(*), min(timestamp), max(timestamp), ? FROM {tmp} "
+                "GROUP BY template_id", [self.run_id])
+        if batch.new_templates:
+            seen: dict[str, tuple[Any, Any]] = {}
+            if tmp is not None:
+                seen = {tid: (f, last) for tid, f, last in cur.execute(
+                    f"SELECT template_id, min(timestamp), max(timestamp) FROM {tmp} GROUP BY template_id"
+                ).fetchall()}
+            cur.executemany(
+                "INSERT OR IGNORE INTO templates (template_id, template, first_service, created_run, "
+                "first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?)",
+                [(tid, text, batch.first_service.get(tid), self.run_id, *seen.get(tid, (None, None)))
+                 for tid, text in batch.new_templates.items()])
+        for tid, text in batch.changed_templates.items():  # rare: Drain generalised a template
+            rewrite_rows(cur, "templates", ["template_id"],
+                         "SELECT * REPLACE (?::VARCHAR AS template) FROM templates WHERE template_id = ?",
+                         [text, tid])
+            rewrite_rows(cur, "logs", ["origin", "origin_offset"],
+                         "SELECT * REPLACE (?::VARCHAR AS body) FROM logs WHERE template_id = ? AND body <> ?",
+                         [text, tid, text])
 
+    def _fold_counts(self, force: bool = False) -> None:
+        """Fold the appended template deltas into ``templates`` every ``fold_every`` seconds.
+
+        One short transaction of deletes and inserts (no UPDATE: see ``rewrite_rows``).
+        """
+        if not force and self.clock() - self._folded_at < self.fold_every:
+            return
+        self._folded_at = self.clock()
+        fold_template_counts(self.ws, self._cur)
     def _save_miner(self, force: bool = False) -> None:
         """Miner state at most every few seconds: a lost state only re-creates the same ids."""
         if not self._miner_dirty or (not force and self.clock() - self._miner_saved_at < 5.0):
@@ -171,6 +206,28 @@ class WorkspaceStream(StreamConsumer):
         self.miner.save()
         self._miner_dirty = False
         self._miner_saved_at = self.clock()
+
+
+def fold_template_counts(ws: Workspace, cur: Any) -> int:
+    """Add the stream's pending template deltas to ``templates`` and clear them (one transaction).
+
+    Returns how many templates changed. Callers that recount ``templates`` from ``logs``
+    (the bulk job) clear the deltas instead, in the same locked section.
+    """
+    with ws.write_lock:
+        pending = cur.execute("SELECT count(*) FROM template_counts_pending").fetchall()[0][0]
+        if not pending:
+            return 0
+        with transaction(cur):
+            changed = rewrite_rows(
+                cur, "templates", ["template_id"],
+                "SELECT t.* REPLACE (t.count + s.n AS count, "
+                "least(coalesce(t.first_seen, s.f), s.f) AS first_seen, "
+                "greatest(coalesce(t.last_seen, s.l), s.l) AS last_seen) FROM templates t JOIN ("
+                "SELECT template_id, sum(n) AS n, min(first_seen) AS f, max(last_seen) AS l "
+                "FROM template_counts_pending GROUP BY template_id) s USING (template_id)")
+            cur.execute("DELETE FROM template_counts_pending")
+    return int(changed)
 
 
 class _Embedder:
@@ -320,4 +377,4 @@ def _json(obj: Any) -> str:
     return json.dumps(obj, default=str)
 
 
-__all__ = ["WorkspaceStream", "SegmentStream", "segments_views"]
+__all__ = ["WorkspaceStream", "SegmentStream", "segments_views", "fold_template_counts"]

@@ -22,8 +22,9 @@ import json
 import os
 import re
 import threading
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import duckdb
 
@@ -89,6 +90,49 @@ def _connect(path: Path) -> duckdb.DuckDBPyConnection:
         raise WorkspaceError(str(path), text) from None
     con.execute("SET TimeZone = 'UTC'")
     return con
+
+
+@contextmanager
+def transaction(cur: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """BEGIN ... COMMIT on ``cur``, ROLLBACK on any error (a cursor left in a failed
+    transaction would refuse every later statement)."""
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        yield cur
+    except BaseException:
+        try:
+            cur.execute("ROLLBACK")
+        except duckdb.Error:
+            pass
+        raise
+    cur.execute("COMMIT")
+
+
+def rewrite_rows(cur: duckdb.DuckDBPyConnection, table: str, keys: Iterable[str],
+                 select_sql: str, params: Iterable[Any] | None = None) -> int:
+    """Replace the rows ``select_sql`` yields (whole new rows, matched on ``keys``): delete + insert.
+
+    Why not UPDATE: DuckDB skips every checkpoint, automatic or manual, while a transaction
+    that began before a committed UPDATE is still open, and notebooks leave such
+    transactions open for hours (a ``fetchone()`` or a display limit leaves the result, and
+    its transaction, pending). The write-ahead log and memory then grow for as long as the
+    stream runs. Deletes and appends do not stop checkpoints (measured on DuckDB 1.5:
+    ``tests/test_stream_parts.py``). Run it inside the caller's transaction; returns rows
+    replaced.
+    """
+    keys = list(keys)
+    tmp = f"_lp_rewrite_{table}"
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE {tmp} AS {select_sql}",
+                list(params) if params is not None else None)
+    try:
+        cols = ", ".join(f'"{k}"' for k in keys)
+        n = cur.execute(f"SELECT count(*) FROM {tmp}").fetchall()[0][0]
+        if n:
+            cur.execute(f"DELETE FROM {table} WHERE ({cols}) IN (SELECT {cols} FROM {tmp})")
+            cur.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {tmp}")
+    finally:
+        cur.execute(f"DROP TABLE IF EXISTS {tmp}")
+    return int(n)
 
 
 def _sql_str(text: str) -> str:
@@ -192,8 +236,8 @@ class Workspace:
     def scalar(self, query: str, params: Iterable[Any] | None = None) -> Any:
         cur = self.cursor()
         try:
-            row = cur.execute(query, list(params) if params is not None else None).fetchone()
-            return None if row is None else row[0]
+            rows = cur.execute(query, list(params) if params is not None else None).fetchmany(1)
+            return rows[0][0] if rows else None
         finally:
             cur.close()
 
@@ -222,6 +266,8 @@ class Workspace:
     def _migrate(self) -> None:
         con = self._shared.con
         with self.write_lock:
+            # fetchall, never fetchone, on the shared root connection: a pending result keeps
+            # its transaction open for the life of the process (see rewrite_rows).
             tables = {r[0] for r in con.execute(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
             ).fetchall()}
@@ -233,7 +279,7 @@ class Workspace:
                 con.execute("INSERT INTO meta VALUES ('schema_version', '0'), ('created_at', ?), "
                             "('created_by', ?)", [dt.datetime.now(dt.timezone.utc).isoformat(),
                                                   f"logpilot {__version__}"])
-            version = int(con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0])
+            version = int(con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchall()[0][0])
             if version > SCHEMA_VERSION:
                 raise WorkspaceError(str(self.db_path), f"has schema version {version}, newer than "
                                      f"this LogPilot understands ({SCHEMA_VERSION}); upgrade logpilot")
@@ -280,27 +326,41 @@ class Workspace:
         Chroma holds, so a template Drain generalised later is re-embedded, and nothing
         else is touched again.
         """
-        rows = self.cursor().execute(
-            "SELECT template_id, template, coalesce(first_service, '') FROM templates "
-            "WHERE embedded_text IS DISTINCT FROM template ORDER BY template_id"
-        ).fetchall()
-        if not rows:
-            return 0
-        col = self.templates_collection
-        for i in range(0, len(rows), batch):
-            part = rows[i:i + batch]
-            col.upsert(
-                ids=[r[0] for r in part],
-                documents=[r[1] for r in part],
-                metadatas=[{"service": r[2]} for r in part],
-            )
         cur = self.cursor()
-        with self.write_lock:
-            cur.executemany(
-                "UPDATE templates SET embedded_text = ? WHERE template_id = ?",
-                [(r[1], r[0]) for r in rows],
-            )
-        return len(rows)
+        try:
+            rows = cur.execute(
+                "SELECT template_id, template, coalesce(first_service, '') FROM templates "
+                "WHERE embedded_text IS DISTINCT FROM template ORDER BY template_id"
+            ).fetchall()
+            if not rows:
+                return 0
+            col = self.templates_collection
+            for i in range(0, len(rows), batch):
+                part = rows[i:i + batch]
+                col.upsert(
+                    ids=[r[0] for r in part],
+                    documents=[r[1] for r in part],
+                    metadatas=[{"service": r[2]} for r in part],
+                )
+            import pyarrow as pa
+
+            done = pa.table({"template_id": [r[0] for r in rows], "text": [r[1] for r in rows]})
+            with self.write_lock:
+                cur.register("_lp_embedded", done)
+                cur.execute("BEGIN TRANSACTION")
+                try:
+                    rewrite_rows(cur, "templates", ["template_id"],
+                                 "SELECT t.* REPLACE (e.text AS embedded_text) FROM templates t "
+                                 "JOIN _lp_embedded e USING (template_id)")
+                    cur.execute("COMMIT")
+                except BaseException:
+                    cur.execute("ROLLBACK")
+                    raise
+                finally:
+                    cur.unregister("_lp_embedded")
+            return len(rows)
+        finally:
+            cur.close()
 
     def search_templates(self, text: str, n: int = 10) -> list[dict[str, Any]]:
         """Templates nearest in meaning to ``text`` (id, template, service, distance)."""
@@ -320,29 +380,36 @@ class Workspace:
     def summary(self) -> dict[str, Any]:
         """What the workspace holds: rows per source, time range, templates, quarantine."""
         cur = self.cursor()
-        rows, lo, hi = cur.execute("SELECT count(*), min(timestamp), max(timestamp) FROM logs").fetchone()
-        sources = cur.execute(
-            "SELECT source, count(*) AS rows, min(timestamp) AS first, max(timestamp) AS last "
-            "FROM logs GROUP BY source ORDER BY rows DESC"
-        ).fetchall()
-        return {
-            "path": str(self.path),
-            "rows": rows,
-            "first": lo.isoformat() if lo else None,
-            "last": hi.isoformat() if hi else None,
-            "templates": cur.execute("SELECT count(*) FROM templates").fetchone()[0],
-            "quarantined": cur.execute("SELECT count(*) FROM quarantine").fetchone()[0],
-            "sources": [
-                {"source": s, "rows": n, "first": f.isoformat() if f else None,
-                 "last": lt.isoformat() if lt else None}
-                for s, n, f, lt in sources
-            ],
-            "schema_version": self.schema_version,
-        }
+        try:
+            rows, lo, hi = cur.execute("SELECT count(*), min(timestamp), max(timestamp) FROM logs").fetchone()
+            sources = cur.execute(
+                "SELECT source, count(*) AS rows, min(timestamp) AS first, max(timestamp) AS last "
+                "FROM logs GROUP BY source ORDER BY rows DESC"
+            ).fetchall()
+            return {
+                "path": str(self.path),
+                "rows": rows,
+                "first": lo.isoformat() if lo else None,
+                "last": hi.isoformat() if hi else None,
+                "templates": cur.execute("SELECT count(*) FROM templates").fetchone()[0],
+                "quarantined": cur.execute("SELECT count(*) FROM quarantine").fetchone()[0],
+                "sources": [
+                    {"source": s, "rows": n, "first": f.isoformat() if f else None,
+                     "last": lt.isoformat() if lt else None}
+                    for s, n, f, lt in sources
+                ],
+                "schema_version": self.schema_version,
+            }
+        finally:
+            cur.close()
 
     def handover_marks(self) -> dict[str, dt.datetime]:
         """Latest event time per source loaded by bulk jobs: where a stream takes over."""
-        return dict(self.cursor().execute("SELECT source, last_event FROM handover").fetchall())
+        cur = self.cursor()
+        try:
+            return dict(cur.execute("SELECT source, last_event FROM handover").fetchall())
+        finally:
+            cur.close()
 
     def foreign_entries(self) -> list[str]:
         """Entries in the folder LogPilot did not put there (reported, never deleted)."""

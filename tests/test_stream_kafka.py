@@ -91,9 +91,11 @@ def test_kernel_stream_rows_templates_status_and_latency(broker: Broker, tmp_pat
         assert cur.execute("SELECT count(DISTINCT context->>'seq') FROM logs").fetchone()[0] == n
         assert {r[0] for r in cur.execute("SELECT DISTINCT origin FROM logs").fetchall()} == \
             {f"kafka://{topic}/0", f"kafka://{topic}/1"}
-        # templates: mined with severity groups, counted, embedded once
-        tpl = cur.execute("SELECT count(*), sum(count) FROM templates").fetchone()
+        # templates: mined with severity groups, counted (folded deltas + pending), embedded once
+        tpl = cur.execute("SELECT count(*), sum(count) + (SELECT coalesce(sum(n), 0) FROM "
+                          "template_counts_pending) FROM templates").fetchone()
         assert tpl[0] == 2 and tpl[1] == n
+        assert cur.execute("SELECT count(*) FROM templates WHERE first_seen IS NULL").fetchone()[0] == 0
         _until(lambda: cur.execute("SELECT count(*) FROM templates WHERE embedded_text IS NULL").fetchone()[0] == 0,
                60, "templates embedded in Chroma")
         assert ws.search_templates("order accepted", n=1)[0]["template"].startswith("order <*> accepted")
@@ -125,6 +127,7 @@ def test_kernel_stream_rows_templates_status_and_latency(broker: Broker, tmp_pat
     offsets = dict(((t, p), o) for t, p, o in ws.cursor().execute(
         'SELECT topic, "partition", next_offset FROM stream_offsets').fetchall())
     assert sum(offsets.values()) == n + 12
+    assert ws.scalar("SELECT sum(count) FROM templates") == n + 12, "stop folds the last deltas"
     ws.close()
 
 

@@ -136,7 +136,11 @@ def test_workspace_sink_is_idempotent_and_rolls_back_on_a_write_failure(workspac
     c.write_batch(batch)
     c.write_batch(c.prepare(msgs))  # a replay after a crash between write and commit
     assert cur.execute("SELECT count(*), count(DISTINCT origin_offset) FROM logs").fetchone() == (10, 10)
+    assert cur.execute("SELECT count FROM templates").fetchall() == [(0,)], "counts wait for the fold"
+    assert cur.execute("SELECT sum(n) FROM template_counts_pending").fetchone()[0] == 10
+    c._fold_counts(force=True)
     assert cur.execute("SELECT count FROM templates").fetchall() == [(10,)]
+    assert cur.execute("SELECT count(*) FROM template_counts_pending").fetchone()[0] == 0
     cur.execute("ALTER TABLE logs RENAME TO logs_away")  # a real DuckDB failure on the next write
     c.batcher.add([_rec(10, msgs[0].value), _rec(11, msgs[1].value)])
     with pytest.raises(Exception):
@@ -149,6 +153,66 @@ def test_workspace_sink_is_idempotent_and_rolls_back_on_a_write_failure(workspac
     assert cur.execute('SELECT next_offset FROM stream_offsets').fetchall() == [(12,)]
     c.close_sink()
     c._con.close()
+
+
+def test_stream_writes_leave_duckdb_free_to_checkpoint_beside_a_forgotten_reader(workspace) -> None:
+    """The soak's leak. A notebook cursor whose last result was not read to the end keeps
+    a transaction open for hours; one committed UPDATE after it begins stops every DuckDB
+    checkpoint until it ends, and the WAL and memory grow. Every stream write (rows,
+    positions, a template Drain generalises, count folds, embeddings, the run record) is
+    appends and deletes, so checkpoints go on."""
+    from logpilot_kernel.ingest.stream_sinks import WorkspaceStream
+
+    held = workspace.cursor()
+    held.execute("SELECT * FROM range(10)").fetchone()  # forgotten, never touched again
+    c = WorkspaceStream(workspace, _opts(format="json_lines"), embed=False)
+    c.open_sink()
+    probe = workspace.cursor()
+    words = ["alpha", "beta", "gamma"]
+    try:
+        for b in range(3):
+            msgs = [_rec(b * 10 + i, f'{{"ts":"2024-05-01T00:00:{i:02d}Z","level":"info",'
+                                     f'"msg":"order {words[b]} accepted by {b * 10 + i}"}}'.encode())
+                    for i in range(10)]
+            batch = c.prepare(msgs)
+            if b == 1:
+                assert batch.changed_templates, "the second word generalises the first template"
+            c.write_batch(batch)
+            c._fold_counts(force=True)
+            probe.execute("CHECKPOINT")  # TransactionException while any write was an UPDATE
+        assert workspace.embed_pending_templates() == 1
+        probe.execute("CHECKPOINT")
+        assert probe.execute("SELECT count(*) FROM logs").fetchone()[0] == 30
+        assert probe.execute("SELECT count(DISTINCT body) FROM logs").fetchone()[0] == 1, "bodies rewritten"
+        assert probe.execute("SELECT next_offset FROM stream_offsets").fetchall() == [(30,)]
+        assert probe.execute("SELECT count, template = embedded_text FROM templates").fetchall() == [(30, True)]
+    finally:
+        c.close_sink()
+        c._con.close()
+    probe.execute("CHECKPOINT")
+    assert probe.execute("SELECT status FROM ingest_runs").fetchall() == [("stopped",)]
+    held.close()
+
+
+def test_bulk_recount_spends_the_streams_pending_deltas(workspace, tmp_path: Path) -> None:
+    from logpilot_kernel.ingest.bulk import ingest
+    from logpilot_kernel.ingest.stream_sinks import WorkspaceStream
+
+    c = WorkspaceStream(workspace, _opts(format="json_lines"), embed=False)
+    c.open_sink()
+    msgs = [_rec(i, f'{{"ts":"2024-05-01T00:00:{i:02d}Z","level":"warn","msg":"disk {i} slow"}}'.encode())
+            for i in range(10)]
+    c.write_batch(c.prepare(msgs))
+    log = tmp_path / "app.log"
+    log.write_text("".join(f"2024-05-02 10:00:{i:02d},000 WARN [main] com.acme.Disk - disk {i} slow\n"
+                           for i in range(5)))
+    ingest(workspace, [str(log)], parquet=False)
+    c.close_sink()  # its fold finds nothing left to add
+    c._con.close()
+    cur = workspace.cursor()
+    assert cur.execute("SELECT count(*) FROM template_counts_pending").fetchone()[0] == 0
+    exact = dict(cur.execute("SELECT template_id, count(*) FROM logs GROUP BY 1").fetchall())
+    assert dict(cur.execute("SELECT template_id, count FROM templates WHERE count > 0").fetchall()) == exact
 
 
 def test_segments_view_dedupes_what_a_zombie_writer_wrote_twice(tmp_path: Path) -> None:
