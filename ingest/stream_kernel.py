@@ -61,7 +61,7 @@ class StreamController:
 
     def start(self, topics: str | list[str], *, bootstrap_servers: str = "127.0.0.1:9092",
               group: str = "logpilot-kernel", format: str | None = None, source: str | None = None,
-              batch_size: int = 2000, batch_ms: int = 500, start: str = "handover",
+              batch_size: int = 10000, batch_ms: int = 500, start: str = "handover",
               embed: bool = True, **options: Any) -> StreamStatus:
         """Begin consuming in a daemon thread; returns immediately with the first status.
 

@@ -62,7 +62,7 @@ def add_subcommands(subparsers: Any) -> None:
     p.add_argument("--source", default=None, help="golden `source` of the rows (default: the rule's name)")
     p.add_argument("--segments", default=None, metavar="DIR",
                    help="scale-out mode: write Parquet segments under DIR instead of the DuckDB file")
-    p.add_argument("--batch-size", type=int, default=2000, help="flush after this many messages")
+    p.add_argument("--batch-size", type=int, default=10000, help="flush after this many messages")
     p.add_argument("--batch-ms", type=int, default=500, help="... or when the oldest pending one is this old")
     p.add_argument("--max-record-bytes", type=int, default=1 << 20,
                    help="larger messages are quarantined (default 1 MiB)")

@@ -23,7 +23,7 @@ def _parser() -> MagicArgumentParser:
     s.add_argument("--group", "-g", default="logpilot-kernel", help="consumer group id")
     s.add_argument("--format", default=None, help="registry rule (default: detect once)")
     s.add_argument("--source", default=None, help="golden source (default: the rule's name)")
-    s.add_argument("--batch-size", type=int, default=2000)
+    s.add_argument("--batch-size", type=int, default=10000)
     s.add_argument("--batch-ms", type=int, default=500)
     s.add_argument("--max-record-bytes", type=int, default=1 << 20)
     s.add_argument("--start", choices=("handover", "earliest", "latest"), default="handover")
