@@ -38,8 +38,8 @@ from .enrich import QUARANTINE_SCHEMA
 from .mining import TemplateMiner
 from .registry import Registry, Rule, parse_records
 from .stream_parts import (
-    Backoff, Batch, Batcher, Clock, Sleep, StatusBoard, StreamError, StreamOptions, _now_iso,
-    origin_of, split_poison,
+    Backoff, Batch, Batcher, BatchWriter, Clock, Sleep, StatusBoard, StreamError, StreamOptions,
+    _now_iso, origin_of, split_poison,
 )
 
 log = logging.getLogger("logpilot.stream")
@@ -86,6 +86,7 @@ class StreamConsumer:
         self._write_failing = False
         self._known: list[tuple[str, int]] = []
         self._next_probe = 0.0
+        self._writer: BatchWriter | None = None  # exists while run() runs
 
     # -------------------------------------------------------------- subclass API
     def write_batch(self, batch: Batch) -> None:
@@ -121,6 +122,7 @@ class StreamConsumer:
                         group=self.options.group, run_id=self.run_id,
                         rule=self.rule.name if self.rule else None, source=self._source())
         self.open_sink()
+        self._writer = BatchWriter(self._prepare_and_write)
         try:
             while not self._stop.is_set():
                 if self._consumer is None:
@@ -144,6 +146,9 @@ class StreamConsumer:
             self._final_flush()
         finally:
             self._drop_consumer()
+            writer, self._writer = self._writer, None
+            if writer is not None:
+                writer.close()
             try:
                 self.close_sink()
             finally:
@@ -224,12 +229,14 @@ class StreamConsumer:
     def _step(self) -> None:
         # While writes fail, stop fetching once 4 batches wait: memory stays bounded and the
         # consumer keeps its place (paused partitions still heartbeat in the group).
-        full = len(self.batcher) >= 4 * self.options.batch_size
+        held = self._writer.holding if self._writer is not None else 0
+        full = len(self.batcher) + held >= 4 * self.options.batch_size
         if full != self._paused:
             parts = list(self._consumer.assignment())
             (self._consumer.pause if full else self._consumer.resume)(*parts)
             self._paused = full
-        timeout = max(10, min(200, int(self.batcher.wait_hint() * 1000)))
+        writing = self._writer is not None and self._writer.busy
+        timeout = max(10, min(20 if writing else 200, int(self.batcher.wait_hint() * 1000)))
         polled = self._consumer.poll(timeout_ms=timeout, max_records=self.options.batch_size)
         fresh: set[tuple[str, int]] = set()
         if self._pending_assign:
@@ -240,12 +247,13 @@ class StreamConsumer:
                 key = (msgs[0].topic, msgs[0].partition) if msgs else None
                 if key in self._durable and key not in fresh:
                     self.batcher.add(msgs)
+            done = self._settle(wait=False)  # raises _WriteFailed (batch re-queued) on failure
+        if done:
+            self._commit(done, sync=False)
         if self.batcher.due() and self.backoff.remaining() == 0:  # a failed write waits its back-off
-            self._flush()
-            if self._write_failing:
-                self._write_failing = False
-                self.backoff.success()
-                self.status.set(state="running", retry_in_s=None)
+            with self._flush_lock:
+                if self._writer is not None and not self._writer.busy:
+                    self._writer.submit(self.batcher.take())
         if self.clock() >= self._next_probe:
             self._probe()
 
@@ -275,33 +283,85 @@ class StreamConsumer:
         the Kafka commit needs that IO thread, so it must never run under the lock.
         """
         with self._flush_lock:
+            earlier = self._settle(wait=True)
             msgs = self.batcher.take(partitions)
-            if not msgs:
-                return
-            try:
-                batch = self.prepare(msgs)
-                self.write_batch(batch)
-            except Exception as exc:
-                self.batcher.items[:0] = msgs  # keep them: retried after back-off, never skipped
-                if self.batcher.first_at is None:
-                    self.batcher.first_at = self.clock()
-                raise _WriteFailed(str(exc)) from exc
-            self._durable.update({k: v for k, v in batch.offsets.items() if k in self._durable})
-            self._after_write(batch)
+            batch = None
+            if msgs:
+                try:
+                    batch = self._prepare_and_write(msgs)
+                except Exception as exc:
+                    self._requeue(msgs)
+                    raise _WriteFailed(str(exc)) from exc
+                self._written(batch)
         if commit and self._consumer is not None:
-            self._commit(batch.offsets)
+            offsets = dict(earlier or {})
+            if batch is not None:
+                offsets.update(batch.offsets)
+            if offsets:
+                self._commit(offsets)
 
-    def _commit(self, offsets: dict[tuple[str, int], int]) -> None:
+    def _prepare_and_write(self, msgs: list[Any]) -> Batch:
+        """Parse, mine, store; the counts in the status move the moment the rows are visible."""
+        batch = self.prepare(msgs)
+        self.write_batch(batch)
+        self._after_write(batch)
+        return batch
+
+    def _requeue(self, msgs: list[Any]) -> None:
+        """A batch that was not written goes back in front: retried after back-off, never skipped."""
+        self.batcher.items[:0] = msgs
+        if self.batcher.first_at is None:
+            self.batcher.first_at = self.clock()
+
+    def _written(self, batch: Batch) -> None:
+        self._durable.update({k: v for k, v in batch.offsets.items() if k in self._durable})
+        self._publish_positions()
+        if self._write_failing:
+            self._write_failing = False
+            self.backoff.success()
+            self.status.set(state="running", retry_in_s=None)
+
+    def _settle(self, wait: bool) -> dict[tuple[str, int], int] | None:
+        """Take the background writer's finished batch (waiting for it if ``wait``).
+
+        Call with ``_flush_lock`` held. Returns the offsets to commit to Kafka (the caller
+        commits, on the loop's thread); raises :class:`_WriteFailed` after putting a failed
+        batch back in front of the pending messages.
+        """
+        if self._writer is None:
+            return None
+        got = self._writer.collect(wait=wait)
+        if got is None:
+            return None
+        msgs, batch, error = got
+        if error is not None:
+            self._requeue(msgs)
+            if not isinstance(error, Exception):
+                raise error
+            raise _WriteFailed(str(error)) from error
+        self._written(batch)
+        return dict(batch.offsets)
+
+    def _commit(self, offsets: dict[tuple[str, int], int], sync: bool = True) -> None:
+        """Tell Kafka too; informational for us (positions stored beside the rows win), so
+        the steady state commits asynchronously and only stop/drop wait for the answer."""
         from kafka import OffsetAndMetadata, TopicPartition
 
         owned = {k: v for k, v in offsets.items() if k in self._durable}
-        if not owned:
+        if not owned or self._consumer is None:
             return
+        tps = {TopicPartition(t, p): OffsetAndMetadata(o, "", -1) for (t, p), o in owned.items()}
         try:
-            self._consumer.commit({TopicPartition(t, p): OffsetAndMetadata(o, "", -1)
-                                   for (t, p), o in owned.items()})
+            if sync:
+                self._consumer.commit(tps)
+            else:
+                self._consumer.commit_async(tps, callback=self._commit_done)
         except Exception as exc:  # noqa: BLE001 - rows and positions are durable; next commit catches up
             self.status.error(f"commit: {type(exc).__name__}: {exc}")
+
+    def _commit_done(self, offsets: Any, response: Any) -> None:
+        if isinstance(response, Exception):
+            self.status.error(f"commit: {type(response).__name__}: {response}")
 
     def _after_write(self, batch: Batch) -> None:
         self.status.add(rows_written=batch.rows.num_rows, quarantined=batch.quarantine.num_rows,
@@ -309,7 +369,6 @@ class StreamConsumer:
         self.status.set(last_batch_at=_now_iso())
         if batch.new_templates:
             self.status.templates(batch.new_templates.values())
-        self._publish_positions()
 
     def _publish_positions(self) -> None:
         durable = sorted(self._durable.items())
@@ -385,7 +444,10 @@ class StreamConsumer:
         from kafka import TopicPartition
 
         with self._flush_lock:
+            done = self._settle(wait=True)  # the sink's cursor is free and positions are current
             keys, self._pending_assign = sorted(self._pending_assign), set()
+        if done:
+            self._commit(done, sync=False)
         mine = {(tp.topic, tp.partition) for tp in self._consumer.assignment()}
         keys = [k for k in keys if k in mine]
         if not keys:
@@ -430,12 +492,14 @@ class StreamConsumer:
         """
         keys = {(tp.topic, tp.partition) for tp in revoked}
         with self._flush_lock:
-            msgs = self.batcher.take(keys)
+            try:
+                self._settle(wait=True)  # the batch in flight lands before the next owner reads
+            except Exception as exc:  # noqa: BLE001 - re-queued; what is ours is retried below
+                self.status.error(f"write: {type(exc).__name__}: {exc}")
+            msgs = self.batcher.take(keys)  # never written by us after this point
             try:
                 if msgs:
-                    batch = self.prepare(msgs)
-                    self.write_batch(batch)
-                    self._after_write(batch)
+                    self._prepare_and_write(msgs)
             except Exception as exc:  # noqa: BLE001 - not written means not stored: re-read by the owner
                 self.status.error(f"flush on revoke: {type(exc).__name__}: {exc}")
             for k in keys:

@@ -267,3 +267,78 @@ class StatusBoard:
 
 def _now_iso() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+class BatchWriter:
+    """One background thread that turns a list of messages into a durable batch.
+
+    Why: parsing, mining and the DuckDB write release the GIL for most of their time, so
+    while batch N is being parsed and written the consuming loop keeps polling batch N+1
+    (on 2 cores that overlap is most of the gain). Writes stay strictly one at a time and
+    in order; the loop collects each result (:meth:`collect`) before it submits the next,
+    and every Kafka call stays on the loop's thread.
+    """
+
+    def __init__(self, work: Callable[[list[Any]], Any], name: str = "logpilot-stream-write") -> None:
+        self._work = work
+        self._cv = threading.Condition()
+        self._job: list[Any] | None = None
+        self._result: tuple[list[Any], Any, BaseException | None] | None = None
+        self._closed = False
+        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
+        self._thread.start()
+
+    @property
+    def busy(self) -> bool:
+        """A batch is being written or its result has not been collected yet."""
+        with self._cv:
+            return self._job is not None or self._result is not None
+
+    @property
+    def holding(self) -> int:
+        """Messages handed over and not collected yet (they count against the fetch limit)."""
+        with self._cv:
+            if self._job is not None:
+                return len(self._job)
+            return len(self._result[0]) if self._result is not None else 0
+
+    def submit(self, messages: list[Any]) -> None:
+        with self._cv:
+            if self._job is not None or self._result is not None:
+                raise RuntimeError("BatchWriter.submit while a batch is still pending")
+            self._job = messages
+            self._cv.notify_all()
+
+    def collect(self, wait: bool = False,
+                timeout: float | None = None) -> tuple[list[Any], Any, BaseException | None] | None:
+        """The finished ``(messages, result, error)``, or None if nothing finished (yet)."""
+        with self._cv:
+            if wait:
+                self._cv.wait_for(lambda: self._job is None, timeout)
+            if self._job is not None:
+                return None
+            out, self._result = self._result, None
+            return out
+
+    def _loop(self) -> None:
+        while True:
+            with self._cv:
+                self._cv.wait_for(lambda: self._job is not None or self._closed)
+                if self._job is None:
+                    return
+                msgs = self._job
+            try:
+                result, error = self._work(msgs), None
+            except BaseException as exc:  # noqa: BLE001 - handed to the loop, which retries
+                result, error = None, exc
+            with self._cv:
+                self._result = (msgs, result, error)
+                self._job = None
+                self._cv.notify_all()
+
+    def close(self, timeout: float = 60.0) -> None:
+        """Let a running batch finish, then end the thread."""
+        with self._cv:
+            self._closed = True
+            self._cv.notify_all()
+        self._thread.join(timeout)

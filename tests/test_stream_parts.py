@@ -247,3 +247,32 @@ def test_stream_magic_parses_and_reports_usage_errors(workspace) -> None:
         stream_magic(pilot, ["start"])  # no topic
     with pytest.raises(UsageError):
         stream_magic(pilot, ["start", "t", "--start", "middle"])
+
+
+def test_batch_writer_runs_one_batch_at_a_time_off_the_loop_thread() -> None:
+    from logpilot_kernel.ingest.stream_parts import BatchWriter
+
+    gate, seen = threading.Event(), []
+
+    def work(msgs: list) -> int:
+        seen.append(threading.current_thread().name)
+        gate.wait(5)
+        if msgs == ["bad"]:
+            raise ValueError("disk full")
+        return len(msgs)
+
+    w = BatchWriter(work)
+    try:
+        w.submit([1, 2, 3])
+        assert w.busy and w.collect() is None, "nothing to collect while it writes"
+        with pytest.raises(RuntimeError, match="still pending"):
+            w.submit([4])  # strictly one batch at a time
+        gate.set()
+        assert w.collect(wait=True) == ([1, 2, 3], 3, None)
+        assert not w.busy and w.collect() is None
+        w.submit(["bad"])
+        msgs, result, error = w.collect(wait=True)
+        assert msgs == ["bad"] and result is None and isinstance(error, ValueError)
+    finally:
+        w.close()
+    assert seen == ["logpilot-stream-write"] * 2
