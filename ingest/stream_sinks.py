@@ -106,49 +106,46 @@ class WorkspaceStream(StreamConsumer):
         return None
 
     def write_batch(self, batch: Batch) -> None:
-        # Appends and deletes only: a committed UPDATE stops DuckDB's automatic checkpoint
-        # while any other cursor has a transaction open (see migrations._v3), and the
-        # stream commits twice a second next to notebook queries. Hence the anti-join
-        # inserts, stream_offsets as delete + insert, and template counts as deltas.
+        # Appends and deletes only: a committed UPDATE stops DuckDB's checkpoints while any
+        # other cursor has a transaction open (see workspace.rewrite_rows), and the stream
+        # commits twice a second next to notebook queries. Hence stream_offsets as delete +
+        # insert and template counts as appended deltas.
         cur, tmp = self._cur, f"_lp_stream_new_{id(self):x}"
-        with self.ws.write_lock:
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                inserted = 0
-                if batch.rows.num_rows:
-                    cur.register("_lp_stream_rows", batch.rows)
-                    lo = min(batch.first_offsets.values())
-                    origins = sorted({f"kafka://{t}/{p}" for t, p in batch.offsets})
+        keys = sorted(batch.offsets)
+        with self.ws.write_lock, transaction(cur):
+            inserted, src = 0, None
+            if batch.rows.num_rows:
+                cur.register("_lp_stream_rows", batch.rows)
+                src = "_lp_stream_rows"
+                replay = self._replayed(cur, batch)
+                if replay:  # after a crash or a restart: keep only what logs lacks
+                    origins = [f"kafka://{t}/{p}" for t, p in replay]
                     cur.execute(
                         f"CREATE OR REPLACE TEMP TABLE {tmp} AS SELECT r.* FROM _lp_stream_rows r "
                         "ANTI JOIN (SELECT origin, origin_offset FROM logs WHERE origin IN "
                         f"({', '.join('?' * len(origins))}) AND origin_offset >= ?) l "
-                        "USING (origin, origin_offset)", [*origins, lo])
-                    cur.unregister("_lp_stream_rows")
+                        "USING (origin, origin_offset)",
+                        [*origins, min(batch.first_offsets[k] for k in replay)])
+                    src = tmp
                     inserted = cur.execute(f"SELECT count(*) FROM {tmp}").fetchall()[0][0]
-                    cur.execute(f"INSERT INTO logs SELECT {', '.join(FIELD_NAMES)} FROM {tmp}")
-                self._templates(cur, batch, tmp if inserted else None)
-                if batch.quarantine.num_rows:
-                    cur.register("_lp_stream_q", batch.quarantine)
-                    cur.execute("INSERT OR IGNORE INTO quarantine (origin, origin_offset, raw, reason, run_id) "
-                                "SELECT origin, origin_offset, raw, reason, ? FROM _lp_stream_q", [self.run_id])
-                    cur.unregister("_lp_stream_q")
-                keys = sorted(batch.offsets)
-                cur.execute('DELETE FROM stream_offsets WHERE (topic, "partition") IN ('
-                            + ", ".join("(?, ?)" for _ in keys) + ")", [x for k in keys for x in k])
-                cur.executemany(
-                    'INSERT INTO stream_offsets (topic, "partition", next_offset, updated_at) '
-                    "VALUES (?, ?, ?, current_timestamp)",
-                    [(t, p, batch.offsets[(t, p)]) for t, p in keys])
-                if batch.rows.num_rows:
-                    cur.execute(f"DROP TABLE IF EXISTS {tmp}")
-                cur.execute("COMMIT")
-            except BaseException:
-                try:
-                    cur.execute("ROLLBACK")
-                except duckdb.Error:
-                    pass
-                raise
+                else:
+                    inserted = batch.rows.num_rows
+                cur.execute(f"INSERT INTO logs SELECT {', '.join(FIELD_NAMES)} FROM {src}")
+            self._templates(cur, batch, src if inserted else None)
+            if src is not None:
+                cur.unregister("_lp_stream_rows")
+                cur.execute(f"DROP TABLE IF EXISTS {tmp}")
+            if batch.quarantine.num_rows:
+                cur.register("_lp_stream_q", batch.quarantine)
+                cur.execute("INSERT OR IGNORE INTO quarantine (origin, origin_offset, raw, reason, run_id) "
+                            "SELECT origin, origin_offset, raw, reason, ? FROM _lp_stream_q", [self.run_id])
+                cur.unregister("_lp_stream_q")
+            cur.execute('DELETE FROM stream_offsets WHERE (topic, "partition") IN ('
+                        + ", ".join("(?, ?)" for _ in keys) + ")", [x for k in keys for x in k])
+            cur.executemany(
+                'INSERT INTO stream_offsets (topic, "partition", next_offset, updated_at) '
+                "VALUES (?, ?, ?, current_timestamp)",
+                [(t, p, batch.offsets[(t, p)]) for t, p in keys])
         if inserted < batch.rows.num_rows:
             self.status.add(duplicates=batch.rows.num_rows - int(inserted))
         batch.rows = batch.rows.slice(0, int(inserted))  # what the status counts as written
@@ -158,6 +155,19 @@ class WorkspaceStream(StreamConsumer):
                 self._embedder.kick()
         self._save_miner()
         self._fold_counts()
+
+    def _replayed(self, cur: Any, batch: Batch) -> list[tuple[str, int]]:
+        """Partitions of ``batch`` that may already have rows in ``logs``.
+
+        Positions are written in the same transaction as rows, so a batch that starts at or
+        after a partition's stored next offset cannot meet its own rows: the insert needs no
+        anti-join, whose scan of ``logs`` grows with the table. A partition with no stored
+        position is checked anyway (its first batch only).
+        """
+        stored = {(t, p): o for t, p, o in cur.execute(
+            'SELECT topic, "partition", next_offset FROM stream_offsets').fetchall()}
+        return [k for k in sorted(batch.first_offsets)
+                if k not in stored or batch.first_offsets[k] < stored[k]]
 
     def _templates(self, cur: Any, batch: Batch, tmp: str | None) -> None:
         """New templates and generalised texts now; counts/first/last seen as appended deltas.
@@ -199,6 +209,7 @@ class WorkspaceStream(StreamConsumer):
             return
         self._folded_at = self.clock()
         fold_template_counts(self.ws, self._cur)
+
     def _save_miner(self, force: bool = False) -> None:
         """Miner state at most every few seconds: a lost state only re-creates the same ids."""
         if not self._miner_dirty or (not force and self.clock() - self._miner_saved_at < 5.0):

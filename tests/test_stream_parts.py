@@ -136,6 +136,8 @@ def test_workspace_sink_is_idempotent_and_rolls_back_on_a_write_failure(workspac
     c.write_batch(batch)
     c.write_batch(c.prepare(msgs))  # a replay after a crash between write and commit
     assert cur.execute("SELECT count(*), count(DISTINCT origin_offset) FROM logs").fetchone() == (10, 10)
+    assert c._replayed(cur, c.prepare(msgs[5:])) == [("t", 0)], "starts before the stored position"
+    assert c._replayed(cur, c.prepare([_rec(10, msgs[0].value)])) == [], "past it: no anti-join"
     assert cur.execute("SELECT count FROM templates").fetchall() == [(0,)], "counts wait for the fold"
     assert cur.execute("SELECT sum(n) FROM template_counts_pending").fetchone()[0] == 10
     c._fold_counts(force=True)
