@@ -450,6 +450,10 @@ def main(argv: list[str] | None = None) -> int:
             import kafka
 
             result["machine"]["kafka_python"] = kafka.__version__
+            from kafka.record import util as krec
+
+            # The record-batch CRC check dominates a pure-Python consume: name which one ran.
+            result["machine"]["kafka_crc32c"] = "C (crc32c)" if getattr(krec, "crc32c_c", None) else "pure Python"
             topic = f"payments-{uuid.uuid4().hex[:6]}"
             broker.topic(topic, parts)
             print(f"[1/5] producing {n:,} lines to {topic} ({parts} partitions)", file=sys.stderr)
@@ -505,7 +509,8 @@ def summary(r: dict[str, Any]) -> str:
     raw, st, lat = r["raw_consume"], r["stream"], r["latency"]
     lines = [
         f"stream_throughput: {r['params']['messages']:,} msgs, {r['params']['partitions']} partitions, "
-        f"load avg at start {r['machine']['load_avg_at_start']}",
+        f"load avg at start {r['machine']['load_avg_at_start']}, kafka-python CRC32C: "
+        f"{r['machine'].get('kafka_crc32c')}",
         f"  produce (kafka-python):  {r['produce']['msg_per_s']:,} msg/s",
         f"  raw consume:             {raw['msg_per_s_wall']:,} msg/s wall ({raw['seconds_wall']} s incl. group join), "
         f"{raw['msg_per_s_first_to_last']:,} msg/s first-to-last",
@@ -524,6 +529,11 @@ def summary(r: dict[str, Any]) -> str:
             f"{m['slope_last_half_mib_per_min']} MiB/min (DuckDB-accounted {s['duckdb_mib']['slope_last_half_mib_per_min']}, "
             f"outside DuckDB {s['rss_outside_duckdb_slope_last_half_mib_per_min']}); "
             f"max behind {s['max_behind_rows']:,} rows")
+        ck = s["checkpoint_probe"]
+        lines.append(
+            f"  after the soak: WAL {ck['before']['wal_size']}, DuckDB {sum(ck['before']['duckdb_mib_by_tag'].values()):.1f} MiB; "
+            f"manual CHECKPOINT {'refused: ' + ck['checkpoint_error'] if ck['checkpoint_error'] else 'ok'} -> "
+            f"WAL {ck['after']['wal_size']}, DuckDB {sum(ck['after']['duckdb_mib_by_tag'].values()):.1f} MiB")
     f = r["final"]
     lines.append(f"  final: produced {f['produced']:,}, rows {f['rows']:,}, distinct provenance "
                  f"{f['distinct_provenance']:,} -> exactly once: {f['exactly_once']}")
