@@ -389,3 +389,23 @@ def test_two_workers_in_one_group_rebalance_exactly_once_in_segments(broker: Bro
     assert raw == (4000, 4000), f"segments hold {raw[0]} rows for {raw[1]} distinct messages"
     assert segments_views(con, seg) == ["logs"]
     assert con.execute("SELECT count(DISTINCT context->>'seq') FROM logs").fetchone()[0] == 4000
+
+
+def test_compressed_topics_stream_exactly_once(broker: Broker, tmp_path: Path) -> None:
+    """Producers compress; without the codecs kafka-python cannot decode a batch at all."""
+    topic = broker.topic("compressed", 1)
+    base = _now() - dt.timedelta(minutes=5)
+    for k, codec in enumerate(("zstd", "lz4", "gzip")):
+        _produce(broker, topic, _events(100 * k, 100 * (k + 1), base), compression_type=codec)
+    ws = Workspace(tmp_path / "ws")
+    ctl = StreamController(lambda: ws)
+    ctl.start(topic, bootstrap_servers=broker.bootstrap, group="compressed", format="json_lines",
+              start="earliest", embed=False)
+    try:
+        cur = ws.cursor()
+        _until(lambda: cur.execute("SELECT count(*) FROM logs").fetchone()[0] >= 300, 30, "300 rows")
+        assert cur.execute("SELECT count(DISTINCT context->>'seq'), count(*) FROM logs").fetchone() == (300, 300)
+        assert ctl.status()["last_error"] is None
+    finally:
+        ctl.stop()
+        ws.close()
