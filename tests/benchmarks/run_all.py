@@ -1,7 +1,7 @@
 """`make bench`: every benchmark, each a ratio against its baseline in the same run.
 
 usage: python tests/benchmarks/run_all.py --shared ../shared [--out bench-output]
-       [--lines 2000000] [--only ingest|accuracy|mining]
+       [--lines 2000000] [--only ingest|accuracy|mining|logsql|why|stream]
 
 Writes OUT/benchmarks.md (the tables docs/benchmarks.md reports) and the raw JSON/text of
 each benchmark beside it.
@@ -35,7 +35,7 @@ def main() -> None:
     ap.add_argument("--baseline-lines", type=int, default=200_000,
                     help="plain Drain3 runs on a prefix this long (0 = the whole corpus: over 40 "
                          "CPU-minutes on 2M lines, because Drain3 slows as clusters accumulate)")
-    ap.add_argument("--only", choices=["ingest", "accuracy", "mining", "logsql", "why"], default=None)
+    ap.add_argument("--only", choices=["ingest", "accuracy", "mining", "logsql", "why", "stream"], default=None)
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -88,6 +88,13 @@ def main() -> None:
         (out / "why_speed.txt").write_text(text)
         md += ["## Why-engine evidence time on 10M rows\n",
                "`python tests/benchmarks/why_speed.py --rows 10000000`\n", "```", text.strip(), "```\n"]
+
+    if args.only in (None, "stream"):  # about 13 minutes: a real broker and a 10-minute soak
+        text = _run([str(HERE / "stream_throughput.py")])
+        (out / "stream_throughput.txt").write_text(text)
+        summary = text[text.rindex("stream_throughput:"):]
+        md += ["## Streaming (real noida-db broker)\n", "`python tests/benchmarks/stream_throughput.py`\n",
+               "```", summary.strip(), "```\n"]
 
     (out / "benchmarks.md").write_text("\n".join(md) + "\n")
     print("\n".join(md))

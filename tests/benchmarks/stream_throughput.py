@@ -417,7 +417,8 @@ def soak(ctl: Any, cur: Any, bootstrap: str, topic: str, partitions: int, rate: 
 # ------------------------------------------------------------------ main
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--messages", type=int, default=50000, help="messages for phases 1-3")
+    ap.add_argument("--messages", type=int, default=200000,
+                    help="messages for phases 1-3 (enough that start-up costs do not dominate)")
     ap.add_argument("--partitions", type=int, default=4)
     ap.add_argument("--minutes", type=float, default=10.0, help="length of the memory soak")
     ap.add_argument("--skip-soak", action="store_true")
@@ -439,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {"cpus": os.cpu_count(), "load_avg_at_start": load(), "python": sys.version.split()[0]},
         "params": {"messages": n, "partitions": parts, "minutes": 0 if args.skip_soak else args.minutes,
                    "latency_messages": args.latency_messages, "soak_rate": args.soak_rate,
-                   "embed": not args.no_embed, "stream_batch_size": 2000, "stream_batch_ms": 500},
+                   "embed": not args.no_embed, "stream_batch_size": 10000, "stream_batch_ms": 500},
         "rss_mib_before_stream": round(rss_mib(), 1),
     }
     with tempfile.TemporaryDirectory(prefix="lp-stream-bench-") as tmp:
@@ -462,6 +463,8 @@ def main(argv: list[str] | None = None) -> int:
             result["raw_consume"] = raw_consume(broker.bootstrap, topic, n, timeout=600)
             print("[3/5] LogPilot stream, consume to queryable", file=sys.stderr)
             ws = Workspace(root / "ws")
+            # DuckDB keeps written blocks cached up to this limit (LOGPILOT_MEMORY_LIMIT)
+            result["params"]["workspace_memory_limit"] = ws.settings.memory_limit
             ctl = StreamController(lambda: ws)
             cur = ws.cursor()
             st = stream_catch_up(ctl, cur, broker.bootstrap, topic, n, not args.no_embed,
@@ -510,7 +513,7 @@ def summary(r: dict[str, Any]) -> str:
     lines = [
         f"stream_throughput: {r['params']['messages']:,} msgs, {r['params']['partitions']} partitions, "
         f"load avg at start {r['machine']['load_avg_at_start']}, kafka-python CRC32C: "
-        f"{r['machine'].get('kafka_crc32c')}",
+        f"{r['machine'].get('kafka_crc32c')}, DuckDB memory_limit {r['params'].get('workspace_memory_limit')}",
         f"  produce (kafka-python):  {r['produce']['msg_per_s']:,} msg/s",
         f"  raw consume:             {raw['msg_per_s_wall']:,} msg/s wall ({raw['seconds_wall']} s incl. group join), "
         f"{raw['msg_per_s_first_to_last']:,} msg/s first-to-last",

@@ -1,0 +1,123 @@
+"""Where a stream batch's time goes: per-stage seconds for N messages, beside the raw consume.
+
+usage: python tests/benchmarks/stream_profile.py [--messages 200000] [--batch-size 10000]
+
+Produces N JSON lines to a real noida-db broker on 127.0.0.1, measures a raw kafka-python
+consume of them, then streams them into a fresh workspace (no embedding) with a timer
+around each stage of the loop: poll (the loop thread), and on the writer thread the
+poison checks, parsing, mining, the rest of ``prepare`` and the DuckDB write. The stages
+on the writer thread add up to its busy time; the slowest thread bounds the rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import functools
+import json
+import logging
+import random
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from stream_throughput import produce_bulk, raw_consume  # noqa: E402
+
+TIMES: collections.Counter[str] = collections.Counter()
+
+
+def timed(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def wrapper(*a: Any, **k: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return fn(*a, **k)
+        finally:
+            TIMES[name] += time.perf_counter() - t0
+    return wrapper
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--messages", type=int, default=200000)
+    ap.add_argument("--partitions", type=int, default=4)
+    ap.add_argument("--batch-size", type=int, default=10000)
+    args = ap.parse_args(argv)
+    logging.getLogger("kafka").setLevel(logging.CRITICAL)
+
+    import kafka
+
+    from logpilot_kernel import Workspace
+    from logpilot_kernel.ingest import stream as stream_mod
+    from logpilot_kernel.ingest.devbroker import LoopbackBroker
+    from logpilot_kernel.ingest.mining import TemplateMiner
+    from logpilot_kernel.ingest.stream import StreamOptions
+    from logpilot_kernel.ingest.stream_sinks import WorkspaceStream
+
+    # Stage timers: wrapped at their call sites, so the product code is unchanged.
+    stream_mod.split_poison = timed("poison checks", stream_mod.split_poison)
+    stream_mod.parse_records = timed("parse (registry rule in DuckDB)", stream_mod.parse_records)
+    TemplateMiner.mine = timed("mine (masks + Drain)", TemplateMiner.mine)
+    WorkspaceStream.prepare = timed("prepare (all of the above + golden columns)", WorkspaceStream.prepare)
+    WorkspaceStream.write_batch = timed("write (DuckDB transaction)", WorkspaceStream.write_batch)
+    kafka.KafkaConsumer.poll = timed("poll (loop thread, waiting included)", kafka.KafkaConsumer.poll)
+
+    n = args.messages
+    with tempfile.TemporaryDirectory(prefix="lp-stream-profile-") as tmp:
+        root = Path(tmp)
+        broker = LoopbackBroker(root / "kafka-data").start()
+        try:
+            broker.topic("profile", args.partitions)
+            produce_bulk(broker.bootstrap, "profile", n, args.partitions, random.Random(7))
+            raw = raw_consume(broker.bootstrap, "profile", n, timeout=600)
+            TIMES.clear()
+            ws = Workspace(root / "ws")
+            opts = StreamOptions(bootstrap_servers=broker.bootstrap, topics=["profile"], group="profile",
+                                 format="json_lines", start="earliest", batch_size=args.batch_size)
+            consumer = WorkspaceStream(ws, opts, embed=False)
+            thread = threading.Thread(target=consumer.run, name="logpilot-stream")
+            t0 = time.perf_counter()
+            thread.start()
+            cur = ws.cursor()
+            first = None
+            while True:
+                rows = cur.execute("SELECT count(*) FROM logs").fetchall()[0][0]
+                if rows and first is None:
+                    first = time.perf_counter()
+                if rows >= n:
+                    break
+                if time.perf_counter() - t0 > max(300.0, n / 200):
+                    raise TimeoutError(f"{rows} of {n} rows after {time.perf_counter() - t0:.0f}s")
+                time.sleep(0.01)
+            done = time.perf_counter()
+            consumer.stop()
+            thread.join()
+            cur.close()
+            ws.close()
+        finally:
+            broker.stop()
+    steady = done - (first or t0)
+    stages = {k: round(v, 3) for k, v in TIMES.most_common()}
+    result = {
+        "messages": n, "batch_size": args.batch_size, "raw_consume": raw,
+        "stream": {"seconds_wall": round(done - t0, 3), "seconds_first_to_last": round(steady, 3),
+                   "rows_per_s_first_to_last": round(n / steady),
+                   "ratio_to_raw_first_to_last": round(n / steady / raw["msg_per_s_first_to_last"], 3)},
+        "stage_seconds": stages,
+        "stage_us_per_message": {k: round(v * 1e6 / n, 1) for k, v in TIMES.most_common()},
+    }
+    print(json.dumps(result, indent=2))
+    print(f"stream_profile: {n:,} msgs, batch {args.batch_size:,}: raw {raw['msg_per_s_first_to_last']:,} msg/s, "
+          f"stream {result['stream']['rows_per_s_first_to_last']:,} rows/s first to last")
+    for k, us in result["stage_us_per_message"].items():
+        print(f"  {k:45s} {stages[k]:7.2f} s  {us:6.1f} us/msg")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
