@@ -73,6 +73,12 @@ def test_split_poison_gives_every_message_a_place_with_a_reason() -> None:
     assert reasons[5].startswith("invalid JSON") and "not an object" in reasons[6]
     ok2, bad2 = split_poison(msgs[5:], max_bytes=100, json_topic=False)
     assert ok2.num_rows == 2 and bad2.num_rows == 0, "a raw-line topic takes any text"
+    many = [_rec(i, b"[1, 2]" if i % 7 == 3 else b"{bad" if i % 11 == 5 else b'{"i": %d}' % i)
+            for i in range(3000)]
+    ok3, bad3 = split_poison(many, max_bytes=100, json_topic=True)
+    assert ok3.column("origin_offset").to_pylist() == [i for i in range(3000) if i % 7 != 3 and i % 11 != 5]
+    assert ok3.column("raw").to_pylist()[:2] == ['{"i": 0}', '{"i": 1}'], "rows keep their own text"
+    assert bad3.num_rows == 3000 - ok3.num_rows
 
 
 def test_status_board_rate_window_and_thread_safe_snapshots() -> None:
