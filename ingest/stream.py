@@ -387,7 +387,7 @@ class StreamConsumer:
             offsets[key] = max(offsets.get(key, -1), m.offset + 1)
             firsts[key] = min(firsts.get(key, m.offset), m.offset)
         json_topic = self.rule is not None and self.rule.kind == "json"
-        records, poison = split_poison(messages, self.options.max_record_bytes, json_topic)
+        records, poison = split_poison(messages, self.options.max_record_bytes, json_topic, self._con)
         batch = Batch(rows=pa.table({}), quarantine=poison, offsets=offsets, first_offsets=firsts,
                       messages=len(messages))
         if records.num_rows == 0:

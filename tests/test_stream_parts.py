@@ -79,6 +79,9 @@ def test_split_poison_gives_every_message_a_place_with_a_reason() -> None:
     assert ok3.column("origin_offset").to_pylist() == [i for i in range(3000) if i % 7 != 3 and i % 11 != 5]
     assert ok3.column("raw").to_pylist()[:2] == ['{"i": 0}', '{"i": 1}'], "rows keep their own text"
     assert bad3.num_rows == 3000 - ok3.num_rows
+    ok4, bad4 = split_poison([_rec(0, b'\t {"v": NaN}'), _rec(1, b" [1]")], max_bytes=100, json_topic=True)
+    assert ok4.num_rows == 1 and bad4.column("reason").to_pylist() == [
+        "invalid JSON record: a list, not an object"], "DuckDB's parser decides, Python names the reason"
 
 
 def test_status_board_rate_window_and_thread_safe_snapshots() -> None:
