@@ -21,6 +21,7 @@ from typing import Any, Iterable
 
 from ..query import nl
 from ..query import nl_grammar as g
+from ..query.nl_grammar import services_in
 from .router import find_entity
 
 #: Openings that mark a refinement of the previous question.
@@ -76,20 +77,6 @@ def _times(text: str, now: dt.datetime) -> tuple[dt.datetime | None, dt.datetime
             t.s = t.s[:m.start()] + " " * (m.end() - m.start()) + t.s[m.end():]
             return dt.datetime(year, 1, 1), dt.datetime(year + 1, 1, 1), t.s
     return intent.lo, intent.hi, t.s
-
-
-def services_in(text: str, services: Iterable[str]) -> list[str]:
-    """Workspace services named in ``text`` (their names, plural forms, or the synonyms)."""
-    low = text.lower()
-    known = list(services)
-    found: list[str] = []
-    for svc in sorted(known, key=len, reverse=True):
-        if re.search(rf"\b{re.escape(svc.lower())}(?:s|es)?\b", low):
-            found.append(svc)
-    for word, svc in g.SERVICE_SYNONYMS.items():
-        if svc in known and svc not in found and re.search(rf"\b{re.escape(word)}\b", low):
-            found.append(svc)
-    return found
 
 
 def extract_scope(question: str, services: Iterable[str], now: dt.datetime) -> tuple[Scope, str]:

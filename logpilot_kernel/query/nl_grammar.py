@@ -8,6 +8,7 @@ must be filler, or the parser refuses (it never guesses silently).
 from __future__ import annotations
 
 import re
+from typing import Iterable
 
 MONTHS: dict[str, int] = {
     m: i + 1 for i, m in enumerate(
@@ -67,6 +68,25 @@ SERVICE_SYNONYMS: dict[str, str] = {
     "web": "gateway", "nginx": "gateway", "ufw": "firewall", "payments": "payment",
     "orders": "checkout",
 }
+
+
+def services_in(text: str, services: Iterable[str]) -> list[str]:
+    """Workspace services named in ``text``: their names, plural forms, or the synonyms.
+
+    Shared by the why-engine's scope and the pilot's follow-up context, so a service a
+    question names is found the same way by both (the SQL parser consumes its matches
+    from the text instead, see ``nl._entities``).
+    """
+    low = text.lower()
+    known = list(services)
+    found: list[str] = []
+    for svc in sorted(known, key=len, reverse=True):
+        if re.search(rf"\b{re.escape(svc.lower())}(?:s|es)?\b", low):
+            found.append(svc)
+    for word, svc in SERVICE_SYNONYMS.items():
+        if svc in known and svc not in found and re.search(rf"\b{re.escape(word)}\b", low):
+            found.append(svc)
+    return found
 
 #: Candidate context keys for a semantic slot, in order of preference.
 CONTEXT_SLOTS: dict[str, tuple[str, ...]] = {

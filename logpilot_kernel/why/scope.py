@@ -94,18 +94,6 @@ def _times(question: str, now: dt.datetime) -> tuple[dt.datetime | None, dt.date
     return intent.lo, intent.hi, text.s
 
 
-def _services(rest: str, services: list[str]) -> list[str]:
-    found: list[str] = []
-    low = rest.lower()
-    for svc in sorted(services, key=len, reverse=True):
-        if re.search(rf"\b{re.escape(svc.lower())}(?:s|es)?\b", low):
-            found.append(svc)
-    for word, svc in g.SERVICE_SYNONYMS.items():
-        if svc in services and svc not in found and re.search(rf"\b{re.escape(word)}\b", low):
-            found.append(svc)
-    return found
-
-
 def parse_question(question: str, known_services: list[str], now: dt.datetime) -> Scope:
     """Services, times, entities, keywords and numbers named in ``question`` (no data read)."""
     scope = Scope(question=question)
@@ -122,7 +110,7 @@ def parse_question(question: str, known_services: list[str], now: dt.datetime) -
     ents += TRACE_RE.findall(unquoted) + IP_RE.findall(unquoted)
     ents += [m.group(0) for m in ID_RE.finditer(unquoted)]
     scope.entities = list(dict.fromkeys(e for e in ents if e))
-    scope.services = _services(QUOTED.sub(" ", rest), known_services)
+    scope.services = g.services_in(QUOTED.sub(" ", rest), known_services)
     scope.abnormal = bool(ABNORMAL_RE.search(question))
     scope.numbers = [n for n in STATUS_RE.findall(unquoted) if n not in scope.entities]
     words = re.findall(r"[a-z][a-z0-9_.-]{2,}", QUOTED.sub(" ", rest).lower())
