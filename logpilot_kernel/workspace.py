@@ -236,8 +236,8 @@ class Workspace:
     def scalar(self, query: str, params: Iterable[Any] | None = None) -> Any:
         cur = self.cursor()
         try:
-            rows = cur.execute(query, list(params) if params is not None else None).fetchmany(1)
-            return rows[0][0] if rows else None
+            row = cur.execute(query, list(params) if params is not None else None).fetchone()
+            return None if row is None else row[0]
         finally:
             cur.close()
 
@@ -284,14 +284,9 @@ class Workspace:
                 raise WorkspaceError(str(self.db_path), f"has schema version {version}, newer than "
                                      f"this LogPilot understands ({SCHEMA_VERSION}); upgrade logpilot")
             for target in range(version + 1, SCHEMA_VERSION + 1):
-                con.execute("BEGIN TRANSACTION")
-                try:
+                with transaction(con):
                     MIGRATIONS[target - 1](con)
                     con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(target)])
-                    con.execute("COMMIT")
-                except Exception:
-                    con.execute("ROLLBACK")
-                    raise
 
     # --------------------------------------------------------------- chroma
     @property
@@ -347,15 +342,11 @@ class Workspace:
             done = pa.table({"template_id": [r[0] for r in rows], "text": [r[1] for r in rows]})
             with self.write_lock:
                 cur.register("_lp_embedded", done)
-                cur.execute("BEGIN TRANSACTION")
                 try:
-                    rewrite_rows(cur, "templates", ["template_id"],
-                                 "SELECT t.* REPLACE (e.text AS embedded_text) FROM templates t "
-                                 "JOIN _lp_embedded e USING (template_id)")
-                    cur.execute("COMMIT")
-                except BaseException:
-                    cur.execute("ROLLBACK")
-                    raise
+                    with transaction(cur):
+                        rewrite_rows(cur, "templates", ["template_id"],
+                                     "SELECT t.* REPLACE (e.text AS embedded_text) FROM templates t "
+                                     "JOIN _lp_embedded e USING (template_id)")
                 finally:
                     cur.unregister("_lp_embedded")
             return len(rows)
