@@ -134,7 +134,8 @@ class WorkspaceStream(StreamConsumer):
             self._templates(cur, batch, src if inserted else None)
             if src is not None:
                 cur.unregister("_lp_stream_rows")
-                cur.execute(f"DROP TABLE IF EXISTS {tmp}")
+            if src == tmp:
+                cur.execute(f"DROP TABLE {tmp}")
             if batch.quarantine.num_rows:
                 cur.register("_lp_stream_q", batch.quarantine)
                 cur.execute("INSERT OR IGNORE INTO quarantine (origin, origin_offset, raw, reason, run_id) "
