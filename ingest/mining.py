@@ -5,7 +5,9 @@ repeat a few thousand shapes millions of times, so we (1) replace variables by a
 placeholder for the whole batch in one vectorised RE2 pass (DuckDB ``regexp_replace``)
 and pull the replaced values out in the same pass (``regexp_extract_all``),
 (2) deduplicate the masked text with Arrow's hash-based ``dictionary_encode``,
-(3) run Drain only once per distinct masked message, and (4) map the results back to
+(3) run Drain only once per distinct masked message, and not at all for one that fits a
+template it already built (``known_templates``: a compiled ``fullmatch`` instead of
+Drain's search, with the answer Drain would give), and (4) map the results back to
 every row with ``take``.  Template parameters are rebuilt per row from a small per-
 distinct-message "recipe" evaluated in DuckDB, so no Python loop touches every row.
 
@@ -53,6 +55,7 @@ import pyarrow.compute as pc
 from drain3.drain import Drain, LogCluster, Node
 
 from logpilot_kernel.errors import WorkspaceError
+from logpilot_kernel.ingest.known_templates import KnownTemplates, recipe_of
 from logpilot_kernel.ingest.masks import MASKS, Mask, combined_pattern
 
 __all__ = ["Mask", "MASKS", "TemplateMiner", "MineResult", "mine_file"]
@@ -207,6 +210,7 @@ class TemplateMiner:
         if self.state_path is not None and self.state_path.exists():
             self._load(self.state_path)
         self._pattern = combined_pattern(self.masks)
+        self._index = KnownTemplates(1, DRAIN_CONFIG["sim_th"])  # rebuilt by Drain's own results; never persisted
 
     # ------------------------------------------------------------------ mining
     def templates(self) -> dict[str, str]:
@@ -254,19 +258,32 @@ class TemplateMiner:
         changed = {t: s for t, s in self._text.items() if t in before and before[t] != s}
         return MineResult(result_ids, result_text, params, new, changed)
 
-    def _cluster(self, distinct: list[str]) -> list[tuple[LogCluster, list[str]]]:
-        """Run Drain over each distinct masked message (first-seen order, for determinism)."""
-        out = []
-        drain = self._drain
+    def _cluster(self, distinct: list[str]) -> list[tuple[LogCluster, Any, Any]]:
+        """Run Drain over each distinct masked message (first-seen order, for determinism).
+
+        A message that fits a known template exactly takes the index's fast path (the
+        cluster Drain would pick, without Drain's search); see ``known_templates``.
+        Each entry is ``(cluster, raw tokens, None)`` or ``(cluster, None, (slots, entry))``.
+        """
+        out: list[tuple[LogCluster, Any, Any]] = []
+        drain, index = self._drain, self._index
         for masked in distinct:
             key = None
             if _GROUP in masked:
                 key, masked = masked.split(_GROUP, 1)
+            skip = 0 if key is None else 1
+            if index.skip != skip:  # grouped and ungrouped calls route differently
+                index = self._index = KnownTemplates(skip, drain.sim_th)
+            hit = index.match(key, masked)
+            if hit is not None:
+                cluster, slots, entry = hit
+                cluster.size += 1
+                out.append((cluster, None, (slots, entry)))
+                continue
             raw, seps, lead = _split(masked)
             toks = [t.replace(_HOLE, PARAM) for t in raw] if _HOLE in masked else raw
-            skip = 0
             if key is not None:  # the group key leads; it is a fixed token, never a value
-                raw, toks, skip = [_GROUP + key] + raw, [_GROUP + key] + toks, 1
+                raw, toks = [_GROUP + key] + raw, [_GROUP + key] + toks
             cluster, change = drain.add_log_message(toks)
             if change == "cluster_created":
                 text = _render(cluster.log_template_tokens[skip:], seps, lead)
@@ -274,7 +291,8 @@ class TemplateMiner:
                 self._text[self._tid[cluster.cluster_id]] = text
             elif change == "cluster_template_changed":
                 self._text[self._tid[cluster.cluster_id]] = _render(cluster.log_template_tokens[skip:], seps, lead)
-            out.append((cluster, raw))
+            index.learn(key, cluster, seps, lead)
+            out.append((cluster, raw, None))
         return out
 
     def _new_id(self, text: str) -> str:
@@ -286,7 +304,7 @@ class TemplateMiner:
                 return tid
             salt += 1
 
-    def _finalise(self, per_distinct: list[tuple[LogCluster, list[str]]]):
+    def _finalise(self, per_distinct: list[tuple[LogCluster, Any, Any]]):
         """Per distinct message: id, final text, and the parameter recipe.
 
         The recipe (see ``_params``) is ``None`` in the common case where every
@@ -295,11 +313,17 @@ class TemplateMiner:
         """
         tids, texts, recipes = [], [], []
         slots: dict[int, tuple[tuple[str, ...], list[int]]] = {}  # cluster -> (template, <*> positions)
-        for cluster, raw in per_distinct:
+        for cluster, raw, fast in per_distinct:
             tid = self._tid[cluster.cluster_id]
             tids.append(tid)
             texts.append(self._text[tid])
             tpl = cluster.log_template_tokens
+            if fast is not None:
+                values, entry = fast
+                if entry.template is tpl:  # not generalised later in this batch
+                    recipes.append(recipe_of(values, entry.plan, _SEP))
+                    continue
+                raw = self._tokens_again(entry, values)
             cached = slots.get(cluster.cluster_id)
             if cached is None or cached[0] is not tpl:
                 cached = (tpl, [i for i, t in enumerate(tpl) if t == PARAM])
@@ -315,6 +339,14 @@ class TemplateMiner:
                     items.extend(_HOLE * tok.count(_HOLE))
             recipes.append("".join(_SEP + it for it in items))
         return tids, texts, recipes
+
+    @staticmethod
+    def _tokens_again(entry: Any, values: tuple[str, ...]) -> list[str]:
+        """The raw tokens of a fast-path message, rebuilt from the template it matched
+        (literal tokens as they were, slots as captured): needed only when Drain
+        generalised that template later in the same batch."""
+        it = iter(values)
+        return [next(it) if t == PARAM else t.replace(PARAM, _HOLE) for t in entry.template]
 
     @staticmethod
     def _params(con, name: str, values: pa.ChunkedArray, idx: pa.Array, recipes: list) -> pa.Array:

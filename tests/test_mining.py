@@ -189,3 +189,86 @@ def test_groups_keep_one_word_apart_messages_of_different_levels_in_different_te
     assert grouped.params.to_pylist()[3] == ["3"]
     merged = TemplateMiner().mine(msgs)  # without groups Drain merges them, as it should
     assert len(set(merged.template_id.to_pylist())) == 1
+
+
+# ------------------------------------------------------------------ known-template fast path
+def _corpus(n: int, seed: int) -> tuple[list[str], list[str]]:
+    """Messages whose ids the masks do not know (``pay_a6f3...``), words in value slots,
+    empty values, dot leaders, bracketed and quoted values, and shapes Drain only
+    generalises after a while: what makes the fast path's shortcuts matter."""
+    import random
+
+    rng = random.Random(seed)
+    words = ["visa", "amex", "EUR", "USD", "ok", "late", "blocked", "alpha", "beta"]
+    out, levels = [], []
+    for i in range(n):
+        pay = f"pay_{rng.getrandbits(40):010x}"
+        w, w2 = rng.choice(words), rng.choice(words)
+        shape = rng.randrange(12)
+        msg = [
+            f"payment {pay} authorized for {rng.randint(1, 999)}.{rng.randint(10, 99)} {w} card={w2}",
+            f"customer cus_{rng.randint(100, 999)} opened {pay} from host{rng.randint(1, 9)}.example.net",
+            f"GET /v1/payments/{pay} {rng.choice([200, 404, 500])} {rng.randint(3, 900)}ms",
+            f"worker {rng.choice(['a7', 'b9', 'zeta'])} state={w} ()" if rng.random() < 0.3
+            else f"worker {rng.choice(['a7', 'b9', 'zeta'])} state={w} ({pay})",
+            f"cache key= miss for {pay}" if rng.random() < 0.5 else f"cache key={w} miss for {pay}",
+            f"loading....... {rng.randint(1, 100)}% of {pay}",
+            f'user "{w}" logged in from {rng.randint(1, 250)}.{rng.randint(0, 250)}.0.{rng.randint(1, 250)}',
+            f"job {rng.randint(1000, 9999)} finished in {rng.randint(1, 60)} s with {w} result",
+            f"{rng.choice(['R02', 'R17'])}-M{rng.randint(0, 1)} node card {pay} is {w}",
+            f"retry {rng.randint(1, 5)}/{rng.randint(5, 9)} for {pay}: {w} {w2}",
+            f"shutdown requested by {w}" if i % 2 else f"startup requested by {w}",
+            f"tx {pay} state {w}->{w2} at step{rng.randint(1, 40)}",
+        ][shape]
+        out.append(msg)
+        levels.append(rng.choice(["INFO", "WARN", "ERROR"]) if shape in (3, 9) else "INFO")
+    return out, levels
+
+
+def _mine_all(messages: list[str], levels: list[str] | None, batch: int, fast: bool, monkeypatch) -> tuple:
+    from logpilot_kernel.ingest import known_templates
+
+    calls = {"drain": 0}
+    miner = TemplateMiner()
+    add = miner._drain.add_log_message
+
+    def counted(tokens):  # noqa: ANN001
+        calls["drain"] += 1
+        return add(tokens)
+
+    miner._drain.add_log_message = counted
+    with monkeypatch.context() as m:
+        if not fast:
+            m.setattr(known_templates.KnownTemplates, "match", lambda self, key, body: None)
+        ids, params = [], []
+        for i in range(0, len(messages), batch):
+            res = miner.mine(messages[i:i + batch], groups=None if levels is None else levels[i:i + batch])
+            ids += res.template_id.to_pylist()
+            params += res.params.to_pylist()
+    return [(t, miner.templates()[t]) for t in ids], params, calls["drain"], miner
+
+
+@pytest.mark.parametrize("grouped", [True, False])
+@pytest.mark.parametrize("batch", [6000, 250])
+def test_known_template_fast_path_gives_drains_results(grouped: bool, batch: int, monkeypatch) -> None:
+    messages, levels = _corpus(6000, seed=11)
+    lv = levels if grouped else None
+    slow_ids, slow_params, slow_calls, slow = _mine_all(messages, lv, batch, False, monkeypatch)
+    fast_ids, fast_params, fast_calls, fast = _mine_all(messages, lv, batch, True, monkeypatch)
+    assert fast_ids == slow_ids  # same template (id and final text) for every message
+    assert fast_params == slow_params
+    assert fast.templates() == slow.templates()
+    assert [c.size for c in fast._drain.clusters] == [c.size for c in slow._drain.clusters]
+    assert fast_calls < slow_calls / 2  # and most messages never reached Drain
+    # the corpus does exercise what the fast path must leave to Drain
+    assert any(p == "" for ps in slow_params for p in ps) or any("()" in t for _, t in slow_ids)
+
+
+def test_fast_path_params_follow_a_template_generalised_later_in_the_batch() -> None:
+    miner = TemplateMiner()
+    miner.mine(["order 17 shipped to alpha", "order 18 shipped to alpha"])
+    # "order <*> shipped to alpha" is known: the first message takes the fast path, the
+    # second makes Drain generalise the last slot; the first one's params must follow.
+    res = miner.mine(["order 19 shipped to alpha", "order 20 shipped to beta"])
+    assert set(res.template.to_pylist()) == {"order <*> shipped to <*>"}
+    assert res.params.to_pylist() == [["19", "alpha"], ["20", "beta"]]

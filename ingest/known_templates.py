@@ -1,0 +1,149 @@
+"""Known templates as regular expressions: the miner's fast path for a message Drain would
+file under an existing template without changing it.
+
+Why: mining runs Drain once per *distinct masked* message, about 20 us each in Python.
+Values the masks do not know (``pay_a6a36513270e``, ``ch_3MmlLr...``, pod names) make
+almost every message distinct, so a stream of such logs paid Drain for nearly every
+line even though it kept landing in the same few templates. Once Drain has built a
+template, a message that fits it exactly needs no similarity search: one compiled
+``fullmatch`` (about 1-2 us) names the cluster and captures the values.
+
+What "fits exactly" means is chosen so the answer is the one Drain itself would give
+(measured: identical templates, ids and parameters with and without this index on
+all of Loghub-2k and on the test corpora):
+
+* same group key and same first token, which is all Drain's prefix tree routes on
+  (``depth`` 4 leaves two prefix levels: the group token or, without groups, the
+  first word); templates whose first token is ``<*>`` are not indexed;
+* every literal token and every separator run equal, every ``<*>`` slot one
+  non-empty token, and Drain's similarity (a word in a slot scores nothing, a value
+  does) at least its threshold. Every literal agrees, so the template does not change,
+  and another cluster of the leaf could only win where its own literals are values
+  the message's differ from (Drain scores value-against-value as a match); a test
+  compares both paths on corpora built to provoke such cases. Among several matching templates
+  the higher similarity, then more ``<*>``, then the older cluster wins, as in
+  Drain's ``fast_match``;
+* messages with a dot leader (``..``, itself a separator) are not tried.
+
+Anything else (too many words in slots, an empty value, an unseen shape) goes to
+Drain as before, and what Drain creates or changes is indexed again right away.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+#: Drain's wildcard token and our private marker for a masked value (see ``mining``).
+PARAM = "<*>"
+HOLE = "\ue000"
+
+# The separator characters of ``mining._SPLIT`` (dot leaders excluded by the caller).
+_SEP_CHARS = r"\s=:,;()\[\]{}<>\"'|"
+_FIRST = re.compile(rf"[{_SEP_CHARS}]*([^{_SEP_CHARS}]+)")
+# One token in a <*> slot (empty values are left to Drain: their tokenisation differs).
+_SLOT = rf"([^{_SEP_CHARS}]+)"
+# What Drain's similarity counts as a value (``mining._is_value`` for a non-empty token).
+_VALUE = re.compile(rf"[\d{HOLE}]")
+
+
+@dataclass
+class _Entry:
+    cluster: Any                  # drain3 LogCluster
+    template: tuple[str, ...]     # the template tokens the regex was built from (identity)
+    regex: re.Pattern[str]
+    params: int                   # number of <*> slots (Drain's tie-break)
+    size: int                     # number of tokens Drain compares (group token included)
+    plan: tuple[int, ...]         # per parameter in order: 0 = next slot capture, n > 0 = n masked values
+
+
+class KnownTemplates:
+    """Cluster templates indexed by (group key, first token); see the module docstring."""
+
+    def __init__(self, skip: int, sim_th: float) -> None:
+        self.sim_th = sim_th
+        self.skip = skip  # leading group token in the cluster's tokens (1 with groups, else 0)
+        self._buckets: dict[tuple[str | None, str], dict[int, _Entry]] = {}
+        self._where: dict[int, tuple[str | None, str]] = {}
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+    def learn(self, key: str | None, cluster: Any, seps: Sequence[str], lead: str) -> None:
+        """(Re)index ``cluster`` after Drain filed a message with these separators under it."""
+        cid = cluster.cluster_id
+        tpl = cluster.log_template_tokens
+        old = self._where.get(cid)
+        if old is not None:
+            entry = self._buckets[old].get(cid)
+            if entry is not None and entry.template is tpl:
+                return
+            self._buckets[old].pop(cid, None)
+            del self._where[cid]
+        toks = tpl[self.skip:]
+        if not toks or toks[0] in (PARAM, "") or len(toks) != len(seps):
+            return
+        first = toks[0].replace(PARAM, HOLE)
+        m = _FIRST.fullmatch(lead + first)
+        if m is None or m.group(1) != first:  # the first token must read back as itself
+            return
+        parts, plan = [re.escape(lead)], []
+        for tok, sep in zip(toks, seps):
+            if tok == PARAM:
+                parts.append(_SLOT)
+                plan.append(0)
+            else:
+                lit = tok.replace(PARAM, HOLE)
+                parts.append(re.escape(lit))
+                plan.extend([1] * lit.count(HOLE))
+            parts.append(re.escape(sep))
+        bucket = (key, first)
+        self._buckets.setdefault(bucket, {})[cid] = _Entry(
+            cluster, tpl, re.compile("".join(parts), re.DOTALL), toks.count(PARAM), len(tpl), tuple(plan))
+        self._where[cid] = bucket
+
+    def match(self, key: str | None, body: str) -> tuple[Any, tuple[str, ...], _Entry] | None:
+        """The cluster Drain would choose for ``body`` without changing it, or None."""
+        if ".." in body:
+            return None
+        m = _FIRST.match(body)
+        if m is None:
+            return None
+        bucket = self._buckets.get((key, m.group(1)))
+        if not bucket:
+            return None
+        best, best_key = None, None
+        for entry in bucket.values():
+            found = entry.regex.fullmatch(body)
+            if found is None:
+                continue
+            slots = found.groups()
+            words = sum(1 for v in slots if _VALUE.search(v) is None)  # a word in a slot: no point
+            sim = (entry.size - words) / entry.size
+            if sim < self.sim_th:
+                continue
+            rank = (sim, entry.params, -entry.cluster.cluster_id)
+            if best_key is None or rank > best_key:
+                best, best_key = (entry.cluster, slots, entry), rank
+        return best
+
+
+def recipe_of(slots: tuple[str, ...], plan: tuple[int, ...], sep: str) -> str | None:
+    """The parameter recipe (see ``TemplateMiner._params``) of a matched message.
+
+    ``None`` when every slot holds exactly one masked value: the row's parameters are
+    then its masked values as extracted.
+    """
+    if all(s == HOLE for s in slots):
+        return None
+    items, it = [], iter(slots)
+    for step in plan:
+        if step == 0:
+            items.append(next(it))
+        else:
+            items.append(HOLE)
+    return "".join(sep + x for x in items)
+
+
+__all__ = ["KnownTemplates", "recipe_of"]
