@@ -177,7 +177,7 @@ def _finalize(parsed: pa.Table, tried: str) -> pa.Table:
 
 def run_rule(con: duckdb.DuckDBPyConnection, chunk: pa.Table, rule: Rule, *, source: str,
              file_mtime: float | None = None, fallbacks: Sequence[Rule] = (),
-             generic: Rule | None = None) -> pa.Table:
+             generic: Rule | None = None, tuned: bool = False) -> pa.Table:
     """All parse columns for ``chunk`` under ``rule`` (plus ``raw, matched, rule, has_ts,
     reason``), used by :func:`parse_records`, ``Registry.test`` and detection.
 
@@ -191,7 +191,8 @@ def run_rule(con: duckdb.DuckDBPyConnection, chunk: pa.Table, rule: Rule, *, sou
         inp_t = _input_table(chunk)
         inp = scope.register(inp_t)
         opts = dict(ref=ref, now=now, file_ts=ref, source=source)
-        rule = _tuned(con, rule, inp, inp_t.num_rows)
+        if not tuned:
+            rule = _tuned(con, rule, inp, inp_t.num_rows)
 
         def sel(r: Rule, rel: str) -> str:
             return compile_rule(r, rel, **opts)
@@ -232,6 +233,20 @@ def run_rule(con: duckdb.DuckDBPyConnection, chunk: pa.Table, rule: Rule, *, sou
 PROBE_ROWS = 256
 
 
+def tune_rule(con: duckdb.DuckDBPyConnection, chunk: pa.Table, rule: Rule) -> Rule:
+    """``rule`` with its timestamp formats ordered by success on a sample of ``chunk``.
+
+    For callers that parse many small chunks of one source (the stream): the probe is a
+    query of its own (about 13 ms), worth paying once a minute, not once a batch;
+    pass the result to :func:`parse_records` with ``tuned=True``.
+    """
+    scope = _Scope(con)
+    try:
+        return _tuned(con, rule, scope.register(_input_table(chunk)), chunk.num_rows)
+    finally:
+        scope.close()
+
+
 def _tuned(con: duckdb.DuckDBPyConnection, rule: Rule, rel: str, n: int) -> Rule:
     """The rule with its timestamp formats ordered by success on a sample of ``rel``."""
     probe = format_probe_sql(rule, f"(SELECT * FROM {rel} LIMIT {PROBE_ROWS})")
@@ -253,13 +268,15 @@ def _quarantine_all(chunk: pa.Table, reason: str) -> ParseResult:
 
 
 def parse_records(con: duckdb.DuckDBPyConnection, chunk: pa.Table, rule: Rule, *, source: str,
-                  file_mtime: float | None = None, registry: "Registry | None" = None) -> ParseResult:
+                  file_mtime: float | None = None, registry: "Registry | None" = None,
+                  tuned: bool = False) -> ParseResult:
     """Golden rows for one reader chunk under ``rule``; never raises on bad data.
 
     ``registry`` supplies the fallback rules for lines the rule does not match (its
     builtins, in specificity order); without one the packaged builtins are used. A
     DuckDB or regex error quarantines the whole chunk with the error as reason, so no
-    record is ever lost silently.
+    record is ever lost silently. ``tuned``: ``rule`` comes from :func:`tune_rule`
+    already, skip the per-chunk format probe.
     """
     if chunk.num_rows == 0:
         return ParseResult(ROW_SCHEMA.empty_table(), QUARANTINE_SCHEMA.empty_table())
@@ -270,7 +287,7 @@ def parse_records(con: duckdb.DuckDBPyConnection, chunk: pa.Table, rule: Rule, *
         fallbacks = registry.fallback_rules()
         generic = registry.get("generic") if "generic" in registry.names() else None
         out = run_rule(con, chunk, rule, source=source, file_mtime=file_mtime,
-                       fallbacks=fallbacks, generic=generic)
+                       fallbacks=fallbacks, generic=generic, tuned=tuned)
     except Exception as exc:  # noqa: BLE001 - the contract is "quarantine, never raise"
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return _quarantine_all(chunk, f"parse error under rule {rule.name!r}: {msg[:500]}")
@@ -288,5 +305,5 @@ def context_of(row_context: str) -> dict:
     return json.loads(row_context) if row_context else {}
 
 
-__all__ = ["ParseResult", "parse_records", "run_rule", "service_from_origin", "ROW_COLUMNS",
+__all__ = ["ParseResult", "parse_records", "run_rule", "tune_rule", "service_from_origin", "ROW_COLUMNS",
            "ROW_SCHEMA", "QUARANTINE_SCHEMA"]

@@ -36,6 +36,7 @@ import pyarrow.compute as pc
 from .bulk import GOLDEN_SELECT
 from .enrich import QUARANTINE_SCHEMA
 from .mining import TemplateMiner
+from .enrich import PROBE_ROWS, tune_rule
 from .registry import Registry, Rule, parse_records
 from .stream_parts import (
     Backoff, Batch, Batcher, BatchWriter, Clock, Sleep, StatusBoard, StreamError, StreamOptions,
@@ -46,6 +47,8 @@ log = logging.getLogger("logpilot.stream")
 
 #: Messages sampled to detect the format of a raw-line topic.
 DETECT_SAMPLE = 400
+#: Seconds between re-orderings of the rule's timestamp formats by success (a probe query).
+RETUNE_S = 60.0
 
 class StreamConsumer:
     """The consume -> parse -> mine -> durable write -> commit loop; subclasses store batches.
@@ -87,6 +90,7 @@ class StreamConsumer:
         self._known: list[tuple[str, int]] = []
         self._next_probe = 0.0
         self._writer: BatchWriter | None = None  # exists while run() runs
+        self._tuned: tuple[Rule, Rule, float] | None = None  # (rule, tuned rule, when)
 
     # -------------------------------------------------------------- subclass API
     def write_batch(self, batch: Batch) -> None:
@@ -402,8 +406,9 @@ class StreamConsumer:
                 return self.prepare(messages)
         ts = [m.timestamp for m in messages if getattr(m, "timestamp", None)]
         mtime = max(ts) / 1000.0 if ts else None
-        parsed = parse_records(self._con, records, self.rule, source=self._source() or self.rule.name,
-                               file_mtime=mtime, registry=self.registry)
+        parsed = parse_records(self._con, records, self._tuned_rule(records),
+                               source=self._source() or self.rule.name,
+                               file_mtime=mtime, registry=self.registry, tuned=True)
         if parsed.quarantine.num_rows:
             batch.quarantine = pa.concat_tables([poison, parsed.quarantine.cast(QUARANTINE_SCHEMA)])
         rows = parsed.rows
@@ -428,6 +433,19 @@ class StreamConsumer:
         finally:
             self._con.unregister(name)
         return batch
+
+    def _tuned_rule(self, records: pa.Table) -> Rule:
+        """The rule with its timestamp formats in order of success, re-probed once a minute
+        (the probe is a query of its own; per batch it cost as much as 1.3 us a message)."""
+        now = self.clock()
+        t = self._tuned
+        if t is None or t[0] is not self.rule or now - t[2] >= RETUNE_S:
+            assert self.rule is not None
+            tuned = tune_rule(self._con, records, self.rule)
+            if records.num_rows < 2 * PROBE_ROWS:
+                return tuned  # too small a sample to judge (nothing was probed): next batch
+            t = self._tuned = (self.rule, tuned, now)
+        return t[1]
 
     # --------------------------------------------------------------- positions
     def _on_assigned(self, assigned: Sequence[Any]) -> None:

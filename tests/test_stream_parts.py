@@ -132,6 +132,36 @@ def test_prepare_detects_the_format_once_and_mines_first_lines(tmp_path: Path) -
     assert batch.offsets == {("t", 0): 21} and batch.first_offsets == {("t", 0): 0}
 
 
+def test_prepare_probes_timestamp_formats_once_a_minute_not_once_a_batch(tmp_path: Path, monkeypatch) -> None:
+    from logpilot_kernel.ingest import stream as stream_mod
+    from logpilot_kernel.ingest.stream_sinks import SegmentStream
+
+    probes: list[int] = []
+    real = stream_mod.tune_rule
+
+    def counted(con, chunk, rule):  # noqa: ANN001
+        probes.append(chunk.num_rows)
+        return real(con, chunk, rule)
+
+    monkeypatch.setattr(stream_mod, "tune_rule", counted)
+    clock = FakeClock()
+    c = SegmentStream(tmp_path / "seg", _opts(format="log4j"), clock=clock)
+
+    def batch(first: int, n: int):  # noqa: ANN202
+        return c.prepare([_rec(first + i, f"2024-03-05 10:22:{i % 60:02d},250 WARN [main] a.B - step {i}".encode())
+                          for i in range(n)])
+    try:
+        assert batch(0, 10).rows.num_rows == 10 and probes == [10]   # too few to judge: asked again
+        assert batch(10, 600).rows.num_rows == 600 and probes == [10, 600]
+        assert batch(610, 600).rows.num_rows == 600 and probes == [10, 600]  # cached
+        clock.t += stream_mod.RETUNE_S
+        rows = batch(1210, 600).rows
+        assert probes == [10, 600, 600]
+    finally:
+        c._con.close()
+    assert rows.column("timestamp")[1].as_py().isoformat() == "2024-03-05T10:22:01.250000"
+
+
 def test_workspace_sink_is_idempotent_and_rolls_back_on_a_write_failure(workspace) -> None:
     from logpilot_kernel.ingest.stream_sinks import WorkspaceStream
 
