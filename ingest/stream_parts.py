@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -166,12 +167,65 @@ def split_poison(messages: Sequence[Any], max_bytes: int, json_topic: bool,
 
     Checks are cheap per message (no parsing): empty, oversize, UTF-8, NUL, and on JSON
     topics that the value is one JSON object, because the registry would otherwise route
-    a broken JSON record to a text rule and store garbage fields. The JSON check runs
-    vectorised in DuckDB on ``con`` (the stream's scratch connection; a private one if
-    None), with the parser the json rules use: a Python ``json.loads`` per message cost
-    6 us against 0.4 us (measured on 10,000 records). Only rejected records are parsed
-    again in Python, for a precise reason.
+    a broken JSON record to a text rule and store garbage fields. The checks run on Arrow
+    arrays (one UTF-8 validation of the whole batch, vectorised length and NUL tests);
+    only the messages they reject are looked at one by one, to word a precise reason.
+    The JSON check runs vectorised in DuckDB on ``con`` (the stream's scratch connection;
+    a private one if None), with the parser the json rules use: a Python ``json.loads``
+    per message cost 6 us against 0.4 us (measured on 10,000 records). Why all this: the
+    checks run beside the polling loop, and a Python step per message holds the GIL the
+    Kafka client needs (4.8 us a message in the stream, 0.5 us vectorised).
     """
+    n = len(messages)
+    try:
+        values = pa.array([m.value for m in messages], pa.binary())
+        text = values.cast(pa.string())  # one UTF-8 validation for the batch
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeError):
+        return _split_each(messages, max_bytes, json_topic, con)  # some message is not UTF-8
+    # (regex kernels: RE2 finds a literal byte about 8x faster than the substring kernels)
+    blank = pc.fill_null(pc.match_substring_regex(text, r"^[ \t\n\r\x0b\x0c]*$"), True)
+    bad = pc.or_(pc.or_(blank, pc.greater(pc.binary_length(values), max_bytes)),
+                 pc.match_substring_regex(text, "\x00"))
+    bad = pc.fill_null(bad, True)
+    offsets = pa.array([m.offset for m in messages], pa.int64())
+    origins = pc.binary_join_element_wise(
+        "kafka://", pa.array([m.topic for m in messages], pa.string()), "/",
+        pa.array([m.partition for m in messages], pa.int64()).cast(pa.string()), "")
+    quarantine = [QUARANTINE_SCHEMA.empty_table()]
+    if n and pc.any(bad).as_py():
+        rejected = pc.indices_nonzero(bad).to_pylist()
+        quarantine.append(_split_each([messages[i] for i in rejected], max_bytes, False, None)[1])
+        keep = pc.invert(bad)
+        text, offsets, origins = text.filter(keep), offsets.filter(keep), origins.filter(keep)
+    raw = pc.utf8_rtrim(text, characters="\r\n")
+    records = pa.table({
+        "origin": origins, "origin_offset": offsets, "raw": raw,
+        "n_lines": pc.add(pc.count_substring_regex(raw, "\n"), 1).cast(pa.int32()),
+        "bad_utf8": pa.array(np.zeros(len(raw), dtype=bool)),
+    }, schema=RECORD_SCHEMA)
+    if json_topic and records.num_rows:
+        records, rejected_json = _json_split(records, con)
+        quarantine.append(rejected_json)
+    return records, pa.concat_tables(quarantine) if len(quarantine) > 1 else quarantine[0]
+
+
+def _json_split(records: pa.Table, con: Any) -> tuple[pa.Table, pa.Table]:
+    """Records that are one JSON object, and quarantine entries for the others."""
+    ok = _json_objects(records.column("raw"), con)
+    if pc.all(ok).as_py():
+        return records, QUARANTINE_SCHEMA.empty_table()
+    bad = records.filter(pc.invert(ok))
+    raws = bad.column("raw").to_pylist()
+    q = pa.table({"origin": bad.column("origin"), "origin_offset": bad.column("origin_offset"),
+                  "raw": pa.array([r[:MAX_KEPT_CHARS] for r in raws], pa.string()),
+                  "reason": pa.array([_json_reason(r) for r in raws], pa.string())}, schema=QUARANTINE_SCHEMA)
+    return records.filter(ok), q
+
+
+def _split_each(messages: Sequence[Any], max_bytes: int, json_topic: bool,
+                con: Any) -> tuple[pa.Table, pa.Table]:
+    """:func:`split_poison` one message at a time: for batches with a message that is not
+    UTF-8 (or not bytes), and to word the reason of each rejected message."""
     rec: dict[str, list[Any]] = {k: [] for k in RECORD_SCHEMA.names}
     bad: dict[str, list[Any]] = {k: [] for k in QUARANTINE_SCHEMA.names}
 
@@ -208,13 +262,11 @@ def split_poison(messages: Sequence[Any], max_bytes: int, json_topic: bool,
         rec["n_lines"].append(text.count("\n") + 1)
         rec["bad_utf8"].append(False)
     records = pa.table(rec, schema=RECORD_SCHEMA)
+    quarantine = pa.table(bad, schema=QUARANTINE_SCHEMA)
     if json_topic and records.num_rows:
-        ok = _json_objects(records.column("raw"), con)
-        if not pc.all(ok).as_py():
-            for i in pc.indices_nonzero(pc.invert(ok)).to_pylist():
-                poison(rec["origin"][i], rec["origin_offset"][i], rec["raw"][i], _json_reason(rec["raw"][i]))
-            records = records.filter(ok)
-    return records, pa.table(bad, schema=QUARANTINE_SCHEMA)
+        records, rejected_json = _json_split(records, con)
+        quarantine = pa.concat_tables([quarantine, rejected_json])
+    return records, quarantine
 
 
 def _json_objects(raw: Any, con: Any = None) -> Any:

@@ -84,6 +84,24 @@ def test_split_poison_gives_every_message_a_place_with_a_reason() -> None:
         "invalid JSON record: a list, not an object"], "DuckDB's parser decides, Python names the reason"
 
 
+@pytest.mark.parametrize("json_topic", [True, False])
+def test_split_poison_vectorised_agrees_with_the_message_by_message_checks(json_topic: bool) -> None:
+    from logpilot_kernel.ingest.stream_parts import _split_each
+
+    values = [b'{"a": 1}\r\n', None, b"", b" \t\x0b\x0c\r\n", "\u00a0".encode(), b"x\x00y", b"y" * 101,
+              b"{oops", b'"text"', b"line one\nline two\n", "caf\u00e9 \u2603".encode(), b'{"b": [1, 2]}',
+              "\ue000 private".encode()]
+    msgs = [_rec(i, v, partition=i % 3) for i, v in enumerate(values * 40)]
+    fast = split_poison(msgs, max_bytes=100, json_topic=json_topic)
+    slow = _split_each(msgs, max_bytes=100, json_topic=json_topic, con=None)
+    assert fast[0].equals(slow[0]) and fast[1].equals(slow[1])
+    assert fast[0].num_rows + fast[1].num_rows == len(msgs)
+    lines = dict(zip(fast[0].column("raw").to_pylist(), fast[0].column("n_lines").to_pylist()))
+    assert lines['{"a": 1}'] == 1 and lines.get("line one\nline two", 2) == 2
+    assert ("line one\nline two" in lines) is not json_topic and ("\u00a0" in lines) is not json_topic
+    assert set(fast[0].column("origin").to_pylist()) == {"kafka://t/0", "kafka://t/1", "kafka://t/2"}
+
+
 def test_status_board_rate_window_and_thread_safe_snapshots() -> None:
     clock = FakeClock()
     st = StatusBoard(clock, window=10.0)
