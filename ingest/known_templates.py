@@ -42,10 +42,10 @@ HOLE = "\ue000"
 # The separator characters of ``mining._SPLIT`` (dot leaders excluded by the caller).
 _SEP_CHARS = r"\s=:,;()\[\]{}<>\"'|"
 _FIRST = re.compile(rf"[{_SEP_CHARS}]*([^{_SEP_CHARS}]+)")
-# One token in a <*> slot (empty values are left to Drain: their tokenisation differs).
-_SLOT = rf"([^{_SEP_CHARS}]+)"
-# What Drain's similarity counts as a value (``mining._is_value`` for a non-empty token).
-_VALUE = re.compile(rf"[\d{HOLE}]")
+# One token in a <*> slot (empty values are left to Drain: their tokenisation differs),
+# captured by the first group if it is what Drain's similarity counts as a value (a digit
+# or a masked value, ``mining._is_value``), else by the second: a word scores nothing.
+_SLOT = rf"(?:([^{_SEP_CHARS}]*[\d{HOLE}][^{_SEP_CHARS}]*)|([^{_SEP_CHARS}]+))"
 
 
 @dataclass
@@ -118,8 +118,11 @@ class KnownTemplates:
             found = entry.regex.fullmatch(body)
             if found is None:
                 continue
-            slots = found.groups()
-            words = sum(1 for v in slots if _VALUE.search(v) is None)  # a word in a slot: no point
+            groups = found.groups()
+            slots = groups[0::2]
+            words = slots.count(None)
+            if words:
+                slots = tuple(v if v is not None else w for v, w in zip(slots, groups[1::2]))
             sim = (entry.size - words) / entry.size
             if sim < self.sim_th:
                 continue
@@ -135,7 +138,7 @@ def recipe_of(slots: tuple[str, ...], plan: tuple[int, ...], sep: str) -> str | 
     ``None`` when every slot holds exactly one masked value: the row's parameters are
     then its masked values as extracted.
     """
-    if all(s == HOLE for s in slots):
+    if slots.count(HOLE) == len(slots):
         return None
     items, it = [], iter(slots)
     for step in plan:
