@@ -13,6 +13,7 @@ import pytest
 from logpilot_kernel.errors import LogPilotError
 from logpilot_kernel.ingest.enrich import ROW_COLUMNS, parse_records, service_from_origin
 from logpilot_kernel.ingest.readers import expand_inputs, read_records
+from logpilot_kernel.ingest.registry.sqlgen import json_top_keys
 from logpilot_kernel.ingest.registry import (
     SEVERITY_WORDS, Registry, Rule, RuleError, UnknownRuleError,
 )
@@ -372,3 +373,36 @@ def test_end_to_end_fixture_parse_has_no_quarantine(con):
             assert res.rows.num_rows == ch.table.num_rows
             ctx = [json.loads(c) for c in res.rows.column("context").to_pylist()]
             assert {c["_rule"] for c in ctx} == {rule}, name
+
+
+@pytest.mark.parametrize("lines", [
+    ['{"ts":"2024-03-05T10:22:13Z","level":"warn","msg":"disk 91% full","host":"db-1","seq":1}'] * 3,
+    ['{"@timestamp":"2024-03-05T10:22:13.5+01:00","log":{"level":"error"},"message":"a=1 b=2",'
+     '"service":{"name":"pay"},"trace":{"id":"abc123"},"extra":[1,2]}',
+     '{"time":1709634133,"log.level":"INFO","event":"started","service.name":"api","x":null}',
+     '{"timestamp":"2024-03-05 10:22:13","severity":"E","text":"boom","requestId":"r-9","app":"w"}',
+     '{"t":"2024-03-05T10:22:13Z","msg":"only a message"}', '["not", "an object"]', '{"broken": ',
+     'plain text line', '{}'],
+])
+def test_json_rule_reads_only_present_keys_with_the_same_result(lines: list[str], monkeypatch) -> None:
+    from logpilot_kernel.ingest import enrich
+
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    rule = REG.get("json_lines")
+    asked: list[set[str] | None] = []
+    real = enrich._present_json_keys
+
+    def spy(c, r, rel):  # noqa: ANN001
+        asked.append(real(c, r, rel))
+        return asked[-1]
+
+    monkeypatch.setattr(enrich, "_present_json_keys", spy)
+    narrowed = parse_records(con, chunk(lines), rule, source="s", registry=REG)
+    monkeypatch.setattr(enrich, "_present_json_keys", lambda c, r, rel: None)
+    full = parse_records(con, chunk(lines), rule, source="s", registry=REG)
+    assert asked and asked[0] is not None and len(asked[0]) < len(json_top_keys(rule)) / 2
+    assert narrowed.rows.drop(["timestamp"]).equals(full.rows.drop(["timestamp"]))
+    assert narrowed.rows.column("timestamp").equals(full.rows.column("timestamp"))
+    assert narrowed.quarantine.equals(full.quarantine)
+    assert narrowed.rows.num_rows >= 3

@@ -211,29 +211,56 @@ def _json_path(key: str) -> list[str]:
     return paths
 
 
-def _fields_json(rule: Rule) -> str:
+def json_top_keys(rule: Rule) -> list[str]:
+    """The top-level keys whose presence decides which alias paths of a json rule can hit."""
+    goldens = ("timestamp", "severity", "message", "service", "host", "trace_id")
+    keys = {k for g in goldens for k in rule.aliases(g)}
+    keys |= {k.split(".")[0] for k in keys if "." in k and not k.startswith("@")}
+    return sorted(keys)
+
+
+def _fields_json(rule: Rule, present: "set[str] | None" = None) -> str:
     """First layer for JSON-lines rules: aliases per golden field, other keys to context.
 
     All alias paths are read with ONE multi-path ``json_extract_string`` (one parse per
     record), and the context is the object with the used keys removed by a constant
     RFC 7386 merge patch (nulls delete keys) - again one call, no per-key work.
+    ``present``: the top-level keys that occur in the chunk at all (see
+    :func:`json_top_keys`); paths and patch entries for absent keys are left out, which
+    changes no result and makes both calls about 3x cheaper for records with few keys.
     """
     goldens = ("timestamp", "severity", "message", "service", "host", "trace_id")
     paths: list[str] = []
     index: dict[str, list[int]] = {}
+
+    def hits(path: str, key: str) -> bool:
+        if present is None:
+            return True
+        top = key if path == _json_path(key)[0] else key.split(".")[0]
+        return top in present
+
     for g in goldens:
+        index[g] = []
         for k in rule.aliases(g):
             for path in _json_path(k):
+                if not hits(path, k):
+                    continue
                 if path not in paths:
                     paths.append(path)
-                index.setdefault(g, []).append(paths.index(path) + 1)
+                index[g].append(paths.index(path) + 1)
 
     def pick(golden: str) -> str:
+        if not index[golden]:
+            return "CAST(NULL AS VARCHAR)"
         return "coalesce(" + ", ".join(f"vals[{i}]" for i in index[golden]) + ")"
 
     used = sorted({k.split(".")[0] if "." in k and not k.startswith("@") else k
                    for g in goldens for k in rule.aliases(g)})
+    if present is not None:
+        used = [k for k in used if k in present]
     patch = lit(json.dumps({k: None for k in used}, separators=(",", ":")))
+    if not paths:
+        paths = ['$."_"']  # a list of no paths is not valid SQL; no pick() reads this one
     path_list = "[" + ", ".join(lit(p) for p in paths) + "]"
     svc = f"coalesce({_clean(pick('service'))}, {lit(rule.default_service)})"
     return f"""
@@ -328,17 +355,19 @@ _TZ_TAIL_RE = r"(?:Z|[+-]\d{2}(?::?\d{2})?|[A-Z]{3,4})$"
 
 
 def compile_rule(rule: Rule, src: str, *, ref: dt.datetime, now: dt.datetime,
-                 file_ts: dt.datetime | None, source: str = "unknown") -> str:
+                 file_ts: dt.datetime | None, source: str = "unknown",
+                 json_keys: "set[str] | None" = None) -> str:
     """The full SELECT for ``rule`` over relation ``src``.
 
     ``src`` has columns ``rn, origin, origin_offset, raw, dir_service, bad_utf8``.
     ``ref`` anchors year inference; ``now`` marks future timestamps; ``file_ts`` is the
     time given to records of formats that carry no time at all. The output has the
     golden columns (timestamp still unmerged as ``ts``, context as text without the
-    inheritance note) plus ``rn, matched, ts_text, raw, rule``.
+    inheritance note) plus ``rn, matched, ts_text, raw, rule``. ``json_keys``: for a json
+    rule, the top-level keys present in ``src`` (None: assume all may be).
     """
     if rule.kind == "json":
-        first = _fields_json(rule)
+        first = _fields_json(rule, json_keys)
     elif rule.kind == "logfmt":
         first = _fields_logfmt(rule)
     else:
