@@ -26,14 +26,13 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from stream_throughput import (  # noqa: E402
-    cpu_seconds, proc_cpu_seconds, produce_bulk, raw_consume, raw_consume_store,
-)
+from stream_throughput import cpu_seconds, proc_cpu_seconds, produce_bulk, raw_consume  # noqa: E402
 
 TIMES: collections.Counter[str] = collections.Counter()
 THREAD_CPU: collections.Counter[str] = collections.Counter()
@@ -49,6 +48,53 @@ def timed(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
             TIMES[name] += time.perf_counter() - t0
             THREAD_CPU[name] += time.thread_time() - c0
     return wrapper
+
+
+def raw_consume_store(bootstrap: str, topic: str, n: int, db_path: Path, timeout: float,
+                      batch: int = 10000) -> dict[str, Any]:
+    """The floor of any DuckDB stream: poll, and append each batch's raw values with their
+    partition and offset to a DuckDB file table, one transaction per batch (no parsing,
+    no mining, no golden columns). What this reaches is the most a consume-to-DuckDB
+    stream can reach on this machine; LogPilot's own work comes on top."""
+    import duckdb
+    import pyarrow as pa
+    from kafka import KafkaConsumer
+
+    con = duckdb.connect(str(db_path))
+    con.execute("CREATE TABLE raw (p INTEGER, o BIGINT, v VARCHAR)")
+    t0, cpu0 = time.perf_counter(), cpu_seconds()
+    consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"bench-floor-{uuid.uuid4().hex[:8]}",
+                             auto_offset_reset="earliest", enable_auto_commit=False,
+                             max_poll_records=batch, session_timeout_ms=6000, heartbeat_interval_ms=1000)
+    got, first_at, pending = 0, None, []
+    try:
+        deadline = time.monotonic() + timeout
+        while got < n:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"floor consumer stored {got} of {n} in {timeout:.0f}s")
+            for records in consumer.poll(timeout_ms=200, max_records=batch).values():
+                if records and first_at is None:
+                    first_at = time.perf_counter()
+                pending.extend(records)
+            if len(pending) >= batch or (pending and got + len(pending) >= n):
+                tbl = pa.table({"p": pa.array([r.partition for r in pending], pa.int32()),
+                                "o": pa.array([r.offset for r in pending], pa.int64()),
+                                "v": pa.array([r.value for r in pending], pa.binary()).cast(pa.string())})
+                con.register("_batch", tbl)
+                con.execute("BEGIN")
+                con.execute("INSERT INTO raw SELECT * FROM _batch")
+                con.execute("COMMIT")
+                con.unregister("_batch")
+                got += len(pending)
+                pending = []
+        done, cpu = time.perf_counter(), cpu_seconds() - cpu0
+        stored = con.execute("SELECT count(*) FROM raw").fetchone()[0]
+    finally:
+        consumer.close(autocommit=False)
+        con.close()
+    steady = done - (first_at or t0)
+    return {"messages": got, "rows_stored": stored, "seconds_first_to_last": round(steady, 3),
+            "rows_per_s_first_to_last": round(n / steady), "cpu_us_per_message": round(cpu * 1e6 / n, 2)}
 
 
 def main(argv: list[str] | None = None) -> int:
