@@ -38,14 +38,18 @@ from typing import Any, Sequence
 #: Drain's wildcard token and our private marker for a masked value (see ``mining``).
 PARAM = "<*>"
 HOLE = "\ue000"
+#: Templates longer than this many tokens are left to Drain: a regex per such template
+#: costs more to compile than Drain's search of the few messages that long.
+MAX_TOKENS = 256
 
-# The separator characters of ``mining._SPLIT`` (dot leaders excluded by the caller).
-_SEP_CHARS = r"\s=:,;()\[\]{}<>\"'|"
-_FIRST = re.compile(rf"[{_SEP_CHARS}]*([^{_SEP_CHARS}]+)")
+#: The characters that separate Drain's tokens (with dot leaders, ``..``): ``mining``'s
+#: tokeniser is built from this same class, so the two cannot drift apart.
+SEP_CHARS = r"\s=:,;()\[\]{}<>\"'|"
+_FIRST = re.compile(rf"[{SEP_CHARS}]*([^{SEP_CHARS}]+)")
 # One token in a <*> slot (empty values are left to Drain: their tokenisation differs),
 # captured by the first group if it is what Drain's similarity counts as a value (a digit
 # or a masked value, ``mining._is_value``), else by the second: a word scores nothing.
-_SLOT = rf"(?:([^{_SEP_CHARS}]*[\d{HOLE}][^{_SEP_CHARS}]*)|([^{_SEP_CHARS}]+))"
+_SLOT = rf"(?:([^{SEP_CHARS}]*[\d{HOLE}][^{SEP_CHARS}]*)|([^{SEP_CHARS}]+))"
 
 
 @dataclass
@@ -55,7 +59,7 @@ class _Entry:
     regex: re.Pattern[str]
     params: int                   # number of <*> slots (Drain's tie-break)
     size: int                     # number of tokens Drain compares (group token included)
-    plan: tuple[int, ...]         # per parameter in order: 0 = next slot capture, n > 0 = n masked values
+    plan: tuple[int, ...]         # per parameter in order: 0 = the next slot's capture, 1 = a masked value
 
 
 class KnownTemplates:
@@ -66,9 +70,6 @@ class KnownTemplates:
         self.skip = skip  # leading group token in the cluster's tokens (1 with groups, else 0)
         self._buckets: dict[tuple[str | None, str], dict[int, _Entry]] = {}
         self._where: dict[int, tuple[str | None, str]] = {}
-
-    def __len__(self) -> int:
-        return len(self._where)
 
     def learn(self, key: str | None, cluster: Any, seps: Sequence[str], lead: str) -> None:
         """(Re)index ``cluster`` after Drain filed a message with these separators under it."""
@@ -82,7 +83,7 @@ class KnownTemplates:
             self._buckets[old].pop(cid, None)
             del self._where[cid]
         toks = tpl[self.skip:]
-        if not toks or toks[0] in (PARAM, "") or len(toks) != len(seps):
+        if not toks or toks[0] in (PARAM, "") or len(toks) != len(seps) or len(toks) > MAX_TOKENS:
             return
         first = toks[0].replace(PARAM, HOLE)
         m = _FIRST.fullmatch(lead + first)

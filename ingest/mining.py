@@ -55,13 +55,12 @@ import pyarrow.compute as pc
 from drain3.drain import Drain, LogCluster, Node
 
 from logpilot_kernel.errors import WorkspaceError
-from logpilot_kernel.ingest.known_templates import KnownTemplates, recipe_of
+from logpilot_kernel.ingest.known_templates import HOLE, PARAM, SEP_CHARS, KnownTemplates, recipe_of
 from logpilot_kernel.ingest.masks import MASKS, Mask, combined_pattern
 
 __all__ = ["Mask", "MASKS", "TemplateMiner", "MineResult", "mine_file"]
 
-PARAM = "<*>"
-_HOLE = "\ue000"  # private-use char: placeholder for a masked value in masked text
+_HOLE = HOLE  # private-use char: placeholder for a masked value in masked text
 _SEP = "\ue001"  # private-use char: separates parameters inside a recipe
 _GROUP = "\ue002"  # private-use char: ends the group key in front of a masked message
 _STATE_FORMAT = "logpilot.template_miner"
@@ -69,7 +68,7 @@ _STATE_VERSION = 1
 # Drain settings, chosen by measurement on Loghub-2k (see tests/benchmarks/mining_accuracy.py).
 DRAIN_CONFIG: dict[str, Any] = {"depth": 4, "sim_th": 0.75, "max_children": 100}
 # Word separators for Drain; kept verbatim in the template text.
-_SPLIT = re.compile(r"((?:[\s=:,;()\[\]{}<>\"'|]|\.{2,})+)")
+_SPLIT = re.compile(rf"((?:[{SEP_CHARS}]|\.{{2,}})+)")
 # Inside a separator run: an empty value (split point keeps the bracket on each side).
 _EMPTY_HINT = re.compile(r"\(\)|\[\]|\{\}|\"\"|''|=\s|=$")  # cheap whole-message test first
 _EMPTY = re.compile(r"(?<=\()(?=\))|(?<=\[)(?=\])|(?<=\{)(?=\})|(?<=\")(?=\")|(?<=')(?=')|(?<==)(?=\s)")

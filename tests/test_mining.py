@@ -272,3 +272,15 @@ def test_fast_path_params_follow_a_template_generalised_later_in_the_batch() -> 
     res = miner.mine(["order 19 shipped to alpha", "order 20 shipped to beta"])
     assert set(res.template.to_pylist()) == {"order <*> shipped to <*>"}
     assert res.params.to_pylist() == [["19", "alpha"], ["20", "beta"]]
+
+
+def test_very_long_templates_are_left_to_drain() -> None:
+    from logpilot_kernel.ingest.known_templates import MAX_TOKENS
+
+    miner = TemplateMiner()
+    long_ok = " ".join(["w"] * (MAX_TOKENS - 1))
+    too_long = " ".join(["w"] * (MAX_TOKENS + 1))
+    miner.mine([f"a {long_ok}", f"b {too_long}"])
+    indexed = {e.cluster.cluster_id for b in miner._index._buckets.values() for e in b.values()}
+    assert len(indexed) == 1, "a 1 MB message must not compile a regex of a million tokens"
+    assert miner.mine([f"b {too_long}"]).template.to_pylist() == [f"b {too_long}"]
