@@ -34,9 +34,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .bulk import GOLDEN_SELECT
-from .enrich import QUARANTINE_SCHEMA
+from .enrich import PROBE_ROWS, QUARANTINE_SCHEMA, tune_rule
 from .mining import TemplateMiner
-from .enrich import PROBE_ROWS, tune_rule
 from .registry import Registry, Rule, parse_records
 from .stream_parts import (
     Backoff, Batch, Batcher, BatchWriter, Clock, Sleep, StatusBoard, StreamError, StreamOptions,

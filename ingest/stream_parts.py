@@ -174,7 +174,8 @@ def split_poison(messages: Sequence[Any], max_bytes: int, json_topic: bool,
     a private one if None), with the parser the json rules use: a Python ``json.loads``
     per message cost 6 us against 0.4 us (measured on 10,000 records). Why all this: the
     checks run beside the polling loop, and a Python step per message holds the GIL the
-    Kafka client needs (4.8 us a message in the stream, 0.5 us vectorised).
+    Kafka client needs (100,000 records: 1.26 us a message one by one, 0.85 us on arrays,
+    most of it the JSON check).
     """
     n = len(messages)
     try:
