@@ -97,6 +97,24 @@ def raw_consume_store(bootstrap: str, topic: str, n: int, db_path: Path, timeout
             "rows_per_s_first_to_last": round(n / steady), "cpu_us_per_message": round(cpu * 1e6 / n, 2)}
 
 
+def threads_cpu() -> dict[str, float]:
+    """CPU seconds per thread of this process (/proc/self/task), by Python thread name;
+    threads Python does not know (DuckDB's workers) are summed as "native"."""
+    import os
+
+    names = {th.native_id: th.name for th in threading.enumerate()}
+    out: collections.Counter[str] = collections.Counter()
+    tick = os.sysconf("SC_CLK_TCK")
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        name = names.get(int(task.name), "native (DuckDB workers, ...)")
+        out[name.split("-kafka-python")[0]] += (int(fields[11]) + int(fields[12])) / tick
+    return dict(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--messages", type=int, default=200000)
@@ -142,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
             consumer = WorkspaceStream(ws, opts, embed=False)
             thread = threading.Thread(target=consumer.run, name="logpilot-stream")
             t0, cpu0, b0 = time.perf_counter(), cpu_seconds(), proc_cpu_seconds(broker.proc.pid)
+            th0 = threads_cpu()
             thread.start()
             cur = ws.cursor()
             first = None
@@ -156,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
                 time.sleep(0.01)
             done, cpu = time.perf_counter(), cpu_seconds() - cpu0
             broker_cpu = proc_cpu_seconds(broker.proc.pid) - b0
+            th1 = threads_cpu()
             consumer.stop()
             thread.join()
             cur.close()
@@ -176,6 +196,9 @@ def main(argv: list[str] | None = None) -> int:
                    "cpu_cores_busy": round(cpu / (done - t0), 2),
                    "broker_cpu_us_per_message": round(broker_cpu * 1e6 / n, 2)},
         "stage_seconds": stages,
+        "thread_cpu_us_per_message": {k: round((v - th0.get(k, 0.0)) * 1e6 / n, 2)
+                                      for k, v in sorted(th1.items(), key=lambda kv: -(kv[1] - th0.get(kv[0], 0.0)))
+                                      if v - th0.get(k, 0.0) > 0},
         "stage_us_per_message": {k: round(v * 1e6 / n, 1) for k, v in TIMES.most_common()},
         "stage_calling_thread_cpu_us_per_message": {k: round(THREAD_CPU[k] * 1e6 / n, 1) for k, _ in TIMES.most_common()},
     }
