@@ -13,8 +13,9 @@ What "fits exactly" means is chosen so the answer is the one Drain itself would 
 all of Loghub-2k and on the test corpora):
 
 * same group key and same first token, which is all Drain's prefix tree routes on
-  (``depth`` 4 leaves two prefix levels: the group token or, without groups, the
-  first word); templates whose first token is ``<*>`` are not indexed;
+  besides the token count (``depth`` 4 leaves two prefix levels: the group token or,
+  without groups, the first word); templates whose first token is ``<*>`` are not
+  indexed; the count of non-empty tokens narrows the candidates further;
 * every literal token and every separator run equal, every ``<*>`` slot one
   non-empty token, and Drain's similarity (a word in a slot scores nothing, a value
   does) at least its threshold. Every literal agrees, so the template does not change,
@@ -46,6 +47,7 @@ MAX_TOKENS = 256
 #: tokeniser is built from this same class, so the two cannot drift apart.
 SEP_CHARS = r"\s=:,;()\[\]{}<>\"'|"
 _FIRST = re.compile(rf"[{SEP_CHARS}]*([^{SEP_CHARS}]+)")
+_TOKEN = re.compile(rf"[^{SEP_CHARS}]+")
 # One token in a <*> slot (empty values are left to Drain: their tokenisation differs),
 # captured by the first group if it is what Drain's similarity counts as a value (a digit
 # or a masked value, ``mining._is_value``), else by the second: a word scores nothing.
@@ -63,13 +65,18 @@ class _Entry:
 
 
 class KnownTemplates:
-    """Cluster templates indexed by (group key, first token); see the module docstring."""
+    """Cluster templates indexed by (group key, first token, number of non-empty tokens).
+
+    Why the count: messages that start with a masked value (an access log's client
+    address) share their first token, and one bucket per first token would hold
+    thousands of templates, each tried in turn; Drain's own tree routes on the count.
+    """
 
     def __init__(self, skip: int, sim_th: float) -> None:
         self.sim_th = sim_th
         self.skip = skip  # leading group token in the cluster's tokens (1 with groups, else 0)
-        self._buckets: dict[tuple[str | None, str], dict[int, _Entry]] = {}
-        self._where: dict[int, tuple[str | None, str]] = {}
+        self._buckets: dict[tuple[str | None, str, int], dict[int, _Entry]] = {}
+        self._where: dict[int, tuple[str | None, str, int]] = {}
 
     def learn(self, key: str | None, cluster: Any, seps: Sequence[str], lead: str) -> None:
         """(Re)index ``cluster`` after Drain filed a message with these separators under it."""
@@ -99,7 +106,7 @@ class KnownTemplates:
                 parts.append(re.escape(lit))
                 plan.extend([1] * lit.count(HOLE))
             parts.append(re.escape(sep))
-        bucket = (key, first)
+        bucket = (key, first, sum(1 for t in toks if t != ""))  # a slot is never empty
         self._buckets.setdefault(bucket, {})[cid] = _Entry(
             cluster, tpl, re.compile("".join(parts), re.DOTALL), toks.count(PARAM), len(tpl), tuple(plan))
         self._where[cid] = bucket
@@ -111,7 +118,7 @@ class KnownTemplates:
         m = _FIRST.match(body)
         if m is None:
             return None
-        bucket = self._buckets.get((key, m.group(1)))
+        bucket = self._buckets.get((key, m.group(1), len(_TOKEN.findall(body))))
         if not bucket:
             return None
         best, best_key = None, None
