@@ -59,6 +59,11 @@ def _produce(b: Broker, topic: str, items: list[tuple[bytes, int | None]], parti
     p.close()
 
 
+def _rows(cur: Any) -> int:
+    """Rows in ``logs`` as this cursor sees them (what the tests wait for)."""
+    return cur.execute("SELECT count(*) FROM logs").fetchone()[0]
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
@@ -84,7 +89,7 @@ def test_kernel_stream_rows_templates_status_and_latency(broker: Broker, tmp_pat
     assert first["state"] in ("starting", "connecting", "running")
     try:
         cur = ws.cursor()
-        _until(lambda: cur.execute("SELECT count(*) FROM logs").fetchone()[0] >= n, 60, "rows")
+        _until(lambda: _rows(cur) >= n, 60, "rows")
         ingest_s = time.monotonic() - t0
         # queryable while it ingests, from the notebook's own cursor
         assert cur.execute("SELECT count(*), count(DISTINCT (origin, origin_offset)) FROM logs").fetchone() == (n, n)
@@ -179,7 +184,7 @@ def test_handover_from_bulk_history_has_no_overlap_and_no_gap(broker: Broker, tm
               source="app", embed=False)
     try:
         cur = ws.cursor()
-        _until(lambda: cur.execute("SELECT count(*) FROM logs").fetchone()[0] >= 1000, 60, "1000 rows")
+        _until(lambda: _rows(cur) >= 1000, 60, "1000 rows")
         time.sleep(0.6)  # one more batch window: nothing else may arrive
     finally:
         ctl.stop()
@@ -207,7 +212,7 @@ def test_broker_down_at_start_and_mid_stream(tmp_path: Path) -> None:
         b.topic("outage", 1)
         _produce(b, "outage", _events(0, 300, _now() - dt.timedelta(minutes=3)))
         cur = ws.cursor()
-        _until(lambda: cur.execute("SELECT count(*) FROM logs").fetchone()[0] == 300, 60, "recovery at start")
+        _until(lambda: _rows(cur) == 300, 60, "recovery at start")
         errors_before = ctl.status()["errors"]
         b.stop()  # SIGTERM: the broker keeps its log; down is what matters here
         _until(lambda: ctl.status()["errors"] > errors_before, 30, "the outage in status")
@@ -215,7 +220,7 @@ def test_broker_down_at_start_and_mid_stream(tmp_path: Path) -> None:
         assert ws.cursor().execute("SELECT count(*) FROM logs").fetchone()[0] == 300
         b.start()
         _produce(b, "outage", _events(300, 600, _now() - dt.timedelta(minutes=2)))
-        _until(lambda: cur.execute("SELECT count(*) FROM logs").fetchone()[0] >= 600, 90, "recovery mid-stream")
+        _until(lambda: _rows(cur) >= 600, 90, "recovery mid-stream")
         assert cur.execute("SELECT count(DISTINCT context->>'seq'), count(*) FROM logs").fetchone() == (600, 600)
     finally:
         ctl.stop()
@@ -242,7 +247,7 @@ def test_duckdb_write_failure_commits_nothing_and_recovers(broker: Broker, tmp_p
               embed=False, batch_size=100, batch_ms=100, backoff_max=0.5)
     try:
         _produce(broker, topic, _events(0, 200, base))
-        _until(lambda: cur.execute("SELECT count(*) FROM logs").fetchone()[0] == 200, 60, "200 rows")
+        _until(lambda: _rows(cur) == 200, 60, "200 rows")
         _until(lambda: _committed(broker, "writefail") == {0: 200}, 10, "offset 200 committed")
         with ws.write_lock:  # a real DuckDB failure for every write that follows
             cur.execute("ALTER TABLE logs RENAME TO logs_away")
@@ -254,7 +259,7 @@ def test_duckdb_write_failure_commits_nothing_and_recovers(broker: Broker, tmp_p
         assert len(ctl._consumer.batcher) <= 5 * 100, f"fetching pauses while writes fail {ctl.status()} {sorted(set(m.offset for m in ctl._consumer.batcher.items))[:3]} {len(set(m.offset for m in ctl._consumer.batcher.items))}"
         with ws.write_lock:
             cur.execute("ALTER TABLE logs_away RENAME TO logs")
-        _until(lambda: cur.execute("SELECT count(*) FROM logs").fetchone()[0] == 1200, 60, "recovery")
+        _until(lambda: _rows(cur) == 1200, 60, "recovery")
         _until(lambda: _committed(broker, "writefail") == {0: 1200}, 10, "offset 1200 committed")
         assert cur.execute("SELECT count(DISTINCT origin_offset) FROM logs").fetchone()[0] == 1200
     finally:
@@ -284,7 +289,7 @@ def test_kernel_exit_without_stop_flushes_and_records_the_run(broker: Broker, tm
     assert res.stdout.strip() == "0", "the batch was still pending when the kernel exited"
     with Workspace(tmp_path / "ws") as ws:
         cur = ws.cursor()
-        assert cur.execute("SELECT count(*) FROM logs").fetchone()[0] == 300, "atexit flushed the batch"
+        assert _rows(cur) == 300, "atexit flushed the batch"
         assert cur.execute("SELECT status, rows_loaded FROM ingest_runs WHERE kind = 'stream'").fetchall() == \
             [("stopped", 300)]
 
@@ -403,7 +408,7 @@ def test_compressed_topics_stream_exactly_once(broker: Broker, tmp_path: Path) -
               start="earliest", embed=False)
     try:
         cur = ws.cursor()
-        _until(lambda: cur.execute("SELECT count(*) FROM logs").fetchone()[0] >= 300, 30, "300 rows")
+        _until(lambda: _rows(cur) >= 300, 30, "300 rows")
         assert cur.execute("SELECT count(DISTINCT context->>'seq'), count(*) FROM logs").fetchone() == (300, 300)
         assert ctl.status()["last_error"] is None
     finally:
