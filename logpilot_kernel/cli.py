@@ -42,6 +42,8 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     kwargs: dict[str, Any] = {"days": args.days, "seed": args.seed, "lines": args.lines}
     if args.start:
         kwargs["start"] = dt.date.fromisoformat(args.start)
+    if getattr(args, "rename_seed", None) is not None:
+        kwargs["rename_seed"] = args.rename_seed
     truth = generate(args.out, **kwargs)
     d = truth.to_dict()
     lines = sum(f["lines"] for f in d["files"])
@@ -218,6 +220,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--lines", type=int, default=None, help="scale to about this many lines")
     p.add_argument("--start", default=None, help="first day, YYYY-MM-DD")
+    p.add_argument("--rename-seed", type=int, default=None,
+                   help="rename services, context keys and message words by this seed")
     p.set_defaults(func=cmd_demo_data)
 
     p = sub.add_parser("ingest", help="bulk-load files, folders or globs into a workspace")

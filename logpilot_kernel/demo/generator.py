@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .formats import DAY_MS, HOUR_MS, MINUTE_MS, SEVERITIES, Clock
 from .incidents import schedule, tick
+from .renames import Renamer, choose
 from .traffic import Traffic
 from .truth import GroundTruth
 from .writer import Estate, Sink
@@ -74,12 +75,15 @@ LOGS_DIR = "logs"
 
 
 def generate(out: str | os.PathLike, *, days: int = 3, seed: int = 7, lines: int | None = None,
-             start: dt.date | str = dt.date(2024, 5, 30)) -> GroundTruth:
+             start: dt.date | str = dt.date(2024, 5, 30),
+             rename_seed: int | None = None) -> GroundTruth:
     """Write a demo estate under ``out/logs`` (and ``out/ground_truth.json``); return its truth.
 
     ``lines`` sets the approximate total of physical lines (default 100k per day); output is
     streamed minute by minute, so memory stays bounded for any size. The same arguments
-    always produce byte-identical files.
+    always produce byte-identical files. ``rename_seed`` renames services, context keys
+    and distinctive words (:mod:`.renames`) in the files, their paths and the ground truth,
+    which then carries the mapping; everything else equals the plain estate of ``seed``.
     """
     if days < 1:
         raise ValueError("days must be >= 1")
@@ -97,8 +101,10 @@ def generate(out: str | os.PathLike, *, days: int = 3, seed: int = 7, lines: int
     rotate_ms = end_ms - DAY_MS if days > 1 else start_ms + 12 * HOUR_MS
     # Logs live under logs/ and the truth beside it, so `logpilot ingest OUT/logs` loads
     # exactly the logs (a ground-truth file inside the estate would be ingested too).
-    sinks = {key: Sink(root, f"{LOGS_DIR}/{path}", svc, fmt, rotate_ms if rot else None)
-             for key, path, svc, fmt, rot in LOGS}
+    renamer = Renamer(choose(rename_seed)) if rename_seed is not None else None
+    transform = renamer.sub if renamer is not None else None
+    sinks = {key: Sink(root, f"{LOGS_DIR}/{path}", svc, fmt, rotate_ms if rot else None,
+                       transform) for key, path, svc, fmt, rot in LOGS}
     estate = Estate(root, sinks, start_ms)
     incidents = schedule(seed, days, start_ms)
     traffic = Traffic(estate, clock, seed, target, incidents)
@@ -147,5 +153,11 @@ def generate(out: str | os.PathLike, *, days: int = 3, seed: int = 7, lines: int
                   for _k, path, svc, fmt, _r in LOGS},
         conventions=dict(CONVENTIONS, severities=list(SEVERITIES)),
     )
+    if renamer is not None:
+        # the truth is built in the original names, then renamed as a whole, exactly like
+        # the bytes of the files
+        truth = GroundTruth(**renamer.truth(truth.to_dict()))
+        truth.renames = dict(sorted(renamer.mapping.items()))
+        truth.rename_seed = rename_seed
     truth.save(root / "ground_truth.json")
     return truth

@@ -26,10 +26,23 @@ class GroundTruth:
     counts: dict[str, Any] = field(default_factory=dict)
     services: dict[str, Any] = field(default_factory=dict)
     conventions: dict[str, Any] = field(default_factory=dict)
+    #: original term -> its name in this estate (empty: the plain estate)
+    renames: dict[str, str] = field(default_factory=dict)
+    rename_seed: int | None = None
+    #: True when the estate also carries the incidents of ``incidents.EXTRA_SCHEDULE``
+    extra_incidents: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able dict, the exact content of ``ground_truth.json``."""
-        return asdict(self)
+        """Plain JSON-able dict, the exact content of ``ground_truth.json``.
+
+        The options are left out at their defaults so a plain estate's file stays
+        byte-identical to the one written before the options existed.
+        """
+        out = asdict(self)
+        for k, default in _OPTIONAL_DEFAULTS.items():
+            if out[k] == default:
+                del out[k]
+        return out
 
     def save(self, path: str | os.PathLike) -> None:
         """Write as pretty JSON with sorted keys so identical estates give identical bytes."""
@@ -54,3 +67,7 @@ class GroundTruth:
             if kind_or_id in (inc["kind"], inc["id"]):
                 return inc
         raise KeyError(kind_or_id)
+
+
+_OPTIONAL_DEFAULTS: dict[str, Any] = {"renames": {}, "rename_seed": None,
+                                      "extra_incidents": False}

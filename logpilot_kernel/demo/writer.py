@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
-from typing import IO
+from typing import IO, Callable
 
 from .formats import DAY_MS, HOUR_MS, SEVERITIES
 
@@ -37,9 +37,15 @@ class Part:
     last_ts: int | None = None
     handle: IO | None = None
     raw: IO | None = None
+    #: applied to text and to the path on disk (a seeded rename); None writes text as is
+    transform: Callable[[str], str] | None = None
+
+    @property
+    def disk_path(self) -> str:
+        return self.path if self.transform is None else self.transform(self.path)
 
     def open(self, root: Path) -> None:
-        full = root / self.path
+        full = root / self.disk_path
         full.parent.mkdir(parents=True, exist_ok=True)
         if self.compressed:
             self.raw = open(full, "wb")
@@ -55,7 +61,8 @@ class Part:
         if not events:
             return
         assert self.handle is not None
-        self.handle.write("".join([e[1] for e in events]))
+        text = "".join([e[1] for e in events])
+        self.handle.write(text if self.transform is None else self.transform(text))
         self.records += len(events)
         self.lines += sum([e[3] for e in events])
         if self.first_ts is None:
@@ -68,20 +75,20 @@ class Part:
             if self.raw is not None:
                 self.raw.close()
         ts = self.last_ts if self.last_ts is not None else fallback_ts
-        os.utime(root / self.path, (ts / 1000, ts / 1000))
+        os.utime(root / self.disk_path, (ts / 1000, ts / 1000))
 
 
 class Sink:
     """A logical log file, optionally rotated at ``rotate_ms`` into ``<name>.1.gz``."""
 
     def __init__(self, root: Path, rel: str, service: str, fmt: str,
-                 rotate_ms: int | None) -> None:
+                 rotate_ms: int | None, transform: Callable[[str], str] | None = None) -> None:
         self.root, self.service, self.format = root, service, fmt
         self.rotate_ms = rotate_ms
         self.parts: list[Part] = []
         if rotate_ms is not None:
-            self.parts.append(Part(rel + ".1.gz", True))
-        self.parts.append(Part(rel, False))
+            self.parts.append(Part(rel + ".1.gz", True, transform=transform))
+        self.parts.append(Part(rel, False, transform=transform))
         for p in self.parts:
             p.open(root)
         self.current = 0
