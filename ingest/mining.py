@@ -57,6 +57,7 @@ from drain3.drain import Drain, LogCluster, Node
 from logpilot_kernel.errors import WorkspaceError
 from logpilot_kernel.ingest.known_templates import HOLE, PARAM, SEP_CHARS, KnownTemplates, recipe_of
 from logpilot_kernel.ingest.masks import MASKS, Mask, combined_pattern
+from logpilot_kernel.ingest.mining_merge import Unit, combine, merge_units
 
 __all__ = ["Mask", "MASKS", "TemplateMiner", "MineResult", "mine_file"]
 
@@ -64,9 +65,14 @@ _HOLE = HOLE  # private-use char: placeholder for a masked value in masked text
 _SEP = "\ue001"  # private-use char: separates parameters inside a recipe
 _GROUP = "\ue002"  # private-use char: ends the group key in front of a masked message
 _STATE_FORMAT = "logpilot.template_miner"
-_STATE_VERSION = 1
+_STATE_VERSION = 2
 # Drain settings, chosen by measurement on Loghub-2k (see tests/benchmarks/mining_accuracy.py).
 DRAIN_CONFIG: dict[str, Any] = {"depth": 4, "sim_th": 0.75, "max_children": 100}
+#: Every tunable of the miner (the LOSO benchmark searches them): Drain's two, and the
+#: merge pass's (``mining_merge``: ``var_min`` distinct values make a position variable,
+#: 0 turns the pass off; ``lit_min`` share of a merged template stays literal).
+#: Defaults: what the leave-one-system-out search picks on 7 of 8 folds (docs/benchmarks.md).
+SETTINGS: dict[str, Any] = {"sim_th": 0.8, "depth": 4, "var_min": 3, "lit_min": 0.67}
 # Word separators for Drain; kept verbatim in the template text.
 _SPLIT = re.compile(rf"((?:[{SEP_CHARS}]|\.{{2,}})+)")
 # Inside a separator run: an empty value (split point keeps the bracket on each side).
@@ -110,6 +116,8 @@ class MineResult:
     params: pa.Array
     new_templates: dict[str, str] = field(default_factory=dict)
     changed_templates: dict[str, str] = field(default_factory=dict)
+    #: ids returned by earlier calls that this call merged into another (old -> survivor)
+    merged_templates: dict[str, str] = field(default_factory=dict)
 
 
 def _split(masked: str) -> tuple[list[str], list[str], str]:
@@ -200,16 +208,29 @@ def _query(con, name: str, columns: dict[str, pa.Array], select: str, params: di
 class TemplateMiner:
     """One per thread (Drain3 has no locks).  Mines incrementally across calls."""
 
-    def __init__(self, state_path: pathlib.Path | None = None) -> None:
+    def __init__(self, state_path: pathlib.Path | None = None, settings: dict[str, Any] | None = None) -> None:
         self.state_path = pathlib.Path(state_path) if state_path is not None else None
         self.masks: tuple[Mask, ...] = MASKS
-        self._drain = _TokenDrain(**DRAIN_CONFIG)
+        unknown = set(settings or {}) - set(SETTINGS)
+        if unknown:
+            raise ValueError(f"unknown miner settings: {sorted(unknown)}")
+        self.settings: dict[str, Any] = {**SETTINGS, **(settings or {})}
+        self._drain = _TokenDrain(**self._drain_config())
         self._tid: dict[int, str] = {}   # drain cluster id -> stable id
         self._text: dict[str, str] = {}  # stable id -> current template text
+        self._units: dict[str, Unit] = {}  # stable id -> template tokens and shape (merge pass)
+        self._merged: dict[str, str] = {}  # merged stable id -> survivor, kept for the workspace
         if self.state_path is not None and self.state_path.exists():
             self._load(self.state_path)
         self._pattern = combined_pattern(self.masks)
-        self._index = KnownTemplates(1, DRAIN_CONFIG["sim_th"])  # rebuilt by Drain's own results; never persisted
+        self._index = KnownTemplates(1, self._drain.sim_th)  # rebuilt by Drain's own results; never persisted
+
+    def _drain_config(self) -> dict[str, Any]:
+        return {**DRAIN_CONFIG, "depth": self.settings["depth"], "sim_th": self.settings["sim_th"]}
+
+    def merged(self) -> dict[str, str]:
+        """Every stable id a merge retired -> the id that now stands for it."""
+        return dict(self._merged)
 
     # ------------------------------------------------------------------ mining
     def templates(self) -> dict[str, str]:
@@ -243,7 +264,9 @@ class TemplateMiner:
             enc = pc.dictionary_encode(masked_tbl.column("m").combine_chunks())
             distinct = enc.dictionary.to_pylist()
             before = dict(self._text)
-            per_distinct = self._cluster(distinct)
+            touched: set[str] = set()
+            per_distinct = self._cluster(distinct, touched)
+            merged = self._merge_pass(touched, frozen=set(before))
             tids, texts, recipes = self._finalise(per_distinct)
             idx = enc.indices
             result_ids = pa.array(tids, pa.string()).take(idx)
@@ -255,9 +278,57 @@ class TemplateMiner:
                 con.close()
         new = {t: self._text[t] for t in self._text if t not in before}
         changed = {t: s for t, s in self._text.items() if t in before and before[t] != s}
-        return MineResult(result_ids, result_text, params, new, changed)
+        return MineResult(result_ids, result_text, params, new, changed, merged)
 
-    def _cluster(self, distinct: list[str]) -> list[tuple[LogCluster, Any, Any]]:
+    def _merge_pass(self, touched: set[str], frozen: set[str]) -> dict[str, str]:
+        """Merge templates that differ only where values vary (``mining_merge``).
+
+        Templates that earlier calls already returned are ``frozen``: at most one of them
+        takes part in a merge, as its survivor, so ids the caller stored stay valid (a
+        re-mine, ``remine_workspace``, merges those through an explicit mapping).
+        """
+        if not touched or not self.settings["var_min"]:
+            return {}
+        mapping = merge_units(self._units, self.settings["var_min"], self.settings["lit_min"],
+                              touched=touched, frozen=frozen)
+        if not mapping:
+            return {}
+        for cid, sid in self._tid.items():
+            if sid in mapping:
+                self._tid[cid] = mapping[sid]
+        for old, new in mapping.items():
+            self._text.pop(old, None)
+            self._merged[old] = new
+        for m in list(self._merged):
+            while self._merged[m] in self._merged:
+                self._merged[m] = self._merged[self._merged[m]]
+        for sid in set(mapping.values()):
+            self._text[sid] = self._render_unit(sid)
+        return {old: new for old, new in mapping.items() if old in frozen}
+
+    def _render_unit(self, sid: str) -> str:
+        u = self._units[sid]
+        seps, lead = u.shape
+        return _render(u.tokens[u.fixed:], seps, lead)
+
+    def _note(self, sid: str, cluster: LogCluster, seps: Sequence[str], lead: str, skip: int,
+              created: bool) -> None:
+        """Record a cluster's new or changed template under its stable id."""
+        tokens = cluster.log_template_tokens
+        if created:
+            self._units[sid] = Unit(tokens, (tuple(seps), lead), cluster.cluster_id, skip)
+            self._text[sid] = _render(tokens[skip:], seps, lead)
+            return
+        u = self._units.get(sid)
+        if u is None or u.tokens is tokens or len(u.tokens) != len(tokens):
+            self._text[sid] = _render(tokens[skip:], seps, lead)
+            if u is not None:
+                u.tokens = tokens
+            return
+        u.tokens = combine(u.tokens, tokens)
+        self._text[sid] = _render(u.tokens[skip:], seps, lead) if u.tokens is tokens else self._render_unit(sid)
+
+    def _cluster(self, distinct: list[str], touched: set[str]) -> list[tuple[LogCluster, Any, Any]]:
         """Run Drain over each distinct masked message (first-seen order, for determinism).
 
         A message that fits a known template exactly takes the index's fast path (the
@@ -285,11 +356,14 @@ class TemplateMiner:
                 raw, toks = [_GROUP + key] + raw, [_GROUP + key] + toks
             cluster, change = drain.add_log_message(toks)
             if change == "cluster_created":
-                text = _render(cluster.log_template_tokens[skip:], seps, lead)
-                self._tid[cluster.cluster_id] = self._new_id(text)
-                self._text[self._tid[cluster.cluster_id]] = text
+                sid = self._new_id(_render(cluster.log_template_tokens[skip:], seps, lead))
+                self._tid[cluster.cluster_id] = sid
+                self._note(sid, cluster, seps, lead, skip, True)
+                touched.add(sid)
             elif change == "cluster_template_changed":
-                self._text[self._tid[cluster.cluster_id]] = _render(cluster.log_template_tokens[skip:], seps, lead)
+                sid = self._tid[cluster.cluster_id]
+                self._note(sid, cluster, seps, lead, skip, False)
+                touched.add(sid)
             index.learn(key, cluster, seps, lead)
             out.append((cluster, raw, None))
         return out
@@ -316,7 +390,9 @@ class TemplateMiner:
             tid = self._tid[cluster.cluster_id]
             tids.append(tid)
             texts.append(self._text[tid])
-            tpl = cluster.log_template_tokens
+            unit = self._units.get(tid)
+            tpl = cluster.log_template_tokens if unit is None or len(unit.tokens) != len(
+                cluster.log_template_tokens) else unit.tokens
             if fast is not None:
                 values, entry = fast
                 if entry.template is tpl:  # not generalised later in this batch
@@ -374,7 +450,8 @@ class TemplateMiner:
         state = {
             "format": _STATE_FORMAT,
             "version": _STATE_VERSION,
-            "drain": DRAIN_CONFIG,
+            "drain": self._drain_config(),
+            "settings": self.settings,
             "masks": [[m.name, m.pattern] for m in self.masks],
             "counter": d.clusters_counter,
             "clusters": [
@@ -382,6 +459,12 @@ class TemplateMiner:
                  "tokens": list(c.log_template_tokens), "text": self._text[self._tid[c.cluster_id]]}
                 for c in d.id_to_cluster.values()
             ],
+            # a unit's tokens are stored only when a merge made them differ from its cluster's
+            "units": {sid: {"tokens": None if any(u.tokens is c.log_template_tokens for c in d.id_to_cluster.values()
+                                                  if self._tid[c.cluster_id] == sid) else list(u.tokens),
+                            "seps": list(u.shape[0]), "lead": u.shape[1], "age": u.age, "fixed": u.fixed}
+                      for sid, u in self._units.items()},
+            "merged": self._merged,
             "tree": _dump_node(d.root_node),
         }
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -408,6 +491,8 @@ class TemplateMiner:
                                             f"is newer than this LogPilot ({_STATE_VERSION})")
         try:
             drain = _TokenDrain(**{k: state["drain"][k] for k in DRAIN_CONFIG})
+            settings = {**SETTINGS, "var_min": 0, **state.get("settings", {}),
+                        "depth": drain.log_cluster_depth, "sim_th": drain.sim_th}
             masks = tuple(Mask(str(n), str(p)) for n, p in state["masks"])
             drain.clusters_counter = int(state["counter"])
             tid: dict[int, str] = {}
@@ -419,11 +504,19 @@ class TemplateMiner:
                 tid[cl.cluster_id] = str(c["id"])
                 text[str(c["id"])] = str(c["text"])
             drain.root_node = _load_node(state["tree"])
-            if len(text) != len(tid):
+            if state["version"] == 1 and len(text) != len(tid):
                 raise ValueError("duplicate template ids")
+            units: dict[str, Unit] = {}
+            by_sid = {sid: drain.id_to_cluster[cid] for cid, sid in tid.items()}
+            for sid, u in state.get("units", {}).items():
+                tokens = tuple(map(str, u["tokens"])) if u["tokens"] is not None else by_sid[sid].log_template_tokens
+                units[str(sid)] = Unit(tokens, (tuple(map(str, u["seps"])), str(u["lead"])), int(u["age"]),
+                                       int(u["fixed"]))
+            merged = {str(k): str(v) for k, v in state.get("merged", {}).items()}
         except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as e:
             raise WorkspaceError(str(path), f"corrupt template-miner state ({e!r})") from e
         self._drain, self._tid, self._text, self.masks = drain, tid, text, masks
+        self._units, self._merged, self.settings = units, merged, settings
 
 
 def _dump_node(node: Node) -> dict:

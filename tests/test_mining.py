@@ -110,8 +110,11 @@ def test_incremental_calls_keep_ids_and_report_changes() -> None:
     first = m.mine(["Starting job alpha now", "disk full"])
     tid = first.template_id[0].as_py()
     assert first.template[0].as_py() == "Starting job alpha now"
-    second = m.mine(["Starting job beta now", "disk full", "fan failed"])
-    assert second.template_id[0].as_py() == tid and second.template_id[1] == first.template_id[1]
+    # two values of a word are two events (startup/shutdown); a third makes it a variable,
+    # and the template of the first call keeps its id
+    second = m.mine(["Starting job beta now", "disk full", "fan failed", "Starting job gamma now"])
+    assert second.template_id[0].as_py() == tid == second.template_id[3].as_py()
+    assert second.template_id[1] == first.template_id[1]
     assert second.changed_templates == {tid: "Starting job <*> now"}
     assert list(second.new_templates.values()) == ["fan failed"]
     assert m.templates()[tid] == "Starting job <*> now"
@@ -120,7 +123,8 @@ def test_incremental_calls_keep_ids_and_report_changes() -> None:
 def test_state_roundtrip_is_plain_json_and_routes_identically(tmp_path) -> None:
     path = tmp_path / "ws" / "miner.json"
     batch1 = HDFS + ["Starting job alpha now", "user=alice logged in"]
-    batch2 = ["Starting job beta now", "user=bob logged in", "PacketResponder 2 for block blk_1 terminating"]
+    batch2 = ["Starting job beta now", "user=bob logged in", "PacketResponder 2 for block blk_1 terminating",
+              "Starting job gamma now"]
     a = TemplateMiner(path)
     ids1 = a.mine(batch1).template_id.to_pylist()
     a.save()
