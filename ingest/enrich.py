@@ -6,8 +6,9 @@ normalises times to naive UTC, maps levels and builds ``context`` JSON. No Pytho
 per row, which is what keeps a 10M-line archive in the minutes range.
 
 Records the chosen rule does not match (a mixed file) are routed, still vectorised, to
-the first other builtin rule that matches them, then to ``generic``. Only a record that
-ends up without any timestamp (none of its own, none earlier in the chunk) is quarantined.
+the first other builtin rule that matches them, then to ``generic``. A record without a
+timestamp of its own still becomes a row: it takes the previous record's time, else the
+file's mtime, and ``context.ts_source`` says which (quarantine is for unreadable input).
 """
 
 from __future__ import annotations
@@ -137,9 +138,13 @@ class _Scope:
                 pass
 
 
-def _finalize(parsed: pa.Table, tried: str) -> pa.Table:
-    """Merge step over the rule outputs, in Arrow: order by record, give records without
-    a time the previous record's (noted in context), flag the rest for quarantine."""
+def _finalize(parsed: pa.Table, tried: str, file_ts: dt.datetime | None = None,
+              now: dt.datetime | None = None) -> pa.Table:
+    """Merge step over the rule outputs, in Arrow: order by record, and give every record
+    without a time of its own one anyway, saying where it came from (``ts_source``): the
+    previous record's (``inherited``), else the file's mtime (``file_mtime``), else the
+    time of the load (``none``: the golden ``timestamp`` is NOT NULL). No record is ever
+    dropped for its time; ``reason`` stays NULL (quarantine is for unreadable input)."""
     ts = parsed.column("ts")
     if ts.null_count:  # inheritance needs record order; otherwise order is irrelevant
         rn = parsed.column("rn").to_numpy()
@@ -150,27 +155,23 @@ def _finalize(parsed: pa.Table, tried: str) -> pa.Table:
     n = parsed.num_rows
     cols = {name: parsed.column(name) for name in parsed.column_names}
     cols["has_ts"] = own
-    if ts.null_count == 0:
-        cols["reason"] = pa.nulls(n, pa.string())
-    else:
-        filled = pc.fill_null_forward(ts.combine_chunks() if isinstance(ts, pa.ChunkedArray) else ts)
+    cols["reason"] = pa.nulls(n, pa.string())
+    if ts.null_count:
+        ts = ts.combine_chunks() if isinstance(ts, pa.ChunkedArray) else ts
+        filled = pc.fill_null_forward(ts)
         inherited = pc.and_(pc.invert(own), pc.is_valid(filled))
         ctx = parsed.column("context")
-        noted = pc.binary_join_element_wise('{"ts_note":"inherited",', pc.utf8_slice_codeunits(ctx, 1), "")
-        cols["context"] = pc.if_else(inherited, noted, ctx)
-        cols["ts"] = filled
-        lost = pc.is_null(filled)
-        rule_col = parsed.column("rule")
-        head = pc.binary_join_element_wise(
-            f"no usable timestamp (rule {tried}",
-            pc.if_else(pc.equal(rule_col, tried), "", pc.binary_join_element_wise(", then ", rule_col, "")),
-            "): ", "")
-        ts_text = parsed.column("ts_text")
-        detail = pc.if_else(
-            pc.is_null(ts_text), "no timestamp found and no earlier record in the chunk",
-            pc.binary_join_element_wise("could not parse '", pc.fill_null(ts_text, ""),
-                                        "' and no earlier record in the chunk", ""))
-        cols["reason"] = pc.if_else(lost, pc.binary_join_element_wise(head, detail, ""), pa.nulls(n, pa.string()))
+        body = pc.utf8_slice_codeunits(ctx, 1)
+        sep = pc.if_else(pc.equal(body, "}"), "", ",")
+        noted_inh = pc.binary_join_element_wise('{"ts_note":"inherited","ts_source":"inherited"', sep, body, "")
+        still = pc.is_null(filled)
+        if file_ts is not None:
+            fill_ts, label = file_ts, "file_mtime"
+        else:
+            fill_ts, label = (now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)), "none"
+        noted_file = pc.binary_join_element_wise('{"ts_source":"' + label + '"', sep, body, "")
+        cols["context"] = pc.if_else(inherited, noted_inh, pc.if_else(still, noted_file, ctx))
+        cols["ts"] = pc.if_else(still, pa.scalar(fill_ts, pa.timestamp("us")), filled.cast(pa.timestamp("us")))
     cols["timestamp"] = cols.pop("ts")
     return pa.table(cols)
 
@@ -199,8 +200,9 @@ def run_rule(con: duckdb.DuckDBPyConnection, chunk: pa.Table, rule: Rule, *, sou
 
         keys = _present_json_keys(con, rule, inp) if rule.kind == "json" else None
         first = _arrow(con.sql(sel(rule, inp, keys)))
+        fin = dict(file_ts=_to_utc_naive(file_mtime), now=now)
         if not (fallbacks or generic):
-            return _finalize(first, rule.name)
+            return _finalize(first, rule.name, **fin)
         matched = first.column("matched")
         if pc.all(matched).as_py():
             parts = [scope.register(first)]
@@ -223,9 +225,9 @@ def run_rule(con: duckdb.DuckDBPyConnection, chunk: pa.Table, rule: Rule, *, sou
                 r = _tuned(con, cands[k] if k >= 0 else (generic or rule), sub, len(rns))
                 parts.append(scope.register(_arrow(con.sql(sel(r, sub)))))
         if len(parts) == 1:
-            return _finalize(first, rule.name)
+            return _finalize(first, rule.name, **fin)
         union = " UNION ALL BY NAME ".join(f"SELECT * FROM {p}" for p in parts)
-        return _finalize(_arrow(con.sql(union)), rule.name)
+        return _finalize(_arrow(con.sql(union)), rule.name, **fin)
     finally:
         scope.close()
 

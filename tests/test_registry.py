@@ -280,15 +280,20 @@ def test_future_timestamps_are_kept_and_noted(con):
     assert rows[0]["timestamp"] == T(2999, 1, 1) and rows[0]["context"]["ts_note"] == "future"
 
 
-def test_missing_timestamps_inherit_or_quarantine(con):
+def test_missing_timestamps_inherit_then_take_the_file_time_never_quarantine(con):
     lines = ["2024-03-05 10:22:13,123 INFO [main] a.B - ok",
              "2024-13-45 99:99:99,000 INFO [main] a.B - impossible date"]
     rows, q = parse(con, lines, "log4j")
     assert rows[1]["timestamp"] == T(2024, 3, 5, 10, 22, 13, 123000)
-    assert rows[1]["context"]["ts_note"] == "inherited"
-    rows, q = parse(con, list(reversed(lines)), "log4j")
-    assert len(rows) == 1 and len(q) == 1
-    assert "log4j" in q[0]["reason"] and "could not parse" in q[0]["reason"] and q[0]["origin_offset"] == 1
+    assert rows[1]["context"]["ts_note"] == "inherited" and rows[1]["context"]["ts_source"] == "inherited"
+    assert rows[0]["context"]["ts_source"] == "line"
+    mtime = T(2024, 6, 1, 12, 0, tzinfo=dt.timezone.utc).timestamp()
+    rows, q = parse(con, list(reversed(lines)), "log4j", file_mtime=mtime)
+    assert len(rows) == 2 and q == []
+    assert rows[0]["timestamp"] == T(2024, 6, 1, 12, 0) and rows[0]["context"]["ts_source"] == "file_mtime"
+    assert rows[0]["message"].endswith("impossible date")
+    rows, q = parse(con, list(reversed(lines)), "log4j")  # no mtime: the load's time, "none"
+    assert len(rows) == 2 and q == [] and rows[0]["context"]["ts_source"] == "none"
 
 
 def test_mixed_formats_fall_back_to_other_builtins_then_generic(con):
@@ -304,11 +309,12 @@ def test_mixed_formats_fall_back_to_other_builtins_then_generic(con):
     assert res.quarantine.num_rows == 0
 
 
-def test_garbage_without_any_time_is_quarantined_with_reason(con):
-    rows, q = parse(con, ["no time here", "nor here"], "log4j")
-    assert rows == [] and len(q) == 2
-    assert q[0]["reason"].startswith("no usable timestamp (rule log4j, then generic)")
-    assert q[0]["raw"] == "no time here"
+def test_lines_without_any_time_become_rows_with_their_text(con):
+    mtime = T(2024, 6, 1, 12, 0, tzinfo=dt.timezone.utc).timestamp()
+    rows, q = parse(con, ["no time here", "nor here"], "log4j", file_mtime=mtime)
+    assert q == [] and [r["message"] for r in rows] == ["no time here", "nor here"]
+    assert {r["context"]["ts_source"] for r in rows} == {"file_mtime"}
+    assert {r["timestamp"] for r in rows} == {T(2024, 6, 1, 12, 0)}
 
 
 def test_broken_rule_quarantines_the_chunk_instead_of_raising(con):

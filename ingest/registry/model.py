@@ -23,8 +23,7 @@ GOLDEN_GROUPS: tuple[str, ...] = (
 #: Kinds of rules the engine knows how to compile.
 RULE_KINDS: tuple[str, ...] = ("regex", "json", "logfmt")
 
-#: Special timestamp "formats" understood besides strptime patterns.
-EPOCH_FORMATS: tuple[str, ...] = ("epoch", "epoch_ms")
+from ..timestamps import EPOCH_FORMATS  # noqa: E402 - the one timestamp helper owns them
 
 #: Words that give a level to records whose format carries none (syslog, CBS free text).
 #: Checked top-down, first hit wins; matched case-insensitively at a word start and end.
@@ -141,8 +140,8 @@ class Rule:
 
     def check_shape(self) -> None:
         """Validate everything that needs no engine: kind, regex syntax, levels, names."""
-        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]*", self.name or ""):
-            raise RuleError(self.name, "name must be letters, digits, '_', '-', '.'")
+        if not re.fullmatch(r"(?:induced:)?[A-Za-z0-9][A-Za-z0-9_.\-]*", self.name or ""):
+            raise RuleError(self.name, "name must be letters, digits, '_', '-', '.' (induced rules: 'induced:' + that)")
         if self.kind not in RULE_KINDS:
             raise RuleError(self.name, f"kind must be one of {', '.join(RULE_KINDS)}")
         if self.kind == "regex":

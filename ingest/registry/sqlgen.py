@@ -22,23 +22,12 @@ import re
 
 from logpilot_kernel.schema import SEVERITIES, severity_sql_case
 
+from .. import timestamps as _ts
 from .model import EPOCH_FORMATS, GOLDEN_GROUPS, SEVERITY_WORDS, Rule
 
-#: Zone abbreviations honoured after a timestamp (minutes east of UTC). Ambiguous ones
-#: (CST, IST) take their most common reading in server logs.
-TZ_ABBREV_MINUTES: dict[str, int] = {
-    "Z": 0, "UTC": 0, "GMT": 0, "WET": 0, "WEST": 60, "BST": 60, "CET": 60, "CEST": 120,
-    "EET": 120, "EEST": 180, "MSK": 180, "IST": 330, "JST": 540, "KST": 540,
-    "AEST": 600, "AEDT": 660, "EST": -300, "EDT": -240, "CST": -360, "CDT": -300,
-    "MST": -420, "MDT": -360, "PST": -480, "PDT": -420,
-}
-
-#: Splits "<time> <offset>" so formats never need %z: group 1 the local time (it must
-#: end in a clock time, so a date's "-02" is never read as an offset), group 2 the zone.
-TZ_SPLIT_RE = (
-    r"^(.*\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?(?: \d{4})?)\s*(Z|[+-]\d{2}(?::?\d{2})?|"
-    + "|".join(k for k in TZ_ABBREV_MINUTES if k != "Z") + r")$"
-)
+#: Kept as names of this module for callers that used them here.
+TZ_ABBREV_MINUTES = _ts.TZ_ABBREV_MINUTES
+TZ_SPLIT_RE = _ts.TZ_SPLIT_RE
 
 #: key=value pairs inside a message (``k=v``, ``k="quoted v"``); keys start with a letter.
 KV_RE = r'([A-Za-z_][A-Za-z0-9_.\-]*)=("[^"]*"|[^\s,;"()\[\]{}]*)'
@@ -90,60 +79,20 @@ def json_value_sql(v: str) -> str:
             f"ELSE CAST(to_json({v}) AS VARCHAR) END)")
 
 
-def _strip_zone_formats(formats: list[str]) -> list[str]:
-    """Drop trailing %z/%Z/Z/UTC from formats: zones are split off the text beforehand."""
-    out = []
-    for fmt in formats:
-        if fmt in EPOCH_FORMATS:
-            out.append(fmt)
-            continue
-        f = re.sub(r"\s*(%z|%Z|Z|UTC|GMT)$", "", fmt)
-        if f not in out:
-            out.append(f)
-    return out
+_strip_zone_formats = _ts.strip_zone_formats
 
 
 def timestamp_sql(rule: Rule, base: str, ref: dt.datetime) -> str:
-    """Expression turning the zone-less text ``base`` into a naive *local* TIMESTAMP.
-
-    Formats without a year get one from ``ref`` (the file's mtime): the year of ref,
-    or the previous one when that would put the record more than a day after ref.
-    """
-    fmts = _strip_zone_formats(rule.timestamp_formats)
-    with_year = [f for f in fmts if f not in EPOCH_FORMATS and ("%Y" in f or "%y" in f)]
-    no_year = [f for f in fmts if f not in EPOCH_FORMATS and f not in with_year]
-    parts = []
-    if with_year:
-        parts.append(f"try_strptime({base}, [{', '.join(lit(f) for f in with_year)}])")
-    if no_year:
-        y = ref.year
-        limit = lit((ref + dt.timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S"))
-        lst = "[" + ", ".join(lit("%Y " + f) for f in no_year) + "]"
-        cur = f"try_strptime('{y} ' || {base}, {lst})"
-        prev = f"try_strptime('{y - 1} ' || {base}, {lst})"
-        parts.append(f"(CASE WHEN {cur} > TIMESTAMP {limit} THEN {prev} ELSE {cur} END)")
-    return "coalesce(" + ", ".join(parts) + ")" if parts else "CAST(NULL AS TIMESTAMP)"
+    """Naive *local* TIMESTAMP from the zone-less text ``base`` (see :mod:`..timestamps`)."""
+    return _ts.local_time_sql(rule.timestamp_formats, base, ref)
 
 
 def epoch_sql(rule: Rule, base: str) -> str:
-    """Epoch seconds / milliseconds (already UTC) when the rule allows them."""
-    arms = []
-    if "epoch" in rule.timestamp_formats:
-        arms.append(f"WHEN regexp_full_match({base}, '[0-9]{{9,11}}(?:\\.[0-9]+)?') THEN "
-                    f"make_timestamp(CAST(CAST({base} AS DOUBLE) * 1000000 AS BIGINT))")
-    if "epoch_ms" in rule.timestamp_formats:
-        arms.append(f"WHEN regexp_full_match({base}, '[0-9]{{12,14}}') THEN "
-                    f"epoch_ms(CAST({base} AS BIGINT))")
-    return f"(CASE {' '.join(arms)} END)" if arms else "CAST(NULL AS TIMESTAMP)"
+    """Epoch seconds / ms / us (already UTC) when the rule allows them."""
+    return _ts.epoch_sql(rule.timestamp_formats, base)
 
 
-def _offset_minutes_sql(tz: str) -> str:
-    abbrev = " ".join(f"WHEN {tz} = '{k}' THEN {v}" for k, v in TZ_ABBREV_MINUTES.items())
-    digits = f"replace({tz}, ':', '')"
-    numeric = (f"(CASE WHEN left({tz}, 1) = '-' THEN -1 ELSE 1 END) * "
-               f"(CAST(substr({digits}, 2, 2) AS INTEGER) * 60 + "
-               f"coalesce(TRY_CAST(nullif(substr({digits}, 4, 2), '') AS INTEGER), 0))")
-    return f"(CASE WHEN {tz} IS NULL THEN NULL {abbrev} ELSE {numeric} END)"
+_offset_minutes_sql = _ts.offset_minutes_sql
 
 
 def _fields_regex(rule: Rule) -> str:
@@ -350,8 +299,7 @@ def _kv_text_sql(kv: str) -> str:
             f"CAST(to_json(e.k) AS VARCHAR) || ':' || {json_value_sql(_unquote('e.v'))}), ',') END")
 
 
-#: Cheap test on the last 6 characters before running the zone-splitting regex.
-_TZ_TAIL_RE = r"(?:Z|[+-]\d{2}(?::?\d{2})?|[A-Z]{3,4})$"
+_TZ_TAIL_RE = _ts.TZ_TAIL_RE
 
 
 def compile_rule(rule: Rule, src: str, *, ref: dt.datetime, now: dt.datetime,
@@ -374,16 +322,23 @@ def compile_rule(rule: Rule, src: str, *, ref: dt.datetime, now: dt.datetime,
         first = _fields_regex(rule)
     first = first.replace("{src}", src)
     no_ts = rule.kind == "regex" and "timestamp" not in rule.group_names()
-    ts_local = timestamp_sql(rule, "tz_base", ref)
     ts_epoch = epoch_sql(rule, "ts_text")
+    wy = _ts.with_year_sql(rule.timestamp_formats, "tz_base")
+    md = _ts.month_day_sql(rule.timestamp_formats, "tz_base")
+    if md is None:  # every format has a year: one expression per record
+        local_ctes = f"l AS (SELECT *, {wy or 'CAST(NULL AS TIMESTAMP)'} AS ts_local FROM z),"
+    else:  # year-less formats: the year follows the file's order (see monotone_year_ctes)
+        local_ctes = (f"y0 AS (SELECT *, {wy or 'CAST(NULL AS TIMESTAMP)'} AS ts_y, {md} AS md FROM z),\n    "
+                      + _ts.monotone_year_ctes("y0", ref)
+                      + ",\n    l AS (SELECT * EXCLUDE (ts_y, md, roll, last_md, year_md), "
+                      "coalesce(ts_y, md + to_years(CAST(year_md - 2000 AS INTEGER))) AS ts_local FROM yb),")
     zone = lit(rule.timezone or "UTC")
     to_utc = ("ts_local" if (rule.timezone or "UTC").upper() in ("UTC", "Z", "GMT")
               else f"timezone('UTC', timezone({zone}, ts_local))")
     future = lit((now + dt.timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S"))
-    if no_ts:
-        base_ts = f"TIMESTAMP {lit(file_ts.strftime('%Y-%m-%d %H:%M:%S'))}" if file_ts else "NULL"
-        ts_expr = f"CAST({base_ts} AS TIMESTAMP)"
-        note0 = "'file_time'" if file_ts else "NULL"
+    if no_ts:  # the merge step gives these the previous record's time or the file's
+        ts_expr = "CAST(NULL AS TIMESTAMP)"
+        note0 = "NULL"
     else:
         ts_expr = (f"coalesce({ts_epoch}, CASE WHEN tz IS NOT NULL THEN ts_local - "
                    f"to_minutes(CAST({_offset_minutes_sql('tz')} AS BIGINT)) ELSE {to_utc} END)")
@@ -392,6 +347,9 @@ def compile_rule(rule: Rule, src: str, *, ref: dt.datetime, now: dt.datetime,
     inferred = inferred_severity_sql("message")
     fallback_sev = lit(rule.default_severity) if rule.default_severity else inferred
     rule_piece = lit('"_rule":' + json.dumps(rule.name))
+    # A level read from the words of the message is marked, never passed off as the source's.
+    sev_src_piece = "" if rule.default_severity else \
+        """CASE WHEN lvl IS NULL THEN '"severity_source":"inferred"' END,"""
     return f"""
     WITH f AS ({first}),
     m AS MATERIALIZED (SELECT *, CASE WHEN rest IS NULL THEN msg1 ELSE msg1 || chr(10) || rest END AS message,
@@ -401,12 +359,12 @@ def compile_rule(rule: Rule, src: str, *, ref: dt.datetime, now: dt.datetime,
           FROM f),
     z AS (SELECT *, CASE WHEN tzx.tzz <> '' THEN tzx.tzb ELSE ts_text END AS tz_base,
             nullif(tzx.tzz, '') AS tz FROM m),
-    l AS (SELECT *, {ts_local} AS ts_local FROM z),
+    {local_ctes}
     sv AS (SELECT s, {_severity_map_sql(rule, 's')} AS lvl
            FROM (SELECT DISTINCT sev_key AS s FROM m WHERE sev_key IS NOT NULL)),
     p AS (SELECT l.*, {ts_expr} AS ts, sv.lvl FROM l LEFT JOIN sv ON l.sev_key = sv.s),
     q AS (SELECT *, CASE WHEN ts > TIMESTAMP {future} THEN 'future' ELSE {note0} END AS ts_note,
-            {_kv_pairs_sql("list_concat(ctx_keys, ['_rule', 'severity_raw', 'bad_utf8', 'ts_note'])")} AS kv0
+            {_kv_pairs_sql("list_concat(ctx_keys, ['_rule', 'severity_raw', 'bad_utf8', 'ts_note', 'ts_source', 'severity_source'])")} AS kv0
           FROM p)
     SELECT rn, origin, origin_offset, raw, matched, ts, ts_text,
       coalesce(lvl, {fallback_sev}) AS severity,
@@ -418,6 +376,8 @@ def compile_rule(rule: Rule, src: str, *, ref: dt.datetime, now: dt.datetime,
         CASE WHEN severity_raw IS NOT NULL THEN '"severity_raw":' || CAST(to_json(severity_raw) AS VARCHAR) END,
         CASE WHEN bad_utf8 THEN '"bad_utf8":true' END,
         CASE WHEN ts_note IS NOT NULL THEN '"ts_note":' || CAST(to_json(ts_note) AS VARCHAR) END,
+        CASE WHEN ts IS NOT NULL THEN '"ts_source":"line"' END,
+        {sev_src_piece}
         ctx_parts, {_kv_text_sql('kv0')}) || '}}' AS context,
       {lit(rule.name)} AS rule, {lit(source)} AS source
     FROM q"""

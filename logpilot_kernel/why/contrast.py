@@ -24,7 +24,7 @@ from typing import Any
 from scipy.stats import chi2
 
 #: Context keys that are parse notes or per-record noise, never an explanation.
-SKIP_KEYS = ("params", "_rule", "severity_raw", "ts_note", "bad_utf8", "msg", "message",
+SKIP_KEYS = ("params", "_rule", "severity_raw", "ts_note", "bad_utf8", "ts_source", "severity_source", "msg", "message",
              "timestamp", "time", "ts", "level")
 
 

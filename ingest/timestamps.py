@@ -1,0 +1,317 @@
+"""The one timestamp helper: finding a time in a line and parsing it, vectorised in DuckDB.
+
+Layouts are data (``timestamps.json``: a regex to find the text, strptime formats to
+parse it), like the masks, so adding a layout is a line of JSON, and the rule compiler,
+rule induction and the benchmarks all read the same table. Nothing here loops over lines
+in Python: finding is ``regexp_extract`` over a sample relation, parsing is
+``try_strptime`` with a constant format list, epoch numbers are range-checked in SQL, and
+the year of year-less layouts is inferred with window functions over the chunk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Sequence
+
+#: Special "formats" for epoch numbers (UTC by definition).
+EPOCH_FORMATS: tuple[str, ...] = ("epoch", "epoch_ms", "epoch_us")
+
+#: Epoch values are accepted only between these instants (2000-01-01 .. 2100-01-01),
+#: so a 10-digit id or byte count is not read as a time.
+EPOCH_MIN_S = 946_684_800
+EPOCH_MAX_S = 4_102_444_800
+
+#: Zone abbreviations honoured after a timestamp (minutes east of UTC). Ambiguous ones
+#: (CST, IST) take their most common reading in server logs.
+TZ_ABBREV_MINUTES: dict[str, int] = {
+    "Z": 0, "UTC": 0, "GMT": 0, "WET": 0, "WEST": 60, "BST": 60, "CET": 60, "CEST": 120,
+    "EET": 120, "EEST": 180, "MSK": 180, "IST": 330, "JST": 540, "KST": 540,
+    "AEST": 600, "AEDT": 660, "EST": -300, "EDT": -240, "CST": -360, "CDT": -300,
+    "MST": -420, "MDT": -360, "PST": -480, "PDT": -420,
+}
+
+_ABBREVS = "|".join(k for k in TZ_ABBREV_MINUTES if k != "Z")
+
+#: Splits "<time> <offset>" so formats never need %z: group 1 the local time (it must
+#: end in a clock time, compact or not, so a date's "-02" is never read as an offset),
+#: group 2 the zone.
+TZ_SPLIT_RE = (
+    r"^(.*(?:\d{1,2}:\d{2}(?::\d{2})?|T\d{6})(?:[.,:]\d+)?(?: \d{4})?)\s*(Z|[+-]\d{2}(?::?\d{2})?|"
+    + _ABBREVS + r")$"
+)
+
+#: Cheap test on the last 6 characters before running the zone-splitting regex.
+TZ_TAIL_RE = r"(?:Z|[+-]\d{2}(?::?\d{2})?|[A-Z]{3,4})$"
+
+#: The optional zone suffix a layout regex may end with (``{TZ}`` in the table).
+TZ_SUFFIX = r"(?: ?(?:Z|[+-]\d{2}:?\d{2}|" + _ABBREVS + r")\b)?"
+
+#: How far into a line a timestamp may start (characters).
+SEARCH_CHARS = 64
+
+LAYOUT_FILE = "timestamps.json"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One way of writing a time: how to find it and how to parse it."""
+
+    name: str
+    regex: str
+    formats: tuple[str, ...]
+
+    @property
+    def is_epoch(self) -> bool:
+        return all(f in EPOCH_FORMATS for f in self.formats)
+
+
+@lru_cache(maxsize=1)
+def layouts() -> tuple[Layout, ...]:
+    """The layout table, in tie-break order."""
+    text = resources.files(__package__).joinpath(LAYOUT_FILE).read_text(encoding="utf-8")
+    out = []
+    for item in json.loads(text)["layouts"]:
+        out.append(Layout(item["name"], item["regex"].replace("{TZ}", TZ_SUFFIX), tuple(item["formats"])))
+    return tuple(out)
+
+
+def lit(value: str | None) -> str:
+    """A DuckDB string literal (standard SQL quoting; backslashes are literal)."""
+    if value is None:
+        return "NULL"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def has_year(fmt: str) -> bool:
+    return fmt in EPOCH_FORMATS or "%Y" in fmt or "%y" in fmt
+
+
+def strip_zone_formats(formats: Sequence[str]) -> list[str]:
+    """Drop trailing %z/%Z/Z/UTC from formats: zones are split off the text beforehand.
+
+    Fractions longer than ``%f``'s six digits are cut in the text instead (see
+    :func:`_frac6`): a ``%n`` format would turn the result into TIMESTAMP_NS, which
+    cannot hold years past 2262.
+    """
+    out: list[str] = []
+    for fmt in formats:
+        if fmt in EPOCH_FORMATS:
+            if fmt not in out:
+                out.append(fmt)
+            continue
+        f = re.sub(r"\s*(%z|%Z|Z|UTC|GMT)$", "", fmt)
+        if f not in out:
+            out.append(f)
+    return out
+
+
+def _fmt_list(fmts: Sequence[str]) -> str:
+    return "[" + ", ".join(lit(f) for f in fmts) + "]"
+
+
+def _frac6(base: str, fmts: Sequence[str]) -> str:
+    """``base`` with a fraction of more than 6 digits cut to 6 (``%f``'s limit)."""
+    if not any("%f" in f for f in fmts):
+        return base
+    return (f"(CASE WHEN regexp_matches({base}, '[0-9]{{7}}') THEN "
+            f"regexp_replace({base}, '([.,:][0-9]{{6}})[0-9]+', '\\1') ELSE {base} END)")
+
+
+def with_year_sql(formats: Sequence[str], base: str) -> str | None:
+    """Naive local TIMESTAMP from ``base`` for the formats that carry a year."""
+    fmts = [f for f in strip_zone_formats(formats) if f not in EPOCH_FORMATS and has_year(f)]
+    return f"try_strptime({_frac6(base, fmts)}, {_fmt_list(fmts)})" if fmts else None
+
+
+def month_day_sql(formats: Sequence[str], base: str) -> str | None:
+    """Year-less formats parsed into the leap year 2000 (so Feb 29 survives)."""
+    fmts = [f for f in strip_zone_formats(formats) if not has_year(f)]
+    if not fmts:
+        return None
+    return f"try_strptime('2000 ' || {_frac6(base, fmts)}, {_fmt_list(['%Y ' + f for f in fmts])})"
+
+
+def ref_year_sql(md: str, ref: dt.datetime) -> str:
+    """Year for a year-less time ``md`` (in 2000) seen in a file written at ``ref``: the
+    year of ref, or the one before when that would put it more than a day after ref."""
+    limit = lit((ref + dt.timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S"))
+    y = ref.year
+    return f"(CASE WHEN {md} + to_years({y - 2000}) > TIMESTAMP {limit} THEN {y - 1} ELSE {y} END)"
+
+
+def local_time_sql(formats: Sequence[str], base: str, ref: dt.datetime) -> str:
+    """Per-record naive local TIMESTAMP (year-less forms get their year from ``ref``)."""
+    parts = []
+    wy = with_year_sql(formats, base)
+    if wy:
+        parts.append(wy)
+    md = month_day_sql(formats, base)
+    if md:
+        parts.append(f"{md} + to_years({ref_year_sql(md, ref)} - 2000)")
+    return "coalesce(" + ", ".join(parts) + ")" if parts else "CAST(NULL AS TIMESTAMP)"
+
+
+def monotone_year_ctes(src: str, ref: dt.datetime) -> str:
+    """Two CTE bodies (``ya``, ``yb``) over ``src`` (columns ``rn``, ``md``) giving
+    ``year_md``: the year of each year-less time, anchored at the last record (nearest
+    the file's mtime) and counted back one year at each New Year rollover (a time more
+    than 30 days before the previous one), so a file spanning December to January
+    stays in order whatever the mtime's year."""
+    anchor = ref_year_sql("last_md", ref)
+    return (
+        f"ya AS (SELECT *, CASE WHEN md < last_value(md IGNORE NULLS) OVER (ORDER BY rn ROWS BETWEEN "
+        f"UNBOUNDED PRECEDING AND 1 PRECEDING) - INTERVAL 30 DAY THEN 1 ELSE 0 END AS roll, "
+        f"last_value(md IGNORE NULLS) OVER (ORDER BY rn ROWS BETWEEN UNBOUNDED PRECEDING AND "
+        f"UNBOUNDED FOLLOWING) AS last_md FROM {src}),\n"
+        f"    yb AS (SELECT *, {anchor} - coalesce(sum(roll) OVER (ORDER BY rn ROWS BETWEEN 1 FOLLOWING "
+        f"AND UNBOUNDED FOLLOWING), 0) AS year_md FROM ya)"
+    )
+
+
+def epoch_sql(formats: Sequence[str], base: str) -> str:
+    """Epoch seconds / milliseconds / microseconds (already UTC), range-checked."""
+    lo, hi = EPOCH_MIN_S, EPOCH_MAX_S
+    arms = []
+    if "epoch" in formats:
+        arms.append(f"WHEN regexp_full_match({base}, '[0-9]{{9,10}}(?:\\.[0-9]+)?') AND "
+                    f"TRY_CAST({base} AS DOUBLE) BETWEEN {lo} AND {hi} THEN "
+                    f"make_timestamp(CAST(CAST({base} AS DOUBLE) * 1000000 AS BIGINT))")
+    if "epoch_ms" in formats:
+        arms.append(f"WHEN regexp_full_match({base}, '[0-9]{{12,13}}') AND "
+                    f"TRY_CAST({base} AS BIGINT) BETWEEN {lo * 1000} AND {hi * 1000} THEN "
+                    f"epoch_ms(CAST({base} AS BIGINT))")
+    if "epoch_us" in formats:
+        arms.append(f"WHEN regexp_full_match({base}, '[0-9]{{15,16}}') AND "
+                    f"TRY_CAST({base} AS BIGINT) BETWEEN {lo * 1000000} AND {hi * 1000000} THEN "
+                    f"make_timestamp(CAST({base} AS BIGINT))")
+    return f"(CASE {' '.join(arms)} END)" if arms else "CAST(NULL AS TIMESTAMP)"
+
+
+def offset_minutes_sql(tz: str) -> str:
+    """Minutes east of UTC for a zone text (``Z``, ``+0200``, ``-05:30``, ``CET``)."""
+    abbrev = " ".join(f"WHEN {tz} = '{k}' THEN {v}" for k, v in TZ_ABBREV_MINUTES.items())
+    digits = f"replace({tz}, ':', '')"
+    numeric = (f"(CASE WHEN left({tz}, 1) = '-' THEN -1 ELSE 1 END) * "
+               f"(CAST(substr({digits}, 2, 2) AS INTEGER) * 60 + "
+               f"coalesce(TRY_CAST(nullif(substr({digits}, 4, 2), '') AS INTEGER), 0))")
+    return f"(CASE WHEN {tz} IS NULL THEN NULL {abbrev} ELSE {numeric} END)"
+
+
+def zone_split_sql(text: str) -> str:
+    """STRUCT(tzb, tzz) splitting a trailing zone off ``text`` (NULL when it has none)."""
+    return (f"CASE WHEN regexp_matches(right({text}, 6), {lit(TZ_TAIL_RE)}) "
+            f"THEN regexp_extract({text}, {lit(TZ_SPLIT_RE)}, ['tzb', 'tzz']) END")
+
+
+def parse_text_sql(formats: Sequence[str], text: str, ref: dt.datetime, timezone: str = "UTC") -> str:
+    """UTC TIMESTAMP for a timestamp text in one expression (no monotone year): for
+    callers that parse found text outside a rule (induction, benchmarks)."""
+    zs = zone_split_sql(text)
+    base = f"(CASE WHEN ({zs}).tzz <> '' THEN ({zs}).tzb ELSE {text} END)"
+    tz = f"nullif(({zs}).tzz, '')"
+    local = local_time_sql(formats, base, ref)
+    to_utc = local if timezone.upper() in ("UTC", "Z", "GMT") else \
+        f"timezone('UTC', timezone({lit(timezone)}, {local}))"
+    return (f"coalesce({epoch_sql(formats, text)}, CASE WHEN {tz} IS NOT NULL THEN {local} - "
+            f"to_minutes(CAST({offset_minutes_sql(tz)} AS BIGINT)) ELSE {to_utc} END)")
+
+
+@dataclass
+class LayoutHit:
+    """How one layout fared on a sample: found where, parsed how often, with which formats."""
+
+    layout: Layout
+    found: int
+    parsed: int
+    position: int
+    length: int
+    formats: list[str]
+    texts: list[str | None]
+    starts: list[int | None]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"layout": self.layout.name, "found": self.found, "parsed": self.parsed,
+                "position": self.position, "formats": self.formats}
+
+
+def find_layouts(con: Any, lines: Sequence[str], *, ref: dt.datetime | None = None) -> list[LayoutHit]:
+    """Every layout that parses at least one sample line, best first.
+
+    One DuckDB query: each layout's regex over the first :data:`SEARCH_CHARS` characters
+    of every line (``regexp_extract``), each of its formats tried with ``try_strptime``
+    and counted. Best = parses most lines, then a calendar layout before an epoch one
+    (an epoch number beside a date is usually a duplicate or an id), then the longer
+    text, then the earlier position, then table order.
+    """
+    import pyarrow as pa
+
+    ref = ref or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    heads = [ln[: SEARCH_CHARS + 48] for ln in lines]
+    if not heads:
+        return []
+    name = "_lp_ts_sample"
+    con.register(name, pa.table({"i": list(range(len(heads))), "h": heads}))
+    try:
+        table = layouts()
+        sels = []
+        for k, lay in enumerate(table):
+            m = f"regexp_extract(h, {lit(lay.regex)})"
+            sels.append(f"SELECT {k} AS k, i, nullif({m}, '') AS t, h FROM {name}")
+        found = (" UNION ALL ".join(sels))
+        fmts = sorted({f for lay in table for f in lay.formats})
+        arms = ", ".join(
+            f"{parse_text_sql([f], 't', ref)} IS NOT NULL AS f{j}" for j, f in enumerate(fmts))
+        q = (f"SELECT k, i, t, CASE WHEN t IS NOT NULL THEN strpos(h, t) - 1 END AS pos, {arms} "
+             f"FROM ({found}) WHERE t IS NOT NULL AND strpos(h, t) - 1 <= {SEARCH_CHARS}")
+        rows = con.execute(q).fetchall()
+    finally:
+        con.unregister(name)
+    by_k: dict[int, list[tuple]] = {}
+    for r in rows:
+        by_k.setdefault(r[0], []).append(r)
+    hits: list[LayoutHit] = []
+    for k, rs in by_k.items():
+        lay = table[k]
+        own = [j for j, f in enumerate(fmts) if f in lay.formats]
+        counts = {fmts[j]: sum(1 for r in rs if r[4 + j]) for j in own}
+        ok_formats = [f for f in sorted(lay.formats, key=lambda f: -counts.get(f, 0)) if counts.get(f, 0)]
+        parsed_lines = [r for r in rs if any(r[4 + j] for j in own)]
+        if not parsed_lines:
+            continue
+        texts: list[str | None] = [None] * len(heads)
+        starts: list[int | None] = [None] * len(heads)
+        for r in parsed_lines:
+            texts[r[1]], starts[r[1]] = r[2], r[3]
+        positions = [r[3] for r in parsed_lines]
+        position = max(set(positions), key=positions.count)
+        length = max(len(r[2]) for r in parsed_lines)
+        hits.append(LayoutHit(lay, len(rs), len(parsed_lines), position, length,
+                              _pick_formats(ok_formats, counts), texts, starts))
+    order = {lay.name: i for i, lay in enumerate(table)}
+    hits.sort(key=lambda h: (-h.parsed, h.layout.is_epoch, -h.length, h.position, order[h.layout.name]))
+    return hits
+
+
+def _pick_formats(ok: list[str], counts: dict[str, int]) -> list[str]:
+    """Formats worth keeping: day-first vs month-first (and the like) are decided by the
+    sample, so a format that parses fewer lines than the best one is dropped when both
+    read the same text (an ambiguous date keeps the better-supported reading)."""
+    if not ok:
+        return ok
+    best = counts[ok[0]]
+    return [f for f in ok if counts[f] == best or not _same_shape(f, ok[0])]
+
+
+def _same_shape(a: str, b: str) -> bool:
+    norm = lambda f: re.sub(r"%[dmyY]", "%D", f)  # noqa: E731
+    return norm(a) == norm(b) and a != b
+
+
+__all__ = ["Layout", "LayoutHit", "layouts", "find_layouts", "local_time_sql", "epoch_sql",
+           "offset_minutes_sql", "strip_zone_formats", "monotone_year_ctes", "parse_text_sql",
+           "zone_split_sql", "EPOCH_FORMATS", "TZ_ABBREV_MINUTES", "TZ_SPLIT_RE", "TZ_TAIL_RE"]
