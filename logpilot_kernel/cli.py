@@ -44,6 +44,8 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
         kwargs["start"] = dt.date.fromisoformat(args.start)
     if getattr(args, "rename_seed", None) is not None:
         kwargs["rename_seed"] = args.rename_seed
+    if getattr(args, "extra_incidents", False):
+        kwargs["extra_incidents"] = True
     truth = generate(args.out, **kwargs)
     d = truth.to_dict()
     lines = sum(f["lines"] for f in d["files"])
@@ -222,6 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--start", default=None, help="first day, YYYY-MM-DD")
     p.add_argument("--rename-seed", type=int, default=None,
                    help="rename services, context keys and message words by this seed")
+    p.add_argument("--extra-incidents", action="store_true",
+                   help="add incidents whose root cause is outside the symptom's service")
     p.set_defaults(func=cmd_demo_data)
 
     p = sub.add_parser("ingest", help="bulk-load files, folders or globs into a workspace")

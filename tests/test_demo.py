@@ -354,3 +354,58 @@ def test_default_size_and_speed(tmp_path):
     assert took < 30
     months = truth.counts["orders"]["by_month"]
     assert set(months) == {"2024-05", "2024-06"} and months["2024-05"]["failed"] > 0
+
+
+@pytest.fixture(scope="module")
+def extra_estate(tmp_path_factory):
+    root = tmp_path_factory.mktemp("extra")
+    truth = generate(root, days=2, seed=11, lines=60_000, start=dt.date(2024, 5, 31),
+                     extra_incidents=True)
+    return root, truth, Parsed(root, truth)
+
+
+def test_extra_incidents_leave_the_default_five_alone(estate, extra_estate):
+    _r, plain, _p = estate
+    _r2, extra, _p2 = extra_estate
+    assert "extra_incidents" not in plain.to_dict() and extra.to_dict()["extra_incidents"]
+    keep = ("id", "kind", "start", "end")
+    assert [{k: i[k] for k in keep} for i in plain.incidents] == \
+        [{k: i[k] for k in keep} for i in extra.incidents[:5]]
+    assert [i["id"] for i in extra.incidents[5:]] == ["INC-6", "INC-7", "INC-8"]
+
+
+def test_extra_incidents_root_outside_the_symptom(extra_estate):
+    _root, truth, parsed = extra_estate
+    extras = truth.incidents[5:]
+    assert sorted(i["kind"] for i in extras) == ["db_lock", "heap_pressure", "stock_feed_outage"]
+    windows = sorted((parse_ts(i["start"]), parse_ts(i["end"])) for i in truth.incidents)
+    for (s1, e1), (s2, _e2) in zip(windows, windows[1:]):
+        assert e1 < s2
+    tol = dt.timedelta(seconds=1)
+    for inc in extras:
+        start, end = parse_ts(inc["start"]), parse_ts(inc["end"])
+        rc = inc["root_cause"]
+        assert inc["symptom_service"] != rc["service"]
+        assert not any(rc["service"] in q for q in inc["questions"]), inc["questions"]
+        hits = [r for r in parsed.records if r[3] in (rc["file"], rc["file"] + ".1.gz")
+                and all(s in r[4] for s in rc["line_contains"])]
+        assert len(hits) == rc["records"] > 3, inc["id"]
+        assert all(r[0] == rc["service"] and r[1] == "ERROR" for r in hits)
+        assert all(start <= r[2] <= end for r in hits), inc["id"]
+        assert min(r[2] for r in hits) - start < tol and min(r[2] for r in hits) >= start
+        assert template_regex(rc["template"]).match(rc["message_example"])
+        hs = inc["http_symptom"]
+        path_rx = template_regex(hs["path"])
+        sym = [r for r in parsed.records if r[0] == inc["symptom_service"]
+               and r[5][0] in hs["status"] and r[5][1] == hs["method"] and path_rx.match(r[5][2])]
+        inside = [r for r in sym if start <= r[2] <= end]
+        assert len(inside) == inc["impact"]["http_errors"] > 0, inc["id"]
+        # the symptom's rate in the window is far above its rate elsewhere
+        span = (parse_ts(truth.end) - parse_ts(truth.start)).total_seconds()
+        inside_rate = len(inside) / (end - start).total_seconds()
+        outside_rate = (len(sym) - len(inside)) / (span - (end - start).total_seconds())
+        assert inside_rate > 5 * outside_rate, inc["id"]
+        in_window = [r for r in parsed.records if start <= r[2] <= end]
+        for tpl in inc["symptom_templates"]:
+            rx = template_regex(tpl)
+            assert any(rx.match(r[4]) for r in in_window if isinstance(r[4], str)), tpl

@@ -78,7 +78,8 @@ def _truth_strings(obj, key=None):
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory):
     root = tmp_path_factory.mktemp("rename")
-    kw = dict(days=2, seed=11, lines=30_000)
+    # with the extra incidents, so their words are covered too
+    kw = dict(days=2, seed=11, lines=30_000, extra_incidents=True)
     plain = generate(root / "plain", **kw)
     renamed = generate(root / "renamed", rename_seed=5, **kw)
     return root / "plain", plain, root / "renamed", renamed

@@ -18,9 +18,14 @@ catalog/catalog.log(.1.gz)         catalog     Log4j with stack traces (1 record
 Five incidents (pool exhaustion, firewall block, expired TLS certificate, disk full, bad
 deploy) are injected at seed-determined times; see :mod:`.incidents`. Same arguments give
 byte-identical files; ``lines=N`` streams an estate of about N lines in bounded memory.
+``extra_incidents=True`` adds three whose root cause is outside the service showing the
+symptom (:mod:`.extra_incidents`); ``rename_seed=N`` renames services, context keys and
+distinctive words (:mod:`.renames`), and :func:`render_question` fills the
+``{svc:checkout}`` placeholders of a question set with a renamed estate's names.
 """
 
 from .generator import generate
+from .renames import render_answer, render_question
 from .truth import GroundTruth
 
-__all__ = ["generate", "GroundTruth"]
+__all__ = ["generate", "GroundTruth", "render_question", "render_answer"]

@@ -76,7 +76,7 @@ LOGS_DIR = "logs"
 
 def generate(out: str | os.PathLike, *, days: int = 3, seed: int = 7, lines: int | None = None,
              start: dt.date | str = dt.date(2024, 5, 30),
-             rename_seed: int | None = None) -> GroundTruth:
+             rename_seed: int | None = None, extra_incidents: bool = False) -> GroundTruth:
     """Write a demo estate under ``out/logs`` (and ``out/ground_truth.json``); return its truth.
 
     ``lines`` sets the approximate total of physical lines (default 100k per day); output is
@@ -84,6 +84,8 @@ def generate(out: str | os.PathLike, *, days: int = 3, seed: int = 7, lines: int
     always produce byte-identical files. ``rename_seed`` renames services, context keys
     and distinctive words (:mod:`.renames`) in the files, their paths and the ground truth,
     which then carries the mapping; everything else equals the plain estate of ``seed``.
+    ``extra_incidents`` adds the incidents of :mod:`.extra_incidents` (root cause outside
+    the service that shows the symptom) after the default five.
     """
     if days < 1:
         raise ValueError("days must be >= 1")
@@ -106,7 +108,7 @@ def generate(out: str | os.PathLike, *, days: int = 3, seed: int = 7, lines: int
     sinks = {key: Sink(root, f"{LOGS_DIR}/{path}", svc, fmt, rotate_ms if rot else None,
                        transform) for key, path, svc, fmt, rot in LOGS}
     estate = Estate(root, sinks, start_ms)
-    incidents = schedule(seed, days, start_ms)
+    incidents = schedule(seed, days, start_ms, extra=extra_incidents)
     traffic = Traffic(estate, clock, seed, target, incidents)
     r = random.Random(seed * 31 + 5).random
 
@@ -152,6 +154,7 @@ def generate(out: str | os.PathLike, *, days: int = 3, seed: int = 7, lines: int
         services={svc: {"dir": f"{LOGS_DIR}/{path.split('/')[0]}", "format": fmt}
                   for _k, path, svc, fmt, _r in LOGS},
         conventions=dict(CONVENTIONS, severities=list(SEVERITIES)),
+        extra_incidents=extra_incidents,
     )
     if renamer is not None:
         # the truth is built in the original names, then renamed as a whole, exactly like

@@ -13,6 +13,7 @@ import random
 from dataclasses import dataclass, field
 
 from . import formats as F
+from .extra_incidents import EXTRA_META, EXTRA_SCHEDULE, close_extra, open_extra, tick_extra
 from .formats import ERROR, FATAL, INFO
 
 MIN = 60_000
@@ -130,7 +131,7 @@ class Incident:
             self.entities = dict(entities)
 
     def to_dict(self, clock: F.Clock) -> dict:
-        meta = META[self.kind]
+        meta = META[self.kind] if self.kind in META else EXTRA_META[self.kind]
         svc, path, template, contains = meta["root"]
         out = {
             "id": self.id, "kind": self.kind, "title": meta["title"],
@@ -149,20 +150,32 @@ class Incident:
         return out
 
 
-def schedule(seed: int, days: int, start_ms: int) -> list[Incident]:
-    """Deterministic, non-overlapping windows of 12-38 minutes spread across the days."""
-    rng = random.Random(seed * 7919 + 17)
+def schedule(seed: int, days: int, start_ms: int, extra: bool = False) -> list[Incident]:
+    """Deterministic, non-overlapping windows of 12-38 minutes spread across the days.
+
+    With ``extra`` the incidents of :mod:`.extra_incidents` follow, numbered after the
+    default five, from a generator of their own: the five keep their windows and ids.
+    """
+    out = _windows(random.Random(seed * 7919 + 17), SCHEDULE, 5, days, start_ms, META)
+    if extra:
+        out += _windows(random.Random(seed * 7919 + 29), EXTRA_SCHEDULE, 3, days, start_ms,
+                        EXTRA_META, first=len(out) + 1)
+    return out
+
+
+def _windows(rng: random.Random, table, slots: int, days: int, start_ms: int, meta: dict,
+             first: int = 1) -> list[Incident]:
     out = []
-    for kind, slot, minute in SCHEDULE:
-        day = slot * days // 5
+    for kind, slot, minute in table:
+        day = slot * days // slots
         start = (start_ms + day * F.DAY_MS + (minute + rng.randint(0, 20)) * MIN
                  + rng.randint(0, 59_999))
         end = start + rng.randint(12, 38) * MIN + rng.randint(0, 59_999)
         fail_from = start + (20_000 + rng.randint(0, 40_000) if kind == "bad_deploy" else 1)
         out.append(Incident("", kind, start, end, fail_from, end - 12_000,
-                            META[kind]["p_fail"]))
+                            meta[kind]["p_fail"]))
     out.sort(key=lambda i: i.start_ms)
-    for n, inc in enumerate(out, 1):
+    for n, inc in enumerate(out, first):
         inc.id = f"INC-{n}"
     return out
 
@@ -199,13 +212,17 @@ def tick(inc: Incident, tr, m0: int, m1: int) -> None:
             tr.catl(t, ERROR, "ImageCache", f"Failed to write thumbnail cache for product {pid}",
                     F.IOE_STACK, thread="thumbnail-worker-2")
             t += 20_000 + int(r() * 40_000)
+    elif kind in EXTRA_META:
+        tick_extra(inc, tr, lo, hi)
     if m0 <= inc.end_ms < m1:
         _close(inc, tr)
 
 
 def _open(inc: Incident, tr) -> None:
     t = inc.start_ms
-    if inc.kind == "pool_exhaustion":
+    if inc.kind in EXTRA_META:
+        open_extra(inc, tr)
+    elif inc.kind == "pool_exhaustion":
         msg = "connection pool exhausted pool=payments-db waited_ms=5000"
         tr.j(tr.pay, t, ERROR, "payment", tr.tid(), msg, pool="payments-db", waited_ms=5000,
              job="settlement-batch")
@@ -235,7 +252,9 @@ def _open(inc: Incident, tr) -> None:
 
 def _close(inc: Incident, tr) -> None:
     t = inc.end_ms
-    if inc.kind == "pool_exhaustion":
+    if inc.kind in EXTRA_META:
+        msg = close_extra(inc, tr)
+    elif inc.kind == "pool_exhaustion":
         msg = "connection pool recovered pool=payments-db active=12 idle=8"
         tr.j(tr.pay, t, INFO, "payment", tr.tid(), msg, pool="payments-db")
     elif inc.kind == "firewall_block":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 
+from . import extra_incidents as X
 from . import formats as F
 from .formats import DEBUG, ERROR, INFO, WARN
 
@@ -190,6 +191,10 @@ class Traffic:
             self.http(ts + 2, ip, "GET", path, 500, 169, ua, ref)
             inc.http_errors += 1
             return
+        inc = self.active("heap_pressure", t0)
+        if inc is not None and r() < inc.p_fail:
+            X.product_timeout(self, inc, t0, u, ip, ua, path, ref, pid)
+            return
         y = r()
         if y < 0.0005:
             ts = t0 + dur
@@ -213,6 +218,12 @@ class Traffic:
         r = self.r
         tid, sku = self.tid(), f"SKU-{10000 + int(r() ** 1.5 * 4000)}"
         d = 2 + int(r() ** 2 * 40)
+        inc = self.active("stock_feed_outage", t0)
+        if inc is not None and r() < inc.p_fail:
+            status = X.cart_out_of_stock(self, inc, t0, d, tid, sku, self.user_ids[u])
+            self.http(t0 + d + 3, ip, "POST", "/api/cart/items", status, 87, ua,
+                      "https://shop.example.com/cart")
+            return
         if r() < 0.02:
             self.j(self.inv, t0 + d, WARN, "inventory", tid, "out of stock", sku=sku,
                    user_id=self.user_ids[u], duration_ms=d)
@@ -305,6 +316,10 @@ class Traffic:
               order_id=oid, provider=provider, attempt=2)
         j(self.pay, t, INFO, "payment", tid, "payment authorized", order_id=oid,
           amount=amount, currency="EUR", provider=provider, duration_ms=pd)
+        inc = self.active("db_lock", t0)
+        if inc is not None and r() < inc.p_fail:
+            X.checkout_db_lock(self, inc, t, oid, tid, fail)
+            return
         inc = self.active("disk_full", t0)
         if inc is not None and r() < inc.p_fail:
             t += 4
