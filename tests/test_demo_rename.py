@@ -9,6 +9,7 @@ from the bytes on disk.
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import hashlib
 import json
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from logpilot_kernel.cli import main
+from logpilot_kernel.cli import cmd_demo_data
 from logpilot_kernel.demo import generate
 from logpilot_kernel.demo.renames import (TABLE, VERBATIM_VALUES, SCHEMA_KEYS, Renamer, choose,
                                           render_answer, render_question)
@@ -182,13 +183,17 @@ def test_renamed_estate_is_deterministic(tmp_path):
 
 
 def test_cli_rename_seed(tmp_path, capsys):
-    assert main(["demo-data", "--out", str(tmp_path), "--days", "1", "--lines", "4000",
-                 "--rename-seed", "3"]) == 0
+    # the handler, called as the parser calls it (the parser also builds every other
+    # subcommand, which this test is not about)
+    args = argparse.Namespace(out=str(tmp_path), days=1, seed=7, lines=4000, start=None,
+                              rename_seed=3, extra_incidents=True)
+    assert cmd_demo_data(args) == 0
     truth = json.loads((tmp_path / "ground_truth.json").read_text())
     assert truth["renames"] == choose(3) and truth["rename_seed"] == 3
+    assert truth["extra_incidents"] and len(truth["incidents"]) == 8
     svc = choose(3)["checkout"]
     assert (tmp_path / "logs" / svc / f"{svc}.jsonl").is_file()
-    assert "wrote" in capsys.readouterr().out
+    assert "8 incidents" in capsys.readouterr().out
 
 
 def test_render_question_and_answer():
@@ -197,6 +202,9 @@ def test_render_question_and_answer():
     assert render_question(q, names) == "how many distinct purchase_ref did storefront log " \
                                         "with DROP?"
     assert render_question(q) == "how many distinct order_id did checkout log with BLOCK?"
+    assert render_question("{val:inventory_timeout} on {svc:/api/checkout}",
+                           {"inventory": "depot", "checkout": "basket"}) == \
+        "depot_timeout on /api/basket"
     ans = {"type": "rows", "columns": ["service", "n"], "rows": [["{svc:checkout}", 3]]}
     assert render_answer(ans, names)["rows"] == [["storefront", 3]]
     assert render_answer({"type": "scalar", "value": 4}, names) == {"type": "scalar", "value": 4}

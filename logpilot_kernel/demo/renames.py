@@ -127,11 +127,13 @@ class Renamer:
 def render_question(text: str, renames: dict[str, str] | None = None) -> str:
     """Fill ``{svc:checkout}``-style placeholders with the estate's names.
 
-    With no renames (the plain estate) a placeholder becomes its own term, so one question
-    file serves the plain and every renamed estate.
+    A placeholder is renamed token by token like the estate itself, so compound values
+    (``{val:inventory_timeout}``, ``{svc:/api/checkout}``) follow their parts. With no
+    renames (the plain estate) a placeholder becomes its own text, so one question file
+    serves the plain and every renamed estate.
     """
-    renames = renames or {}
-    return _PLACEHOLDER.sub(lambda m: renames.get(m.group(2), m.group(2)), text)
+    renamer = Renamer(renames or {})
+    return _PLACEHOLDER.sub(lambda m: renamer.sub(m.group(2)), text)
 
 
 def render_answer(answer: Any, renames: dict[str, str] | None = None) -> Any:
