@@ -64,6 +64,9 @@ MASKS: tuple[Mask, ...] = (
     Mask("hostport", r"\b[A-Za-z][A-Za-z0-9]*(?:[.\-][A-Za-z0-9]+)+:\d+\b"),
     # MAC addresses and colon-separated hex runs
     Mask("mac", rf"\b{_HEX}{{2}}(?::{_HEX}{{2}}){{3,}}\b"),
+    # durations: clock style (00:01:05, 2:03, 00:00:01.5) and compound units (1h2m3s, 5m30s)
+    Mask("duration", r"\b\d+:\d{2}(?::\d{2})?(?:[.,]\d+)?\b"
+                     r"|\b\d+h(?:\d+m)?(?:\d+(?:\.\d+)?s)?\b|\b\d+m\d+(?:\.\d+)?s\b"),
     # identifiers of words and numeric parts: blk_-42, job_1445_0020, DFSClient_X_15_1
     Mask("idnum", r"\b[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z][A-Za-z0-9]*)*(?:_-?\d+)+(?:_[A-Za-z0-9]+)*\b"),
     # absolute unix paths

@@ -58,6 +58,8 @@ from logpilot_kernel.errors import WorkspaceError
 from logpilot_kernel.ingest.known_templates import HOLE, PARAM, SEP_CHARS, KnownTemplates, recipe_of
 from logpilot_kernel.ingest.masks import MASKS, Mask, combined_pattern
 from logpilot_kernel.ingest.mining_merge import Unit, combine, merge_units
+from logpilot_kernel.ingest.mining_structured import (REQUEST_SHAPE, SHAPE, maybe_structured, request_masks,
+                                                      split_request, structure)
 
 __all__ = ["Mask", "MASKS", "TemplateMiner", "MineResult", "mine_file"]
 
@@ -72,7 +74,9 @@ DRAIN_CONFIG: dict[str, Any] = {"depth": 4, "sim_th": 0.75, "max_children": 100}
 #: merge pass's (``mining_merge``: ``var_min`` distinct values make a position variable,
 #: 0 turns the pass off; ``lit_min`` share of a merged template stays literal).
 #: Defaults: what the leave-one-system-out search picks on 7 of 8 folds (docs/benchmarks.md).
-SETTINGS: dict[str, Any] = {"sim_th": 0.8, "depth": 4, "var_min": 3, "lit_min": 0.67}
+#: ``kv_share``: share of a message's tokens in key=value pairs that makes it a record
+#: templated by its keys (``mining_structured``; above 1 turns it off).
+SETTINGS: dict[str, Any] = {"sim_th": 0.8, "depth": 4, "var_min": 3, "lit_min": 0.67, "kv_share": 1.0}
 # Word separators for Drain; kept verbatim in the template text.
 _SPLIT = re.compile(rf"((?:[{SEP_CHARS}]|\.{{2,}})+)")
 # Inside a separator run: an empty value (split point keeps the bracket on each side).
@@ -96,6 +100,8 @@ class _TokenDrain(Drain):
         """
         if not seq1:
             return 1.0, 0
+        if seq1[0][:1] == SHAPE or (len(seq1) > 1 and seq1[1][:1] == SHAPE):
+            return _exact_literals(seq1, seq2)
         sim = params = 0
         for a, b in zip(seq1, seq2):
             if a == PARAM:
@@ -105,6 +111,18 @@ class _TokenDrain(Drain):
             elif a == b or (_is_value(a) and _is_value(b)):
                 sim += 1
         return sim / len(seq1), params
+
+
+def _exact_literals(seq1, seq2) -> tuple[float, int]:
+    """Structured messages: every literal must agree (a route segment or a key is never
+    generalised by similarity; the merge pass does that by statistics)."""
+    params = 0
+    for a, b in zip(seq1, seq2):
+        if a == PARAM:
+            params += 1
+        elif a != b and not (_is_value(a) and _is_value(b)):
+            return 0.0, params
+    return 1.0, params
 
 
 @dataclass
@@ -182,7 +200,7 @@ def _to_array(messages: Any) -> pa.Array:
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         arr = arr.cast(pa.large_string())
     arr = pc.fill_null(arr, "")
-    for ch in (_HOLE, _SEP, _GROUP):  # our private markers must not occur in the data itself
+    for ch in (_HOLE, _SEP, _GROUP, SHAPE):  # our private markers must not occur in the data itself
         if len(arr) and pc.any(pc.match_substring(arr, ch)).as_py():
             arr = pc.replace_substring(arr, ch, "\ufffd")
     return arr
@@ -223,6 +241,7 @@ class TemplateMiner:
         if self.state_path is not None and self.state_path.exists():
             self._load(self.state_path)
         self._pattern = combined_pattern(self.masks)
+        self._req_pattern = combined_pattern(request_masks(self.masks))
         self._index = KnownTemplates(1, self._drain.sim_th)  # rebuilt by Drain's own results; never persisted
 
     def _drain_config(self) -> dict[str, Any]:
@@ -253,14 +272,18 @@ class TemplateMiner:
         con = duckdb.connect() if own else con
         name = f"_lp_mine_{id(self):x}_{os.getpid()}"
         cols = {"msg": arr}
-        masked_expr = f"regexp_replace(msg, $p, '{_HOLE}', 'g')"
+        # request lines get their own masks (route and status readable: mining_structured)
+        masked_expr = (f"CASE WHEN regexp_matches(msg, $rq) THEN regexp_replace(msg, $pr, '{_HOLE}', 'g') "
+                       f"ELSE regexp_replace(msg, $p, '{_HOLE}', 'g') END")
+        values_expr = "CASE WHEN regexp_matches(msg, $rq) THEN regexp_extract_all(msg, $pr) " \
+                      "ELSE regexp_extract_all(msg, $p) END"
         if groups is not None:
             cols["grp"] = _to_array(groups)
             masked_expr = f"grp || '{_GROUP}' || {masked_expr}"
         try:
             masked_tbl = _query(con, name, cols,
-                                f"{masked_expr} AS m, "
-                                "regexp_extract_all(msg, $p) AS v", {"p": self._pattern})
+                                f"{masked_expr} AS m, {values_expr} AS v",
+                                {"p": self._pattern, "pr": self._req_pattern, "rq": REQUEST_SHAPE})
             enc = pc.dictionary_encode(masked_tbl.column("m").combine_chunks())
             distinct = enc.dictionary.to_pylist()
             before = dict(self._text)
@@ -344,27 +367,37 @@ class TemplateMiner:
             skip = 0 if key is None else 1
             if index.skip != skip:  # grouped and ungrouped calls route differently
                 index = self._index = KnownTemplates(skip, drain.sim_th)
-            hit = index.match(key, masked)
+            shaped = maybe_structured(masked)
+            hit = None if shaped else index.match(key, masked)  # structured: Drain sees other tokens
             if hit is not None:
                 cluster, slots, entry = hit
                 cluster.size += 1
                 out.append((cluster, None, (slots, entry)))
                 continue
-            raw, seps, lead = _split(masked)
+            req = split_request(masked) if shaped else None
+            raw, seps, lead = req if req is not None else _split(masked)
             toks = [t.replace(_HOLE, PARAM) for t in raw] if _HOLE in masked else raw
+            fixed = skip
+            if shaped:
+                found = structure(toks, seps, lead, self.settings["kv_share"], request=req is not None)
+                if found is not None:  # the shape token leads (after the group key)
+                    raw, toks, fixed = [found[0]] + raw, [found[0]] + found[1], skip + 1
+                else:
+                    shaped = False
             if key is not None:  # the group key leads; it is a fixed token, never a value
                 raw, toks = [_GROUP + key] + raw, [_GROUP + key] + toks
             cluster, change = drain.add_log_message(toks)
             if change == "cluster_created":
-                sid = self._new_id(_render(cluster.log_template_tokens[skip:], seps, lead))
+                sid = self._new_id(_render(cluster.log_template_tokens[fixed:], seps, lead))
                 self._tid[cluster.cluster_id] = sid
-                self._note(sid, cluster, seps, lead, skip, True)
+                self._note(sid, cluster, seps, lead, fixed, True)
                 touched.add(sid)
             elif change == "cluster_template_changed":
                 sid = self._tid[cluster.cluster_id]
-                self._note(sid, cluster, seps, lead, skip, False)
+                self._note(sid, cluster, seps, lead, fixed, False)
                 touched.add(sid)
-            index.learn(key, cluster, seps, lead)
+            if not shaped:
+                index.learn(key, cluster, seps, lead)
             out.append((cluster, raw, None))
         return out
 
