@@ -247,6 +247,16 @@ class TemplateMiner:
     def _drain_config(self) -> dict[str, Any]:
         return {**DRAIN_CONFIG, "depth": self.settings["depth"], "sim_th": self.settings["sim_th"]}
 
+    def rename(self, mapping: dict[str, str]) -> None:
+        """Give templates other stable ids (``{current: new}``), e.g. the ids a workspace
+        already stores for them after a re-mine; ids not in ``mapping`` stay."""
+        if set(mapping.values()) & (set(self._text) - set(mapping)):
+            raise ValueError("a new id is already taken by another template")
+        self._tid = {cid: mapping.get(sid, sid) for cid, sid in self._tid.items()}
+        self._text = {mapping.get(sid, sid): t for sid, t in self._text.items()}
+        self._units = {mapping.get(sid, sid): u for sid, u in self._units.items()}
+        self._merged = {mapping.get(o, o): mapping.get(n, n) for o, n in self._merged.items()}
+
     def merged(self) -> dict[str, str]:
         """Every stable id a merge retired -> the id that now stands for it."""
         return dict(self._merged)

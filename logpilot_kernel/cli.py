@@ -139,6 +139,16 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 
 def cmd_templates(args: argparse.Namespace) -> int:
+    if args.text == "remine":  # `logpilot templates remine -w WS`: re-mine with the current miner
+        from .ingest.templates_remine import remine_workspace
+
+        with _open(args) as ws:
+            report = remine_workspace(ws)
+        if args.format == "json":
+            _print_json(report.__dict__)
+        else:
+            print(report.summary())
+        return 0
     with _open(args) as ws:
         hits = ws.search_templates(args.text, n=args.n)
     if args.format == "json":
@@ -272,7 +282,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.set_defaults(func=cmd_config)
 
-    p = sub.add_parser("templates", help="semantic search over the workspace's templates")
+    p = sub.add_parser("templates", help="semantic search over the workspace's templates "
+                                         "(`templates remine`: re-mine them with the current miner)")
     p.add_argument("text")
     _workspace_arg(p)
     p.add_argument("-n", type=int, default=5)

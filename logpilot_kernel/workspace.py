@@ -135,6 +135,27 @@ def rewrite_rows(cur: duckdb.DuckDBPyConnection, table: str, keys: Iterable[str]
     return int(n)
 
 
+def record_template_merges(cur: duckdb.DuckDBPyConnection, mapping: dict[str, str], run_id: str) -> None:
+    """Keep the ids a re-mine or merge retired and the ids now standing for them; earlier
+    entries pointing at a retired id are re-pointed (delete + insert) so one lookup suffices."""
+    cur.execute("CREATE TABLE IF NOT EXISTS template_merges (old_id VARCHAR NOT NULL, new_id VARCHAR NOT NULL, "
+                "run_id VARCHAR, merged_at TIMESTAMP DEFAULT current_timestamp)")
+    if not mapping:
+        return
+    import pyarrow as pa
+
+    cur.register("_lp_merges", pa.table({"old_id": list(mapping), "new_id": list(mapping.values())}))
+    try:
+        rewrite_rows(cur, "template_merges", ["old_id"],
+                     "SELECT m.* REPLACE (n.new_id AS new_id) FROM template_merges m "
+                     "JOIN _lp_merges n ON m.new_id = n.old_id")
+        cur.execute("DELETE FROM template_merges WHERE old_id IN (SELECT old_id FROM _lp_merges)")
+        cur.execute("INSERT INTO template_merges (old_id, new_id, run_id) SELECT old_id, new_id, ? FROM _lp_merges",
+                    [run_id])
+    finally:
+        cur.unregister("_lp_merges")
+
+
 def _sql_str(text: str) -> str:
     return text.replace("'", "''")
 
@@ -366,6 +387,13 @@ class Workspace:
             out.append({"template_id": tid, "template": doc,
                         "service": (meta or {}).get("service"), "distance": float(dist)})
         return out
+
+    def template_merges(self) -> dict[str, str]:
+        """Retired template id -> the id standing for it now (``logpilot templates remine``)."""
+        cur = self.cursor()
+        if not cur.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'template_merges'").fetchone()[0]:
+            return {}
+        return dict(cur.execute("SELECT old_id, new_id FROM template_merges ORDER BY old_id").fetchall())
 
     # ------------------------------------------------------------ summaries
     def summary(self) -> dict[str, Any]:
