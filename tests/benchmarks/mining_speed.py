@@ -1,7 +1,7 @@
-"""Mining throughput: our bulk miner vs plain Drain3 (with the shared baseline's masks).
+"""Mining throughput: our bulk miner vs the previous miner and plain Drain3 (with the shared baseline's masks).
 
 usage: python tests/benchmarks/mining_speed.py [--lines 2000000] [--baseline-lines 100000]
-       [--distinct-words 0] [--seed 7]
+       [--distinct-words 0] [--seed 7] [--previous REV]
 
 Generates synthetic mixed-system messages (HDFS/Hadoop/ssh/kernel-like shapes whose
 variables are numbers, IPs, block ids, hex, paths, durations), then times
@@ -9,7 +9,9 @@ variables are numbers, IPs, block ids, hex, paths, durations), then times
 plain Drain3 on a prefix of the same messages, in the same process.  The baseline runs
 on fewer lines because it is ~50x slower; lines/s is what we compare.
 ``--distinct-words N`` mixes in N random identifier-like words (not masked) to show
-how throughput falls as masked messages stop repeating.
+how throughput falls as masked messages stop repeating.  The previous miner (the code of
+git revision ``--previous``, loaded from git by ``mining_accuracy.previous_miner_module``)
+mines the same lines in the same process, so the ratio is a same-run figure.
 """
 
 from __future__ import annotations
@@ -85,7 +87,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--baseline-lines", type=int, default=100_000)
     ap.add_argument("--distinct-words", type=int, default=0)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--previous", default=None, help="git revision of the previous miner ('' to skip)")
     a = ap.parse_args(argv)
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
+    from mining_accuracy import PREVIOUS_REV, previous_miner_module
 
     import duckdb
     import pyarrow as pa
@@ -105,6 +110,15 @@ def main(argv: list[str] | None = None) -> None:
     assert len(res.template_id) == len(lines)
     print(f"ours:   {len(lines)} lines in {ours:.2f}s = {len(lines) / ours:,.0f} lines/s, "
           f"{len(miner.templates())} templates", flush=True)
+    rev = PREVIOUS_REV if a.previous is None else a.previous
+    if rev:
+        prev = previous_miner_module(rev).TemplateMiner()
+        con2 = duckdb.connect()
+        t = time.perf_counter()
+        prev.mine(arr, con2)
+        before = time.perf_counter() - t
+        print(f"previous ({rev}): {len(lines)} lines in {before:.2f}s = {len(lines) / before:,.0f} lines/s, "
+              f"{len(prev.templates())} templates; ours / previous = {before / ours:.2f}x", flush=True)
 
     base_n = min(a.baseline_lines, len(lines))
     base = drain3_baseline(lines[:base_n])
