@@ -26,6 +26,11 @@ from .scope import Scope, parse_question, retrieve_templates, sql_lit
 from .window import Window, bucket_seconds_for, detect, refine, series
 
 GIVEN_WINDOW_MAX = dt.timedelta(minutes=90)
+#: A question's "around 14:30": the window must meet 14:30 +- FOCUS_AROUND; the search
+#: runs AROUND_SEARCH either side. Other time phrases are searched SEARCH_PAD wider.
+FOCUS_AROUND = dt.timedelta(minutes=20)
+AROUND_SEARCH = dt.timedelta(hours=3)
+SEARCH_PAD = dt.timedelta(hours=2)
 BASELINE_MIN = dt.timedelta(hours=3)
 SEVERE = "severity IN ('ERROR', 'FATAL')"
 US = dt.timedelta(microseconds=1)
@@ -77,8 +82,7 @@ def _answer(ws: Any, cur: Any, question: str, since: dt.datetime | None,
     dmin, dmax, total = cur.execute("SELECT min(timestamp), max(timestamp), count(*) FROM logs").fetchone()
     known = [r[0] for r in cur.execute(
         "SELECT service_name FROM logs GROUP BY 1 ORDER BY count(*) DESC").fetchall()]
-    now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-    scope = parse_question(question, known, now)
+    scope = parse_question(question, known, now, (dmin, dmax) if total else None)
     ans = WhyAnswer(question=question, scope=scope)
     if not total:
         ans.no_match("the workspace holds no rows", [])
@@ -93,10 +97,17 @@ def _answer(ws: Any, cur: Any, question: str, since: dt.datetime | None,
         scope.services = list(dict.fromkeys(wanted + scope.services))
     if entity:
         scope.entities = [entity] + [e for e in scope.entities if e != entity]
+    if since is not None or until is not None:
+        scope.time = None  # the analyst's own window wins over the question's words
     scope.since = since or scope.since
     scope.until = until or scope.until
     lo = max(scope.since or dmin, dmin)
     hi = min(scope.until or dmax + US, dmax + US)
+    focus = _focus(scope)
+    if focus is not None:
+        lo, hi = max(dmin, focus[2]), min(dmax + US, focus[3])
+        if focus[1] <= dmin or focus[0] > dmax:
+            lo = hi
     if lo >= hi:
         ans.no_match(f"no rows between {scope.since} and {scope.until}; data covers "
                      f"{dmin:%Y-%m-%d %H:%M} .. {dmax:%Y-%m-%d %H:%M}",
@@ -151,7 +162,8 @@ def _answer(ws: Any, cur: Any, question: str, since: dt.datetime | None,
         return ans
 
     # ---- window
-    window, sig = _find_window(cur, ans, scope, lo, hi, signal_services, trail)
+    window, sig = _find_window(cur, ans, scope, lo, hi, signal_services, trail,
+                               focus[:2] if focus else None)
     if window is None:
         ans.warnings.append("no significant change in the error rate of the scope; showing "
                             "what is abnormal instead")
@@ -161,6 +173,8 @@ def _answer(ws: Any, cur: Any, question: str, since: dt.datetime | None,
     lead = dt.timedelta(seconds=window.bucket_seconds)
     clo = max(lo, window.start - lead)
     base_lo, base_hi = baseline(window, lo, hi)
+    if focus is not None:  # the search was narrowed to the question's time, not the baseline
+        base_lo, base_hi = baseline(window, dmin, dmax + US)
     if window.how == "given":  # the analyst's window: the baseline may leave the scope
         base_lo, base_hi = baseline(window, dmin, dmax + US)
         clo = window.start
@@ -194,11 +208,29 @@ def baseline(w: Window, lo: dt.datetime, hi: dt.datetime) -> tuple[dt.datetime, 
     return max(lo, w.start - pad), min(hi, w.end + pad)
 
 
+def _focus(scope: Scope) -> tuple[dt.datetime, dt.datetime, dt.datetime, dt.datetime] | None:
+    """(focus_lo, focus_hi, search_lo, search_hi) for a time phrase of the question.
+
+    The detected window must meet the focus (the phrase's own span, or ``FOCUS_AROUND``
+    either side of an "around 14:30"); the search runs ``SEARCH_PAD`` wider so a burst
+    that began before the phrase's span (or outlasts it) is found whole, with quiet
+    buckets on both sides for the change-point model to compare against.
+    """
+    span = scope.time
+    if span is None or span.start is None or span.end is None:
+        return None
+    if span.around is not None:
+        return (span.around - FOCUS_AROUND, span.around + FOCUS_AROUND,
+                span.around - AROUND_SEARCH, span.around + AROUND_SEARCH)
+    return span.start, span.end, span.start - SEARCH_PAD, span.end + SEARCH_PAD
+
+
 def _find_window(cur: Any, ans: WhyAnswer, scope: Scope, lo: dt.datetime, hi: dt.datetime,
-                 services: list[str], trail: Any) -> tuple[Window | None, str]:
+                 services: list[str], trail: Any,
+                 focus: tuple[dt.datetime, dt.datetime] | None = None) -> tuple[Window | None, str]:
     """Detect the window on the scope's errors, widening the signal when it is flat."""
     if scope.since and scope.until and (scope.until - scope.since) <= GIVEN_WINDOW_MAX \
-            and not trail:
+            and not trail and scope.time is None:
         where = f"{SEVERE} AND {_svc_where(services)}"
         s = series(cur, where, lo - (hi - lo) * 6, hi + (hi - lo) * 6, "errors")
         ans.series = s
@@ -214,6 +246,9 @@ def _find_window(cur: Any, ans: WhyAnswer, scope: Scope, lo: dt.datetime, hi: dt
     if quoted:  # text the analyst quoted names the symptom exactly
         attempts.append((f"template_id IN ({', '.join(map(sql_lit, quoted[:8]))})",
                          "rows of the quoted text's templates"))
+    if services and scope.numbers:  # "the gateway 504s": rows of that service naming 504
+        attempts.append((f"{_svc_where(services)} AND {_naming(scope.numbers)}",
+                         f"rows of {', '.join(services)} naming {', '.join(scope.numbers)}"))
     if services:
         attempts.append((f"{SEVERE} AND {_svc_where(services)}",
                          f"errors of {', '.join(services)}"))
@@ -227,7 +262,7 @@ def _find_window(cur: Any, ans: WhyAnswer, scope: Scope, lo: dt.datetime, hi: dt
     for where, label in attempts:
         s = series(cur, where, lo, hi, label, bucket)
         found = detect(s, k=1, containing=trail.failure_at if trail else None,
-                       max_len=max(2, int((3 if trail else 6) * 3600 / bucket)))
+                       max_len=max(2, int((3 if trail else 6) * 3600 / bucket)), overlap=focus)
         if found:
             ans.series = s
             w = refine(cur, found[0], where)
@@ -236,6 +271,16 @@ def _find_window(cur: Any, ans: WhyAnswer, scope: Scope, lo: dt.datetime, hi: dt
             return w, where
     ans.series = series(cur, attempts[-1][0], lo, hi, attempts[-1][1], bucket)
     return None, ""
+
+
+def _naming(numbers: list[str]) -> str:
+    """Rows whose message or any top-level context value is one of ``numbers`` (a status
+    code lives in ``context`` for access logs and in the text for application logs)."""
+    nums = sorted({n for n in numbers if n.isdigit()})
+    ctx = " OR ".join(f"list_contains(json_extract_string(context, '$.*'), '{n}')" for n in nums)
+    like = " OR ".join(f"CAST(context AS VARCHAR) LIKE '%{n}%'" for n in nums)
+    return (f"((({like}) AND ({ctx})) OR regexp_matches(message, "
+            f"'(^|[^0-9.])({'|'.join(nums)})([^0-9.]|$)'))")
 
 
 def _abnormal(cur: Any, ans: WhyAnswer, lo: dt.datetime, hi: dt.datetime, scope: Scope) -> None:

@@ -3,8 +3,9 @@
 Why a scope first: every later step (window detection, contrast, causality) aggregates in
 DuckDB over a slice of ``logs``; the slice must come from the question *and* from what the
 workspace holds, never from a fixed list. Services are matched against the workspace's own
-``service_name`` values (plus the query layer's synonyms), time phrases reuse the offline
-SQL parser's grammar (so "last 2 hours" means the same in ``%%logsql`` and ``%%logwhy``),
+``service_name`` values (plus the query layer's synonyms), time phrases are read by the one
+time-phrase module (:mod:`logpilot_kernel.query.timephrase`, so "around 14:30 UTC on July
+1st" means the same in ``%%logsql``, ``%%logwhy``, the pilot and the dashboard),
 entities are recognised by shape (trace ids, IPs, order and user ids) and then looked up
 in ``context``, and templates are retrieved twice - by meaning from Chroma and by words in
 DuckDB - because "checkout failing" must find "payment gateway returned 503" with no
@@ -18,8 +19,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..query import nl
 from ..query import nl_grammar as g
+from ..query.timephrase import TimeSpan, blank_time, find_time, resolve_time
 
 #: Words that carry no retrieval meaning in a why-question (on top of the SQL filler).
 STOP = frozenset("""
@@ -30,6 +31,8 @@ going get getting got stop stopped start started since before after during about
 your their can cant can't could would should will just very many much more most some than
 abnormal unusual anomaly anomalies pattern patterns here now today yesterday last past
 fail failing failed failure failures error errors affect affects affected spike spikes
+explain explains explained explaining behind made make makes broke break breaks broken
+everything anything something around between utc
 """.split())
 
 TRACE_RE = re.compile(r"\b[0-9a-f]{16,32}\b|\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
@@ -60,6 +63,8 @@ class Scope:
     templates: list[dict[str, Any]] = field(default_factory=list)
     abnormal: bool = False
     notes: list[str] = field(default_factory=list)
+    #: The question's own time phrase (None when the times came from arguments).
+    time: TimeSpan | None = None
 
     @property
     def template_ids(self) -> list[str]:
@@ -73,6 +78,7 @@ class Scope:
             "templates": [{k: t[k] for k in ("template_id", "template", "service", "how", "score")}
                           for t in self.templates],
             "abnormal": self.abnormal, "notes": self.notes,
+            "time": self.time.label if self.time else None,
         }
 
 
@@ -81,29 +87,27 @@ def sql_lit(v: str) -> str:
     return "'" + str(v).replace("'", "''") + "'"
 
 
-def _times(question: str, now: dt.datetime) -> tuple[dt.datetime | None, dt.datetime | None, str]:
-    """(since, until, rest): the SQL parser's time grammar applied to the question."""
-    text = nl._Text(re.sub(r"[?!;()]", " ", question.lower()))
-    intent = nl.Intent()
-    try:
-        nl._times(text, intent, now, question)
-    except nl.NotUnderstood:
-        return None, None, question.lower()
-    except (StopIteration, ValueError):
-        return None, None, question.lower()
-    return intent.lo, intent.hi, text.s
+def read_time(question: str, now: dt.datetime | None,
+              data_range: tuple[dt.datetime, dt.datetime] | None = None
+              ) -> tuple[TimeSpan | None, str]:
+    """(the question's time span, the question with its time words blanked)."""
+    span = resolve_time(question, now=now, data_range=data_range)
+    return span, blank_time(question, find_time(question, now=now, data_range=data_range))
 
 
-def parse_question(question: str, known_services: list[str], now: dt.datetime) -> Scope:
-    """Services, times, entities, keywords and numbers named in ``question`` (no data read)."""
+def parse_question(question: str, known_services: list[str], now: dt.datetime | None,
+                   data_range: tuple[dt.datetime, dt.datetime] | None = None) -> Scope:
+    """Services, times, entities, keywords and numbers named in ``question`` (no data read
+    except ``data_range``, which gives year-less dates and weekdays their day)."""
     scope = Scope(question=question)
-    since, until, rest = _times(question, now)
-    scope.since, scope.until = since, until
-    if since or until:
-        scope.notes.append(f"time from the question: {since} .. {until}")
+    span, rest = read_time(question, now, data_range)
+    if span is not None:
+        scope.time, scope.since, scope.until = span, span.start, span.end
+        scope.notes.append(f"time from the question: {span.text!r} = {span.label}")
     quoted = [next(x for x in m.groups() if x) for m in QUOTED.finditer(question)]
     scope.keywords.extend(quoted)
-    unquoted = QUOTED.sub(" ", question)
+    unquoted = QUOTED.sub(" ", rest)
+    rest = rest.lower()
     ents: list[str] = []
     for m in NOUN_RE.finditer(unquoted):
         ents.append(m.group(2).rstrip(".:"))

@@ -111,18 +111,22 @@ def _best_segment(x: np.ndarray, max_len: int) -> tuple[float, int, int]:
 
 
 def detect(s: Series, k: int = 1, min_llr: float = 8.0, max_len: int | None = None,
-           containing: dt.datetime | None = None) -> list[Window]:
+           containing: dt.datetime | None = None,
+           overlap: tuple[dt.datetime, dt.datetime] | None = None) -> list[Window]:
     """Up to ``k`` windows, strongest first; each is masked before the next search.
 
     ``containing`` keeps only windows that include that instant (entity questions: the
-    window around the entity's failure). Windows with an LLR below ``min_llr`` (about a
-    p-value of 1e-4 for one free segment) are not reported.
+    window around the entity's failure); ``overlap`` only windows that meet that range
+    (the question's own time: a burst outside it is another incident, however strong).
+    Windows with an LLR below ``min_llr`` (about a p-value of 1e-4 for one free segment)
+    are not reported.
     """
     x = s.counts.copy()
     n = len(x)
     max_len = max_len or max(2, n // 2)
     out: list[Window] = []
-    for _ in range(k * 3 if containing else k):
+    tries = k * 3 if containing else (k + 5 if overlap else k)
+    for _ in range(tries):
         llr, i, j = _best_segment(x, max_len)
         if llr < min_llr or j <= i:
             break
@@ -135,6 +139,8 @@ def detect(s: Series, k: int = 1, min_llr: float = 8.0, max_len: int | None = No
         x[i:j] = base
         if containing is not None and not (w.start <= containing < w.end + dt.timedelta(
                 seconds=s.bucket_seconds)):
+            continue
+        if overlap is not None and not (w.start < overlap[1] and w.end > overlap[0]):
             continue
         out.append(w)
         if len(out) >= k:
