@@ -8,8 +8,9 @@ and inherits the rest. The state is small on purpose (the last few turns) and vi
 a plain dict (:meth:`Conversation.context`, ``%pilot context``), so an analyst can always
 see what "and only payment?" will be applied to; :meth:`Conversation.reset` forgets it.
 
-Everything here is pure: scopes are read from the text with the SQL parser's own time
-grammar (so "in May" means the same everywhere) and the workspace's service names.
+Everything here is pure: scopes are read from the text with the one time-phrase reader
+(:mod:`logpilot_kernel.query.timephrase`, so "in May" means the same everywhere) and the
+workspace's service names.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from ..query import nl
 from ..query import nl_grammar as g
 from ..query.nl_grammar import services_in
+from ..query.timephrase import blank_time, find_time, resolve_time
 from .router import find_entity
 
 #: Openings that mark a refinement of the previous question.
@@ -63,20 +64,18 @@ class Scope:
 
 
 def _times(text: str, now: dt.datetime) -> tuple[dt.datetime | None, dt.datetime | None, str]:
-    """(since, until, rest) with the SQL parser's time grammar; rest has the phrase blanked."""
-    t = nl._Text(re.sub(r"[?!;()]", " ", text.lower()))
-    intent = nl.Intent()
-    try:
-        nl._times(t, intent, now, text)
-    except (nl.NotUnderstood, StopIteration, ValueError, KeyError):
-        return None, None, text.lower()
-    if intent.lo is None and intent.hi is None:
-        m = YEAR.search(t.s)
+    """(since, until, rest) from the one time-phrase reader; rest has the phrases blanked."""
+    spans = find_time(text, now=now)
+    span = resolve_time(text, now=now)
+    rest = blank_time(text, spans).lower()
+    if span is None:
+        m = YEAR.search(rest)
         if m:
             year = int(m.group(1))
-            t.s = t.s[:m.start()] + " " * (m.end() - m.start()) + t.s[m.end():]
-            return dt.datetime(year, 1, 1), dt.datetime(year + 1, 1, 1), t.s
-    return intent.lo, intent.hi, t.s
+            rest = rest[:m.start()] + " " * (m.end() - m.start()) + rest[m.end():]
+            return dt.datetime(year, 1, 1), dt.datetime(year + 1, 1, 1), rest
+        return None, None, rest
+    return span.start, span.end, rest
 
 
 def extract_scope(question: str, services: Iterable[str], now: dt.datetime) -> tuple[Scope, str]:

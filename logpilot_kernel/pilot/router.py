@@ -35,6 +35,10 @@ ENGINE_LABEL = {"sql": "SQL engine", "why": "why-engine", "dashboard": "dashboar
 MARGIN = 1.0
 #: Below this best score nothing was recognised: the help answer, with examples.
 MIN_SCORE = 1.0
+#: A question the offline SQL parser reads completely counts this much for ``report``.
+PARSER_WEIGHT = 3.0
+PARSER_WEIGHT_CONTESTED = 1.5
+PARSER_REASON = "the offline SQL parser reads every word"
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,11 @@ CUES: tuple[Cue, ...] = (
     _cue("why", r"\broot[- ]?causes?\b|\bwhat\s+(?:caused|causes|is causing|was causing|"
                 r"triggered|broke|led to)\b|\bcause of\b|\bwhat went wrong\b|\bwhat'?s wrong\b|"
                 r"\bwrong with\b|\bculprit\b|\bresponsible for\b", 4.0, "asks for a cause"),
-    _cue("why", r"\bexplain\b|\bdiagnos\w*|\binvestigate\b|\bmake sense of\b", 3.0,
+    _cue("why", r"\bwhat(?:'s| is| was| were| are)?\s+(?:explains?|explained|made|makes|"
+                r"behind|brought\s+down|took\s+down|set\s+off|sets\s+off|is\s+to\s+blame|"
+                r"went\s+wrong)\b|\bwhat\s+(?:broke|breaks|killed)\b", 5.0,
+         "asks what explains a symptom"),
+    _cue("why", r"\bexplain(?:s|ed)?\b|\bdiagnos\w*|\binvestigate\b|\bmake sense of\b", 3.0,
          "asks for an explanation"),
     _cue("why", r"\b(?:abnormal|unusual|anomal\w*|weird|strange|odd|outliers?|suspicious|"
                 r"unexpected)\b", 3.5, "asks what is abnormal"),
@@ -193,8 +201,12 @@ def score(question: str, services: Iterable[str] = (), now: dt.datetime | None =
             scores["trace"] += 2.5
             reasons["trace"].append("the question is only that entity (+2.5)")
     if text and _parser_reads(text, services, now):
-        scores["report"] += 3.0
-        reasons["report"].append("the offline SQL parser reads every word (+3)")
+        # the parser skips function words, so reading a question whole is strong evidence
+        # only when no other engine is named by a cue of its own ("an overview of errors")
+        rival = max(v for k, v in scores.items() if k != "report")
+        weight = PARSER_WEIGHT if rival < 3.0 else PARSER_WEIGHT_CONTESTED
+        scores["report"] += weight
+        reasons["report"].append(f"{PARSER_REASON} (+{weight:g})")
     if scores["why"] >= 3.0 and entity:
         # "why did order X fail" asks for a cause; the entity anchors it (same engine).
         scores["trace"] = min(scores["trace"], scores["why"] - 0.5)
@@ -224,7 +236,10 @@ def route(question: str, services: Iterable[str] = (), *, now: dt.datetime | Non
                      _rounded(scores), [_reading(i, scores[i]) for i in ranked if i != force][:2],
                      entity=entity, followup=followup, forced=True)
     best, second = ranked[0], ranked[1]
-    if followup and previous in ENGINE and scores[best] < 3.0:
+    # a follow-up's own cues decide; the parser reading "and only payment?" is no cue
+    own = max(scores[i] - sum(float(r.rsplit("(+", 1)[1].rstrip(")")) for r in reasons[i]
+                              if r.startswith(PARSER_REASON)) for i in INTENTS)
+    if followup and previous in ENGINE and own < 3.0:
         return Route(previous, ENGINE[previous], 0.9,
                      [f"follow-up: refines the previous {previous} question"]
                      + reasons[previous], _rounded(scores),
