@@ -75,7 +75,9 @@ def test_english_questions_show_generated_sql_and_refusals_are_clear(shell) -> N
         df = shell.run_cell("%%logsql\nhow many errors by service?").result
     assert dict(zip(df["service_name"], df["records"])) == {"checkout": 2, "payment": 2, "firewall": 2}
     shown = _html(cap)
-    assert "offline parser" in shown and "%%logsql\nSELECT service_name" in shown
+    # the reading sits above the SQL (as SQL comments, so a copied cell still runs)
+    assert "offline parser" in shown and "%%logsql\n-- reading: count of rows with severity" in shown
+    assert "\nSELECT service_name" in shown
     assert "3 rows in" in shown
     with pytest.raises(UsageError, match="I do not understand 'weather'.*Questions I can answer"):
         shell.run_cell("%%logsql\nwhat is the weather like")

@@ -37,26 +37,35 @@ _VOCAB: dict[str, tuple[Any, Vocabulary]] = {}
 
 
 def vocabulary(workspace: Any, cur: Any) -> Vocabulary:
-    """The workspace's vocabulary, cached until its row count or last time changes."""
+    """The workspace's lexicon (stored in DuckDB, see :mod:`.lexicon`), cached per process
+    until its row count or last time changes."""
+    from .lexicon import load
+
     stamp = cur.execute("SELECT count(*), max(timestamp) FROM logs").fetchone()
     key = str(workspace.path)
     hit = _VOCAB.get(key)
     if hit is None or hit[0] != stamp:
-        hit = (stamp, Vocabulary.from_cursor(cur))
+        hit = (stamp, load(cur))
         _VOCAB[key] = hit
     return hit[1]
+
+
+def _parse(workspace: Any, cur: Any, question: str, now: dt.datetime | None) -> Any:
+    return parse(question, vocabulary(workspace, cur), now=now)
 
 
 def to_sql(workspace: Any, question: str, *, now: dt.datetime | None = None,
            model: Any = None) -> tuple[str, str]:
     """``(sql, origin)`` for a question: origin ``parser`` or ``model``; nothing is run.
 
-    Raises :class:`NotUnderstood` when the parser refuses and no model is configured.
+    The parser's SQL starts with its reading as comments (``-- reading: ...``), so every
+    surface that shows the SQL shows how the question was read above it. Raises
+    :class:`NotUnderstood` when the parser refuses and no model is configured.
     """
     cur = workspace.cursor()
     try:
         try:
-            return parse(question, vocabulary(workspace, cur), now=now).sql, "parser"
+            return _parse(workspace, cur, question, now).annotated_sql, "parser"
         except NotUnderstood:
             if model is None:
                 from .llm import make_model
@@ -74,11 +83,37 @@ def to_sql(workspace: Any, question: str, *, now: dt.datetime | None = None,
 
 def ask(workspace: Any, question: str, *, now: dt.datetime | None = None, model: Any = None,
         limit: int | None = None) -> QueryResult:
-    """Answer a plain-English question with generated, guarded, read-only SQL."""
-    sql, origin = to_sql(workspace, question, now=now, model=model)
+    """Answer a plain-English question with generated, guarded, read-only SQL.
+
+    ``notes`` of the result start with the parser's reading; an empty or zero answer gets
+    a note naming the condition that removed every row and what the data holds instead.
+    """
     cur = workspace.cursor()
     try:
-        return run_query(cur, sql, read_only=True, generated=True, limit=limit,
-                         origin=origin, question=question)
+        parsed = _parse(workspace, cur, question, now)
+    except NotUnderstood:
+        parsed = None
+        if model is None:
+            from .llm import make_model
+
+            if make_model(workspace.settings) is None:
+                cur.close()
+                raise
+    if parsed is None:
+        cur.close()
+        sql, origin = to_sql(workspace, question, now=now, model=model)
+        cur = workspace.cursor()
+    else:
+        sql, origin = parsed.annotated_sql, "parser"
+    try:
+        result = run_query(cur, sql, read_only=True, generated=True, limit=limit,
+                           origin=origin, question=question)
+        if parsed is not None:
+            from .nl_sql import diagnose, is_empty
+
+            result.notes[:0] = ["reading: " + parsed.reading] + parsed.notes
+            if is_empty(result.frame):
+                result.notes += diagnose(cur, parsed, vocabulary(workspace, cur))
+        return result
     finally:
         cur.close()

@@ -32,6 +32,9 @@ def _emit(result: Any, fmt: str, extra: dict[str, Any] | None = None) -> None:
     else:
         if extra and extra.get("question"):
             print(f"-- {extra['question']}\n{result.sql}\n")
+            for note in extra.get("notes") or []:
+                if note not in result.sql:
+                    print(f"-- note: {note}")
         if frame.empty:
             print("(no rows: the query returned an empty result)")
         else:
@@ -56,7 +59,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
     now = dt.datetime.fromisoformat(args.now).replace(tzinfo=None) if args.now else None
     with _workspace(args) as ws:
         result = ask(ws, args.question, now=now, limit=args.limit)
-    _emit(result, args.format, {"question": args.question})
+    reading = next((n[9:] for n in result.notes if n.startswith("reading: ")), None)
+    _emit(result, args.format, {"question": args.question, "reading": reading,
+                                "notes": [n for n in result.notes if not n.startswith("reading: ")]})
     return 0
 
 

@@ -1,17 +1,18 @@
-"""Plain English -> read-only SQL with no model: a small semantic parser over slots.
+"""Plain English -> read-only SQL with no model: a composable reader grounded in the lexicon.
 
-Why a parser and not a model: the product must answer the questions analysts ask most
-("how many errors in May", "which service failed most", "top source IPs blocked by the
-firewall") offline, exactly, and must say so when it does not understand instead of
-guessing. Each phrase pattern (see :mod:`nl_grammar`) fills a slot of an :class:`Intent`
-and consumes its words; any word left that is not filler makes the parser refuse with the
-nearest supported forms (:class:`NotUnderstood`).
+Why a reader and not a model: the product must answer the questions analysts ask most
+offline, exactly, and say so when it does not understand instead of guessing. A question
+is read as parts that compose, not as one of a list of intents: a *measure* (count, count
+distinct FIELD, sum/avg/min/max, p50..p99, share "what fraction of", first/last seen),
+*filters* (service, host, severity, field = value, template text, an entity such as an IP
+or an id, a time window), *grouping* (any lexicon dimension, time buckets, weekday) and
+*ranking and limit* (top/bottom N). Every content word must link to the workspace lexicon
+(:mod:`lexicon`, via :mod:`nl_link`); function words and everyday verbs are skipped; a
+content word that links to nothing makes the parser refuse, naming the nearest entries.
 
-Relative times ("last 24 hours", "yesterday", "today", "since 10:00", "in May") are
-relative to ``now``, a naive UTC datetime that defaults to the real clock and that tests
-pass explicitly (the demo estate's end time). "since 10:00" means the latest 10:00 at or
-before ``now``; a date without a year is its latest occurrence at or before ``now``; a
-date-only end bound ("between May 30 and May 31") includes that whole day.
+Each parse carries its *reading*: one canonical English sentence of what will be counted
+(shown above the SQL), and notes when a filter names something the workspace does not
+hold, or when another reading was plausible. Relative times are relative to ``now``.
 
 Conventions: "errors" means severity ERROR or FATAL (at least ERROR); "warnings" WARN.
 """
@@ -21,404 +22,735 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from typing import Any
-
-import duckdb
 
 from ..errors import LogPilotError
 from . import nl_grammar as g
+from . import nl_link as L
+from .lexicon import KeyInfo, Lexicon
+from .nl_time import Text as _Text
+from .nl_time import TwoRanges, label_of, legacy_times, parse_date, shared_reader
+from .nl_sql import build_sql, reading_of
+
+Vocabulary = Lexicon  # the older name: callers build one with services/hosts/keys
+
+__all__ = ["Intent", "NotUnderstood", "Parsed", "Vocabulary", "answer_kind", "build_sql",
+           "parse", "parse_date"]
 
 
 class NotUnderstood(LogPilotError):
     """The question has words the parser cannot place; nothing was guessed."""
 
     def __init__(self, question: str, unknown: list[str], suggestions: list[str],
-                 reason: str = "") -> None:
+                 reason: str = "", nearest: dict[str, list[str]] | None = None) -> None:
         self.question = question
         self.unknown = unknown
         self.suggestions = suggestions
+        self.nearest = nearest or {}
         what = reason or ("I do not understand " + ", ".join(repr(w) for w in unknown))
+        near = "; ".join(f"{w!r} is not in this workspace (nearest: {', '.join(n)})"
+                         for w, n in self.nearest.items() if n)
         forms = "; ".join(suggestions)
-        super().__init__(f"{what} in {question!r}. Questions I can answer look like: {forms}. "
-                         "Or write SQL, or configure a model (%config LogPilot.llm).")
-
-
-@dataclass
-class Vocabulary:
-    """What the workspace holds that words can refer to: services, hosts, context keys."""
-
-    services: list[str] = field(default_factory=list)
-    hosts: list[str] = field(default_factory=list)
-    keys: dict[str, dict[str, int]] = field(default_factory=dict)
-
-    @classmethod
-    def from_cursor(cls, cur: duckdb.DuckDBPyConnection, sample: int = 300_000) -> "Vocabulary":
-        """Read services, hosts and context keys per service (keys from a bounded sample)."""
-        services = [r[0] for r in cur.execute(
-            "SELECT DISTINCT service_name FROM logs ORDER BY 1").fetchall()]
-        hosts = [r[0] for r in cur.execute(
-            "SELECT DISTINCT host FROM logs WHERE host IS NOT NULL ORDER BY 1").fetchall()]
-        keys: dict[str, dict[str, int]] = {}
-        for svc, key, n in cur.execute(
-                f"SELECT service_name, k, count(*) FROM (SELECT service_name, "
-                f"unnest(json_keys(context)) AS k FROM (SELECT service_name, context FROM logs "
-                f"USING SAMPLE reservoir({int(sample)} ROWS) REPEATABLE (7))) GROUP BY ALL"
-                ).fetchall():
-            keys.setdefault(svc, {})[key] = n
-        return cls(services, hosts, keys)
-
-    def key_for(self, slot: str, services: list[str]) -> str | None:
-        """The context key that holds ``slot`` (e.g. src_ip -> SRC) for these services."""
-        pools = [self.keys.get(s, {}) for s in services] or list(self.keys.values())
-        for cand in g.CONTEXT_SLOTS.get(slot, (slot,)):
-            if any(cand in p for p in pools):
-                return cand
-        return None
+        super().__init__(f"{what} in {question!r}{'. ' + near if near else ''}. Questions I can "
+                         f"answer look like: {forms}. Or write SQL, or configure a model "
+                         "(%config LogPilot.llm).")
 
 
 @dataclass
 class Intent:
-    """The meaning of a question, slot by slot; :func:`build_sql` turns it into SQL."""
+    """The meaning of a question, part by part; :func:`build_sql` turns it into SQL.
 
-    measure: str = "count"  # count | rate | distinct
-    distinct_slot: str | None = None
+    ``filters`` are ``(key, value)`` pairs on ``context`` (a value ``5xx`` is a class);
+    ``key_services`` says which services a key is read from; ``group`` holds built-in
+    dimensions (service, severity, host, source, template, minute..month, weekday) or
+    ``ctx:KEY``; ``share`` holds the conditions of the numerator of a share.
+    """
+
+    measure: str = "count"  # count | rate | distinct | sum | avg | min | max | pNN | first | last
+    field: str | None = None
     severities: tuple[str, ...] = ()
-    services: list[str] = field(default_factory=list)
-    hosts: list[str] = field(default_factory=list)
-    group: list[str] = field(default_factory=list)
+    services: list[str] = dataclasses.field(default_factory=list)
+    hosts: list[str] = dataclasses.field(default_factory=list)
+    group: list[str] = dataclasses.field(default_factory=list)
     lo: dt.datetime | None = None
     hi: dt.datetime | None = None
-    texts: list[str] = field(default_factory=list)
-    filters: list[tuple[str, str]] = field(default_factory=list)
+    time_label: str = ""
+    texts: list[str] = dataclasses.field(default_factory=list)
+    words: list[str] = dataclasses.field(default_factory=list)
+    filters: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    present: list[str] = dataclasses.field(default_factory=list)
+    entities: list[str] = dataclasses.field(default_factory=list)
+    key_services: dict[str, list[str]] = dataclasses.field(default_factory=dict)
     top: int | None = None
+    direction: str = "desc"
+    share: list[str] = dataclasses.field(default_factory=list)
+    compare: list[tuple[str, dt.datetime | None, dt.datetime | None]] = dataclasses.field(default_factory=list)
+    notes: list[str] = dataclasses.field(default_factory=list)
+    alternatives: list[str] = dataclasses.field(default_factory=list)
+    distinct_slot: str | None = None
     special: str | None = None
     requests: bool = False
 
 
 @dataclass
 class Parsed:
-    """A parsed question: its intent and the SQL that answers it."""
+    """A parsed question: its intent, the SQL that answers it, and how it was read."""
 
     question: str
     intent: Intent
     sql: str
+    reading: str = ""
 
+    @property
+    def notes(self) -> list[str]:
+        return self.intent.notes + [f"another reading: {a}" for a in self.intent.alternatives]
 
-# ------------------------------------------------------------------- times
-def _year_for(month: int, day: int, now: dt.datetime) -> int:
-    year = now.year
-    return year if dt.datetime(year, month, day) <= now else year - 1
-
-
-def parse_date(text: str, now: dt.datetime) -> tuple[dt.datetime, bool]:
-    """A DATETIME phrase -> (naive UTC datetime, has_time_of_day)."""
-    text = text.strip().lower().replace(",", " ")
-    tm = re.search(g.TIME, text)
-    t = dt.time(*map(int, tm.group(0).split(":"))) if tm else None
-    body = (text[:tm.start()] + text[tm.end():]).replace(" at ", " ").strip() if tm else text
-    if not body:
-        base = dt.datetime.combine(now.date(), t or dt.time())
-        return (base if base <= now else base - dt.timedelta(days=1)), True
-    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", body)
-    if m:
-        d = dt.date(int(m[1]), int(m[2]), int(m[3]))
-    else:
-        words = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", body).replace(" of ", " ").split()
-        month = next(g.MONTHS[w] for w in words if w in g.MONTHS)
-        nums = [int(w) for w in words if w.isdigit()]
-        day = next(n for n in nums if n <= 31)
-        year = next((n for n in nums if n > 31), None) or _year_for(month, day, now)
-        d = dt.date(year, month, day)
-    return dt.datetime.combine(d, t or dt.time()), t is not None
-
-
-def _month_range(month: int, year: int | None, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-    if year is None:
-        year = now.year if dt.datetime(now.year, month, 1) <= now else now.year - 1
-    lo = dt.datetime(year, month, 1)
-    hi = dt.datetime(year + (month == 12), month % 12 + 1, 1)
-    return lo, hi
-
-
-_UNITS = {"minute": dt.timedelta(minutes=1), "hour": dt.timedelta(hours=1),
-          "day": dt.timedelta(days=1), "week": dt.timedelta(weeks=1)}
-
-
-class _Text:
-    """The question being consumed: matched spans are blanked out."""
-
-    def __init__(self, s: str) -> None:
-        self.s = f" {s} "
-
-    def take(self, pattern: str, flags: int = 0) -> re.Match[str] | None:
-        m = re.search(pattern, self.s, flags)
-        if m:
-            self.s = self.s[:m.start()] + " " * (m.end() - m.start()) + self.s[m.end():]
-        return m
-
-    def take_all(self, pattern: str) -> list[re.Match[str]]:
-        out = []
-        while (m := self.take(pattern)) is not None:
-            out.append(m)
-        return out
-
-
-def _set_range(intent: Intent, lo: dt.datetime, hi: dt.datetime, q: str) -> None:
-    if intent.lo is not None or intent.hi is not None:
-        raise NotUnderstood(q, [], g.SUPPORTED_FORMS[:4], "two time ranges")
-    intent.lo, intent.hi = lo, hi
+    @property
+    def annotated_sql(self) -> str:
+        """The SQL with the reading and notes above it, as SQL comments."""
+        lines = [f"-- reading: {self.reading}"] + [f"-- note: {n}" for n in self.notes]
+        return "\n".join(x.replace("\n", " ") for x in lines) + "\n" + self.sql
 
 
 def _times(t: _Text, intent: Intent, now: dt.datetime, q: str) -> None:
-    D = g.DATETIME
-    m = t.take(rf"\b(?:between|from)\s+({D})\s+(?:and|to|until)\s+({D})\b")
-    if m:
-        lo, _ = parse_date(m[1], now)
-        hi, has_t = parse_date(m[2], now)
-        _set_range(intent, lo, hi if has_t else hi + dt.timedelta(days=1), q)
-    m = t.take(rf"\b(?:since|after|from)\s+({D})\b")
-    if m:
-        _set_range(intent, parse_date(m[1], now)[0], now, q)
-    m = t.take(rf"\b(?:in|during|over|for|within)?\s*(?:the\s+)?(?:last|past|previous)\s+"
-               rf"(?:({g._NUM})\s+)?(minute|hour|day|week)s?\b")
-    if m:
-        n = g.number(m[1]) if m[1] else 1
-        _set_range(intent, now - n * _UNITS[m[2]], now, q)
-    m = t.take(r"\b(yesterday|today)\b")
-    if m:
-        day = dt.datetime.combine(now.date(), dt.time())
-        lo = day - dt.timedelta(days=1) if m[1] == "yesterday" else day
-        _set_range(intent, lo, lo + dt.timedelta(days=1), q)
-    m = t.take(rf"\b(?:on|for|at)?\s*({g.DATE})\b")
-    if m:
-        lo, _ = parse_date(m[1], now)
-        _set_range(intent, lo, lo + dt.timedelta(days=1), q)
-    m = t.take(rf"\b(?:in|during|for|of)?\s*({g._MON})(?:\s+(\d{{4}}))?\b")
-    if m:
-        year = int(m[2]) if m[2] else None
-        _set_range(intent, *_month_range(g.MONTHS[m[1]], year, now), q)
+    """The parser's own time grammar (kept for the pilot's and why-engine's helpers)."""
+    def setter(lo: dt.datetime, hi: dt.datetime) -> None:
+        if intent.lo is not None or intent.hi is not None:
+            raise NotUnderstood(q, [], g.SUPPORTED_FORMS[:4], "two time ranges")
+        intent.lo, intent.hi = lo, hi
+    legacy_times(t, now, setter)
 
 
-# ------------------------------------------------------------------- parse
-def parse(question: str, vocab: Vocabulary, now: dt.datetime | None = None) -> Parsed:
-    """Parse ``question`` into SQL over ``logs``; raise :class:`NotUnderstood` otherwise."""
+def _read_time(t: _Text, intent: Intent, now: dt.datetime, lex: Lexicon, q: str) -> None:
+    """Time phrases: the shared module's spans when installed (blanked by offset), else ours."""
+    find_time = shared_reader()
+    if find_time is not None:
+        rng = (lex.first, lex.last) if lex.first is not None and lex.last is not None else None
+        try:
+            spans = find_time(t.s[1:-1], now=now, data_range=rng)
+        except (ValueError, KeyError, StopIteration):
+            spans = []
+        if spans:
+            text = t.s
+            for sp in spans:
+                t.blank(sp.begin + 1, sp.stop + 1)
+            if len(spans) > 1:
+                spans = sorted(spans, key=lambda sp: sp.begin)
+                between = [text[a.stop + 1:b.begin + 1] for a, b in zip(spans, spans[1:])]
+                if not all(re.search(r"\b(?:vs|versus|compared\s+(?:to|with)|against|and|or)\b",
+                                     x) for x in between):
+                    raise NotUnderstood(q, [], g.SUPPORTED_FORMS[:4], "two time ranges")
+                t.take_all(r"\b(?:vs|versus|compared\s+(?:to|with)|against|compare)\b")
+                intent.compare = [(sp.label, sp.start, sp.end) for sp in spans]
+            else:
+                sp = spans[0]
+                intent.lo, intent.hi, intent.time_label = sp.start, sp.end, sp.label
+            return
+    _times(t, intent, now, q)
+    intent.time_label = label_of(intent.lo, intent.hi)
+
+
+# ---------------------------------------------------------------- the reader
+_WORDS = r"([a-z0-9_][a-z0-9_./:@-]*(?:\s+[a-z0-9_][a-z0-9_./:@-]*){0,2})"
+
+
+def _dim(words: list[str], lex: Lexicon, scope: list[str]) -> tuple[str, int, list[KeyInfo]] | None:
+    """The longest prefix (3..1 words) that names a dimension: (dim, words used, keys)."""
+    for k in range(min(3, len(words)), 0, -1):
+        phrase = " ".join(words[:k])
+        if k == 1 and words[0] in L.skip_words() and L.builtin_dimension(phrase) is None:
+            continue
+        b = L.builtin_dimension(phrase)
+        if b:
+            return b, k, []
+        if k == 1 and L.severity_of(words[0]):
+            continue
+        keys = L.link_key(phrase, lex, scope)
+        if keys:
+            return "ctx:" + keys[0].info.name, k, [m.info for m in keys if m.info.name == keys[0].info.name]
+        stems = {L.stem(x) for x in words[:k]}
+        if stems <= _IP_WORDS and stems & {"ip", "address", "addr"}:
+            return "msgip", k, []  # no field holds it here: the first IP of the message
+    return None
+
+
+def _blank_words(t: _Text, start: int, n: int) -> None:
+    """Blank the next ``n`` words of ``t`` from offset ``start``."""
+    pos = start
+    for _ in range(n):
+        m = re.compile(r"\S+").search(t.s, pos)
+        if not m:
+            break
+        t.blank(m.start(), m.end())
+        pos = m.end()
+
+
+def _take_dim(t: _Text, cue: str, intent: Intent, lex: Lexicon, scope: list[str]
+              ) -> list[tuple[str, bool]]:
+    """Find ``cue`` followed by a dimension; consume both; return (dimension, plural)s."""
+    out = []
+    pos = 0
+    while True:
+        m = re.compile(rf"\b(?:{cue})\s+{_WORDS}").search(t.s, pos)
+        if not m:
+            return out
+        words = m.group(m.lastindex or 1).split()
+        words = [w for w in words if w not in ("the", "a")] if words[0] in ("the", "a") else words
+        got = _dim(words if words[0] not in ("the", "a") else words[1:], lex, scope)
+        if got is None:
+            pos = m.end(0) - len(m.group(m.lastindex or 1))
+            continue
+        dim, k, infos = got
+        start = m.start(m.lastindex or 1)
+        t.blank(m.start(), start)
+        skip = 1 if m.group(m.lastindex or 1).split()[0] in ("the", "a") else 0
+        _blank_words(t, start, k + skip)
+        _add_group(intent, dim, infos)
+        last = words[k - 1] if words[0] not in ("the", "a") else words[k]
+        out.append((dim, last.endswith("s") and not last.endswith(("ss", "us"))))
+        pos = m.start()
+
+
+def _key_services(infos: list[KeyInfo]) -> list[str]:
+    """Services a key is read from: those holding at least 5% of its rows."""
+    total = sum(i.rows for i in infos) or 1
+    return sorted(i.service for i in infos if i.rows >= 0.05 * total)
+
+
+def _add_group(intent: Intent, dim: str, infos: list[KeyInfo]) -> None:
+    if dim not in intent.group:
+        intent.group.append(dim)
+    if infos:
+        intent.key_services[dim[4:]] = _key_services(infos)
+
+
+def _scope(s: str, lex: Lexicon) -> list[str]:
+    """Services the question names or implies (by a value only they hold); not consumed."""
+    found: list[str] = []
+    for w in re.findall(r"[a-z][a-z0-9_-]*", s):
+        if w in L.skip_words():
+            continue
+        hit = L.link_service(w, lex)
+        if hit and hit[1] != "fuzzy":
+            found.append(hit[0])
+    if not found:
+        for w in re.findall(r"[a-z][a-z0-9_-]*", s):
+            if w in L.skip_words() or L.severity_of(w):
+                continue
+            vals = L.link_value(w, lex)
+            if vals and len({v.info.service for v in vals}) == 1 and vals[0].how != "synonym":
+                found.append(vals[0].info.service)
+    if not found:  # a word only one service's templates hold ("logins" -> its auth log)
+        for w in re.findall(r"[a-z][a-z0-9_-]*", s):
+            if w in L.skip_words() or L.severity_of(w) or L.builtin_dimension(w):
+                continue
+            per = L.link_word(w, lex)
+            if len(per) == 1:
+                found.append(next(iter(per)))
+    return list(dict.fromkeys(found))
+
+
+_AGG = {"average": "avg", "avg": "avg", "mean": "avg", "median": "p50", "total": "sum",
+        "sum": "sum", "max": "max", "maximum": "max", "highest": "max", "largest": "max",
+        "longest": "max", "slowest": "max", "peak": "max", "biggest": "max", "min": "min",
+        "minimum": "min", "lowest": "min", "smallest": "min", "shortest": "min", "fastest": "min"}
+_AGG_RE = (r"\b(average|avg|mean|median|total|sum|max|maximum|highest|largest|longest|"
+           r"slowest|peak|biggest|min|minimum|lowest|smallest|shortest|fastest|"
+           r"p(?:50|75|90|95|99)|(?:50|75|90|95|99)(?:th)?\s+percentile)\s+(?:of\s+)?(?:the\s+)?")
+
+
+def _measures(t: _Text, intent: Intent, lex: Lexicon, scope: list[str]) -> None:
+    if t.take(r"\b(?:error|failure|fail)\s+(?:rate|ratio|percentage|share|proportion)s?\b|"
+              r"\b(?:rate|ratio|percentage|share|proportion)\s+of\s+(?:errors|failures)\b"):
+        intent.measure = "rate"
+        intent.share.append("severity:ERROR,FATAL")
+    if t.take(r"\b(?:what|which)?\s*(?:fraction|percentage|percent|share|proportion|ratio|%)\s+"
+              r"of\b(?:\s+(?:the|all))?|\bhow\s+much\s+of\b"):
+        intent.measure = "rate"
+    pos = 0
+    while (m := re.compile(_AGG_RE + _WORDS).search(t.s, pos)):
+        words = m.group(2).split()
+        got = None
+        if words[0] in _NOT_A_FIELD:
+            pos = m.end(1)
+            continue
+        for k in range(min(3, len(words)), 0, -1):
+            keys = [x for x in L.link_key(" ".join(words[:k]), lex, scope) if x.info.numeric]
+            if keys:
+                got = (keys, k)
+                break
+        if got is None:
+            pos = m.end(1)
+            continue
+        keys, k = got
+        word = m.group(1)
+        pm = re.match(r"p?(\d\d)", word)
+        intent.measure = f"p{pm.group(1)}" if pm else _AGG[word]
+        intent.field = keys[0].info.name
+        intent.key_services[intent.field] = _key_services(
+            [x.info for x in keys if x.info.name == intent.field])
+        t.blank(m.start(), m.start(2))
+        _blank_words(t, m.start(2), k)
+        break
+    m = t.take(r"\b(?:how\s+many|number\s+of|count\s+of|count)?\s*(?:unique|distinct|different)\s+")
+    if m:
+        pos = m.start()
+        words = t.s[m.end():].split()[:3]
+        got = _dim(words, lex, scope) if words else None
+        if got:
+            dim, k, infos = got
+            _blank_words(t, m.end(), k)
+            intent.measure, intent.field = "distinct", dim
+            if infos:
+                intent.key_services[dim[4:]] = _key_services(infos)
+    else:
+        m = re.search(r"\b(?:how\s+many|number\s+of)\s+" + _WORDS, t.s)
+        if m:
+            got = _dim(m.group(1).split(), lex, scope)
+            if got and (got[2] and got[2][0].kind in ("id", "ip")
+                        or got[0] in ("service", "host", "source")):
+                dim, k, infos = got
+                t.blank(m.start(), m.start(1))
+                _blank_words(t, m.start(1), k)
+                intent.measure, intent.field = "distinct", dim
+                if infos:
+                    intent.key_services[dim[4:]] = _key_services(infos)
+                intent.alternatives.append("count of rows instead of distinct values")
+    if t.take(r"\b(?:when\s+(?:was|were|did|is)\b[^?]*?\b)?(?:first\s+(?:seen|logged|appear\w*|"
+              r"occur\w*|time|reported|happen\w*)|earliest)\b|\bwhen\s+did\b[^?]*\bfirst\b|"
+              r"\bwhen\s+did\b[^?]*\b(?:start|begin|began)\b"):
+        intent.measure = "first"
+    elif t.take(r"\b(?:when\s+(?:was|were|did|is)\b[^?]*?\b)?(?:last\s+(?:seen|logged|appear\w*|"
+                r"occur\w*|time|reported|happen\w*)|latest|most\s+recent(?:ly)?)\b|"
+                r"\bwhen\s+did\b[^?]*\blast\b|\bwhen\s+did\b[^?]*\b(?:stop|end)\b"):
+        intent.measure = "last"
+
+
+_NOT_A_FIELD = frozenset("number count of rows records logs lines entries events messages".split())
+_IP_WORDS = frozenset(L.stem(w) for w in ("ip", "ips", "address", "addr", "source", "src", "client", "remote"))
+
+_DESC = r"most|busiest|noisiest|loudest|biggest|largest|highest|heaviest|worst|chattiest"
+_ASC = r"least|fewest|quietest|smallest|lowest|rarest"
+
+
+def _order(t: _Text, intent: Intent) -> int | None:
+    """Top/bottom N and superlatives; the offset right after "top N" (its dimension follows)."""
+    N = g._NUM
+    after = None
+    m = t.take(rf"\b(top|first|highest|bottom|lowest)\s+({N})\b")
+    if m:
+        intent.top = g.number(m[2])
+        intent.direction = "asc" if m[1] in ("bottom", "lowest") else "desc"
+        after = m.end()
+    m = t.take(rf"\b(?:the\s+)?({N})\s+(?:(?:{_DESC})|(?:{_ASC}))\b(?:\s+(?:common|frequent|active|"
+               rf"noisy|often))?|\b({N})\s+(?:(?:{_DESC})|(?:{_ASC}))\b")
+    if m:
+        n = m.group(1) or m.group(2)
+        intent.top = g.number(n)
+        intent.direction = "asc" if re.search(rf"\b(?:{_ASC})\b", m.group(0)) else "desc"
+        after = m.end()
+    m = t.take(rf"\b(?:the\s+)?(?:{_ASC})\b(?:\s+(?:common|frequent|often|active))?")
+    if m:
+        intent.direction = "asc"
+        intent.special = intent.special or "superlative"
+    m = t.take(rf"\b(?:the\s+)?(?:{_DESC})\b(?:\s+(?:common|frequent|often|active|noisy))?")
+    if m:
+        intent.special = intent.special or "superlative"
+    return after
+
+
+def _dim_after(t: _Text, pos: int, intent: Intent, lex: Lexicon, scope: list[str]) -> None:
+    """The dimension of "top N [adjectives] X": up to two words may sit between."""
+    toks = list(re.compile(r"\S+").finditer(t.s, pos))[:5]
+    words = [m.group(0) for m in toks]
+    for j in range(0, min(3, len(words))):
+        if j and words[j - 1] in ("by", "per"):
+            return
+        got = _dim(words[j:], lex, scope)
+        if got:
+            dim, k, infos = got
+            for m in toks[j:j + k]:
+                t.blank(m.start(), m.end())
+            _add_group(intent, dim, infos)
+            return
+
+
+def _groups(t: _Text, intent: Intent, lex: Lexicon, scope: list[str],
+            after_top: int | None = None) -> None:
+    if after_top is not None:
+        _dim_after(t, after_top, intent, lex, scope)
+    by = _take_dim(t, r"grouped\s+by|broken\s+down\s+by|split\s+by|by|per|for\s+each|for\s+every|"
+                 r"in\s+each|each|every|across|among|distribution\s+of|breakdown\s+of", intent,
+              lex, scope)
+    which = _take_dim(t, r"which|what|top|bottom", intent, lex, scope)
+    for m in t.take_all(r"\b(minutely|hourly|daily|weekly|monthly)\b"):
+        _add_group(intent, g.PERIOD_ADVERBS[m[1]], [])
+    if t.take(r"\bday\s+of\s+(?:the\s+)?week\b|\bweekdays?\b"):
+        _add_group(intent, "weekday", [])
+    if t.take(r"\btrend\b|\bover\s+time\b|\btimeline\b|\bhour\s+by\s+hour\b"):
+        _add_group(intent, "hour", [])
+    pos = 0
+    while (m := re.compile(r"\b" + _WORDS + r"\s+(?:breakdown|distribution)\b").search(t.s, pos)):
+        words = m.group(1).split()
+        got = None
+        for i in range(len(words)):
+            got = _dim(words[i:], lex, scope)
+            if got and got[1] == len(words) - i:
+                _blank_words(t, m.start(1) + len(" ".join(words[:i])) + (1 if i else 0), got[1])
+                _add_group(intent, got[0], got[2])
+                break
+        t.take(r"\b(?:breakdown|distribution)\b")
+        pos = m.end()
+    if intent.top is None and which:
+        intent.top = 10 if which[0][1] else 1
+    elif intent.top is None and intent.special == "superlative" and intent.group:
+        intent.top = 10 if by and by[0][1] else 1
+    if intent.special == "superlative":
+        intent.special = None
+    tb = [d for d in intent.group if d in ("minute", "hour", "day", "week", "month")]
+    if len(tb) > 1:
+        intent.group = [d for d in intent.group if d != "hour"] if "hour" in tb else intent.group
+
+
+_TOKEN = re.compile(r"[a-z0-9_][a-z0-9_./:@-]*[a-z0-9_]|[a-z0-9_]")
+
+
+class _Words:
+    """The words left after measures, ranking, grouping and time were read."""
+
+    def __init__(self, t: _Text) -> None:
+        self.t = t
+        self.toks = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(t.s)]
+        self.done = [False] * len(self.toks)
+
+    def word(self, i: int) -> str | None:
+        if 0 <= i < len(self.toks) and not self.done[i]:
+            return self.toks[i][2]
+        return None
+
+    def use(self, *idx: int) -> None:
+        for i in idx:
+            self.done[i] = True
+
+
+def _key_before(w: _Words, i: int, lex: Lexicon, scope: list[str]) -> tuple[list[KeyInfo], list[int]]:
+    """A key named by the 1-2 words right before token ``i`` (e.g. "status code 500")."""
+    for k in (2, 1):
+        idx = list(range(i - k, i))
+        words = [w.word(j) for j in idx]
+        if idx and idx[0] >= 0 and all(words) and not any(x in L.skip_words() for x in words):
+            keys = L.link_key(" ".join(words), lex, scope)
+            if keys:
+                name = keys[0].info.name
+                return [m.info for m in keys if m.info.name == name], idx
+    return [], []
+
+
+def _key_after(w: _Words, i: int, lex: Lexicon, scope: list[str]) -> tuple[list[KeyInfo], list[int]]:
+    for k in (2, 1):
+        idx = list(range(i + 1, i + 1 + k))
+        words = [w.word(j) for j in idx]
+        if all(words) and not any(x in L.skip_words() for x in words):
+            keys = L.link_key(" ".join(words), lex, scope)
+            if keys:
+                name = keys[0].info.name
+                return [m.info for m in keys if m.info.name == name], idx
+    return [], []
+
+
+def _add_filter(intent: Intent, infos: list[KeyInfo], value: str) -> None:
+    key = infos[0].name
+    intent.filters.append((key, value))
+    if not intent.services:
+        intent.key_services.setdefault(key, _key_services(infos))
+
+
+def _has_value(infos: list[KeyInfo], value: str) -> bool:
+    if re.fullmatch(r"\dxx", value):
+        return any(v[:1] == value[0] for ki in infos for v in ki.values)
+    return any(value.lower() == v.lower() for ki in infos for v in ki.values) or any(
+        ki.numeric and not ki.values for ki in infos)
+
+
+def _value_keys(lex: Lexicon, value: str, scope: list[str]) -> list[KeyInfo]:
+    """Categorical keys (in scope first) that hold this literal value (or class ``5xx``)."""
+    out = [ki for ki in lex.key_infos(scope) if ki.values and _has_value([ki], value)]
+    if not out and scope:
+        out = [ki for ki in lex.key_infos() if ki.values and _has_value([ki], value)]
+    if re.fullmatch(r"\dxx", value):
+        out = [ki for ki in out if all(re.fullmatch(r"\d{3}", v) for v in ki.values)]
+    names = {ki.name for ki in out}
+    if len(names) > 1:  # the key holding most rows of that value
+        best = max(names, key=lambda n: sum(ki.values.get(value, 0) + ki.rows * 1e-9
+                                           for ki in out if ki.name == n))
+        out = [ki for ki in out if ki.name == best]
+    return out
+
+
+def _filters(w: _Words, intent: Intent, lex: Lexicon, scope: list[str], q: str) -> list[str]:
+    """Link every word left; return the content words that link to nothing."""
+    unknown: list[str] = []
+    words_at: list[tuple[int, list[str]]] = []
+    skip = L.skip_words()
+    ids = [ki for ki in lex.key_infos() if ki.shape]
+    last_sev = -2
+    paired: dict[int, list[str]] = {}
+    for i in range(len(w.toks)):
+        word = w.word(i)
+        if word is None:
+            continue
+        host = L.link_host(word, lex)
+        if host:
+            w.use(i)
+            intent.hosts.append(host)
+            continue
+        if re.fullmatch(g.IPV4, word) or (re.search(r"\d", word) and re.search(r"[a-z]", word)
+                                         and not re.fullmatch(r"\dxx", word)):
+            infos, idx = _key_before(w, i, lex, scope)
+            shaped = [ki for ki in ids if re.fullmatch(ki.shape or "", word, re.I)]
+            if infos and infos[0].kind in ("ip", "id"):
+                w.use(*idx, i)
+                _add_filter(intent, infos, word)
+            elif shaped:
+                w.use(i)
+                name = shaped[0].name
+                _add_filter(intent, [k for k in shaped if k.name == name], word)
+            elif len(word) >= 4:
+                w.use(i)
+                intent.entities.append(word)
+            continue
+        if re.fullmatch(r"\d+(\.\d+)?|\dxx", word):
+            infos, idx = _key_before(w, i, lex, scope)
+            if not infos or not _has_value(infos, word):
+                infos, idx = _key_after(w, i, lex, scope)
+            if not infos or not _has_value(infos, word):
+                infos, idx = _value_keys(lex, word, scope), []
+            if infos and _has_value(infos, word):
+                w.use(*idx, i)
+                _add_filter(intent, infos, word)
+            else:
+                unknown.append(word)
+            continue
+        if word in skip:
+            w.use(i)
+            continue
+        svc = L.link_service(word, lex)
+        if svc:
+            w.use(i)
+            if svc[0] not in intent.services:
+                intent.services.append(svc[0])
+            if svc[1] == "fuzzy":
+                intent.notes.append(f"read {word!r} as service {svc[0]}")
+            continue
+        host = L.link_host(word, lex)
+        if host:
+            w.use(i)
+            intent.hosts.append(host)
+            continue
+        if L.builtin_dimension(word) in ("service", "host", "source"):
+            w.use(i)
+            continue
+        nxt = w.word(i + 1)
+        infos, idx = _key_before(w, i + 1, lex, scope) if nxt else ([], [])
+        if nxt and infos and idx == [i] and infos[0].values and _has_value(infos, nxt):
+            val = next(v for ki in infos for v in ki.values if v.lower() == nxt.lower())
+            w.use(i, i + 1)
+            _add_filter(intent, infos, val)
+            continue
+        sev = L.severity_of(word)
+        forms = L.template_stems(word, lex, scope or intent.services) if lex.words else []
+        in_scope = L.link_word(word, lex, scope or intent.services)
+        if i in paired:
+            w.use(i)
+            words_at.append((i, paired[i]))
+            continue
+        pair = _template_pair(w, i, lex, scope or intent.services) if (sev or forms) else None
+        if pair and (sev or L.link_word(w.toks[pair[0]][2], lex, scope or intent.services)):
+            w.use(i)
+            words_at.append((i, pair[1]))
+            paired[pair[0]] = pair[2]
+            if pair[0] < i:
+                w.use(pair[0])
+                words_at.append((pair[0], pair[2]))
+            continue
+        if sev:
+            w.use(i)
+            both = tuple(x for x in intent.severities if x in sev)
+            if last_sev == i - 1 and both:  # "fatal errors": the first word narrows
+                intent.severities = both
+            else:
+                intent.severities = tuple(dict.fromkeys(intent.severities + sev))
+            last_sev = i
+            continue
+        vals = L.link_value(word, lex, scope or intent.services)
+        if vals:
+            whole = [v for v in vals if L._value_words(v.value) == [L.stem(word)] or v.how == "exact"]
+            if whole or not in_scope:
+                chosen = whole or vals
+                w.use(i)
+                name = chosen[0].info.name
+                same = [v for v in chosen if v.info.name == name]
+                for value in dict.fromkeys(v.value for v in same):
+                    _add_filter(intent, [v.info for v in same], value)
+                others = sorted({v.info.name for v in chosen} - {name})
+                if others:
+                    intent.alternatives.append(f"{word!r} as a value of {', '.join(others)}")
+                if in_scope and not whole:
+                    intent.alternatives.append(f"{word!r} as message text")
+                continue
+            if in_scope:
+                intent.alternatives.append(
+                    f"{word!r} as {vals[0].info.name} = {vals[0].value} instead of message text")
+        if forms and in_scope:
+            w.use(i)
+            words_at.append((i, forms))
+            continue
+        keys = L.link_key(word, lex, scope or intent.services)
+        if keys:
+            w.use(i)
+            if keys[0].info.name not in intent.present:
+                intent.present.append(keys[0].info.name)
+                if not intent.services:
+                    intent.key_services.setdefault(keys[0].info.name, _key_services(
+                        [m.info for m in keys if m.info.name == keys[0].info.name]))
+            continue
+        unknown.append(word)
+    _merge_words(intent, words_at, lex)
+    return unknown
+
+
+def _template_pair(w: _Words, i: int, lex: Lexicon, scope: list[str]
+                   ) -> tuple[int, list[str], list[str]] | None:
+    """A word next to another word of the same templates ("failed logins"): (j, forms of
+    word i, forms of word j), each restricted to the forms those templates hold."""
+    for j in (i + 1, i + 2, i - 1):
+        other = w.word(j)
+        if not other or other in L.skip_words() or L.link_service(other, lex):
+            continue
+        if j == i + 2 and not ((w.word(i + 1) or "") in L.skip_words()
+                               or L.link_service(w.word(i + 1) or "", lex)):
+            continue
+        a = set(L.template_forms_wide(w.toks[i][2], lex))
+        b = set(L.template_forms_wide(other, lex))
+        if not a or not b:
+            continue
+        fa: set[str] = set()
+        fb: set[str] = set()
+        for svc, tpls in lex.templates.items():
+            if scope and svc not in scope:
+                continue
+            for _tid, body, _n in tpls:
+                low = set(re.findall(r"[a-z][a-z0-9]*", body.lower()))
+                if low & a and low & b:
+                    fa |= low & a
+                    fb |= low & b
+        if fa and fb:
+            return j, sorted(fa), sorted(fb)
+    return None
+
+
+def _merge_words(intent: Intent, words_at: list[tuple[int, list[str]]], lex: Lexicon) -> None:
+    """Template words as ILIKE filters; each word's forms are alternatives."""
+    for _, forms in words_at:
+        if forms:
+            intent.words.append("|".join(forms[:6]))
+
+
+def _check_against_lexicon(intent: Intent, lex: Lexicon) -> None:
+    """Notes for filters naming what the workspace does not hold (never answer 0 silently)."""
+    if intent.severities and lex.severities:
+        svcs = intent.services or list(lex.severities)
+        have = {s: n for svc in svcs for s, n in lex.severities.get(svc, {}).items()}
+        if not any(s in have for s in intent.severities):
+            holds = ", ".join(f"{s} ({n:,})" for s, n in sorted(have.items(), key=lambda p: -p[1]))
+            where = " or ".join(intent.services) if intent.services else "the workspace"
+            intent.notes.append(f"{where} has no rows with severity "
+                                f"{' or '.join(intent.severities)}; it has {holds}")
+    for key, value in intent.filters:
+        infos = [ki for ki in lex.key_infos(intent.services) if ki.name == key]
+        if infos and all(ki.values for ki in infos) and not _has_value(infos, value):
+            vals = sorted({v for ki in infos for v in ki.values})
+            intent.notes.append(f"{key} has no value {value}; it has {', '.join(vals[:10])}")
+
+
+def parse(question: str, vocab: Lexicon, now: dt.datetime | None = None) -> Parsed:
+    """Parse ``question`` into SQL over ``logs``; raise :class:`NotUnderstood` otherwise.
+
+    When the template words of the question occur in other services than the fields it
+    groups or filters by, it is read once more scoped to the services of those templates
+    ("top five ips by failed logins": the IPs of the service that logs failed logins).
+    """
     now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    first = _parse(question, vocab, now, None)
+    i = first.intent
+    if i.words and not i.services:
+        implied = _word_services(i, vocab)
+        keyed = {s for k in _keys_of(i) for s in i.key_services.get(k, [])}
+        if implied and (keyed and not keyed & implied or "msgip" in i.group):
+            try:
+                return _parse(question, vocab, now, sorted(implied))
+            except NotUnderstood:
+                return first
+    return first
+
+
+def _keys_of(i: Intent) -> list[str]:
+    return [k for k, _ in i.filters] + i.present + [d[4:] for d in i.group if d.startswith("ctx:")]
+
+
+def _word_services(i: Intent, lex: Lexicon) -> set[str]:
+    """Services with a template holding every template-word filter of the intent."""
+    out = set()
+    for svc, tpls in lex.templates.items():
+        for _tid, body, _n in tpls:
+            low = body.lower()
+            if all(any(f in low for f in forms.split("|")) for forms in i.words):
+                out.add(svc)
+                break
+    return out
+
+
+def _parse(question: str, lex: Lexicon, now: dt.datetime, forced: list[str] | None) -> Parsed:
     intent = Intent()
     quoted = [next(x for x in m.groups() if x) for m in g.QUOTED.finditer(question)]
     intent.texts = quoted
-    rest = g.QUOTED.sub(" ", question).lower()
-    rest = re.sub(r"[?!;()]", " ", rest).replace("’", "'").replace("'s ", " ")
+    rest = g.QUOTED.sub(" ", question).lower().replace("’", "'")
+    rest = re.sub(r"[?!;(),]", " ", rest)
+    rest = re.sub(r"'s\b", " ", rest)
+    rest = re.sub(r"(?<=\w)\.(?=\s|$)", " ", rest)
     t = _Text(rest)
-    _times(t, intent, now, question)
-    _specials(t, intent, vocab)
-    _filters(t, intent)
-    _groups(t, intent)
-    _entities(t, intent, vocab)
-    for pattern, levels in g.SEVERITY_WORDS:
-        if t.take(rf"\b(?:{pattern})\b") and intent.measure != "rate":
-            intent.severities = tuple(dict.fromkeys(intent.severities + levels))
-    left = [w for w in re.findall(r"[a-z0-9_.:'-]+", t.s)
-            if w.strip(".:'-") and w.strip(".:'-") not in g.FILLER]
-    if left:
-        near = difflib.get_close_matches(question.lower(), g.SUPPORTED_FORMS, n=3, cutoff=0.0)
-        raise NotUnderstood(question, left, near)
-    return Parsed(question, intent, build_sql(intent, vocab))
-
-
-def _specials(t: _Text, intent: Intent, vocab: Vocabulary) -> None:
-    if t.take(r"\b(?:blocked|denied|dropped)\s+by\s+(?:the\s+)?(?:firewall|ufw)\b|"
-              r"\b(?:firewall|ufw)\s+(?:blocks?|blocked|denied|drops?)\b|"
-              r"\b(?:blocked|blocks?|denied)\b(?:\s+by\s+(?:the\s+)?(?:firewall|ufw))?"):
-        intent.special = "blocked"
-    if t.take(r"\bfailed\s+(?:ssh\s+|sshd\s+)?(?:log\s?ins?|logons?|login attempts|passwords?|"
-              r"authentications?)\b|\b(?:ssh\s+)?log\s?in failures\b|\bfailed\s+to\s+log\s+in\b"):
-        intent.special = "failed_login"
-    if t.take(r"\b(?:error|failure)\s+(?:rate|ratio|percentage|share)s?\b|"
-              r"\b(?:rate|ratio|percentage|share|proportion)\s+of\s+(?:errors|failures)\b"):
-        intent.measure = "rate"
-        intent.severities = ("ERROR", "FATAL")
-    m = t.take(r"\b(?:unique|distinct|different)\s+(users?|customers?|ips?|ip addresses|"
-               r"source ips?|orders?)\b")
-    if m:
-        intent.measure = "distinct"
-        word = m[1]
-        intent.distinct_slot = ("user" if word.startswith(("user", "customer")) else
-                                "order" if word.startswith("order") else "src_ip")
-    if t.take(r"\btrend\b|\bover\s+time\b|\btimeline\b"):
-        intent.group.append("hour")
-
-
-def _filters(t: _Text, intent: Intent) -> None:
-    for m in t.take_all(r"\b(?:status(?:\s+code)?|http|code)\s+(\d{3}|\dxx)\b(?:\s+(?:errors?|"
-                        r"responses?|codes?))?|\b(\d{3}|\dxx)\s+(?:errors?|responses?|"
-                        r"status(?:\s+codes?)?|codes?)\b"):
-        intent.filters.append(("status", m[1] or m[2]))
-    if t.take(r"\b(?:http\s+)?(?:requests|responses|hits)\b"):
-        intent.requests = True
-    for m in t.take_all(r"\b(?:destination\s+|dst\s+|dest\s+)?port\s+(\d{1,5})\b"):
-        intent.filters.append(("port", m[1]))
-    for m in t.take_all(rf"\b(?:from|by|src|source|source ip|ip|client)\s+({g.IPV4})\b|\b({g.IPV4})\b"):
-        intent.filters.append(("src_ip", m[1] or m[2]))
-    for m in t.take_all(r"\b(?:order\s+)?(ord-\d+)\b"):
-        intent.filters.append(("order", m[1].upper()))
-    for m in t.take_all(r"\b(?:user\s+)(u\d+)\b"):
-        intent.filters.append(("user", m[1]))
+    _read_time(t, intent, now, lex, question)
+    scope = forced or _scope(t.s, lex)
+    _measures(t, intent, lex, scope)
+    after_top = _order(t, intent)
+    _groups(t, intent, lex, scope, after_top)
     if intent.texts:  # the quoted text was lifted out already; its verb stays behind
-        t.take_all(r"\b(?:containing|contains|mentioning|matching|with text|saying|with)\b\s*$|"
-                   r"\b(?:containing|contains|mentioning|matching|with text|saying)\b")
-    for m in t.take_all(r"\b(?:containing|mentioning|matching|like|with text|saying|about)\s+"
+        t.take_all(r"\b(?:containing|contains|contain|mentioning|mention|matching|with text|"
+                   r"saying|say|says|like|about|text)\b")
+    for m in t.take_all(r"\b(?:containing|mentioning|matching|with text|saying)\s+"
                         r"([a-z0-9_./-]+)"):
         intent.texts.append(m[1])
-
-
-def _groups(t: _Text, intent: Intent) -> None:
-    D = g.dim_phrase()
-    m = t.take(rf"\btop\s+(?:({g._NUM})\s+)?(?:most\s+(?:common|frequent)\s+)?({D})\b")
-    if m:
-        intent.top = g.number(m[1]) if m[1] else 10
-        intent.group.append(g.dimension_of(m[2]) or "")
-    m = t.take(rf"\b(?:the\s+)?(?:({g._NUM})\s+)?most\s+(?:(?:common|frequent|active|noisy)\s+)?({D})\b")
-    if m:
-        intent.top = g.number(m[1]) if m[1] else 10
-        intent.group.append(g.dimension_of(m[2]) or "")
-    m = t.take(rf"\b(?:which|what)\s+({D})\b")
-    if m:
-        dim = g.dimension_of(m[1]) or ""
-        intent.group.append(dim)
-        if intent.top is None:
-            plural = m[1].endswith("s") and dim not in ("status",)
-            intent.top = 10 if plural else 1
-    for m in t.take_all(rf"\b(?:grouped\s+by|broken\s+down\s+by|split\s+by|by|per|for\s+each|"
-                        rf"for\s+every|each|every|across)\s+({D})\b"):
-        intent.group.append(g.dimension_of(m[1]) or "")
-    m = t.take(rf"\b({D})\s+breakdown\b|\bbreakdown\s+(?:of|by)\s+({D})\b")
-    if m:
-        intent.group.append(g.dimension_of(m[1] or m[2]) or "")
-    m = t.take(rf"\btop\s+({g._NUM})\b")
-    if m and intent.top is None:
-        intent.top = g.number(m[1])
-    for m in t.take_all(r"\b(hourly|daily|monthly)\b"):
-        intent.group.append(g.PERIOD_ADVERBS[m[1]])
-    intent.group = [d for d in dict.fromkeys(intent.group) if d]
-    if len([d for d in intent.group if d in ("hour", "day", "month")]) > 1:
-        intent.group = [d for d in intent.group if d != "hour"]
-
-
-def _entities(t: _Text, intent: Intent, vocab: Vocabulary) -> None:
-    for svc in sorted(vocab.services, key=len, reverse=True):
-        if t.take(rf"\b{re.escape(svc.lower())}s?\b(?:\s+(?:service|app))?"):
-            intent.services.append(svc)
-    for word, svc in g.SERVICE_SYNONYMS.items():
-        if svc in vocab.services and svc not in intent.services and t.take(rf"\b{word}\b"):
-            intent.services.append(svc)
-    for host in sorted(vocab.hosts, key=len, reverse=True):
-        if t.take(rf"(?<![\w.-]){re.escape(host.lower())}(?![\w.-])(?:\s+host)?"):
-            intent.hosts.append(host)
-    if intent.special == "blocked" and "firewall" in vocab.services and not intent.services:
-        intent.services.append("firewall")
-    if intent.special == "failed_login" and "sshd" in vocab.services and not intent.services:
-        intent.services.append("sshd")
-
-
-# --------------------------------------------------------------------- SQL
-def _lit(v: str) -> str:
-    return "'" + v.replace("'", "''") + "'"
-
-
-def _ctx(vocab: Vocabulary, slot: str, services: list[str]) -> str:
-    key = vocab.key_for(slot, services)
-    if key is not None:
-        # Parenthesised: in DuckDB ``a AND context->>'k' = v`` binds as ``(a AND context)->>...``.
-        return f"(context->>{_lit(key)})"
-    if slot == "src_ip":
-        return r"nullif(regexp_extract(message, '(\d{1,3}(?:\.\d{1,3}){3})', 1), '')"
-    raise LogPilotError(f"no field in context holds {slot.replace('_', ' ')} for "
-                        f"{', '.join(services) or 'these logs'}")
-
-
-def _dim_expr(dim: str, vocab: Vocabulary, services: list[str]) -> tuple[str, str]:
-    simple = {"service": "service_name", "severity": "severity", "template": "body",
-              "host": "host", "source": "source"}
-    if dim in simple:
-        return simple[dim], dim if dim != "service" else "service_name"
-    if dim == "hour":
-        return "date_trunc('hour', timestamp)", "hour"
-    if dim == "day":
-        return "CAST(timestamp AS DATE)", "day"
-    if dim == "month":
-        return "strftime(timestamp, '%Y-%m')", "month"
-    return _ctx(vocab, dim, services), dim
-
-
-def build_sql(intent: Intent, vocab: Vocabulary) -> str:
-    """The SQL of an intent: one SELECT over ``logs``, aggregation in DuckDB."""
-    where: list[str] = []
-    services = intent.services
-    if services:
-        where.append(f"service_name IN ({', '.join(map(_lit, services))})")
-    if intent.hosts:
-        where.append(f"host IN ({', '.join(map(_lit, intent.hosts))})")
-    if intent.severities and intent.measure != "rate":
-        where.append(f"severity IN ({', '.join(map(_lit, intent.severities))})")
-    if intent.lo is not None:
-        where.append(f"timestamp >= TIMESTAMP '{intent.lo:%Y-%m-%d %H:%M:%S}'")
-    if intent.hi is not None:
-        where.append(f"timestamp < TIMESTAMP '{intent.hi:%Y-%m-%d %H:%M:%S}'")
-    for text in intent.texts:
-        where.append(f"(body ILIKE {_lit('%' + text + '%')} OR message ILIKE {_lit('%' + text + '%')})")
-    if intent.special == "blocked":
-        if vocab.key_for("action", services):
-            where.append("(context->>'action') ILIKE '%BLOCK%'")
-        else:
-            where.append("(message LIKE '%BLOCK%' OR message ILIKE '%denied%')")
-    if intent.special == "failed_login":
-        where.append("message LIKE 'Failed password%'")
-    if intent.requests or "status" in intent.group or any(f[0] == "status" for f in intent.filters):
-        # A status code is a property of an HTTP request: count access-log rows only.
-        where.append(f"{_ctx(vocab, 'method', services)} IS NOT NULL")
-    for slot, value in intent.filters:
-        expr = _ctx(vocab, slot, services)
-        if value.endswith("xx"):
-            where.append(f"{expr} LIKE {_lit(value[0] + '%')}")
-        else:
-            where.append(f"{expr} = {_lit(value)}")
-    dims = [_dim_expr(d, vocab, services) for d in intent.group]
-    for expr, _ in dims:
-        if "context" in expr or expr == "host":
-            where.append(f"{expr} IS NOT NULL")
-    if intent.measure == "rate":
-        levels = ", ".join(map(_lit, intent.severities or ("ERROR", "FATAL")))
-        agg = f"avg(CASE WHEN severity IN ({levels}) THEN 1.0 ELSE 0.0 END) AS error_rate"
-        metric = "error_rate"
-    elif intent.measure == "distinct":
-        expr = _ctx(vocab, intent.distinct_slot or "user", services)
-        metric = f"distinct_{intent.distinct_slot}s"
-        agg = f"count(DISTINCT {expr}) AS {metric}"
-    else:
-        agg, metric = "count(*) AS records", "records"
-    select = ", ".join([f"{e} AS {a}" for e, a in dims] + [agg])
-    sql = f"SELECT {select}\nFROM logs"
-    if where:
-        sql += "\nWHERE " + "\n  AND ".join(where)
-    if dims:
-        sql += "\nGROUP BY ALL"
-        timeish = [a for _, a in dims if a in ("hour", "day", "month")]
-        if intent.top is not None:
-            keys = ", ".join(a for _, a in dims)
-            sql += f"\nORDER BY {metric} DESC, {keys}\nLIMIT {intent.top}"
-        elif timeish:
-            sql += "\nORDER BY " + ", ".join(a for _, a in dims)
-        else:
-            sql += f"\nORDER BY {metric} DESC, " + ", ".join(a for _, a in dims)
-    return sql
+    w = _Words(t)
+    unknown = _filters(w, intent, lex, scope, question)
+    if unknown:
+        near = {u: L.nearest(u, lex) for u in unknown}
+        forms = difflib.get_close_matches(question.lower(), g.SUPPORTED_FORMS, n=3, cutoff=0.0)
+        raise NotUnderstood(question, unknown, forms, nearest=near)
+    if intent.measure == "rate" and not intent.share and not (
+            intent.severities or intent.filters or intent.words or intent.texts):
+        intent.share.append("severity:ERROR,FATAL")
+    _check_against_lexicon(intent, lex)
+    return Parsed(question, intent, build_sql(intent, lex), reading_of(intent, lex))
 
 
 def answer_kind(parsed: Parsed) -> dict[str, Any]:
     """How the question was read, for display under the SQL (slots that were filled)."""
     i = parsed.intent
-    out: dict[str, Any] = {"measure": i.measure}
-    for name in ("severities", "services", "hosts", "group", "texts", "filters", "top", "special"):
+    out: dict[str, Any] = {"measure": i.measure, "reading": parsed.reading}
+    for name in ("field", "severities", "services", "hosts", "group", "texts", "words", "filters",
+                 "entities", "top", "notes", "alternatives"):
         value = getattr(i, name)
         if value:
             out[name] = list(value) if isinstance(value, (tuple, list)) else value

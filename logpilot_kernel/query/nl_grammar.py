@@ -1,14 +1,16 @@
-"""The phrase grammar of the offline English parser: patterns for slots, and vocabulary.
+"""Phrase patterns of the offline English parser: dates, numbers, cue words.
 
-Kept apart from :mod:`nl` (which builds SQL) so the phrases analysts use can grow without
-touching the SQL builder. Every pattern consumes the words it explains; whatever is left
-must be filler, or the parser refuses (it never guesses silently).
+Kept apart from :mod:`nl` so the phrases analysts use can grow without touching the
+reader. No word here names a product, a service or a field: those are learned from the
+workspace (:mod:`lexicon`) or live in the synonym table (``synonyms.json``).
 """
 
 from __future__ import annotations
 
 import re
 from typing import Iterable
+
+from . import nl_link
 
 MONTHS: dict[str, int] = {
     m: i + 1 for i, m in enumerate(
@@ -21,9 +23,10 @@ _MON = "(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + ")"
 
 NUMBERS: dict[str, int] = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "twenty": 20, "fifteen": 15, "twelve": 12,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15,
+    "twenty": 20, "fifty": 50, "hundred": 100, "a dozen": 12, "dozen": 12,
 }
-_NUM = r"(?:\d+|" + "|".join(NUMBERS) + ")"
+_NUM = r"(?:\d+|" + "|".join(sorted(NUMBERS, key=len, reverse=True)) + ")"
 
 #: A calendar date in the forms analysts type: 2024-05-31, May 31(st) [2024], 31 May [2024].
 DATE = (rf"(?:\d{{4}}-\d{{2}}-\d{{2}}|{_MON}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
@@ -41,41 +44,39 @@ SEVERITY_WORDS: list[tuple[str, tuple[str, ...]]] = [
     (r"traces? messages", ("TRACE",)),
 ]
 
-#: Grouping dimensions: phrase -> dimension name.
+#: Built-in grouping dimensions (phrase -> name), from the synonym table.
 DIMENSIONS: list[tuple[str, str]] = [
-    (r"services?|apps?|applications?|components?", "service"),
-    (r"severit(?:y|ies)|levels?|log levels?", "severity"),
-    (r"templates?|message types?|kinds? of messages?|messages? kinds?|event types?", "template"),
-    (r"hosts?|machines?|servers?|nodes?", "host"),
-    (r"hours?", "hour"),
-    (r"days?|dates?", "day"),
-    (r"months?", "month"),
-    (r"(?:http )?status(?: codes?)?|response codes?", "status"),
-    (r"(?:source|src|client|remote) (?:ip|address)(?:es|s)?|ips?|ip address(?:es)?", "src_ip"),
-    (r"(?:destination |dest |dst |target )?ports?", "port"),
-    (r"users?|customers?", "user"),
-    (r"paths?|endpoints?|urls?", "path"),
-    (r"sources?|streams?", "source"),
-]
+    (re.escape(w) + "(?:s|es)?", dim) for w, dim in
+    sorted(((w, d) for d, ws in nl_link.table()["dimensions"].items() for w in ws),
+           key=lambda p: -len(p[0]))]
 _DIM_ALT = "|".join(p for p, _ in DIMENSIONS)
 
 #: Adverbs that mean "group by time".
-PERIOD_ADVERBS = {"hourly": "hour", "daily": "day", "monthly": "month"}
+PERIOD_ADVERBS = {"minutely": "minute", "hourly": "hour", "daily": "day", "weekly": "week",
+                  "monthly": "month"}
 
-#: Services called by another name; used only when the target exists in the workspace.
-SERVICE_SYNONYMS: dict[str, str] = {
-    "database": "postgres", "db": "postgres", "postgresql": "postgres", "ssh": "sshd",
-    "web": "gateway", "nginx": "gateway", "ufw": "firewall", "payments": "payment",
-    "orders": "checkout",
-}
+
+class _Pairs(dict):
+    """word -> word of the same synonym group; iterating yields every pair of a group."""
+
+    def items(self):  # type: ignore[override]
+        for group in nl_link.table()["groups"]:
+            for a in group:
+                for b in group:
+                    if a != b:
+                        yield a, b
+
+
+#: Other names of things (from the synonym table), for callers that look service names up.
+SERVICE_SYNONYMS: dict[str, str] = _Pairs(
+    {a: b for a, b in _Pairs().items()})
 
 
 def services_in(text: str, services: Iterable[str]) -> list[str]:
-    """Workspace services named in ``text``: their names, plural forms, or the synonyms.
+    """Workspace services named in ``text``: their names, plural forms, or synonyms.
 
     Shared by the why-engine's scope and the pilot's follow-up context, so a service a
-    question names is found the same way by both (the SQL parser consumes its matches
-    from the text instead, see ``nl._entities``).
+    question names is found the same way by both (and by the SQL parser's linking).
     """
     low = text.lower()
     known = list(services)
@@ -83,37 +84,21 @@ def services_in(text: str, services: Iterable[str]) -> list[str]:
     for svc in sorted(known, key=len, reverse=True):
         if re.search(rf"\b{re.escape(svc.lower())}(?:s|es)?\b", low):
             found.append(svc)
-    for word, svc in SERVICE_SYNONYMS.items():
-        if svc in known and svc not in found and re.search(rf"\b{re.escape(word)}\b", low):
+    words = re.findall(r"[a-z][a-z0-9_-]*", low)
+    for svc in known:
+        if svc in found:
+            continue
+        syn = nl_link.synonyms(svc.lower())
+        if len(syn) > 1 and any(nl_link.stem(w) in syn for w in words):
             found.append(svc)
     return found
 
-#: Candidate context keys for a semantic slot, in order of preference.
-CONTEXT_SLOTS: dict[str, tuple[str, ...]] = {
-    "src_ip": ("SRC", "src_ip", "client_ip", "remote_addr", "ip", "src"),
-    "port": ("DPT", "dst_port", "dport", "port"),
-    "status": ("status", "status_code", "http_status"),
-    "user": ("user_id", "user", "username"),
-    "path": ("path", "url", "uri"),
-    "order": ("order_id",),
-    "method": ("method", "http_method", "verb"),
-}
 
 #: Words that carry no meaning for the query once the slots are taken.
-FILLER: frozenset[str] = frozenset("""
-a an the of in on at for to from by per each every all any there is are was were be been
-how many much what which who whose show me give list tell count counts number numbers
-total totals amount log logs line lines record records row rows entries entry event events
-message messages did do does have has had with and or that this these those it its please
-overall altogether so far happen happened occur occurred occurring we our my i see get
-find breakdown broken down split grouped group up across over during within most more
-volume volumes distribution trend trends time series recorded seen logged produced
-generated emitted went go biggest largest highest top most frequent common often
-compare per-service than much as number-of connections connection attempts
-activity happening kind kinds sort
-""".split())
+FILLER: frozenset[str] = nl_link.skip_words()
 
-#: Phrases shown when a question is refused: the forms the parser does understand.
+#: Shapes of the questions the parser reads (shown when it refuses, next to the nearest
+#: names of the workspace).
 SUPPORTED_FORMS: list[str] = [
     "how many errors in May 2024",
     "how many errors yesterday",
@@ -122,20 +107,20 @@ SUPPORTED_FORMS: list[str] = [
     "errors between May 30 and May 31",
     "errors by service",
     "which service failed most",
-    "log volume per hour for payment",
-    "trend of errors for payment",
+    "log volume per hour for SERVICE",
     "error rate by service",
-    "top 5 templates for checkout errors",
-    "top source IPs blocked by the firewall",
-    "failed ssh logins by source ip",
-    "requests by status code",
-    "how many status 500 responses",
-    'how many logs containing "order failed"',
+    "top 5 templates for SERVICE errors",
+    "average FIELD per hour",
+    "p95 FIELD by service",
+    "how many distinct FIELD",
+    "what fraction of SERVICE logs are errors",
+    "top 3 FIELD values where FIELD is VALUE",
+    'how many logs containing "some text"',
     "count records by severity",
 ]
 
 TOP_N = re.compile(rf"\b(?:top|first|the)\s+(?P<n>{_NUM})\b")
-QUOTED = re.compile(r"\"([^\"]+)\"|'([^']+)'|“([^”]+)”")
+QUOTED = re.compile(r"\"([^\"]+)\"|'([^']{2,})'(?!\w)|“([^”]+)”")
 IPV4 = r"\d{1,3}(?:\.\d{1,3}){3}"
 
 
@@ -145,13 +130,10 @@ def number(text: str) -> int:
 
 
 def dim_phrase() -> str:
-    """Alternation of every dimension phrase (for ``by X`` / ``per X`` patterns)."""
+    """Alternation of every built-in dimension phrase."""
     return _DIM_ALT
 
 
 def dimension_of(phrase: str) -> str | None:
-    """The dimension a phrase names, or None."""
-    for pattern, name in DIMENSIONS:
-        if re.fullmatch(pattern, phrase.strip()):
-            return name
-    return None
+    """The built-in dimension a phrase names, or None."""
+    return nl_link.builtin_dimension(phrase)

@@ -1,0 +1,309 @@
+"""The workspace lexicon: every name a question can refer to, learned from the data itself.
+
+Why: the words of a question ("blocked", "customers", "latency", "5xx") have to resolve to
+whatever field and value carries them in *this* workspace, not in the demo the parser was
+written against. The lexicon lists services and their sources, hosts, severities per
+service, every ``context`` key per service with its type (numeric, categorical, id-like,
+IP, time, text) and, for categorical keys, their values with counts, and the words of the
+message templates. It is kept in the workspace's DuckDB (table ``lexicon``, one row per
+entry, plus ``lexicon_stamp``: rows and last time per service when it was built), so a
+new kernel does not rescan the logs; it is refreshed per service whose rows changed
+(after an ingest run, and lazily when a question finds it stale). Writes are deletes and
+inserts only (no UPDATE: see the streaming notes in docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import duckdb
+
+#: Keys that are the parser's own bookkeeping, never a field a question names.
+_NOTE_KEYS = ("params", "_rule", "severity_raw", "ts_note", "bad_utf8", "ts_source", "severity_source")
+#: Categorical: at most this many distinct values (values are then listed with counts).
+MAX_VALUES = 60
+_IPV4 = r"^\d{1,3}(\.\d{1,3}){3}$"
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-'][A-Za-z]+)*")
+
+
+@dataclass
+class KeyInfo:
+    """One ``context`` key of one service: how often it occurs and what its values look like."""
+
+    service: str
+    name: str
+    rows: int
+    distinct: int
+    kind: str  # numeric | categorical | id | ip | time | text
+    values: dict[str, int] = field(default_factory=dict)
+    shape: str | None = None  # regex that the key's id-like values fullmatch
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind == "numeric" or (self.kind == "categorical" and bool(self.values) and all(
+            re.fullmatch(r"-?\d+(\.\d+)?", v) for v in self.values))
+
+
+@dataclass
+class Lexicon:
+    """What the workspace holds that words can refer to (see the module docstring).
+
+    ``keys`` ({service: {key: rows}}) is the shape the older ``Vocabulary`` had; a lexicon
+    made by hand from it (tests, the router's dry reading) has no values or words, and the
+    parser then links only names.
+    """
+
+    services: list[str] = field(default_factory=list)
+    hosts: list[str] = field(default_factory=list)
+    keys: dict[str, dict[str, int]] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+    severities: dict[str, dict[str, int]] = field(default_factory=dict)
+    info: dict[tuple[str, str], KeyInfo] = field(default_factory=dict)
+    words: dict[str, dict[str, int]] = field(default_factory=dict)  # word -> {service: rows}
+    templates: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
+    first: Any = None
+    last: Any = None
+
+    def __post_init__(self) -> None:
+        for svc, keys in self.keys.items():
+            for key, n in keys.items():
+                self.info.setdefault((svc, key), KeyInfo(svc, key, n, 0, _kind_from_name(key)))
+        for (svc, key), ki in self.info.items():
+            self.keys.setdefault(svc, {})[key] = ki.rows
+
+    @classmethod
+    def from_cursor(cls, cur: duckdb.DuckDBPyConnection, sample: int = 0) -> "Lexicon":
+        """The lexicon of the workspace behind ``cur``: the stored one, refreshed if stale."""
+        return load(cur)
+
+    # ------------------------------------------------------------------ lookups
+    def key_infos(self, services: Iterable[str] = ()) -> list[KeyInfo]:
+        """Keys of these services (of every service when none is given)."""
+        wanted = set(services)
+        return [ki for (svc, _), ki in sorted(self.info.items())
+                if (not wanted or svc in wanted) and ki.name not in _NOTE_KEYS
+                and not ki.name.startswith("_")]
+
+    def key_for(self, slot: str, services: list[str]) -> str | None:
+        """The key named ``slot`` among these services' keys (exact name), or None."""
+        pools = [self.keys.get(s, {}) for s in services] or list(self.keys.values())
+        return slot if any(slot in p for p in pools) else None
+
+    def services_with_word(self, word: str) -> dict[str, int]:
+        return self.words.get(word.lower(), {})
+
+    def names(self) -> list[str]:
+        """Every linkable name (for "nearest entries" when a word is refused)."""
+        out = list(self.services) + list(self.hosts)
+        out += sorted({ki.name for ki in self.info.values() if ki.name not in _NOTE_KEYS})
+        out += sorted({v for ki in self.info.values() for v in ki.values
+                       if re.search(r"[A-Za-z]", v)})
+        out += sorted(self.words)
+        return list(dict.fromkeys(out))
+
+
+def _kind_from_name(key: str) -> str:
+    low = key.lower()
+    if re.search(r"(^|_)(ip|addr|address)$|^(src|dst)$", low):
+        return "ip"
+    if re.search(r"(^|_)(id|uuid|ref)$", low):
+        return "id"
+    return "categorical"
+
+
+# ------------------------------------------------------------------- building
+_STAMP = ("CREATE TABLE IF NOT EXISTS lexicon_stamp (service_name VARCHAR, rows BIGINT, "
+          "last_ts TIMESTAMP)")
+_TABLE = ("CREATE TABLE IF NOT EXISTS lexicon (kind VARCHAR, service_name VARCHAR, name VARCHAR, "
+          "value VARCHAR, type VARCHAR, n BIGINT, distinct_n BIGINT, shape VARCHAR)")
+
+
+def _stamps(cur: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, Any]]:
+    return {s: (n, t) for s, n, t in cur.execute(
+        "SELECT service_name, count(*), max(timestamp) FROM logs GROUP BY 1").fetchall()}
+
+
+def _stored_stamps(cur: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, Any]] | None:
+    try:
+        return {s: (n, t) for s, n, t in cur.execute(
+            "SELECT service_name, rows, last_ts FROM lexicon_stamp").fetchall()}
+    except duckdb.Error:
+        return None
+
+
+def _shape(values: list[str]) -> str | None:
+    """A regex all sampled values fullmatch (digits and hex runs generalised), or None."""
+    shapes = set()
+    for v in values:
+        s = re.sub(r"[0-9a-f]{8,}", "\x01", v) if re.fullmatch(r"[0-9a-f]{8,}", v) else v
+        s = re.escape(re.sub(r"\d+", "\x02", s))
+        s = s.replace("\x01", "[0-9a-f]{8,}").replace("\x02", r"\d+")
+        shapes.add(s)
+    if len(shapes) == 1:
+        only = shapes.pop()
+        return None if only in (r"\d+", "[0-9a-f]{8,}") else only
+    return None
+
+
+def _entries_for(cur: duckdb.DuckDBPyConnection, services: list[str]) -> list[tuple]:
+    """Lexicon rows of these services, from exact scans of their rows."""
+    if not services:
+        return []
+    cur.execute("CREATE OR REPLACE TEMP TABLE _lex_svc AS SELECT unnest(?::VARCHAR[]) AS s",
+                [services])
+    out: list[tuple] = []
+    for svc, src, n in cur.execute(
+            "SELECT service_name, any_value(source), count(*) FROM logs "
+            "WHERE service_name IN (SELECT s FROM _lex_svc) GROUP BY 1").fetchall():
+        out.append(("service", svc, svc, src, None, n, None, None))
+    for svc, host, n in cur.execute(
+            "SELECT service_name, host, count(*) FROM logs WHERE host IS NOT NULL AND "
+            "service_name IN (SELECT s FROM _lex_svc) GROUP BY 1, 2").fetchall():
+        out.append(("host", svc, host, None, None, n, None, None))
+    for svc, sev, n in cur.execute(
+            "SELECT service_name, severity, count(*) FROM logs WHERE "
+            "service_name IN (SELECT s FROM _lex_svc) GROUP BY 1, 2").fetchall():
+        out.append(("severity", svc, sev, None, None, n, None, None))
+    notes = ", ".join(f"'{k}'" for k in _NOTE_KEYS)
+    cur.execute(
+        "CREATE OR REPLACE TEMP TABLE _lex_kv AS SELECT service_name AS s, k, context->>k AS v "
+        "FROM (SELECT service_name, context, unnest(json_keys(context)) AS k FROM logs "
+        "WHERE service_name IN (SELECT s FROM _lex_svc)) "
+        f"WHERE k NOT IN ({notes}) AND NOT starts_with(k, '_')")
+    stats = cur.execute(
+        "SELECT s, k, count(*), count(DISTINCT v), "
+        "avg(CASE WHEN TRY_CAST(v AS DOUBLE) IS NOT NULL THEN 1.0 ELSE 0.0 END), "
+        f"avg(CASE WHEN regexp_full_match(v, '{_IPV4[1:-1]}') THEN 1.0 ELSE 0.0 END), "
+        "avg(CASE WHEN TRY_CAST(v AS TIMESTAMP) IS NOT NULL THEN 1.0 ELSE 0.0 END), "
+        "avg(CASE WHEN regexp_matches(v, '\\s') THEN 1.0 ELSE 0.0 END), "
+        "list(DISTINCT v) FILTER (WHERE v IS NOT NULL)[1:20] "
+        "FROM _lex_kv GROUP BY 1, 2").fetchall()
+    categorical: list[tuple[str, str]] = []
+    for svc, key, n, d, num, ip, ts, spaced, sample in stats:
+        sample = [v for v in (sample or []) if v is not None]
+        if ip >= 0.9:
+            kind = "ip"
+        elif ts >= 0.9 and num < 0.9:
+            kind = "time"
+        elif d <= MAX_VALUES and d < max(2, n // 2 + 1):
+            kind = "categorical"
+        elif num >= 0.9:
+            kind = "numeric"
+        elif spaced > 0.2:
+            kind = "text"
+        else:
+            kind = "id"
+        shape = _shape(sample) if kind == "id" else None
+        out.append(("key", svc, key, None, kind, n, d, shape))
+        if kind == "categorical":
+            categorical.append((svc, key))
+    if categorical:
+        for svc, key, v, n in cur.execute(
+                "SELECT s, k, v, count(*) FROM _lex_kv WHERE v IS NOT NULL AND (s, k) IN "
+                f"(SELECT * FROM (VALUES {', '.join('(?, ?)' for _ in categorical)})) "
+                "GROUP BY 1, 2, 3", [x for pair in categorical for x in pair]).fetchall():
+            out.append(("value", svc, key, v, None, n, None, None))
+    for svc, tid, body, n in cur.execute(
+            "SELECT service_name, template_id, any_value(body), count(*) FROM logs WHERE "
+            "service_name IN (SELECT s FROM _lex_svc) GROUP BY 1, 2").fetchall():
+        out.append(("template", svc, tid, body, None, n, None, None))
+    cur.execute("DROP TABLE IF EXISTS _lex_kv")
+    cur.execute("DROP TABLE IF EXISTS _lex_svc")
+    return out
+
+
+def refresh(cur: duckdb.DuckDBPyConnection) -> list[str]:
+    """Rebuild the stored entries of every service whose rows changed; the services redone.
+
+    Called at the end of an ingest run and lazily by :func:`load`; a service whose row
+    count and last time are unchanged keeps its entries (the incremental part).
+    """
+    cur.execute(_TABLE)
+    cur.execute(_STAMP)
+    now = _stamps(cur)
+    before = _stored_stamps(cur) or {}
+    changed = sorted(s for s in set(now) | set(before) if now.get(s) != before.get(s))
+    if not changed:
+        return []
+    entries = _entries_for(cur, [s for s in changed if s in now])
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        cur.execute("DELETE FROM lexicon WHERE service_name IN (SELECT unnest(?::VARCHAR[]))",
+                    [changed])
+        cur.execute("DELETE FROM lexicon_stamp WHERE service_name IN (SELECT unnest(?::VARCHAR[]))",
+                    [changed])
+        if entries:
+            cur.executemany("INSERT INTO lexicon VALUES (?, ?, ?, ?, ?, ?, ?, ?)", entries)
+        stamps = [(s, *now[s]) for s in changed if s in now]
+        if stamps:
+            cur.executemany("INSERT INTO lexicon_stamp VALUES (?, ?, ?)", stamps)
+        cur.execute("COMMIT")
+    except duckdb.Error:
+        cur.execute("ROLLBACK")
+        raise
+    return changed
+
+
+def _from_rows(rows: list[tuple], first: Any, last: Any) -> Lexicon:
+    lex = Lexicon(first=first, last=last)
+    hosts: set[str] = set()
+    for kind, svc, name, value, typ, n, d, shape in rows:
+        if kind == "service":
+            lex.services.append(svc)
+            lex.sources[svc] = value
+            lex.rows[svc] = n
+        elif kind == "host":
+            hosts.add(name)
+        elif kind == "severity":
+            lex.severities.setdefault(svc, {})[name] = n
+        elif kind == "key":
+            lex.info[(svc, name)] = KeyInfo(svc, name, n, d or 0, typ, {}, shape)
+            lex.keys.setdefault(svc, {})[name] = n
+        elif kind == "value":
+            ki = lex.info.get((svc, name))
+            if ki is not None:
+                ki.values[value] = n
+        elif kind == "template":
+            lex.templates.setdefault(svc, []).append((name, value or "", n))
+            for w in {w.lower() for w in _WORD.findall((value or "").replace("<*>", " "))}:
+                if len(w) >= 2:
+                    per = lex.words.setdefault(w, {})
+                    per[svc] = per.get(svc, 0) + n
+    lex.services.sort()
+    lex.hosts = sorted(hosts)
+    return lex
+
+
+def load(cur: duckdb.DuckDBPyConnection) -> Lexicon:
+    """The stored lexicon, refreshed first when the logs changed since it was built.
+
+    A read-only connection that cannot store it still gets a correct lexicon (built in
+    memory from the same scans).
+    """
+    first, last = cur.execute("SELECT min(timestamp), max(timestamp) FROM logs").fetchone()
+    try:
+        refresh(cur)
+        rows = cur.execute("SELECT * FROM lexicon").fetchall()
+    except duckdb.Error:
+        services = [r[0] for r in cur.execute("SELECT DISTINCT service_name FROM logs").fetchall()]
+        rows = _entries_for(cur, services)
+    return _from_rows(rows, first, last)
+
+
+def refresh_after_ingest(ws: Any) -> None:
+    """The ingest job's hook: refresh the lexicon of the services it touched, quietly.
+
+    A failure here must not fail an ingest that stored every row: the lexicon is rebuilt
+    lazily by the next question anyway.
+    """
+    try:
+        cur = ws.cursor()
+        try:
+            refresh(cur)
+        finally:
+            cur.close()
+    except duckdb.Error:
+        pass

@@ -1,0 +1,261 @@
+"""Linking words of a question to the workspace lexicon: exact, stemmed, synonym, fuzzy.
+
+Why a separate module: the parser (:mod:`nl`) decides what a phrase *does* (measure,
+filter, grouping); this module only answers "what in this workspace does this word name?",
+from the lexicon and the synonym table (``synonyms.json``), never from words in code.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+import re
+from dataclasses import dataclass
+from importlib import resources
+from typing import Iterable
+
+from .lexicon import KeyInfo, Lexicon
+
+
+@functools.lru_cache(maxsize=1)
+def table() -> dict:
+    """The synonym table (package data), parsed once."""
+    return json.loads(resources.files(__package__).joinpath("synonyms.json").read_text("utf-8"))
+
+
+def stem(word: str) -> str:
+    """A crude suffix stripper: enough that blocked/blocks/block and denied/deny meet."""
+    w = word.lower().strip(".,:;'\"")
+    if len(w) == 3 and w.endswith("s"):
+        return w[:2]
+    if len(w) <= 3:
+        return w
+    for _ in range(2):
+        for suf, rep in (("sses", "ss"), ("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""),
+                         ("es", "e"), ("s", "")):
+            if w.endswith(suf) and len(w) - len(suf) >= 3 and not w.endswith("ss"):
+                w = w[: len(w) - len(suf)] + rep
+                break
+        else:
+            break
+    if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "aeiousl":
+        w = w[:-1]
+    if len(w) > 3 and w.endswith("e"):
+        w = w[:-1]
+    return w
+
+
+@functools.lru_cache(maxsize=1)
+def _groups() -> dict[str, frozenset[str]]:
+    out: dict[str, set[str]] = {}
+    for group in table()["groups"]:
+        stems = {" ".join(stem(t) for t in g.split()) for g in group}
+        for s in stems:
+            out.setdefault(s, set()).update(stems)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def synonyms(phrase: str) -> frozenset[str]:
+    """Stemmed phrases meaning the same as ``phrase`` (itself included)."""
+    s = " ".join(stem(t) for t in phrase.split())
+    return _groups().get(s, frozenset()) | {s}
+
+
+@functools.lru_cache(maxsize=1)
+def skip_words() -> frozenset[str]:
+    return frozenset(table()["skip"])
+
+
+@functools.lru_cache(maxsize=1)
+def severity_words() -> dict[str, tuple[str, ...]]:
+    return {stem(k): tuple(v) for k, v in table()["severity"].items()}
+
+
+def severity_of(word: str) -> tuple[str, ...] | None:
+    """Levels a word names ("warnings" -> WARN, "failures" -> ERROR, FATAL), or None."""
+    return severity_words().get(stem(word))
+
+
+@functools.lru_cache(maxsize=1)
+def dimension_words() -> dict[str, str]:
+    out = {}
+    for dim, words in table()["dimensions"].items():
+        for w in words:
+            out[" ".join(stem(t) for t in w.split())] = dim
+    return out
+
+
+def builtin_dimension(phrase: str) -> str | None:
+    """service | severity | host | source | template | minute ... weekday, or None."""
+    return dimension_words().get(" ".join(stem(t) for t in phrase.split()))
+
+
+def key_tokens(name: str) -> list[str]:
+    """A field name as stemmed words: ``wait_ms`` -> wait, millisecond; ``SPT`` ->
+    source, port (abbreviations from the table)."""
+    parts = re.sub(r"([a-z])([A-Z])", r"\1 \2", name).replace("_", " ").replace("-", " ").split()
+    abbr = table()["abbreviations"]
+    out: list[str] = []
+    for p in parts:
+        out += [stem(t) for t in abbr.get(p.lower(), p).split()]
+    return out
+
+
+@dataclass(frozen=True)
+class KeyMatch:
+    info: KeyInfo
+    how: str  # exact | stem | synonym
+    extra: int  # key words the phrase did not name
+
+
+def _phrase_covers(words: list[str], tokens: list[str], kind: str) -> tuple[bool, str, int]:
+    """Every word of the phrase is a key token (or its synonym, or the key's type)."""
+    how = "exact"
+    toks = set(tokens) | ({"ip", "address"} if kind == "ip" else set()) | (
+        {"id", "identifier"} if kind == "id" else set())
+    used: set[str] = set()
+    for w in words:
+        s = stem(w)
+        if s in toks:
+            used.add(s)
+            continue
+        syn = synonyms(w) & toks
+        if syn:
+            used |= syn
+            how = "synonym"
+            continue
+        return False, how, 0
+    return True, how, len(set(tokens) - used)
+
+
+def link_key(phrase: str, lex: Lexicon, scope: Iterable[str] = ()) -> list[KeyMatch]:
+    """Context keys this phrase names, best first; in-scope services' keys first."""
+    words = [w for w in phrase.lower().split() if w]
+    if not words:
+        return []
+    scope = list(scope)
+    out: list[tuple[tuple, KeyMatch]] = []
+    joined = "_".join(words)
+    for ki in lex.key_infos():
+        if ki.name.lower() == joined or ki.name.lower() == phrase.lower():
+            m = KeyMatch(ki, "exact", 0)
+        else:
+            ok, how, extra = _phrase_covers(words, key_tokens(ki.name), ki.kind)
+            if not ok:
+                continue
+            m = KeyMatch(ki, how, extra)
+        in_scope = not scope or ki.service in scope
+        rank = (not in_scope, m.how != "exact", m.extra, ki.kind not in ("categorical", "ip"),
+                -ki.rows)
+        out.append((rank, m))
+    out.sort(key=lambda p: p[0])
+    best = [m for r, m in out if r[:3] == out[0][0][:3]] if out else []
+    if scope and best and all(m.info.service not in scope for m in best):
+        return []
+    return [m for _, m in out if m in best] + [m for _, m in out if m not in best]
+
+
+def link_service(word: str, lex: Lexicon) -> tuple[str, str] | None:
+    """(service, how) for a word naming a service: exact, stem, synonym, fuzzy."""
+    low = word.lower()
+    for svc in lex.services:
+        if svc.lower() == low:
+            return svc, "exact"
+    s = stem(low)
+    for svc in lex.services:
+        if stem(svc.lower()) == s:
+            return svc, "stem"
+    syn = synonyms(low)
+    for svc in lex.services:
+        if synonyms(svc.lower()) & syn and len(syn) > 1:
+            return svc, "synonym"
+    if len(low) >= 5:
+        near = difflib.get_close_matches(low, [x.lower() for x in lex.services], n=1, cutoff=0.85)
+        if near:
+            return next(x for x in lex.services if x.lower() == near[0]), "fuzzy"
+    return None
+
+
+def link_host(word: str, lex: Lexicon) -> str | None:
+    low = word.lower()
+    return next((h for h in lex.hosts if h.lower() == low), None)
+
+
+@dataclass(frozen=True)
+class ValueMatch:
+    info: KeyInfo
+    value: str
+    how: str
+
+
+def _value_words(value: str) -> list[str]:
+    return [stem(t) for t in re.split(r"[^A-Za-z0-9]+", value) if t]
+
+
+def link_value(word: str, lex: Lexicon, scope: Iterable[str] = ()) -> list[ValueMatch]:
+    """Categorical values a word names ("denied" -> a field whose value is DENY), in-scope first."""
+    scope = list(scope)
+    low, s = word.lower(), stem(word)
+    syn = synonyms(word)
+    out: list[tuple[tuple, ValueMatch]] = []
+    for ki in lex.key_infos():
+        for v in ki.values:
+            if not re.search(r"[A-Za-z]", v):
+                continue
+            vw = _value_words(v)
+            if v.lower() == low:
+                how = "exact"
+            elif s in vw:
+                how = "stem"
+            elif syn & set(vw):
+                how = "synonym"
+            else:
+                continue
+            rank = (bool(scope) and ki.service not in scope, how != "exact", how == "synonym")
+            out.append((rank, ValueMatch(ki, v, how)))
+    out.sort(key=lambda p: p[0])
+    if scope and out and out[0][0][0]:
+        return []
+    if out:
+        best = out[0][0]
+        return [m for r, m in out if r == best]
+    return []
+
+
+def link_word(word: str, lex: Lexicon, scope: Iterable[str] = ()) -> dict[str, int]:
+    """Services whose templates hold this word (or its stem / synonym) -> rows."""
+    scope = set(scope)
+    forms = {word.lower()} | {stem(word)}
+    out: dict[str, int] = {}
+    for w, per in lex.words.items():
+        if w in forms or stem(w) in forms or stem(w) in synonyms(word):
+            for svc, n in per.items():
+                if not scope or svc in scope:
+                    out[svc] = out.get(svc, 0) + n
+    return out
+
+
+def template_stems(word: str, lex: Lexicon, scope: Iterable[str] = ()) -> list[str]:
+    """Template words of the workspace (of these services' templates when given) that this
+    word names: by form first, else by synonym (for ILIKE filters)."""
+    scope = set(scope)
+    forms = {word.lower(), stem(word)}
+    syn = synonyms(word)
+    pool = [w for w, per in lex.words.items() if not scope or scope & set(per)]
+    exact = sorted(w for w in pool if w in forms or stem(w) in forms)
+    return exact or sorted(w for w in pool if stem(w) in syn)
+
+
+def template_forms_wide(word: str, lex: Lexicon) -> list[str]:
+    """Template words this word names, by form or by synonym (for pairing words)."""
+    forms = {word.lower(), stem(word)}
+    syn = synonyms(word)
+    return sorted(w for w in lex.words if w in forms or stem(w) in forms or stem(w) in syn)
+
+
+def nearest(word: str, lex: Lexicon, n: int = 3) -> list[str]:
+    """The lexicon entries closest to an unlinked word (named in the refusal)."""
+    names = lex.names()
+    low = {x.lower(): x for x in names}
+    return [low[m] for m in difflib.get_close_matches(word.lower(), list(low), n=n, cutoff=0.5)]

@@ -1,0 +1,281 @@
+"""The SQL and the English reading of a parsed question, and why an answer came out empty.
+
+Why together: the reading shown above the SQL must say exactly what the SQL counts, so
+both are made from the same list of conditions (label, SQL); the same list lets
+:func:`diagnose` tell which condition removed every row, instead of answering 0 silently.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .lexicon import Lexicon
+    from .nl import Intent, Parsed
+
+_TIME_DIMS = ("minute", "hour", "day", "week", "month", "weekday")
+
+
+def _lit(v: str) -> str:
+    return "'" + str(v).replace("'", "''") + "'"
+
+
+def ctx(key: str) -> str:
+    # Parenthesised: in DuckDB ``a AND context->>'k' = v`` binds as ``(a AND context)->>...``.
+    return f"(context->>{_lit(key)})"
+
+
+def alias(name: str) -> str:
+    a = re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_") or "value"
+    return a if not a[0].isdigit() else "f_" + a
+
+
+def dim_expr(dim: str) -> tuple[str, str]:
+    """(SQL expression, column alias) of a grouping dimension."""
+    simple = {"service": ("service_name", "service_name"), "severity": ("severity", "severity"),
+              "template": ("body", "template"), "host": ("host", "host"),
+              "source": ("source", "source"),
+              "minute": ("date_trunc('minute', timestamp)", "minute"),
+              "hour": ("date_trunc('hour', timestamp)", "hour"),
+              "day": ("CAST(timestamp AS DATE)", "day"),
+              "week": ("CAST(date_trunc('week', timestamp) AS DATE)", "week"),
+              "month": ("strftime(timestamp, '%Y-%m')", "month"),
+              "weekday": ("dayname(timestamp)", "weekday"),
+              "msgip": (r"nullif(regexp_extract(message, '(\d{1,3}(?:\.\d{1,3}){3})', 1), '')",
+                        "ip")}
+    if dim in simple:
+        return simple[dim]
+    key = dim[4:] if dim.startswith("ctx:") else dim
+    return ctx(key), alias(key)
+
+
+def _dim_name(dim: str) -> str:
+    return dim[4:] if dim.startswith("ctx:") else "IP in the message" if dim == "msgip" else dim
+
+
+def _keys_used(i: "Intent") -> list[str]:
+    keys = [k for k, _ in i.filters] + list(i.present)
+    keys += [d[4:] for d in i.group if d.startswith("ctx:")]
+    if i.field:
+        keys.append(i.field[4:] if i.field.startswith("ctx:") else i.field)
+    return list(dict.fromkeys(keys))
+
+
+def _filter_sql(key: str, value: str, kind: str) -> str:
+    expr = ctx(key)
+    if re.fullmatch(r"\dxx", value):
+        return f"{expr} LIKE {_lit(value[0] + '%')}"
+    if kind in ("id", "ip"):
+        return f"lower({expr}) = {_lit(value.lower())}"
+    return f"{expr} = {_lit(value)}"
+
+
+def _kind(lex: "Lexicon", key: str) -> str:
+    kinds = {ki.kind for (s, k), ki in lex.info.items() if k == key}
+    return kinds.pop() if len(kinds) == 1 else "categorical"
+
+
+def conditions(i: "Intent", lex: "Lexicon") -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(base conditions, numerator conditions of a share) as (English, SQL) pairs."""
+    base: list[tuple[str, str]] = []
+    num: list[tuple[str, str]] = []
+    share = i.measure == "rate"
+    if i.services:
+        base.append((f"from service {' or '.join(i.services)}",
+                     f"service_name IN ({', '.join(map(_lit, i.services))})"))
+    else:
+        keys = [k for k in _keys_used(i) if i.key_services.get(k)]
+        if keys:
+            sets = [set(i.key_services[k]) for k in keys]
+            svcs = sorted(set.intersection(*sets) or set.union(*sets))
+            base.append((f"from service {' or '.join(svcs)} (where {', '.join(keys)} "
+                         f"{'is' if len(keys) == 1 else 'are'} logged)",
+                         f"service_name IN ({', '.join(map(_lit, svcs))})"))
+    if i.hosts:
+        base.append((f"on host {' or '.join(i.hosts)}", f"host IN ({', '.join(map(_lit, i.hosts))})"))
+    if i.lo is not None or i.hi is not None:
+        sql = []
+        if i.lo is not None:
+            sql.append(f"timestamp >= TIMESTAMP '{i.lo:%Y-%m-%d %H:%M:%S}'")
+        if i.hi is not None:
+            sql.append(f"timestamp < TIMESTAMP '{i.hi:%Y-%m-%d %H:%M:%S}'")
+        base.append((i.time_label or "in the time window", " AND ".join(sql)))
+    for e in i.entities:
+        rx = "(?i)(^|[^0-9a-z.])" + re.escape(e) + "($|[^0-9a-z.])"
+        base.append((f"mentioning {e}", f"regexp_matches(message, {_lit(rx)})"))
+    target = num if share else base
+    levels = [x for x in i.share if x.startswith("severity:")]
+    sev = tuple(levels[0][9:].split(",")) if levels else i.severities
+    if sev:
+        target.append((f"with severity {' or '.join(sev)}",
+                       f"severity IN ({', '.join(map(_lit, sev))})"))
+    for text in i.texts:
+        pat = _lit("%" + text + "%")
+        target.append((f"whose message contains {text!r}",
+                       f"(body ILIKE {pat} OR message ILIKE {pat})"))
+    for forms in i.words:
+        alts = forms.split("|")
+        target.append((f"whose template mentions {' or '.join(repr(a) for a in alts)}",
+                       "(" + " OR ".join(f"body ILIKE {_lit('%' + a + '%')}" for a in alts) + ")"))
+    by_key: dict[str, list[str]] = {}
+    for key, value in i.filters:
+        by_key.setdefault(key, []).append(value)
+    for key, values in by_key.items():
+        kind = _kind(lex, key)
+        sql = " OR ".join(_filter_sql(key, v, kind) for v in values)
+        target.append((f"where {key} is {' or '.join(values)}", f"({sql})" if len(values) > 1 else sql))
+        if share:
+            base.append((f"that have {key}", f"{ctx(key)} IS NOT NULL"))
+    for key in i.present:
+        base.append((f"that have {key}", f"{ctx(key)} IS NOT NULL"))
+    for d in i.group:
+        expr, _ = dim_expr(d)
+        if d.startswith("ctx:") or d in ("host", "msgip"):
+            base.append(("", f"{expr} IS NOT NULL"))
+    if i.field and i.measure not in ("distinct",) and not i.field.startswith(
+            ("service", "host", "source", "template")):
+        key = i.field[4:] if i.field.startswith("ctx:") else i.field
+        base.append(("", f"TRY_CAST({ctx(key)} AS DOUBLE) IS NOT NULL"))
+    if i.compare:
+        spans = " OR ".join(_span_sql(lo, hi) for _, lo, hi in i.compare)
+        base.append(("", f"({spans})"))
+    return base, num
+
+
+def _span_sql(lo: Any, hi: Any) -> str:
+    parts = []
+    if lo is not None:
+        parts.append(f"timestamp >= TIMESTAMP '{lo:%Y-%m-%d %H:%M:%S}'")
+    if hi is not None:
+        parts.append(f"timestamp < TIMESTAMP '{hi:%Y-%m-%d %H:%M:%S}'")
+    return "(" + (" AND ".join(parts) or "TRUE") + ")"
+
+
+def _metric(i: "Intent", num: list[tuple[str, str]]) -> tuple[str, str]:
+    m = i.measure
+    if m == "rate":
+        cond = " AND ".join(s for _, s in num) or "severity IN ('ERROR', 'FATAL')"
+        name = "error_rate" if not num or all(s.startswith("severity") for _, s in num) else "share"
+        return f"avg(CASE WHEN {cond} THEN 1.0 ELSE 0.0 END)", name
+    if m == "distinct":
+        expr, a = dim_expr(i.field or "service")
+        return f"count(DISTINCT {expr})", f"distinct_{a}"
+    if m in ("first", "last"):
+        return ("min(timestamp)", "first_seen") if m == "first" else ("max(timestamp)", "last_seen")
+    if i.field:
+        key = i.field[4:] if i.field.startswith("ctx:") else i.field
+        x = f"TRY_CAST({ctx(key)} AS DOUBLE)"
+        a = alias(key)
+        if m.startswith("p") and m[1:].isdigit():
+            return f"quantile_cont({x}, {int(m[1:]) / 100})", f"{m}_{a}"
+        return f"{m}({x})", f"{m}_{a}"
+    return "count(*)", "records"
+
+
+def build_sql(i: "Intent", lex: "Lexicon") -> str:
+    """The SQL of an intent: one SELECT over ``logs``, aggregation in DuckDB."""
+    base, num = conditions(i, lex)
+    dims = [dim_expr(d) for d in i.group]
+    if i.compare:
+        case = " ".join(f"WHEN {_span_sql(lo, hi)} THEN {_lit(label)}" for label, lo, hi in i.compare)
+        dims.insert(0, (f"CASE {case} END", "period"))
+    agg, metric = _metric(i, num)
+    select = ", ".join([f"{e} AS {a}" for e, a in dims] + [f"{agg} AS {metric}"])
+    sql = f"SELECT {select}\nFROM logs"
+    where = [s for _, s in base]
+    if where:
+        sql += "\nWHERE " + "\n  AND ".join(where)
+    if dims:
+        sql += "\nGROUP BY ALL"
+        names = ", ".join(a for _, a in dims)
+        timeish = [a for _, a in dims if a in _TIME_DIMS or a == "period"]
+        if i.top is not None:
+            sql += f"\nORDER BY {metric} {'ASC' if i.direction == 'asc' else 'DESC'}, {names}\nLIMIT {i.top}"
+        elif timeish:
+            sql += "\nORDER BY " + ", ".join(
+                "isodow(min(timestamp))" if a == "weekday" else
+                "min(timestamp)" if a == "period" else a for _, a in dims)
+        else:
+            sql += f"\nORDER BY {metric} DESC, {names}"
+    return sql
+
+
+_MEASURE_WORDS = {"sum": "total", "avg": "average", "min": "minimum", "max": "maximum"}
+
+
+def reading_of(i: "Intent", lex: "Lexicon") -> str:
+    """One canonical English sentence of what the SQL computes."""
+    base, num = conditions(i, lex)
+    m = i.measure
+    if m == "rate":
+        what = " and ".join(x for x, _ in num if x) or "with severity ERROR or FATAL"
+        head = f"share of rows {what} among rows"
+    elif m == "distinct":
+        head = f"number of distinct {_dim_name(i.field or 'service')} values over rows"
+    elif m in ("first", "last"):
+        head = f"{'first' if m == 'first' else 'last'} time seen of rows"
+    elif i.field:
+        key = _dim_name(i.field)
+        word = f"{m[1:]}th percentile of" if m.startswith("p") else _MEASURE_WORDS.get(m, m)
+        head = f"{word} {key} over rows"
+    else:
+        head = "count of rows"
+    parts = [x for x, _ in base if x]
+    text = head + (" " + " ".join(parts) if parts else "")
+    if i.compare:
+        text += ", compared between " + " and ".join(label for label, _, _ in i.compare)
+    if i.group:
+        text += ", per " + " and ".join(_dim_name(d) for d in i.group)
+    if i.top is not None and i.group:
+        text += f", {'bottom' if i.direction == 'asc' else 'top'} {i.top}"
+    return text
+
+
+def diagnose(cur: Any, parsed: "Parsed", lex: "Lexicon") -> list[str]:
+    """Why an answer is empty or zero: which condition alone removes every row.
+
+    Each condition is dropped in turn and the rest counted; the note names the condition
+    and what the data holds instead (for severities and values: what the scope has).
+    """
+    i = parsed.intent
+    base, num = conditions(i, lex)
+    conds = [c for c in base + num if c[0]]
+    if not conds:
+        return []
+    notes = []
+    for k, (label, _) in enumerate(conds):
+        rest = [s for j, (_, s) in enumerate(conds) if j != k]
+        where = (" WHERE " + " AND ".join(rest)) if rest else ""
+        try:
+            n = cur.execute(f"SELECT count(*) FROM logs{where}").fetchone()[0]
+        except Exception:  # noqa: BLE001 - a hint must never break the answer
+            continue
+        if n:
+            extra = ""
+            if label.startswith("with severity"):
+                have = cur.execute(f"SELECT severity, count(*) FROM logs{where} GROUP BY 1 "
+                                   "ORDER BY 2 DESC").fetchall()
+                extra = "; it has " + ", ".join(f"{s} ({c:,})" for s, c in have)
+            elif label.startswith("where "):
+                key = label.split()[1]
+                have = cur.execute(f"SELECT {ctx(key)}, count(*) FROM logs{where} GROUP BY 1 "
+                                   "ORDER BY 2 DESC LIMIT 5").fetchall()
+                extra = f"; {key} there is " + ", ".join(f"{v} ({c:,})" for v, c in have)
+            notes.append(f"no rows {' '.join(x for x, _ in conds)}: without "
+                         f"'{label}' there are {n:,}{extra}")
+    return notes or [f"no rows {' '.join(x for x, _ in conds)} (each condition alone leaves "
+                     "none either)"] if conds else []
+
+
+def is_empty(frame: Any) -> bool:
+    """No rows, or one row whose value is 0 or missing (a count that found nothing)."""
+    if len(frame) == 0:
+        return True
+    if len(frame) == 1 and frame.shape[1] >= 1:
+        v = frame.iloc[0, -1]
+        try:
+            return v is None or v != v or float(v) == 0.0
+        except (TypeError, ValueError):
+            return False
+    return False
