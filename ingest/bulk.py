@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterable, Sequence
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..query.lexicon import refresh_after_ingest
 from ..schema import FIELD_NAMES
 from ..workspace import Workspace, rewrite_rows, transaction
 from .mining import TemplateMiner
@@ -156,6 +157,7 @@ def ingest(
         report.seconds = time.perf_counter() - started
         _finish_run(ws, con, report)
         con.close()
+    refresh_after_ingest(ws)  # the question parser's lexicon of the touched services
     return report
 
 
