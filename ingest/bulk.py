@@ -46,6 +46,16 @@ class FileReport:
     quarantined: int = 0
     merged_lines: int = 0
     skipped: str | None = None
+    #: Rows whose time is not their own line's, by ``context.ts_source``.
+    ts_inherited: int = 0
+    ts_file_mtime: int = 0
+    ts_none: int = 0
+    #: What was induced (fields, timestamp layout, notes) when the rule is ``induced:...``.
+    induced: dict[str, Any] | None = None
+
+    @property
+    def ts_not_from_line(self) -> int:
+        return self.ts_inherited + self.ts_file_mtime + self.ts_none
 
 
 @dataclass
@@ -94,6 +104,19 @@ class IngestReport:
             f"merged, {self.quarantined:,} quarantined ({reasons}); {self.new_templates:,} new "
             f"templates, {self.templates_embedded:,} embedded."
         )
+        per_file = []
+        for f in self.files:
+            notes = []
+            if f.induced is not None:
+                notes.append(f"rule {f.rule} induced (confidence {f.confidence:.2f})")
+            if f.ts_not_from_line:
+                notes.append(f"{f.ts_not_from_line:,} of {f.rows_loaded + f.duplicates:,} rows without a time of "
+                             f"their own ({f.ts_inherited:,} inherited, {f.ts_file_mtime:,} file mtime, "
+                             f"{f.ts_none:,} none)")
+            if notes:
+                per_file.append(f"{f.origin}: " + "; ".join(notes))
+        if per_file:
+            text += " Per file: " + " | ".join(per_file) + "."
         if self.skipped_files:
             text += " Skipped: " + "; ".join(f"{s['origin']} ({s['reason']})" for s in self.skipped_files)
         if not self.balanced:
@@ -116,12 +139,14 @@ def ingest(
     progress: bool = False,
     parquet: bool | None = None,
     chunk_records: int | None = None,
+    no_builtin: Sequence[str] | str = (),
 ) -> IngestReport:
     """Load files, directories or globs into ``ws``; see the module docstring.
 
-    ``source`` names the logical stream (default: the detected rule's name); ``rule``
-    forces a registry rule instead of detection. Rerunning over the same inputs adds
-    nothing and completes files an interrupted run left partial.
+    ``source`` names the logical stream (default: the detected rule's name, or the file
+    stem for an induced rule); ``rule`` forces a registry rule instead of detection;
+    ``no_builtin`` switches builtin rules off for this run. Rerunning over the same
+    inputs adds nothing and completes files an interrupted run left partial.
     """
     started = time.perf_counter()
     run_id = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
@@ -130,6 +155,8 @@ def ingest(
     write_parquet = settings.parquet_archive if parquet is None else parquet
     chunk = chunk_records or settings.chunk_records
     registry = Registry(ws.rules_path)
+    if no_builtin:
+        registry.disable(no_builtin)
     forced = registry.get(rule) if rule else None
     miner = TemplateMiner(ws.miner_state_path)
     con = ws.cursor()
@@ -175,10 +202,14 @@ def _ingest_file(ws: Workspace, con: Any, f: InputFile, registry: Registry, forc
         rule, confidence = forced, 1.0
     else:
         sample = _sample_lines(f)
-        det = registry.detect(sample)
+        ref = dt.datetime.fromtimestamp(f.mtime, dt.timezone.utc).replace(tzinfo=None) if f.mtime else None
+        det = registry.detect_file(sample, stem=_stem(f), ref=ref)
         rule, confidence = det.rule, det.confidence
+        induced = det.induced.to_dict() if det.induced is not None else None
     fr = FileReport(f.origin, rule.name, round(float(confidence), 3))
-    src = source or rule.name
+    if forced is None:
+        fr.induced = induced
+    src = source or (rule.name.split(":", 1)[1] if rule.name.startswith("induced:") else rule.name)
     seen_before = _file_seen(con, f.origin)
     for rc in read_records(f, multiline_start=rule.multiline_start, chunk_records=chunk):
         fr.lines_read += rc.lines_read
@@ -202,6 +233,7 @@ def _ingest_file(ws: Workspace, con: Any, f: InputFile, registry: Registry, forc
         rows = parsed.rows
         if rows.num_rows == 0:
             continue
+        _count_ts_sources(fr, rows)
         staged = _mine(con, miner, rows, ws, run_id, report)
         loaded = _store_rows(ws, con, staged, f.origin, seen_before, write_parquet, run_id)
         seen_before = True
@@ -221,6 +253,22 @@ def _ingest_file(ws: Workspace, con: Any, f: InputFile, registry: Registry, forc
     if bar is not None:
         bar.update(f.size or 0)
     return fr
+
+
+def _stem(f: InputFile) -> str:
+    name = os.path.basename((f.member or f.path or f.origin).replace("\\", "/"))
+    for suffix in (".gz", ".bz2", ".xz", ".zst", ".zstd", ".log", ".txt"):
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+    return name or "file"
+
+
+def _count_ts_sources(fr: FileReport, rows: pa.Table) -> None:
+    """Tally rows whose time is not their own line's (vectorised over the context text)."""
+    ctx = rows.column("context")
+    for label, attr in (("inherited", "ts_inherited"), ("file_mtime", "ts_file_mtime"), ("none", "ts_none")):
+        n = pc.sum(pc.cast(pc.match_substring(ctx, f'"ts_source":"{label}"'), pa.int64())).as_py() or 0
+        setattr(fr, attr, getattr(fr, attr) + int(n))
 
 
 def _mine(con: Any, miner: TemplateMiner, rows: pa.Table, ws: Workspace,

@@ -139,7 +139,7 @@ class _Scope:
 
 
 def _finalize(parsed: pa.Table, tried: str, file_ts: dt.datetime | None = None,
-              now: dt.datetime | None = None) -> pa.Table:
+              now: dt.datetime | None = None, comment_start: str | None = None) -> pa.Table:
     """Merge step over the rule outputs, in Arrow: order by record, and give every record
     without a time of its own one anyway, saying where it came from (``ts_source``): the
     previous record's (``inherited``), else the file's mtime (``file_mtime``), else the
@@ -172,6 +172,11 @@ def _finalize(parsed: pa.Table, tried: str, file_ts: dt.datetime | None = None,
         noted_file = pc.binary_join_element_wise('{"ts_source":"' + label + '"', sep, body, "")
         cols["context"] = pc.if_else(inherited, noted_inh, pc.if_else(still, noted_file, ctx))
         cols["ts"] = pc.if_else(still, pa.scalar(fill_ts, pa.timestamp("us")), filled.cast(pa.timestamp("us")))
+    if comment_start:
+        hit = pc.match_substring_regex(parsed.column("raw"), pattern="^(?:" + comment_start.lstrip("^") + ")")
+        if pc.any(hit).as_py():
+            cols["reason"] = pc.if_else(hit, f"header or comment line of the format (rule {tried})",
+                                        cols["reason"])
     cols["timestamp"] = cols.pop("ts")
     return pa.table(cols)
 
@@ -200,7 +205,7 @@ def run_rule(con: duckdb.DuckDBPyConnection, chunk: pa.Table, rule: Rule, *, sou
 
         keys = _present_json_keys(con, rule, inp) if rule.kind == "json" else None
         first = _arrow(con.sql(sel(rule, inp, keys)))
-        fin = dict(file_ts=_to_utc_naive(file_mtime), now=now)
+        fin = dict(file_ts=_to_utc_naive(file_mtime), now=now, comment_start=rule.comment_start)
         if not (fallbacks or generic):
             return _finalize(first, rule.name, **fin)
         matched = first.column("matched")

@@ -158,18 +158,19 @@ def local_time_sql(formats: Sequence[str], base: str, ref: dt.datetime) -> str:
 
 def monotone_year_ctes(src: str, ref: dt.datetime) -> str:
     """Two CTE bodies (``ya``, ``yb``) over ``src`` (columns ``rn``, ``md``) giving
-    ``year_md``: the year of each year-less time, anchored at the last record (nearest
-    the file's mtime) and counted back one year at each New Year rollover (a time more
-    than 30 days before the previous one), so a file spanning December to January
-    stays in order whatever the mtime's year."""
-    anchor = ref_year_sql("last_md", ref)
+    ``year_md``: the year of each year-less time. The first record's year comes from
+    ``ref`` (the file's mtime: its year, or the one before when the record would be
+    more than a day after ref); each New Year rollover after it (a time more than 30
+    days before the previous one) adds a year, so a file spanning December to January
+    stays in order whether its mtime is in the old year or the new one."""
+    anchor = ref_year_sql("first_md", ref)
     return (
         f"ya AS (SELECT *, CASE WHEN md < last_value(md IGNORE NULLS) OVER (ORDER BY rn ROWS BETWEEN "
         f"UNBOUNDED PRECEDING AND 1 PRECEDING) - INTERVAL 30 DAY THEN 1 ELSE 0 END AS roll, "
-        f"last_value(md IGNORE NULLS) OVER (ORDER BY rn ROWS BETWEEN UNBOUNDED PRECEDING AND "
-        f"UNBOUNDED FOLLOWING) AS last_md FROM {src}),\n"
-        f"    yb AS (SELECT *, {anchor} - coalesce(sum(roll) OVER (ORDER BY rn ROWS BETWEEN 1 FOLLOWING "
-        f"AND UNBOUNDED FOLLOWING), 0) AS year_md FROM ya)"
+        f"first_value(md IGNORE NULLS) OVER (ORDER BY rn ROWS BETWEEN UNBOUNDED PRECEDING AND "
+        f"UNBOUNDED FOLLOWING) AS first_md FROM {src}),\n"
+        f"    yb AS (SELECT *, {anchor} + sum(roll) OVER (ORDER BY rn ROWS BETWEEN UNBOUNDED PRECEDING "
+        f"AND CURRENT ROW) AS year_md FROM ya)"
     )
 
 
@@ -260,15 +261,12 @@ def find_layouts(con: Any, lines: Sequence[str], *, ref: dt.datetime | None = No
         table = layouts()
         sels = []
         for k, lay in enumerate(table):
-            m = f"regexp_extract(h, {lit(lay.regex)})"
-            sels.append(f"SELECT {k} AS k, i, nullif({m}, '') AS t, h FROM {name}")
-        found = (" UNION ALL ".join(sels))
-        fmts = sorted({f for lay in table for f in lay.formats})
-        arms = ", ".join(
-            f"{parse_text_sql([f], 't', ref)} IS NOT NULL AS f{j}" for j, f in enumerate(fmts))
-        q = (f"SELECT k, i, t, CASE WHEN t IS NOT NULL THEN strpos(h, t) - 1 END AS pos, {arms} "
-             f"FROM ({found}) WHERE t IS NOT NULL AND strpos(h, t) - 1 <= {SEARCH_CHARS}")
-        rows = con.execute(q).fetchall()
+            oks = ", ".join(f"{_parses_sql(f, 't')}" for f in lay.formats)
+            sels.append(
+                f"SELECT {k} AS k, i, t, strpos(h, t) - 1 AS pos, [{oks}] AS ok FROM ("
+                f"SELECT i, h, nullif(regexp_extract(h, {lit(lay.regex)}), '') AS t FROM {name}) "
+                f"WHERE t IS NOT NULL AND strpos(h, t) - 1 <= {SEARCH_CHARS}")
+        rows = con.execute(" UNION ALL ".join(sels)).fetchall()
     finally:
         con.unregister(name)
     by_k: dict[int, list[tuple]] = {}
@@ -277,10 +275,9 @@ def find_layouts(con: Any, lines: Sequence[str], *, ref: dt.datetime | None = No
     hits: list[LayoutHit] = []
     for k, rs in by_k.items():
         lay = table[k]
-        own = [j for j, f in enumerate(fmts) if f in lay.formats]
-        counts = {fmts[j]: sum(1 for r in rs if r[4 + j]) for j in own}
+        counts = {f: sum(1 for r in rs if r[4][j]) for j, f in enumerate(lay.formats)}
         ok_formats = [f for f in sorted(lay.formats, key=lambda f: -counts.get(f, 0)) if counts.get(f, 0)]
-        parsed_lines = [r for r in rs if any(r[4 + j] for j in own)]
+        parsed_lines = [r for r in rs if any(r[4])]
         if not parsed_lines:
             continue
         texts: list[str | None] = [None] * len(heads)
@@ -295,6 +292,16 @@ def find_layouts(con: Any, lines: Sequence[str], *, ref: dt.datetime | None = No
     order = {lay.name: i for i, lay in enumerate(table)}
     hits.sort(key=lambda h: (-h.parsed, h.layout.is_epoch, -h.length, h.position, order[h.layout.name]))
     return hits
+
+
+def _parses_sql(fmt: str, text: str) -> str:
+    """Cheap "does ``text`` parse with ``fmt``" for the finder (zone cut off by regex)."""
+    if fmt in EPOCH_FORMATS:
+        return f"{epoch_sql([fmt], text)} IS NOT NULL"
+    base = f"regexp_replace({text}, {lit(TZ_SUFFIX.replace('(?: ?', '(?: ?', 1) + '$')}, '')"
+    if has_year(fmt):
+        return f"try_strptime({_frac6(base, [fmt])}, {lit(fmt)}) IS NOT NULL"
+    return f"try_strptime('2000 ' || {_frac6(base, [fmt])}, {lit('%Y ' + fmt)}) IS NOT NULL"
 
 
 def _pick_formats(ok: list[str], counts: dict[str, int]) -> list[str]:

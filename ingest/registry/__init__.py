@@ -44,6 +44,10 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 _FILE_VERSION = 1
+#: Below this confidence of the best known rule, a rule is induced from the sample.
+INDUCE_BELOW = 0.9
+#: An induced rule must parse at least this share of its sample to be used.
+MIN_INDUCED = 0.3
 
 
 class Registry:
@@ -52,9 +56,12 @@ class Registry:
     _default: "Registry | None" = None
     _default_lock = threading.Lock()
 
-    def __init__(self, user_rules_path: pathlib.Path | str | None = None) -> None:
+    def __init__(self, user_rules_path: pathlib.Path | str | None = None,
+                 disabled: Sequence[str] = ()) -> None:
         self.user_rules_path = pathlib.Path(user_rules_path) if user_rules_path else None
         self._builtins: dict[str, Rule] = {r.name: r for r in load_builtins()}
+        if disabled:
+            self.disable(disabled)
         self._user: dict[str, Rule] = {}
         self._con: duckdb.DuckDBPyConnection | None = None
         self._lock = threading.RLock()
@@ -100,6 +107,18 @@ class Registry:
         except BaseException:
             pathlib.Path(tmp).unlink(missing_ok=True)
             raise
+
+    def disable(self, names: Sequence[str] | str) -> None:
+        """Switch builtin rules off for this registry (detection, fallbacks, lookup), to
+        see how a file fares without the rule written for it. ``generic`` stays."""
+        if isinstance(names, str):
+            names = [n for n in names.replace(",", " ").split() if n]
+        for name in names:
+            if name == "generic":
+                raise RuleError(name, "the generic fallback cannot be disabled")
+            if name not in self._builtins:
+                raise UnknownRuleError(name, list(self._builtins))
+            del self._builtins[name]
 
     # -- lookup --------------------------------------------------------------------------
     def names(self) -> list[str]:
@@ -211,6 +230,34 @@ class Registry:
                           + json.dumps(rule.timestamp_formats))
             results.append(LineResult(line, bool(row["matched"]), fields, reason))
         return RuleTest(rule.name, results)
+
+    def detect_file(self, lines: Sequence[str], *, stem: str, ref: Any = None) -> Detection:
+        """:meth:`detect`, then, when no rule fits with confidence, a rule induced from the
+        sample (``induced:<stem>``) if it parses more of it than the best known rule."""
+        det = self.detect(lines)
+        if det.rule.name != "generic" and det.confidence >= INDUCE_BELOW:
+            return det
+        try:
+            from .induce import induce
+
+            with self._lock:
+                ind = induce(self._connection(), lines, stem=stem, ref=ref)
+            if ind is None:
+                return det
+            from .detection import score_rule
+
+            body = [ln for ln in lines if ln and ln.strip()]
+            if ind.rule.comment_start:
+                import re as _re
+
+                body = [ln for ln in body if not _re.match(ind.rule.comment_start, ln)]
+            ind.confidence = round(score_rule(self, ind.rule, body), 4) if body else 0.0
+        except Exception:  # noqa: BLE001 - induction is advisory, detection stands
+            return det
+        if ind.confidence > det.confidence and ind.confidence >= MIN_INDUCED:
+            return Detection(rule=ind.rule, confidence=ind.confidence,
+                             scores=[(ind.rule.name, ind.confidence)] + det.scores, induced=ind)
+        return det
 
     def detect(self, lines: Sequence[str]) -> Detection:
         """Best matching rule for sample lines; never raises on garbage."""

@@ -77,7 +77,9 @@ class Rule:
     ``severity_field`` names the group/key whose value is mapped to the level (default
     ``severity``); when it is ``status`` the value is read as an HTTP status (>=500 ERROR,
     >=400 WARN, else INFO). Firewall rules point it at the ``action`` group and map
-    BLOCK/ALLOW through ``severity_map``.
+    BLOCK/ALLOW through ``severity_map``. ``comment_start``: lines matching it are the
+    format's own header/comment lines (``#Fields:`` and the like), not records; they are
+    kept in quarantine with that reason instead of becoming rows.
     """
 
     name: str
@@ -93,6 +95,7 @@ class Rule:
     description: str = ""
     examples: list[str] = field(default_factory=list)
     severity_field: str = "severity"
+    comment_start: str | None = None
     builtin: bool = False
 
     @classmethod
@@ -166,6 +169,11 @@ class Rule:
         for golden in self.key_aliases:
             if golden not in GOLDEN_GROUPS:
                 raise RuleError(self.name, f"key_aliases key {golden!r} is not one of {', '.join(GOLDEN_GROUPS)}")
+        if self.comment_start:
+            try:
+                re.compile(self.comment_start)
+            except re.error as exc:
+                raise RuleError(self.name, f"comment_start does not compile: {exc}") from exc
         if self.multiline_start:
             try:
                 re.compile(self.multiline_start)
@@ -222,3 +230,5 @@ class Detection:
     rule: Rule
     confidence: float
     scores: list[tuple[str, float]]
+    #: The :class:`~.induce.Induction` when the rule was induced from the sample.
+    induced: Any = None

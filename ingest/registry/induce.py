@@ -1,0 +1,364 @@
+"""Rule induction: an ordinary registry :class:`Rule` for a format nobody wrote a rule for.
+
+From a sample of lines: the timestamp's layout and position come from the one finder
+(:mod:`..timestamps`); the text before and after it is cut into tokens, and each token
+column is typed by statistics over the sample (a level word in most lines, a number, a
+``program[pid]:``, a bracketed field, a constant separator...). The header is the run of
+columns that are stable across the sample and end in something that ends a header (a
+level, a ``name:``, a closing bracket, a ``-`` separator); the message is the rest. The
+result is a regex rule like any other, so it is shown, tested, saved and streamed the
+same way. Nothing here knows a product: level spellings come from the shared alias table
+and a small table of level symbols.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from logpilot_kernel.schema import SEVERITIES, SEVERITY_ALIASES
+
+from ..timestamps import LayoutHit, find_layouts
+from .model import Rule
+
+#: One-character level marks some formats use instead of words (debug, verbose,
+#: notice, warning), read only when a whole column consists of them.
+LEVEL_SYMBOLS: dict[str, str] = {".": "DEBUG", "-": "TRACE", "*": "INFO", "#": "WARN"}
+
+#: Level spellings beyond the shared alias table (four-letter column abbreviations),
+#: written into an induced rule's ``severity_map`` when its sample uses them.
+LEVEL_EXTRA: dict[str, str] = {"erro": "ERROR", "eror": "ERROR", "debu": "DEBUG", "debg": "DEBUG",
+                               "trac": "TRACE", "trce": "TRACE", "warng": "WARN", "wrn": "WARN",
+                               "inf": "INFO", "fatl": "FATAL", "crt": "FATAL", "panc": "FATAL"}
+
+#: A column is "stable" when its type holds for at least this share of the lines.
+STABLE = 0.9
+#: Share of lines whose column must be a level word for it to be the level column.
+LEVEL_SHARE = 0.8
+#: Columns after the timestamp looked at for header fields.
+MAX_COLUMNS = 8
+#: Lines starting like this, in a file whose other lines do not, are header/comment lines.
+COMMENT_RE = r"^#"
+
+_TOKEN_RE = re.compile(r"(\s*)(\[[^\]]*\](?:[^\s\[\]]*\])*|<[^>]*>|[^\s\[<]+|\S)")
+_WRAP_RE = re.compile(r"^([\[<(#]*)(.*?)([\]>),:;]*)$", re.S)
+_SEPARATORS = {"-", "--", "|", ":", "::", "]", "[", "-:", ">", "=>", "->"}
+
+
+def level_words() -> dict[str, str]:
+    """Every spelling of a level, lower-cased, to its level."""
+    words = {k.lower(): v for k, v in SEVERITY_ALIASES.items() if not k.isdigit()}
+    words.update({s.lower(): s for s in SEVERITIES})
+    words.update({k: v for k, v in LEVEL_EXTRA.items() if k not in words})
+    return words
+
+
+@dataclass
+class Induction:
+    """An induced rule, how well it parses its own sample, and what was found."""
+
+    rule: Rule
+    confidence: float
+    fields: list[dict[str, Any]] = field(default_factory=list)
+    timestamp: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule.name, "confidence": round(self.confidence, 3),
+                "timestamp": self.timestamp, "fields": self.fields, "notes": self.notes,
+                "pattern": self.rule.pattern}
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    return [(m.group(1), m.group(2)) for m in _TOKEN_RE.finditer(text)]
+
+
+def _wrap(tok: str) -> tuple[str, str, str]:
+    m = _WRAP_RE.match(tok)
+    assert m is not None
+    pre, core, suf = m.groups()
+    if tok.startswith("[") and tok.endswith("]"):
+        return "[", tok[1:-1], "]"
+    return pre, core, suf
+
+
+def _kind(tok: str, words: dict[str, str]) -> str:
+    """Type of one token: level, symbol, number, prog_pid, bracket, colon_end,
+    close_end, sep (constant-looking punctuation) or word."""
+    if tok in LEVEL_SYMBOLS:
+        return "symbol"
+    if tok in _SEPARATORS:
+        return "sep"
+    pre, core, suf = _wrap(tok)
+    if core.strip().lower() in words and not core.strip().isdigit() and len(pre) <= 1 and len(suf) <= 2:
+        return "level"
+    if re.fullmatch(r"[^\s\[\]]+\[\d+\]:?", tok):
+        return "prog_pid"
+    if tok.startswith("[") and tok.endswith("]"):
+        return "bracket"
+    if core.isdigit() and pre in ("", "[", "#", "(") and suf in ("", "]", ":", ")", ","):
+        return "number"
+    if tok.endswith(":") and len(tok) > 1:
+        return "colon_end"
+    if tok.endswith("]") and len(tok) > 1:
+        return "close_end"
+    return "word"
+
+
+def _sep_rx(seps: Sequence[str]) -> str:
+    if all(s == "" for s in seps):
+        return ""
+    if any(s == "" for s in seps):
+        return r"\s*"
+    if all(s == " " for s in seps):
+        return " "
+    return r"\s+"
+
+
+class _Names:
+    """Group names in order of use (``pid`` then ``tid`` for numbers, and so on)."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+
+    def take(self, *choices: str) -> str:
+        for c in choices:
+            if c not in self.used:
+                self.used.add(c)
+                return c
+        base = choices[-1]
+        k = 2
+        while f"{base}{k}" in self.used:
+            k += 1
+        self.used.add(f"{base}{k}")
+        return f"{base}{k}"
+
+
+def _column_rx(kind: str, toks: list[str], names: _Names, have_level: bool,
+               info: list[dict[str, Any]], words: dict[str, str]) -> tuple[str, bool]:
+    """(regex of one header column, whether it holds the level)."""
+    wraps = Counter(_wrap(t)[0::2] for t in toks)
+    (pre, suf), _ = wraps.most_common(1)[0]
+    if kind == "sep":
+        val = Counter(toks).most_common(1)[0][0]
+        return re.escape(val), False
+    if kind in ("level", "symbol") and not have_level:
+        if kind == "symbol":
+            seen = sorted({t for t in toks if t in LEVEL_SYMBOLS})
+            alts = "|".join(re.escape(s) for s in seen)
+            info.append({"field": "severity", "kind": "level symbols",
+                         "values": {t: LEVEL_SYMBOLS[t] for t in seen}})
+            return f"(?P<severity>{alts})", True
+        spell = sorted({w for w in words if re.fullmatch(r"[a-z0-9]+", w)}, key=lambda w: (-len(w), w))
+        info.append({"field": "severity", "kind": "level word" if any(len(_wrap(t)[1]) > 1 for t in toks)
+                     else "level letter", "wrapped": pre + suf})
+        return (re.escape(pre) + r"\s*(?P<severity>(?i:" + "|".join(spell) + r"))\s*" + re.escape(suf)), True
+    if kind == "number":
+        n = names.take("pid", "tid", "num")
+        info.append({"field": n, "kind": "number"})
+        return re.escape(pre) + rf"(?P<{n}>\d+)" + re.escape(suf), False
+    if kind == "prog_pid":
+        names.take("program"), names.take("pid")
+        info.append({"field": "program[pid]", "kind": "program with pid"})
+        colon = ":" if all(t.endswith(":") for t in toks) else ":?"
+        return r"(?P<program>[^\s\[\]]+)\[(?P<pid>\d+)\]" + colon, False
+    if kind == "bracket":
+        n = names.take("thread", "component", "tag")
+        info.append({"field": n, "kind": "bracketed"})
+        return rf"\[(?P<{n}>.*?)\]", False
+    if kind == "colon_end":
+        n = names.take("component", "logger", "field")
+        info.append({"field": n, "kind": "name ending in ':'"})
+        return rf"(?P<{n}>\S*?):", False
+    if kind == "close_end":
+        n = names.take("source", "field")
+        info.append({"field": n, "kind": "field closing a bracket"})
+        return rf"(?P<{n}>\S*?)\]", False
+    n = names.take("host" if not info else "field", "field")
+    info.append({"field": n, "kind": "word"})
+    return rf"(?P<{n}>\S+)", False
+
+
+_ENDS_HEADER = {"colon_end", "prog_pid", "close_end"}
+
+
+def _typed_columns(rows: list[list[tuple[str, str]]], words: dict[str, str],
+                   limit: int) -> list[tuple[str, list[str], list[str]]]:
+    """(kind, tokens, separators) per column while a kind holds for STABLE of the rows."""
+    cols = []
+    n = len(rows)
+    for j in range(limit):
+        toks = [r[j][1] for r in rows if len(r) > j]
+        if len(toks) < STABLE * n:
+            break
+        kinds = Counter(_kind(t, words) for t in toks)
+        kind, cnt = kinds.most_common(1)[0]
+        if kind in ("word", "close_end", "colon_end", "number", "prog_pid", "bracket") and cnt < STABLE * n:
+            break
+        if kind == "symbol" and len({t for t in toks if t in LEVEL_SYMBOLS}) < 2:
+            kind = "sep"  # one mark everywhere is punctuation, not a level
+        if kind in ("level", "symbol"):
+            if cnt < LEVEL_SHARE * n:
+                break
+        elif kind == "sep":
+            if Counter(toks).most_common(1)[0][1] < STABLE * n:
+                break
+        elif cnt < STABLE * n:
+            break
+        cols.append((kind, toks, [r[j][0] for r in rows if len(r) > j]))
+    return cols
+
+
+#: Columns that can end a header (what comes after them is the message).
+_TERMINAL = {"level", "symbol", "prog_pid", "bracket", "colon_end", "close_end", "sep"}
+#: At most this many plain words / numbers in a row inside a header (host, pid, tid,
+#: node...); a longer run is the message (an access log's fields are its message).
+MAX_WEAK_RUN = 3
+
+
+def _header_end(cols: list[tuple[str, list[str], list[str]]], open_brackets: int) -> int:
+    """How many columns form the header (the rest is the message)."""
+    end = 0
+    opened = open_brackets
+    weak = 0
+    after_level = False
+    for j, (kind, toks, _) in enumerate(cols):
+        if after_level and kind not in _TERMINAL - {"level", "symbol"}:
+            return end  # past the level only punctuation and named fields continue a header
+        if kind == "close_end" and opened > 0:
+            opened -= 1
+            end, weak = j + 1, 0
+            continue
+        if kind not in _TERMINAL:
+            weak += 1
+            if weak > MAX_WEAK_RUN:
+                return end
+            continue
+        weak = 0
+        end = j + 1
+        after_level = after_level or kind in ("level", "symbol")
+        if kind == "sep":
+            nxt = cols[j + 1][0] if j + 1 < len(cols) else None
+            if toks[0] in ("]", "[") or nxt == "sep" or (nxt in ("level", "symbol") and not after_level):
+                continue
+            return end
+        if kind in _ENDS_HEADER:
+            return end
+    return end
+
+
+def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None = None) -> Induction | None:
+    """An induced rule for ``lines`` (None when the sample has no text at all)."""
+    words = level_words()
+    sample = [ln.rstrip("\r\n") for ln in lines if ln and ln.strip()]
+    if not sample:
+        return None
+    notes: list[str] = []
+    comment = None
+    commented = [ln for ln in sample if re.match(COMMENT_RE, ln)]
+    if commented and len(commented) < len(sample) / 2:
+        comment = COMMENT_RE
+        sample = [ln for ln in sample if not re.match(COMMENT_RE, ln)]
+        notes.append(f"{len(commented)} header/comment line(s) starting with '#' in the sample")
+    name = "induced:" + (re.sub(r"[^A-Za-z0-9_.\-]+", "_", stem).strip("_.-") or "file")
+    hits = find_layouts(con, sample, ref=ref)
+    best: LayoutHit | None = hits[0] if hits and hits[0].parsed >= 0.5 * len(sample) else None
+    info: list[dict[str, Any]] = []
+    names = _Names()
+    have_level = False
+    if best is None:
+        pattern, fmts, multiline, ts_info, prefix_rx = None, [], None, {}, ""
+        heads_rest = [ln for ln in sample]
+        rest_rows = [_tokens(r) for r in heads_rest]
+        open_brackets = 0
+        notes.append("no timestamp layout fits the sample: records take the previous record's or the file's time")
+    else:
+        idx = [i for i, t in enumerate(best.texts) if t is not None]
+        prefixes = [sample[i][: best.starts[i]] for i in idx]
+        pre_toks = [_tokens(p) for p in prefixes]
+        k = Counter(len(t) for t in pre_toks).most_common(1)[0][0]
+        keep = [j for j, t in enumerate(pre_toks) if len(t) == k]
+        idx = [idx[j] for j in keep]
+        pre_rows = [pre_toks[j] for j in keep]
+        prefix_parts = ["^"]
+        open_brackets = 0
+        for c in range(k):
+            toks = [r[c][1] for r in pre_rows]
+            seps = [r[c][0] for r in pre_rows]
+            prefix_parts.append(_sep_rx(seps) if c else (r"\s*" if any(seps) else ""))
+            kinds = Counter(_kind(t, words) for t in toks)
+            kind, cnt = kinds.most_common(1)[0]
+            if len(set(toks)) == 1 and not re.search(r"[A-Za-z0-9]", toks[0]) and toks[0] != "-":
+                prefix_parts.append(re.escape(toks[0]))
+                open_brackets += toks[0].count("[") - toks[0].count("]")
+                continue
+            if kind == "level" and cnt >= LEVEL_SHARE * len(toks) and not have_level:
+                rx, have_level = _column_rx(kind, toks, names, have_level, info, words)
+                prefix_parts.append(rx)
+                continue
+            if kind in ("number", "bracket", "prog_pid", "colon_end") and cnt == len(toks):
+                rx, _ = _column_rx(kind, toks, names, have_level, info, words)
+                prefix_parts.append(rx)
+                continue
+            n = names.take("field")
+            info.append({"field": n, "kind": "token before the timestamp"})
+            prefix_parts.append(rf"(?P<{n}>\S+)")
+        between = [sample[i][: best.starts[i]][len("".join(s + t for s, t in pre_rows[n_])):]
+                   for n_, i in enumerate(idx)]
+        prefix_parts.append(_sep_rx(between) if k else "")
+        prefix_rx = "".join(prefix_parts)
+        fmts = list(best.formats)
+        ts_rx = best.layout.regex
+        rest = [sample[i][best.starts[i] + len(best.texts[i]):] for i in idx]
+        rest_rows = [_tokens(r) for r in rest]
+        ts_info = {"layout": best.layout.name, "formats": fmts, "position": best.position,
+                   "parsed": best.parsed, "of": len(sample)}
+        pattern = prefix_rx + f"(?P<timestamp>{ts_rx})"
+        missing = len(sample) - best.parsed
+        multiline = None
+        if missing and missing >= 0.02 * len(sample):
+            multiline = pattern
+            notes.append(f"{missing} sample line(s) without a timestamp: read as continuation lines")
+    cols = _typed_columns(rest_rows, words, MAX_COLUMNS)
+    end = _header_end(cols, open_brackets)
+    parts = []
+    for j in range(end):
+        kind, toks, seps = cols[j]
+        rx, lvl = _column_rx(kind, toks, names, have_level, info, words)
+        have_level = have_level or lvl
+        parts.append(_sep_rx(seps) + rx)
+    after = [r[end][0] if len(r) > end else "" for r in rest_rows]
+    msg_sep = r"\s*" if any(s == "" for s in after) else r"\s+"
+    body = "".join(parts)
+    if pattern is None:
+        pattern = "^" + body.lstrip() if body else "^"
+    else:
+        pattern += body
+    pattern += (msg_sep if (body or best is not None) else "") + "(?P<message>.*)$"
+    rule = Rule(name=name, pattern=pattern, timestamp_formats=fmts, multiline_start=multiline,
+                description="Induced from a sample of the file: " + (
+                    f"timestamp {ts_info['layout']} at column {ts_info['position']}" if ts_info else "no timestamp")
+                + (", " + ", ".join(f["field"] for f in info) if info else ""),
+                examples=[])
+    try:
+        rx = re.compile(pattern)
+        rule.examples = [ln for ln in sample if rx.match(ln)][:3] or sample[:1]
+    except re.error:
+        rule.examples = sample[:1]
+    for f in info:
+        if f.get("kind") == "level symbols":
+            rule.severity_map = dict(f["values"])
+    if have_level:  # spellings the shared alias table lacks
+        rule.severity_map.update({k: v for k, v in LEVEL_EXTRA.items()
+                                  if any(k in ln.lower() for ln in sample[:50])})
+    if comment:
+        rule.comment_start = comment
+    if not have_level:
+        notes.append("no level in the format: severity is inferred from the message words")
+    return Induction(rule=rule, confidence=0.0, fields=info, timestamp=ts_info, notes=notes)
+
+
+__all__ = ["Induction", "induce", "LEVEL_SYMBOLS", "level_words"]
