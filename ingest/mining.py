@@ -75,8 +75,10 @@ DRAIN_CONFIG: dict[str, Any] = {"depth": 4, "sim_th": 0.75, "max_children": 100}
 #: 0 turns the pass off; ``lit_min`` share of a merged template stays literal).
 #: Defaults: what the leave-one-system-out search picks on 7 of 8 folds (docs/benchmarks.md).
 #: ``kv_share``: share of a message's tokens in key=value pairs that makes it a record
-#: templated by its keys (``mining_structured``; above 1 turns it off).
-SETTINGS: dict[str, Any] = {"sim_th": 0.8, "depth": 4, "var_min": 3, "lit_min": 0.67, "kv_share": 1.0}
+#: templated by its keys (``mining_structured``; above 1 turns it off).  ``glue``: a token
+#: made of several masked values and punctuation only (``1##7##5``, ``3/5``) is one value.
+SETTINGS: dict[str, Any] = {"sim_th": 0.8, "depth": 4, "var_min": 3, "lit_min": 0.67, "kv_share": 1.0,
+                            "glue": False}
 # Word separators for Drain; kept verbatim in the template text.
 _SPLIT = re.compile(rf"((?:[{SEP_CHARS}]|\.{{2,}})+)")
 # Inside a separator run: an empty value (split point keeps the bracket on each side).
@@ -178,6 +180,8 @@ def _with_empty_values(toks: list[str], seps: list[str], lead: str):
 
 
 _DIGIT = re.compile(r"\d")
+# A token of several masked values glued by punctuation only (``1##7##5``, ``3/5``, ``2-7``).
+_GLUED = re.compile(r"(?:<\*>|[^\w<>*])+")
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -370,6 +374,7 @@ class TemplateMiner:
         """
         out: list[tuple[LogCluster, Any, Any]] = []
         drain, index = self._drain, self._index
+        glue = self.settings["glue"]
         for masked in distinct:
             key = None
             if _GROUP in masked:
@@ -387,6 +392,8 @@ class TemplateMiner:
             req = split_request(masked) if shaped else None
             raw, seps, lead = req if req is not None else _split(masked)
             toks = [t.replace(_HOLE, PARAM) for t in raw] if _HOLE in masked else raw
+            if glue and masked.count(_HOLE) > 1:
+                toks = [PARAM if t.count(PARAM) > 1 and _GLUED.fullmatch(t) else t for t in toks]
             fixed = skip
             if shaped:
                 found = structure(toks, seps, lead, self.settings["kv_share"], request=req is not None)

@@ -109,3 +109,15 @@ def test_merge_units_keeps_literals_and_refuses_to_melt_unrelated_events() -> No
 ])
 def test_value_class_masks(text: str, expected: str) -> None:
     assert _mine([text])[0] == [expected]
+
+
+def test_values_glued_by_punctuation_are_one_value() -> None:
+    tpl, params = _mine(["steps=1514038080000##7007##548365", "retry 3/5 for job"], glue=True)
+    assert tpl == ["steps=<*>", "retry <*> for job"]
+    assert params == [["1514038080000##7007##548365"], ["3/5"]]
+    assert _mine(["retry 3/5 for job"], glue=False)[0] == ["retry <*>/<*> for job"]
+
+
+def test_unknown_setting_is_refused() -> None:
+    with pytest.raises(ValueError):
+        TemplateMiner(settings={"similarity": 0.5})
