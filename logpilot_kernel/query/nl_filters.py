@@ -1,0 +1,288 @@
+"""Linking the words a question has left, once measures, ranking, grouping and time are
+read: services, hosts, severities, field = value pairs, entities (IPs, ids), categorical
+values and template words, each through the lexicon (:mod:`nl_link`).
+
+Why apart from :mod:`nl`: this is where "what does this word name here?" is decided, word
+by word, with the preferences (entity, number with its field, service, host,
+field + value, severity, value, template word, field) in one place.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from . import nl_grammar as g
+from . import nl_link as L
+from .lexicon import KeyInfo, Lexicon
+from .nl_time import Text as _Text
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .nl import Intent
+
+
+def key_services(infos: list[KeyInfo]) -> list[str]:
+    """Services a key is read from: those holding at least 5% of its rows."""
+    total = sum(i.rows for i in infos) or 1
+    return sorted(i.service for i in infos if i.rows >= 0.05 * total)
+
+
+_TOKEN = re.compile(r"[a-z0-9_][a-z0-9_./:@-]*[a-z0-9_]|[a-z0-9_]")
+
+
+class Words:
+    """The words left after measures, ranking, grouping and time were read."""
+
+    def __init__(self, t: _Text) -> None:
+        self.t = t
+        self.toks = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(t.s)]
+        self.done = [False] * len(self.toks)
+
+    def word(self, i: int) -> str | None:
+        if 0 <= i < len(self.toks) and not self.done[i]:
+            return self.toks[i][2]
+        return None
+
+    def use(self, *idx: int) -> None:
+        for i in idx:
+            self.done[i] = True
+
+
+def _key_before(w: Words, i: int, lex: Lexicon, scope: list[str]) -> tuple[list[KeyInfo], list[int]]:
+    """A key named by the 1-2 words right before token ``i`` (e.g. "status code 500")."""
+    for k in (2, 1):
+        idx = list(range(i - k, i))
+        words = [w.word(j) for j in idx]
+        if idx and idx[0] >= 0 and all(words) and not any(x in L.skip_words() for x in words):
+            keys = L.link_key(" ".join(words), lex, scope)
+            if keys:
+                name = keys[0].info.name
+                return [m.info for m in keys if m.info.name == name], idx
+    return [], []
+
+
+def _key_after(w: Words, i: int, lex: Lexicon, scope: list[str]) -> tuple[list[KeyInfo], list[int]]:
+    for k in (2, 1):
+        idx = list(range(i + 1, i + 1 + k))
+        words = [w.word(j) for j in idx]
+        if all(words) and not any(x in L.skip_words() for x in words):
+            keys = L.link_key(" ".join(words), lex, scope)
+            if keys:
+                name = keys[0].info.name
+                return [m.info for m in keys if m.info.name == name], idx
+    return [], []
+
+
+def _add_filter(intent: "Intent", infos: list[KeyInfo], value: str) -> None:
+    key = infos[0].name
+    intent.filters.append((key, value))
+    if not intent.services:
+        intent.key_services.setdefault(key, key_services(infos))
+
+
+def _has_value(infos: list[KeyInfo], value: str) -> bool:
+    if re.fullmatch(r"\dxx", value):
+        return any(v[:1] == value[0] for ki in infos for v in ki.values)
+    return any(value.lower() == v.lower() for ki in infos for v in ki.values) or any(
+        ki.numeric and not ki.values for ki in infos)
+
+
+def _value_keys(lex: Lexicon, value: str, scope: list[str]) -> list[KeyInfo]:
+    """Categorical keys (in scope first) that hold this literal value (or class ``5xx``)."""
+    out = [ki for ki in lex.key_infos(scope) if ki.values and _has_value([ki], value)]
+    if not out and scope:
+        out = [ki for ki in lex.key_infos() if ki.values and _has_value([ki], value)]
+    if re.fullmatch(r"\dxx", value):
+        out = [ki for ki in out if all(re.fullmatch(r"\d{3}", v) for v in ki.values)]
+    names = {ki.name for ki in out}
+    if len(names) > 1:  # the key holding most rows of that value
+        best = max(names, key=lambda n: sum(ki.values.get(value, 0) + ki.rows * 1e-9
+                                           for ki in out if ki.name == n))
+        out = [ki for ki in out if ki.name == best]
+    return out
+
+
+def filters(w: Words, intent: "Intent", lex: Lexicon, scope: list[str], q: str) -> list[str]:
+    """Link every word left; return the content words that link to nothing."""
+    unknown: list[str] = []
+    words_at: list[tuple[int, list[str]]] = []
+    skip = L.skip_words()
+    ids = [ki for ki in lex.key_infos() if ki.shape]
+    last_sev = -2
+    paired: dict[int, list[str]] = {}
+    for i in range(len(w.toks)):
+        word = w.word(i)
+        if word is None:
+            continue
+        host = L.link_host(word, lex)
+        if host:
+            w.use(i)
+            intent.hosts.append(host)
+            continue
+        if re.fullmatch(g.IPV4, word) or (re.search(r"\d", word) and re.search(r"[a-z]", word)
+                                         and not re.fullmatch(r"\dxx", word)):
+            infos, idx = _key_before(w, i, lex, scope)
+            shaped = [ki for ki in ids if re.fullmatch(ki.shape or "", word, re.I)]
+            if infos and infos[0].kind in ("ip", "id"):
+                w.use(*idx, i)
+                _add_filter(intent, infos, word)
+            elif shaped:
+                w.use(i)
+                name = shaped[0].name
+                _add_filter(intent, [k for k in shaped if k.name == name], word)
+            elif len(word) >= 4:
+                w.use(i)
+                intent.entities.append(word)
+            continue
+        if re.fullmatch(r"\d+(\.\d+)?|\dxx", word):
+            infos, idx = _key_before(w, i, lex, scope)
+            if not infos or not _has_value(infos, word):
+                infos, idx = _key_after(w, i, lex, scope)
+            if not infos or not _has_value(infos, word):
+                infos, idx = _value_keys(lex, word, scope), []
+            if infos and _has_value(infos, word):
+                w.use(*idx, i)
+                _add_filter(intent, infos, word)
+            else:
+                unknown.append(word)
+            continue
+        if word in skip:
+            w.use(i)
+            continue
+        svc = L.link_service(word, lex)
+        if svc:
+            w.use(i)
+            if svc[0] not in intent.services:
+                intent.services.append(svc[0])
+            if svc[1] == "fuzzy":
+                intent.notes.append(f"read {word!r} as service {svc[0]}")
+            continue
+        host = L.link_host(word, lex)
+        if host:
+            w.use(i)
+            intent.hosts.append(host)
+            continue
+        if L.builtin_dimension(word) in ("service", "host", "source"):
+            w.use(i)
+            continue
+        nxt = w.word(i + 1)
+        infos, idx = _key_before(w, i + 1, lex, scope) if nxt else ([], [])
+        if nxt and infos and idx == [i] and infos[0].values and _has_value(infos, nxt):
+            val = next(v for ki in infos for v in ki.values if v.lower() == nxt.lower())
+            w.use(i, i + 1)
+            _add_filter(intent, infos, val)
+            continue
+        sev = L.severity_of(word)
+        forms = L.template_stems(word, lex, scope or intent.services) if lex.words else []
+        in_scope = L.link_word(word, lex, scope or intent.services)
+        if i in paired:
+            w.use(i)
+            words_at.append((i, paired[i]))
+            continue
+        pair = _template_pair(w, i, lex, scope or intent.services) if (sev or forms) else None
+        if pair and (sev or L.link_word(w.toks[pair[0]][2], lex, scope or intent.services)):
+            w.use(i)
+            words_at.append((i, pair[1]))
+            paired[pair[0]] = pair[2]
+            if pair[0] < i:
+                w.use(pair[0])
+                words_at.append((pair[0], pair[2]))
+            continue
+        if sev:
+            w.use(i)
+            both = tuple(x for x in intent.severities if x in sev)
+            if last_sev == i - 1 and both:  # "fatal errors": the first word narrows
+                intent.severities = both
+            else:
+                intent.severities = tuple(dict.fromkeys(intent.severities + sev))
+            last_sev = i
+            continue
+        vals = L.link_value(word, lex, scope or intent.services)
+        if vals:
+            whole = [v for v in vals if L._value_words(v.value) == [L.stem(word)] or v.how == "exact"]
+            if whole or not in_scope:
+                chosen = whole or vals
+                w.use(i)
+                name = chosen[0].info.name
+                same = [v for v in chosen if v.info.name == name]
+                for value in dict.fromkeys(v.value for v in same):
+                    _add_filter(intent, [v.info for v in same], value)
+                others = sorted({v.info.name for v in chosen} - {name})
+                if others:
+                    intent.alternatives.append(f"{word!r} as a value of {', '.join(others)}")
+                if in_scope and not whole:
+                    intent.alternatives.append(f"{word!r} as message text")
+                continue
+            if in_scope:
+                intent.alternatives.append(
+                    f"{word!r} as {vals[0].info.name} = {vals[0].value} instead of message text")
+        if forms and in_scope:
+            w.use(i)
+            words_at.append((i, forms))
+            continue
+        keys = L.link_key(word, lex, scope or intent.services)
+        if keys:
+            w.use(i)
+            if keys[0].info.name not in intent.present:
+                intent.present.append(keys[0].info.name)
+                if not intent.services:
+                    intent.key_services.setdefault(keys[0].info.name, key_services(
+                        [m.info for m in keys if m.info.name == keys[0].info.name]))
+            continue
+        unknown.append(word)
+    _merge_words(intent, words_at, lex)
+    return unknown
+
+
+def _template_pair(w: Words, i: int, lex: Lexicon, scope: list[str]
+                   ) -> tuple[int, list[str], list[str]] | None:
+    """A word next to another word of the same templates ("failed logins"): (j, forms of
+    word i, forms of word j), each restricted to the forms those templates hold."""
+    for j in (i + 1, i + 2, i - 1):
+        other = w.word(j)
+        if not other or other in L.skip_words() or L.link_service(other, lex):
+            continue
+        if j == i + 2 and not ((w.word(i + 1) or "") in L.skip_words()
+                               or L.link_service(w.word(i + 1) or "", lex)):
+            continue
+        a = set(L.template_forms_wide(w.toks[i][2], lex))
+        b = set(L.template_forms_wide(other, lex))
+        if not a or not b:
+            continue
+        fa: set[str] = set()
+        fb: set[str] = set()
+        for svc, tpls in lex.templates.items():
+            if scope and svc not in scope:
+                continue
+            for _tid, body, _n in tpls:
+                low = set(re.findall(r"[a-z][a-z0-9]*", body.lower()))
+                if low & a and low & b:
+                    fa |= low & a
+                    fb |= low & b
+        if fa and fb:
+            return j, sorted(fa), sorted(fb)
+    return None
+
+
+def _merge_words(intent: "Intent", words_at: list[tuple[int, list[str]]], lex: Lexicon) -> None:
+    """Template words as ILIKE filters; each word's forms are alternatives."""
+    for _, forms in words_at:
+        if forms:
+            intent.words.append("|".join(forms[:6]))
+
+
+def check_against_lexicon(intent: "Intent", lex: Lexicon) -> None:
+    """Notes for filters naming what the workspace does not hold (never answer 0 silently)."""
+    if intent.severities and lex.severities:
+        svcs = intent.services or list(lex.severities)
+        have = {s: n for svc in svcs for s, n in lex.severities.get(svc, {}).items()}
+        if not any(s in have for s in intent.severities):
+            holds = ", ".join(f"{s} ({n:,})" for s, n in sorted(have.items(), key=lambda p: -p[1]))
+            where = " or ".join(intent.services) if intent.services else "the workspace"
+            intent.notes.append(f"{where} has no rows with severity "
+                                f"{' or '.join(intent.severities)}; it has {holds}")
+    for key, value in intent.filters:
+        infos = [ki for ki in lex.key_infos(intent.services) if ki.name == key]
+        if infos and all(ki.values for ki in infos) and not _has_value(infos, value):
+            vals = sorted({v for ki in infos for v in ki.values})
+            intent.notes.append(f"{key} has no value {value}; it has {', '.join(vals[:10])}")
