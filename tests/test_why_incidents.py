@@ -12,8 +12,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import importlib.util
 import io
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +24,18 @@ import pytest
 from logpilot_kernel.why import WhyAnswer, why
 
 TOLERANCE_S = 120.0
+
+
+def _why_questions() -> Any:
+    """The time-style question set of the benchmark (one definition for both)."""
+    path = Path(__file__).parent / "benchmarks" / "why_questions.py"
+    spec = importlib.util.spec_from_file_location("why_questions", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    return mod
+
+
+WQ = _why_questions()
 
 
 @pytest.fixture(scope="module")
@@ -219,3 +234,72 @@ def test_quoted_text_finds_its_incident_without_a_time_range(estate) -> None:
                 assert ans.window.start <= _ts(inc["start"]) + dt.timedelta(seconds=TOLERANCE_S)
                 asked += 1
     assert asked >= 1
+
+
+def test_symptom_questions_in_every_time_style_find_the_root_cause_elsewhere(estate) -> None:
+    """No since/until: the question's time phrase alone bounds the search, and the
+    question names only the symptom's service, never the root cause's."""
+    ws, truth = estate
+    for k, inc in enumerate(truth["incidents"]):
+        for _style, q, _now in WQ.styled_questions(inc, k):
+            assert not re.search(rf"\b{re.escape(inc['root_cause']['service'])}\b", q.lower()), q
+    rows = WQ.evaluate(ws, truth)
+    s = WQ.summary(rows)
+    print("\n" + json.dumps(s))
+    detail = "\n".join(f"{r['style']:12} hit1={r['hit1']} hit3={r['hit3']} "
+                       f"err={r['window_error_min']} min {r['question']} -> {r['top']}" for r in rows)
+    styles = {"around", "part_of_day", "between", "yesterday", "weekday"}
+    assert {r["style"] for r in rows} == styles and len(rows) == 5 * len(truth["incidents"])
+    assert s["all"]["hit1"] >= 0.85 and s["all"]["hit3"] >= 0.9, detail
+    assert s["all"]["window_within_2min"] >= 0.85, detail
+    # a weekday may hold two incidents; every other style names one
+    for style in styles - {"weekday"}:
+        assert s[style]["hit1"] >= 0.9 and s[style]["window_within_2min"] >= 0.9, (style, detail)
+
+
+def _quiet_early_hours(truth: dict[str, Any]) -> tuple[dt.date, dict[str, Any]]:
+    """A day whose early hours hold no incident, and an incident later that day."""
+    for inc in truth["incidents"]:
+        day = _ts(inc["start"]).date()
+        lo, hi = dt.datetime.combine(day, dt.time()), dt.datetime.combine(day, dt.time(6))
+        if _ts(inc["start"]) >= hi and not any(
+                _ts(i["start"]) < hi + dt.timedelta(hours=2) and _ts(i["end"]) > lo
+                for i in truth["incidents"]):
+            return day, inc
+    raise AssertionError("the demo estate has no incident after quiet early hours")
+
+
+def test_the_time_phrase_bounds_the_search_a_later_incident_is_not_taken(estate) -> None:
+    ws, truth = estate
+    day, later = _quiet_early_hours(truth)
+    svc, sym = WQ.symptom(later)
+    ans = why(ws, f"what caused the {sym} in the early hours of {day.day} {day:%B}?")
+    assert ans.scope.time is not None and ans.scope.time.kind == "part_of_day"
+    assert ans.scope.time.label.startswith(f"{day:%Y-%m-%d} 00:00-06:00")
+    lo, hi = dt.datetime.combine(day, dt.time()), dt.datetime.combine(day, dt.time(6))
+    for w in [ans.window] + list(ans.windows):
+        if w is not None:
+            assert w.start < hi and w.end > lo, w  # inside the early hours, if anything
+            assert not (w.start < _ts(later["end"]) and w.end > _ts(later["start"])), w
+    if ans.window is None:
+        assert ans.mode in ("abnormal", "no_match")
+
+
+def test_around_centres_the_search_on_its_point(estate) -> None:
+    ws, truth = estate
+    for inc in truth["incidents"]:
+        s0, e0 = _ts(inc["start"]), _ts(inc["end"])
+        svc, sym = WQ.symptom(inc)
+        # two hours before the incident: the incident is no answer to that question
+        t = (s0 - dt.timedelta(hours=2)).replace(second=0, microsecond=0)
+        ans = why(ws, f"what explains the {sym} around {t:%H:%M} UTC on {t:%B} {t.day}?")
+        assert ans.scope.time.around == t
+        if ans.window is not None:
+            assert not (ans.window.start < e0 and ans.window.end > s0), (inc["kind"], ans.window)
+            assert ans.window.start - dt.timedelta(minutes=20) <= t <= \
+                ans.window.end + dt.timedelta(minutes=20), ans.window
+        # at the incident: its window, to the minute
+        t = s0 + dt.timedelta(minutes=5)
+        ans = why(ws, f"what explains the {sym} around {t:%H:%M} UTC on {t:%B} {t.day}?")
+        assert abs((ans.window.start - s0).total_seconds()) <= TOLERANCE_S, (inc["kind"], ans.window)
+        assert ans.root_causes[0]["template_id"] == true_template(ws, inc), inc["kind"]

@@ -158,7 +158,7 @@ def _answer(ws: Any, cur: Any, question: str, since: dt.datetime | None,
         return ans
 
     if scope.abnormal and not scope.entities and not scope.keywords:
-        _abnormal(cur, ans, lo, hi, scope)
+        _abnormal(cur, ans, lo, hi, scope, focus[:2] if focus else None)
         return ans
 
     # ---- window
@@ -167,7 +167,7 @@ def _answer(ws: Any, cur: Any, question: str, since: dt.datetime | None,
     if window is None:
         ans.warnings.append("no significant change in the error rate of the scope; showing "
                             "what is abnormal instead")
-        _abnormal(cur, ans, lo, hi, scope)
+        _abnormal(cur, ans, lo, hi, scope, focus[:2] if focus else None)
         return ans
     ans.window = window
     lead = dt.timedelta(seconds=window.bucket_seconds)
@@ -259,10 +259,12 @@ def _find_window(cur: Any, ans: WhyAnswer, scope: Scope, lo: dt.datetime, hi: dt
                          "warnings and errors of the retrieved templates"))
     attempts.append(("severity IN ('WARN', 'ERROR', 'FATAL')", "warnings and errors of all services"))
     bucket = bucket_seconds_for(lo, hi)
+    rejected: list[Window] = []  # bursts outside the question's time, on any signal
     for where, label in attempts:
         s = series(cur, where, lo, hi, label, bucket)
         found = detect(s, k=1, containing=trail.failure_at if trail else None,
-                       max_len=max(2, int((3 if trail else 6) * 3600 / bucket)), overlap=focus)
+                       max_len=max(2, int((3 if trail else 6) * 3600 / bucket)), overlap=focus,
+                       rejected=rejected)
         if found:
             ans.series = s
             w = refine(cur, found[0], where)
@@ -283,14 +285,16 @@ def _naming(numbers: list[str]) -> str:
             f"'(^|[^0-9.])({'|'.join(nums)})([^0-9.]|$)'))")
 
 
-def _abnormal(cur: Any, ans: WhyAnswer, lo: dt.datetime, hi: dt.datetime, scope: Scope) -> None:
-    """The no-symptom path: rank templates and error bursts over the whole scope."""
+def _abnormal(cur: Any, ans: WhyAnswer, lo: dt.datetime, hi: dt.datetime, scope: Scope,
+              focus: tuple[dt.datetime, dt.datetime] | None = None) -> None:
+    """The no-symptom path: rank templates and error bursts over the whole scope (bursts
+    that meet ``focus``, the question's own time, when it names one)."""
     where = _svc_where(scope.services)
     bucket = bucket_seconds_for(lo, hi)
     s = series(cur, f"{SEVERE} AND {where}", lo, hi, "errors", bucket)
     ans.series = s
     ans.windows = [refine(cur, w, f"{SEVERE} AND {where}")
-                   for w in detect(s, k=5, max_len=max(2, int(6 * 3600 / bucket)))]
+                   for w in detect(s, k=5, max_len=max(2, int(6 * 3600 / bucket)), overlap=focus)]
     if ans.windows:
         ans.window = ans.windows[0]
     scan_bucket = bucket_seconds_for(lo, hi, max_buckets=200)

@@ -112,12 +112,15 @@ def _best_segment(x: np.ndarray, max_len: int) -> tuple[float, int, int]:
 
 def detect(s: Series, k: int = 1, min_llr: float = 8.0, max_len: int | None = None,
            containing: dt.datetime | None = None,
-           overlap: tuple[dt.datetime, dt.datetime] | None = None) -> list[Window]:
+           overlap: tuple[dt.datetime, dt.datetime] | None = None,
+           rejected: list[Window] | None = None) -> list[Window]:
     """Up to ``k`` windows, strongest first; each is masked before the next search.
 
     ``containing`` keeps only windows that include that instant (entity questions: the
     window around the entity's failure); ``overlap`` only windows that meet that range
-    (the question's own time: a burst outside it is another incident, however strong).
+    (the question's own time: a burst outside it is another incident, however strong);
+    such bursts are appended to ``rejected`` and a window that overlaps one of them is that
+    burst seen wider, not an answer (pass the same list to searches on other signals).
     Windows with an LLR below ``min_llr`` (about a p-value of 1e-4 for one free segment)
     are not reported.
     """
@@ -126,6 +129,7 @@ def detect(s: Series, k: int = 1, min_llr: float = 8.0, max_len: int | None = No
     max_len = max_len or max(2, n // 2)
     out: list[Window] = []
     tries = k * 3 if containing else (k + 5 if overlap else k)
+    rejected = [] if rejected is None else rejected
     for _ in range(tries):
         llr, i, j = _best_segment(x, max_len)
         if llr < min_llr or j <= i:
@@ -140,7 +144,9 @@ def detect(s: Series, k: int = 1, min_llr: float = 8.0, max_len: int | None = No
         if containing is not None and not (w.start <= containing < w.end + dt.timedelta(
                 seconds=s.bucket_seconds)):
             continue
-        if overlap is not None and not (w.start < overlap[1] and w.end > overlap[0]):
+        if overlap is not None and (not (w.start < overlap[1] and w.end > overlap[0]) or any(
+                w.start < r.end and w.end > r.start for r in rejected)):
+            rejected.append(w)  # a later, wider window around it is that burst again
             continue
         out.append(w)
         if len(out) >= k:
