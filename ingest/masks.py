@@ -64,11 +64,18 @@ MASKS: tuple[Mask, ...] = (
     Mask("hostport", r"\b[A-Za-z][A-Za-z0-9]*(?:[.\-][A-Za-z0-9]+)+:\d+\b"),
     # MAC addresses and colon-separated hex runs
     Mask("mac", rf"\b{_HEX}{{2}}(?::{_HEX}{{2}}){{3,}}\b"),
+    # IPv6: eight groups, or a "::" compression (fe80::1, 2001:db8::8a2e:370:7334)
+    Mask("ipv6", rf"\b(?:{_HEX}{{1,4}}:){{7}}{_HEX}{{1,4}}\b"
+                 rf"|\b(?:{_HEX}{{1,4}}:){{1,6}}:(?:{_HEX}{{1,4}}(?::{_HEX}{{1,4}})*\b)?"),
     # durations: clock style (00:01:05, 2:03, 00:00:01.5) and compound units (1h2m3s, 5m30s)
     Mask("duration", r"\b\d+:\d{2}(?::\d{2})?(?:[.,]\d+)?\b"
                      r"|\b\d+h(?:\d+m)?(?:\d+(?:\.\d+)?s)?\b|\b\d+m\d+(?:\.\d+)?s\b"),
     # identifiers of words and numeric parts: blk_-42, job_1445_0020, DFSClient_X_15_1
     Mask("idnum", r"\b[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z][A-Za-z0-9]*)*(?:_-?\d+)+(?:_[A-Za-z0-9]+)*\b"),
+    # numbers joined by underscores (session and transaction ids: 30546173_4261722401)
+    Mask("numid", r"\b\d+(?:_\d+)+\b"),
+    # Windows paths with a drive letter (C:\Windows\x.dll)
+    Mask("winpath", r"\b[A-Za-z]:\\[^\s\"'<>|*?,;]*"),
     # absolute unix paths
     Mask("path", r"\B/[\w.\-+$@~]+(?:/[\w.\-+$@~]*)*"),
     Mask("hex", rf"\b0[xX]{_HEX}+\b"),

@@ -106,6 +106,13 @@ def test_merge_units_keeps_literals_and_refuses_to_melt_unrelated_events() -> No
     ("sent 1.25 KB in", "sent <*> in"),
     ("to proxy.example.org:5070 now", "to <*> now"),
     ("id 550e8400-e29b-41d4-a716-446655440000 x", "id <*> x"),
+    ("addr fe80::1 up", "addr <*> up"),                   # IPv6, compressed
+    ("addr 2001:db8:0:0:0:ff00:42:8329 up", "addr <*> up"),
+    ("card 00:1A:2B:3C:4D:5E:6F:70:81:92 up", "card <*> up"),  # a long hex run stays one value
+    ("std::vector used", "std::vector used"),             # a C++ scope is not an address
+    ("Session: 30546173_4261722401 initialized", "Session: <*> initialized"),  # numbers joined by _
+    ("Loaded C:\\Windows\\winsxs\\cbscore.dll ok", "Loaded <*> ok"),   # drive-letter path
+    ("at 10:30 and a:b", "at <*> and a:b"),
 ])
 def test_value_class_masks(text: str, expected: str) -> None:
     assert _mine([text])[0] == [expected]

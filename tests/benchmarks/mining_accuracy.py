@@ -79,17 +79,21 @@ def drain3_templates(contents: list[str], masks: bool) -> list[str]:
 def previous_miner_module(rev: str = PREVIOUS_REV) -> types.ModuleType:
     """The mining module as it was at ``rev``, read from git (no worktree, no checkout).
 
-    Its three files are written to a temporary package whose imports point at each other,
+    Its files (``mining*``, ``masks``, ``known_templates``) are written to a temporary package whose imports point at each other,
     so the previous algorithm runs unchanged beside the current one in one process.
     """
     repo = pathlib.Path(__file__).resolve().parents[2]
     pkg = pathlib.Path(tempfile.mkdtemp(prefix="lp_prev_miner_")) / "lp_prev_miner"
     pkg.mkdir()
     (pkg / "__init__.py").write_text("", encoding="utf-8")
-    for name in ("mining", "masks", "known_templates"):
+    listed = subprocess.run(["git", "-C", str(repo), "ls-tree", "--name-only", rev, "ingest/"],
+                            capture_output=True, text=True, check=True).stdout.split()
+    names = [pathlib.Path(f).stem for f in listed if pathlib.Path(f).name.startswith(("mining", "masks", "known_"))]
+    for name in names:
         src = subprocess.run(["git", "-C", str(repo), "show", f"{rev}:ingest/{name}.py"],
                              capture_output=True, text=True, check=True).stdout
-        src = src.replace("logpilot_kernel.ingest.", "lp_prev_miner.")
+        for other in names:
+            src = src.replace(f"logpilot_kernel.ingest.{other}", f"lp_prev_miner.{other}")
         (pkg / f"{name}.py").write_text(src, encoding="utf-8")
     sys.path.insert(0, str(pkg.parent))
     import lp_prev_miner.mining as prev  # noqa: PLC0415
