@@ -193,3 +193,23 @@ def test_case_and_may_as_a_verb() -> None:
     assert resolve_time("why may payment fail in May", now=NOW).text == "in May"
     assert find_time("what may have failed", now=NOW) == []
     assert find_time("", now=NOW) == [] and resolve_time("no time here", now=NOW) is None
+
+
+def test_future_words_are_not_read_as_the_past() -> None:
+    assert find_time("errors next Tuesday", now=NOW, data_range=DATA) == []
+    assert find_time("the coming friday", now=NOW) == []
+
+
+def test_the_dashboard_period_box_reads_the_same_phrases() -> None:
+    from logpilot_kernel.widgets import dashboard_data as D
+
+    ext = D.Extent(10, dt.datetime(2024, 5, 30), dt.datetime(2024, 5, 31, 12), [])
+    assert D.parse_period("yesterday afternoon", ext) == (T("2024-05-30 12:00"), T("2024-05-30 18:00"))
+    assert D.parse_period("between 13:00 and 16:00 on May 30", ext) == (
+        T("2024-05-30 13:00"), T("2024-05-30 16:00"))
+    assert D.parse_period("on Thursday", ext) == (T("2024-05-30"), T("2024-05-31"))
+    assert D.parse_period("since 10:00", ext) == (T("2024-05-31 10:00"), T("2024-05-31 12:00:01"))
+    assert D.parse_period("2024-05-30") == (T("2024-05-30"), T("2024-05-31"))  # the old forms stay
+    for bad in ("next tuesday", "errors yesterday", "port 8080"):
+        with pytest.raises(D.PeriodError, match="yesterday afternoon"):
+            D.parse_period(bad, ext)

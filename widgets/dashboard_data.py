@@ -32,7 +32,8 @@ class PeriodError(LogPilotError):
     def __init__(self, period: str) -> None:
         super().__init__(
             f"period {period!r} not understood; use 2024, 2024-05, 2024-05-30, "
-            "'2024-05-30T09:00..2024-05-30T12:00', 'last 24h' / 'last 7d', or 'all'")
+            "'2024-05-30T09:00..2024-05-30T12:00', 'last 24h' / 'last 7d', 'all', or a "
+            "phrase such as 'yesterday afternoon' or 'between 13:00 and 16:00 on May 30'")
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,35 @@ def parse_period(period: Any, ext: Extent | None = None) -> tuple[dt.datetime, d
                 return lo, hi
     except ValueError:
         pass
+    span = _phrase(text, ext)
+    if span is not None:
+        return span
     raise PeriodError(text)
+
+
+def _phrase(text: str, ext: Extent | None) -> tuple[dt.datetime, dt.datetime] | None:
+    """A plain-English period ("yesterday afternoon", "between 13:00 and 16:00 on May 30")
+    read by the one time-phrase module, anchored on the data like the other relative forms;
+    only a phrase that is the whole text counts (anything left over is not understood)."""
+    from ..query.timephrase import find_time, resolve_time
+
+    known = ext is not None and ext.first is not None and ext.last is not None
+    rng = (ext.first, ext.last) if known else None  # type: ignore[union-attr]
+    now = ext.last if known else None  # type: ignore[union-attr]
+    spans = find_time(text, now=now, data_range=rng)
+    left = text
+    for s in sorted(spans, key=lambda s: -s.begin):
+        left = left[:s.begin] + left[s.stop:]
+    if not spans or re.sub(r"[\W_]+", "", left):
+        return None
+    span = resolve_time(text, now=now, data_range=rng)
+    if span is None:
+        return None
+    lo = span.start or (ext.first if known else None)  # type: ignore[union-attr]
+    hi = span.end or (ext.last + dt.timedelta(seconds=1) if known else None)  # type: ignore[union-attr]
+    if lo is None or hi is None or hi <= lo:
+        return None
+    return lo, hi
 
 
 def where(f: Filters, *, time: bool = True, start: dt.datetime | None = None) -> tuple[str, list[Any]]:

@@ -234,6 +234,8 @@ def _h_relday(m: re.Match[str], ctx: Ctx) -> list[Atom] | None:
 
 def _h_weekday(m: re.Match[str], ctx: Ctx) -> list[Atom] | None:
     word = m["wd"]
+    if re.search(r"\b(?:next|coming)\s+$", ctx.text[:m.start()]):
+        return None  # logs hold no future: "next Tuesday" is not read as the last one
     if word in w.WEEKDAYS_SHORT:
         before = re.findall(r"[a-z]+", ctx.text[max(0, m.start() - 6):m.start()])
         if not (m["rel"] or (before and before[-1] == "on")):

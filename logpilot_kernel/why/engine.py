@@ -108,6 +108,11 @@ def _answer(ws: Any, cur: Any, question: str, since: dt.datetime | None,
         lo, hi = max(dmin, focus[2]), min(dmax + US, focus[3])
         if focus[1] <= dmin or focus[0] > dmax:
             lo = hi
+    if lo >= hi and scope.time is not None:
+        ans.no_match(f"no rows {scope.time.label} (read from {scope.time.text!r}); data covers "
+                     f"{dmin:%Y-%m-%d %H:%M} .. {dmax:%Y-%m-%d %H:%M}",
+                     _suggest(cur, dmin, dmax + US, scope.services, known))
+        return ans
     if lo >= hi:
         ans.no_match(f"no rows between {scope.since} and {scope.until}; data covers "
                      f"{dmin:%Y-%m-%d %H:%M} .. {dmax:%Y-%m-%d %H:%M}",
