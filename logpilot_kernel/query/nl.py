@@ -160,8 +160,11 @@ def _read_time(t: _Text, intent: Intent, now: dt.datetime, lex: Lexicon, q: str)
 _WORDS = r"([a-z0-9_][a-z0-9_./:@-]*(?:\s+[a-z0-9_][a-z0-9_./:@-]*){0,2})"
 
 
-def _dim(words: list[str], lex: Lexicon, scope: list[str]) -> tuple[str, int, list[KeyInfo]] | None:
-    """The longest prefix (3..1 words) that names a dimension: (dim, words used, keys)."""
+def _dim(words: list[str], lex: Lexicon, scope: list[str], counting: bool = False
+         ) -> tuple[str, int, list[KeyInfo]] | None:
+    """The longest prefix (3..1 words) that names a dimension: (dim, words used, keys).
+
+    ``counting``: the dimension is counted distinct, so id-like fields come first."""
     for k in range(min(3, len(words)), 0, -1):
         phrase = " ".join(words[:k])
         if k == 1 and words[0] in L.skip_words() and L.builtin_dimension(phrase) is None:
@@ -171,7 +174,7 @@ def _dim(words: list[str], lex: Lexicon, scope: list[str]) -> tuple[str, int, li
             return b, k, []
         if k == 1 and L.severity_of(words[0]):
             continue
-        keys = L.link_key(phrase, lex, scope)
+        keys = [m for m in L.link_key(phrase, lex, scope, counting) if m.info.distinct != 1]
         if keys:
             return "ctx:" + keys[0].info.name, k, [m.info for m in keys if m.info.name == keys[0].info.name]
         stems = {L.stem(x) for x in words[:k]}
@@ -240,13 +243,6 @@ def _scope(s: str, lex: Lexicon) -> list[str]:
             vals = L.link_value(w, lex)
             if vals and len({v.info.service for v in vals}) == 1 and vals[0].how != "synonym":
                 found.append(vals[0].info.service)
-    if not found:  # a word only one service's templates hold ("logins" -> its auth log)
-        for w in re.findall(r"[a-z][a-z0-9_-]*", s):
-            if w in L.skip_words() or L.severity_of(w) or L.builtin_dimension(w):
-                continue
-            per = L.link_word(w, lex)
-            if len(per) == 1:
-                found.append(next(iter(per)))
     return list(dict.fromkeys(found))
 
 
@@ -296,7 +292,7 @@ def _measures(t: _Text, intent: Intent, lex: Lexicon, scope: list[str]) -> None:
     if m:
         pos = m.start()
         words = t.s[m.end():].split()[:3]
-        got = _dim(words, lex, scope) if words else None
+        got = _dim(words, lex, scope, counting=True) if words else None
         if got:
             dim, k, infos = got
             _blank_words(t, m.end(), k)
@@ -306,7 +302,7 @@ def _measures(t: _Text, intent: Intent, lex: Lexicon, scope: list[str]) -> None:
     else:
         m = re.search(r"\b(?:how\s+many|number\s+of)\s+" + _WORDS, t.s)
         if m:
-            got = _dim(m.group(1).split(), lex, scope)
+            got = _dim(m.group(1).split(), lex, scope, counting=True)
             if got and (got[2] and got[2][0].kind in ("id", "ip")
                         or got[0] in ("service", "host", "source")):
                 dim, k, infos = got
@@ -457,6 +453,7 @@ def _parse(question: str, lex: Lexicon, now: dt.datetime, forced: list[str] | No
     rest = re.sub(r"[?!;(),]", " ", rest)
     rest = re.sub(r"'s\b", " ", rest)
     rest = re.sub(r"(?<=\w)\.(?=\s|$)", " ", rest)
+    rest = re.sub(r"\b(\d{3}|\dxx)'?s\b", r"\1", rest)  # "404s", "5xxs"
     t = _Text(rest)
     _read_time(t, intent, now, lex, question)
     scope = forced or _scope(t.s, lex)

@@ -199,7 +199,12 @@ def filters(w: Words, intent: "Intent", lex: Lexicon, scope: list[str], q: str) 
             continue
         vals = L.link_value(word, lex, scope or intent.services)
         if vals:
-            whole = [v for v in vals if L._value_words(v.value) == [L.stem(word)] or v.how == "exact"]
+            syn = L.synonyms(word) | {L.stem(word)}
+            whole = [v for v in vals if v.how == "exact" or (
+                len(L._value_words(v.value)) == 1 and L._value_words(v.value)[0] in syn)]
+            if whole and in_scope and 2 * sum(v.info.values[v.value] for v in whole) < max(
+                    in_scope.values()):  # the word is mostly message text here
+                whole = []
             if whole or not in_scope:
                 chosen = whole or vals
                 w.use(i)

@@ -102,6 +102,10 @@ def key_tokens(name: str) -> list[str]:
     return out
 
 
+#: Name parts that only say "identifier of": ``user_id`` names users as much as ``user``.
+_ID_WORDS = frozenset({"id", "identifier", "no", "ref", "num", "uuid"})
+
+
 @dataclass(frozen=True)
 class KeyMatch:
     info: KeyInfo
@@ -126,31 +130,43 @@ def _phrase_covers(words: list[str], tokens: list[str], kind: str) -> tuple[bool
             how = "synonym"
             continue
         return False, how, 0
-    return True, how, len(set(tokens) - used)
+    return True, how, len(set(tokens) - used - _ID_WORDS)
 
 
-def link_key(phrase: str, lex: Lexicon, scope: Iterable[str] = ()) -> list[KeyMatch]:
-    """Context keys this phrase names, best first; in-scope services' keys first."""
+def link_key(phrase: str, lex: Lexicon, scope: Iterable[str] = (), counting: bool = False
+             ) -> list[KeyMatch]:
+    """Context keys this phrase names, best first; in-scope services' keys first.
+
+    Ties go to categorical and IP fields (what one groups by), or with ``counting`` to
+    id-like and IP fields (what one counts distinct); then to more distinct values."""
     words = [w for w in phrase.lower().split() if w]
     if not words:
         return []
     scope = list(scope)
     out: list[tuple[tuple, KeyMatch]] = []
     joined = "_".join(words)
+    whole = [p.split() for p in synonyms(" ".join(words)) if p != " ".join(stem(w) for w in words)]
     for ki in lex.key_infos():
         if ki.name.lower() == joined or ki.name.lower() == phrase.lower():
             m = KeyMatch(ki, "exact", 0)
         else:
-            ok, how, extra = _phrase_covers(words, key_tokens(ki.name), ki.kind)
+            tokens = key_tokens(ki.name)
+            ok, how, extra = _phrase_covers(words, tokens, ki.kind)
+            for alt in whole:  # "response time" -> duration as a whole phrase
+                if not ok:
+                    ok, _, extra = _phrase_covers(alt, tokens, ki.kind)
+                    how = "synonym"
             if not ok:
                 continue
             m = KeyMatch(ki, how, extra)
         in_scope = not scope or ki.service in scope
-        rank = (not in_scope, m.how != "exact", m.extra, ki.kind not in ("categorical", "ip"),
-                -ki.rows)
+        # a field with one value cannot be what a question groups or counts by
+        kinds = ("id", "ip") if counting else ("categorical", "ip")
+        rank = (not in_scope, ki.distinct == 1, m.how != "exact", m.extra,
+                ki.kind not in kinds, -ki.distinct if ki.kind in ("ip", "id") else 0, -ki.rows)
         out.append((rank, m))
     out.sort(key=lambda p: p[0])
-    best = [m for r, m in out if r[:3] == out[0][0][:3]] if out else []
+    best = [m for r, m in out if r[:4] == out[0][0][:4]] if out else []
     if scope and best and all(m.info.service not in scope for m in best):
         return []
     return [m for _, m in out if m in best] + [m for _, m in out if m not in best]
