@@ -221,10 +221,12 @@ def why_plan(ws: Any, args: dict[str, Any], now: dt.datetime | None) -> dict[str
     try:
         known = [r[0] for r in cur.execute(
             "SELECT service_name FROM logs GROUP BY 1 ORDER BY count(*) DESC").fetchall()]
+        first, last = cur.execute("SELECT min(timestamp), max(timestamp) FROM logs").fetchone()
     finally:
         cur.close()
     when = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-    plan["engine_scope"] = parse_question(args.get("question", ""), known, when).to_dict()
+    rng = (first, last) if first is not None else None  # as the engine reads it
+    plan["engine_scope"] = parse_question(args.get("question", ""), known, when, rng).to_dict()
     return plan
 
 
