@@ -32,7 +32,8 @@ LEVEL_SYMBOLS: dict[str, str] = {".": "DEBUG", "-": "TRACE", "*": "INFO", "#": "
 #: written into an induced rule's ``severity_map`` when its sample uses them.
 LEVEL_EXTRA: dict[str, str] = {"erro": "ERROR", "eror": "ERROR", "debu": "DEBUG", "debg": "DEBUG",
                                "trac": "TRACE", "trce": "TRACE", "warng": "WARN", "wrn": "WARN",
-                               "inf": "INFO", "fatl": "FATAL", "crt": "FATAL", "panc": "FATAL"}
+                               "inf": "INFO", "fatl": "FATAL", "crt": "FATAL", "panc": "FATAL",
+                               "v": "TRACE", "d": "DEBUG"}
 
 #: A column is "stable" when its type holds for at least this share of the lines.
 STABLE = 0.9
@@ -40,6 +41,9 @@ STABLE = 0.9
 LEVEL_SHARE = 0.8
 #: Columns after the timestamp looked at for header fields.
 MAX_COLUMNS = 8
+#: Lines shaped like the continuation of a record (indented, or a stack trace's lines).
+CONTINUATION_RE = re.compile(
+    r"^(?:\s|at |Caused by|Suppressed:|\.\.\. \d+|Traceback|File \"|[\w$.]+(?:Exception|Error|Throwable)\b)")
 #: Lines starting like this, in a file whose other lines do not, are header/comment lines.
 COMMENT_RE = r"^#"
 
@@ -90,15 +94,22 @@ def _kind(tok: str, words: dict[str, str]) -> str:
     close_end, sep (constant-looking punctuation) or word."""
     if tok in LEVEL_SYMBOLS:
         return "symbol"
-    if tok in _SEPARATORS:
+    if tok in _SEPARATORS or re.fullmatch(r"([-=|*~])\1{2,}", tok):
         return "sep"
     pre, core, suf = _wrap(tok)
     if core.strip().lower() in words and not core.strip().isdigit() and len(pre) <= 1 and len(suf) <= 2:
         return "level"
     if re.fullmatch(r"[^\s\[\]]+\[\d+\]:?", tok):
         return "prog_pid"
+    lead = re.match(r"([A-Za-z]+)/[^\s/\]]+\]?$", tok)
+    if lead and lead.group(1).lower() in words:
+        return "level_slash"
     if tok.startswith("[") and tok.endswith("]"):
         return "bracket"
+    if tok.startswith("<") and tok.endswith(">") and len(tok) > 2:
+        return "angle"
+    if re.fullmatch(r"[A-Za-z_$][\w$]*(?:\.[\w$<>]+){2,}", tok):
+        return "dotted"
     if core.isdigit() and pre in ("", "[", "#", "(") and suf in ("", "]", ":", ")", ","):
         return "number"
     if tok.endswith(":") and len(tok) > 1:
@@ -156,6 +167,12 @@ def _column_rx(kind: str, toks: list[str], names: _Names, have_level: bool,
         info.append({"field": "severity", "kind": "level word" if any(len(_wrap(t)[1]) > 1 for t in toks)
                      else "level letter", "wrapped": pre + suf})
         return (re.escape(pre) + r"\s*(?P<severity>(?i:" + "|".join(spell) + r"))\s*" + re.escape(suf)), True
+    if kind == "level_slash" and not have_level:
+        spell = sorted({w for w in words if re.fullmatch(r"[a-z]+", w)}, key=lambda w: (-len(w), w))
+        n = names.take("process", "component")
+        info.append({"field": "severity", "kind": "level/name"})
+        close = r"\]" if all(t.endswith("]") for t in toks) else ""
+        return r"(?P<severity>(?i:" + "|".join(spell) + rf"))/(?P<{n}>[^\s/\]]+)" + close, True
     if kind == "number":
         n = names.take("pid", "tid", "num")
         info.append({"field": n, "kind": "number"})
@@ -169,6 +186,14 @@ def _column_rx(kind: str, toks: list[str], names: _Names, have_level: bool,
         n = names.take("thread", "component", "tag")
         info.append({"field": n, "kind": "bracketed"})
         return rf"\[(?P<{n}>.*?)\]", False
+    if kind == "angle":
+        n = names.take("process", "tag")
+        info.append({"field": n, "kind": "in angle brackets"})
+        return rf"<(?P<{n}>[^>]*)>", False
+    if kind == "dotted":
+        n = names.take("logger", "component", "field")
+        info.append({"field": n, "kind": "dotted name"})
+        return rf"(?P<{n}>[A-Za-z_$][\w$.<>]*)", False
     if kind == "colon_end":
         n = names.take("component", "logger", "field")
         info.append({"field": n, "kind": "name ending in ':'"})
@@ -213,7 +238,7 @@ def _typed_columns(rows: list[list[tuple[str, str]]], words: dict[str, str],
 
 
 #: Columns that can end a header (what comes after them is the message).
-_TERMINAL = {"level", "symbol", "prog_pid", "bracket", "colon_end", "close_end", "sep"}
+_TERMINAL = {"level", "symbol", "level_slash", "prog_pid", "bracket", "angle", "dotted", "colon_end", "close_end", "sep"}
 #: At most this many plain words / numbers in a row inside a header (host, pid, tid,
 #: node...); a longer run is the message (an access log's fields are its message).
 MAX_WEAK_RUN = 3
@@ -224,13 +249,15 @@ def _header_end(cols: list[tuple[str, list[str], list[str]]], open_brackets: int
     end = 0
     opened = open_brackets
     weak = 0
-    after_level = False
+    have_level = False
     for j, (kind, toks, _) in enumerate(cols):
-        if after_level and kind not in _TERMINAL - {"level", "symbol"}:
-            return end  # past the level only punctuation and named fields continue a header
-        if kind == "close_end" and opened > 0:
+        nxt = cols[j + 1][0] if j + 1 < len(cols) else None
+        if kind in ("level", "symbol") and have_level:
+            kind = "word"  # a second level-like column is message text
+        if kind in ("close_end", "level_slash") and opened > 0 and toks[0].endswith("]"):
             opened -= 1
             end, weak = j + 1, 0
+            have_level = have_level or kind == "level_slash"
             continue
         if kind not in _TERMINAL:
             weak += 1
@@ -239,13 +266,13 @@ def _header_end(cols: list[tuple[str, list[str], list[str]]], open_brackets: int
             continue
         weak = 0
         end = j + 1
-        after_level = after_level or kind in ("level", "symbol")
+        level_next = nxt in ("level", "symbol") and not have_level
+        have_level = have_level or kind in ("level", "symbol")
         if kind == "sep":
-            nxt = cols[j + 1][0] if j + 1 < len(cols) else None
-            if toks[0] in ("]", "[") or nxt == "sep" or (nxt in ("level", "symbol") and not after_level):
+            if toks[0] in ("]", "[") or nxt == "sep" or level_next or (nxt in ("close_end", "level_slash") and opened > 0):
                 continue
             return end
-        if kind in _ENDS_HEADER:
+        if kind in _ENDS_HEADER and not level_next:
             return end
     return end
 
@@ -317,11 +344,17 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
         ts_info = {"layout": best.layout.name, "formats": fmts, "position": best.position,
                    "parsed": best.parsed, "of": len(sample)}
         pattern = prefix_rx + f"(?P<timestamp>{ts_rx})"
-        missing = len(sample) - best.parsed
+        other_ts = [any(h.texts[i] is not None for h in hits[1:]) for i in range(len(sample))]
+        without = [(ln, o) for ln, t, o in zip(sample, best.texts, other_ts) if t is None]
         multiline = None
-        if missing and missing >= 0.02 * len(sample):
+        # A line without the file's timestamp continues the record above it when it is
+        # shaped like a stack trace, or when it is neither JSON nor dated another way.
+        cont = sum(1 for ln, o in without if CONTINUATION_RE.match(ln)
+                   or (not o and not ln.lstrip().startswith("{")))
+        if without and cont >= 0.5 * len(without) and len(without) <= 0.5 * len(sample):
             multiline = pattern
-            notes.append(f"{missing} sample line(s) without a timestamp: read as continuation lines")
+            notes.append(f"{len(without)} sample line(s) without a timestamp, {cont} shaped like a "
+                         "stack trace: read as continuation lines")
     cols = _typed_columns(rest_rows, words, MAX_COLUMNS)
     end = _header_end(cols, open_brackets)
     parts = []
@@ -332,6 +365,16 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
         parts.append(_sep_rx(seps) + rx)
     after = [r[end][0] if len(r) > end else "" for r in rest_rows]
     msg_sep = r"\s*" if any(s == "" for s in after) else r"\s+"
+    if have_level and end and cols[end - 1][0] in ("level", "symbol"):
+        # "LEVEL tag: message" with tags of varying shape (spaces, padding): the first
+        # ": " close after the level ends the header when nearly every line has one.
+        tails = ["".join(a + b for a, b in r[end:]).lstrip() for r in rest_rows]
+        tag_rx = re.compile(r"[^\s:\[\](){}](?:[^:\[\](){}\n]{0,30}?[^\s:\[\](){}])?\s*: ")
+        if tails and sum(1 for t in tails if tag_rx.match(t)) >= STABLE * len(tails):
+            n = names.take("tag", "component")
+            info.append({"field": n, "kind": "name before ': '"})
+            parts.append(msg_sep + rf"(?P<{n}>[^\s:\[\](){{}}](?:[^:\[\](){{}}]{{0,30}}?[^\s:\[\](){{}}])?)\s*:")
+            msg_sep = " "
     body = "".join(parts)
     if pattern is None:
         pattern = "^" + body.lstrip() if body else "^"

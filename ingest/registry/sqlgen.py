@@ -128,6 +128,8 @@ def _fields_regex(rule: Rule) -> str:
     else:
         msg = f"coalesce(g.{_ident('message')}, '')" if "message" in has else "first_line"
     sev_src = grp(rule.severity_field)
+    if "-" in rule.severity_map and rule.severity_field in has:  # '-' is a level mark here
+        sev_src = f"nullif(trim(g.{_ident(rule.severity_field)}), '')"
     svc = f"coalesce({grp('service')}, {lit(rule.default_service)}, {grp('program')})"
     return f"""
     SELECT rn, origin, origin_offset, raw, dir_service, bad_utf8, rest,
@@ -330,7 +332,7 @@ def compile_rule(rule: Rule, src: str, *, ref: dt.datetime, now: dt.datetime,
     else:  # year-less formats: the year follows the file's order (see monotone_year_ctes)
         local_ctes = (f"y0 AS (SELECT *, {wy or 'CAST(NULL AS TIMESTAMP)'} AS ts_y, {md} AS md FROM z),\n    "
                       + _ts.monotone_year_ctes("y0", ref)
-                      + ",\n    l AS (SELECT * EXCLUDE (ts_y, md, roll, last_md, year_md), "
+                      + ",\n    l AS (SELECT * EXCLUDE (ts_y, md, roll, first_md, year_md), "
                       "coalesce(ts_y, md + to_years(CAST(year_md - 2000 AS INTEGER))) AS ts_local FROM yb),")
     zone = lit(rule.timezone or "UTC")
     to_utc = ("ts_local" if (rule.timezone or "UTC").upper() in ("UTC", "Z", "GMT")
