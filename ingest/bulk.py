@@ -29,6 +29,7 @@ from ..workspace import Workspace, rewrite_rows, transaction
 from .mining import TemplateMiner
 from .readers import InputFile, Problem, expand_inputs, read_records
 from .registry import Registry, parse_records
+from .registry.report import file_stem
 
 SAMPLE_LINES = 400
 
@@ -256,11 +257,7 @@ def _ingest_file(ws: Workspace, con: Any, f: InputFile, registry: Registry, forc
 
 
 def _stem(f: InputFile) -> str:
-    name = os.path.basename((f.member or f.path or f.origin).replace("\\", "/"))
-    for suffix in (".gz", ".bz2", ".xz", ".zst", ".zstd", ".log", ".txt"):
-        if name.lower().endswith(suffix):
-            name = name[: -len(suffix)]
-    return name or "file"
+    return file_stem(f.member or f.path or f.origin)
 
 
 def _count_ts_sources(fr: FileReport, rows: pa.Table) -> None:
@@ -488,3 +485,32 @@ def _progress_bar(files: list[InputFile], progress: bool) -> Any:
 
 def _sql_path(p: Path) -> str:
     return str(p).replace("'", "''")
+
+
+def time_sources(ws: Workspace) -> list[dict[str, Any]]:
+    """Per file: the rule and how many rows got a time not from their own line.
+
+    Read from the runs' reports (``ingest_runs.report``), not by scanning ``logs``, so a
+    status view stays instant on a large workspace. The latest run that loaded a file wins.
+    """
+    cur = ws.cursor()
+    try:
+        reports = cur.execute("SELECT report FROM ingest_runs WHERE kind = 'bulk' AND report IS NOT NULL "
+                              "ORDER BY started_at").fetchall()
+    finally:
+        cur.close()
+    out: dict[str, dict[str, Any]] = {}
+    for (text,) in reports:
+        try:
+            rep = json.loads(text) if isinstance(text, str) else text
+        except ValueError:
+            continue
+        for f in rep.get("files", []):
+            if f.get("skipped") or not (f.get("rows_loaded") or f.get("duplicates")):
+                continue
+            out[f["origin"]] = {
+                "origin": f["origin"], "rule": f.get("rule"), "confidence": f.get("confidence"),
+                "rows": (f.get("rows_loaded") or 0) + (f.get("duplicates") or 0),
+                "inherited": f.get("ts_inherited", 0), "file_mtime": f.get("ts_file_mtime", 0),
+                "none": f.get("ts_none", 0)}
+    return list(out.values())

@@ -60,7 +60,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     with _open(args) as ws:
         report = ingest(ws, args.inputs, source=args.source, rule=args.format,
                         progress=not args.quiet and sys.stderr.isatty(),
-                        parquet=False if args.no_parquet else None)
+                        parquet=False if args.no_parquet else None,
+                        no_builtin=args.no_builtin or ())
     if args.json:
         _print_json(report.to_dict())
     else:
@@ -112,6 +113,9 @@ def cmd_workspace(args: argparse.Namespace) -> int:
         info = ws.summary()
         info["foreign_entries"] = ws.foreign_entries()
         info["handover"] = {k: v.isoformat() for k, v in ws.handover_marks().items()}
+        from .ingest.bulk import time_sources
+
+        info["time_sources"] = time_sources(ws)
     if args.format == "json":
         _print_json(info)
         return 0
@@ -120,6 +124,13 @@ def cmd_workspace(args: argparse.Namespace) -> int:
           f"{info['templates']:,} templates; {info['quarantined']:,} quarantined")
     for s in info["sources"]:
         print(f"  {s['source']:<24} {s['rows']:>10,} rows  {s['first']} .. {s['last']}")
+    odd = [t for t in info["time_sources"] if t["inherited"] or t["file_mtime"] or t["none"]
+           or str(t["rule"]).startswith("induced:")]
+    if odd:
+        print("  files with induced rules or rows whose time is not their own line's:")
+        for t in odd:
+            print(f"    {t['origin']}: rule {t['rule']} ({t['confidence']}), {t['rows']:,} rows; time inherited "
+                  f"{t['inherited']:,}, file mtime {t['file_mtime']:,}, none {t['none']:,}")
     if info["foreign_entries"]:
         print("  not LogPilot's: " + ", ".join(info["foreign_entries"]))
     return 0
@@ -163,7 +174,7 @@ def cmd_registry(args: argparse.Namespace) -> int:
     from .ingest.registry import Registry
 
     home = Path(args.workspace or _default_home())
-    reg = Registry(home / "rules.json")
+    reg = Registry(home / "rules.json", disabled=_names(args.no_builtin))
     if args.action == "list":
         rules = reg.list()
         if args.format == "json":
@@ -173,13 +184,32 @@ def cmd_registry(args: argparse.Namespace) -> int:
                 print(f"{r.name:<22} {r.kind:<7} {r.description}")
         return 0
     if args.action == "add":
+        if args.from_induced:
+            from .ingest.registry.report import file_stem
+
+            det = reg.detect_file(_read_sample(args.rule_file, args.lines), stem=file_stem(args.rule_file))
+            if det.induced is None:
+                print(f"{args.rule_file}: the known rule {det.rule.name} fits (confidence "
+                      f"{det.confidence:.2f}); nothing to induce")
+                return 1
+            rule = reg.add(det.induced.rule)
+            print(f"added induced rule {rule.name} (confidence {det.confidence:.2f}) to {home / 'rules.json'}")
+            return 0
         spec = json.loads(Path(args.rule_file).read_text(encoding="utf-8"))
         rule = reg.add(spec)
         print(f"added rule {rule.name} to {home / 'rules.json'}")
         return 0
     lines = _read_sample(args.file, args.lines)
+    if args.action == "detect" and (args.explain or args.format == "json"):
+        from .ingest.registry.report import explain, explain_text, file_stem
+
+        info = explain(reg, lines, stem=file_stem(args.file), origin=args.file)
+        _print_json(info) if args.format == "json" else print(explain_text(info))
+        return 0
     if args.action == "detect":
-        det = reg.detect(lines)
+        from .ingest.registry.report import file_stem
+
+        det = reg.detect_file(lines, stem=file_stem(args.file))
         out = {"rule": det.rule.name, "confidence": round(det.confidence, 3),
                "scores": [(n, round(s, 3)) for n, s in det.scores[:5]]}
         _print_json(out) if args.format == "json" else print(
@@ -195,6 +225,10 @@ def cmd_registry(args: argparse.Namespace) -> int:
             mark = "ok " if r.matched else "NO "
             print(f"  {mark}{r.line[:100]}" + ("" if r.matched else f"  <- {r.reason}"))
     return 0 if result.matched else 1
+
+
+def _names(text: str | None) -> list[str]:
+    return [n for n in (text or "").replace(",", " ").split() if n]
 
 
 def _read_sample(path: str, n: int) -> list[str]:
@@ -244,6 +278,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", default=None, help="logical source name for these rows")
     p.add_argument("--format", default=None, help="registry rule to use instead of detection")
     p.add_argument("--no-parquet", action="store_true", help="skip the Parquet archive")
+    p.add_argument("--no-builtin", default=None, metavar="NAMES",
+                   help="comma-separated builtin rules to switch off for this run (e.g. to measure induction)")
     p.add_argument("--json", action="store_true", help="print the IngestReport as JSON")
     p.add_argument("--quiet", "-q", action="store_true")
     p.set_defaults(func=cmd_ingest)
@@ -297,6 +333,12 @@ def build_parser() -> argparse.ArgumentParser:
     _workspace_arg(p)
     p.add_argument("--lines", type=int, default=200, help="sample size")
     p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--explain", action="store_true",
+                   help="detect: what was induced, and sample lines split into fields")
+    p.add_argument("--from-induced", default=None, metavar="FILE",
+                   help="add: induce a rule from FILE and save it to the workspace rules")
+    p.add_argument("--no-builtin", default=None, metavar="NAMES",
+                   help="comma-separated builtin rules to switch off")
     p.set_defaults(func=_registry_dispatch)
 
     from .query.cli import add_subcommands  # `sql` and `ask`, thin over logpilot_kernel.query
@@ -316,9 +358,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _registry_dispatch(args: argparse.Namespace) -> int:
     if args.action == "add":
-        if not args.target:
-            raise SystemExit("logpilot registry add: give the rule's JSON file")
-        args.rule_file = args.target
+        if not args.target and not args.from_induced:
+            raise SystemExit("logpilot registry add: give the rule's JSON file (or --from-induced FILE)")
+        args.rule_file = args.from_induced or args.target
     elif args.action == "detect":
         if not args.target:
             raise SystemExit("logpilot registry detect: give a FILE to sample")

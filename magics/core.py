@@ -29,6 +29,10 @@ def _logpilot_parser() -> MagicArgumentParser:
     p.add_argument("inputs", nargs="+")
     p.add_argument("--source")
     p.add_argument("--format")
+    p.add_argument("--no-builtin", default=None, help="comma-separated builtin rules to switch off")
+    p = sub.add_parser("detect", help="per file: rule, confidence, what was induced, sample lines split")
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--lines", type=int, default=200)
     p = sub.add_parser("templates", help="semantic template search")
     p.add_argument("text", nargs="+")
     p.add_argument("-n", type=int, default=10)
@@ -68,9 +72,18 @@ class LogPilotMagics(Magics):
             ws = pilot.open(args.path)
             return pilot.status() if ws else None
         if args.action == "status":
+            self._time_sources()
             return pilot.status()
+        if args.action == "detect":
+            return self._detect(args)
         if args.action == "ingest":
-            report = pilot.ingest(*args.inputs, source=args.source, format=args.format)
+            if args.no_builtin:
+                from ..ingest.bulk import ingest
+
+                report = ingest(pilot.workspace, list(args.inputs), source=args.source, rule=args.format,
+                                no_builtin=args.no_builtin)
+            else:
+                report = pilot.ingest(*args.inputs, source=args.source, format=args.format)
             display(HTML(f"<pre>{report.summary()}</pre>"))
             return report
         if args.action == "templates":
@@ -94,6 +107,44 @@ class LogPilotMagics(Magics):
 
             return {k: getattr(pilot.settings, k) for k in keys()}
         raise UsageError(f"unknown action {args.action}")  # pragma: no cover - argparse guards
+
+    def _time_sources(self) -> None:
+        """Files read with an induced rule or with rows whose time is not their own line's."""
+        from ..ingest.bulk import time_sources
+
+        odd = [t for t in time_sources(self.pilot.workspace)
+               if t["inherited"] or t["file_mtime"] or t["none"] or str(t["rule"]).startswith("induced:")]
+        if not odd:
+            return
+        import html
+
+        rows = "".join(
+            f"<tr><td>{html.escape(t['origin'])}</td><td><code>{html.escape(str(t['rule']))}</code></td>"
+            f"<td>{t['confidence']}</td><td>{t['rows']:,}</td><td>{t['inherited']:,}</td>"
+            f"<td>{t['file_mtime']:,}</td><td>{t['none']:,}</td></tr>" for t in odd)
+        display(HTML("<b>Files with induced rules or rows without a time of their own</b><table>"
+                     "<tr><th>file</th><th>rule</th><th>confidence</th><th>rows</th><th>time inherited</th>"
+                     "<th>file mtime</th><th>none</th></tr>" + rows + "</table>"))
+
+    def _detect(self, args: Any) -> Any:
+        """``%logpilot detect PATH...``: what a load would do, before the load."""
+        from ..ingest.readers import expand_inputs, read_records
+        from ..ingest.registry import Registry
+        from ..ingest.registry.report import explain, explain_html, file_stem
+
+        reg = Registry(self.pilot.workspace.rules_path)
+        files, problems = expand_inputs(args.paths)
+        if not files:
+            raise UsageError("; ".join(f"{p.origin}: {p.reason}" for p in problems) or "no input files")
+        infos = []
+        for f in files:
+            sample: list[str] = []
+            for rc in read_records(f, chunk_records=args.lines):
+                sample = [r for r in rc.table.column("raw").to_pylist() if r]
+                break
+            infos.append(explain(reg, sample, stem=file_stem(f.member or f.path or f.origin), origin=f.origin))
+        display(HTML(explain_html(infos)))
+        return None
 
     def _registry(self, args: Any) -> Any:
         """Rules live in the open workspace (``rules.json``), shared with the CLI and the stream."""
