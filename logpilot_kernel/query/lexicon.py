@@ -62,6 +62,7 @@ class Lexicon:
     severities: dict[str, dict[str, int]] = field(default_factory=dict)
     info: dict[tuple[str, str], KeyInfo] = field(default_factory=dict)
     words: dict[str, dict[str, int]] = field(default_factory=dict)  # word -> {service: rows}
+    origins: dict[str, dict[str, int]] = field(default_factory=dict)  # file name -> {service: rows}
     templates: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
     first: Any = None
@@ -159,6 +160,10 @@ def _entries_for(cur: duckdb.DuckDBPyConnection, services: list[str]) -> list[tu
             "SELECT service_name, any_value(source), count(*) FROM logs "
             "WHERE service_name IN (SELECT s FROM _lex_svc) GROUP BY 1").fetchall():
         out.append(("service", svc, svc, src, None, n, None, None))
+    for svc, name, n in cur.execute(
+            "SELECT service_name, regexp_extract(origin, '([^/\\\\!]+)$', 1), count(*) FROM logs "
+            "WHERE service_name IN (SELECT s FROM _lex_svc) GROUP BY 1, 2").fetchall():
+        out.append(("origin", svc, name, None, None, n, None, None))
     for svc, host, n in cur.execute(
             "SELECT service_name, host, count(*) FROM logs WHERE host IS NOT NULL AND "
             "service_name IN (SELECT s FROM _lex_svc) GROUP BY 1, 2").fetchall():
@@ -257,6 +262,8 @@ def _from_rows(rows: list[tuple], first: Any, last: Any) -> Lexicon:
             lex.rows[svc] = n
         elif kind == "host":
             hosts.add(name)
+        elif kind == "origin":
+            lex.origins.setdefault(name, {})[svc] = n
         elif kind == "severity":
             lex.severities.setdefault(svc, {})[name] = n
         elif kind == "key":

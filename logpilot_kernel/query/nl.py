@@ -86,6 +86,8 @@ class Intent:
     filters: list[tuple[str, str]] = dataclasses.field(default_factory=list)
     present: list[str] = dataclasses.field(default_factory=list)
     entities: list[str] = dataclasses.field(default_factory=list)
+    origins: list[str] = dataclasses.field(default_factory=list)
+    level_names: frozenset[str] = frozenset()  # level names written in capitals
     key_services: dict[str, list[str]] = dataclasses.field(default_factory=dict)
     top: int | None = None
     direction: str = "desc"
@@ -170,6 +172,11 @@ def _dim(words: list[str], lex: Lexicon, scope: list[str], counting: bool = Fals
         if k == 1 and words[0] in L.skip_words() and L.builtin_dimension(phrase) is None:
             continue
         b = L.builtin_dimension(phrase)
+        if b and L.stem(phrase) != L.stem(b):  # "component": a field of that name wins
+            own = [m for m in L.link_key(phrase, lex, scope) if m.how == "exact"
+                   and m.info.name.lower() in (phrase, phrase.rstrip("s")) and m.info.distinct != 1]
+            if own:
+                return "ctx:" + own[0].info.name, k, [m.info for m in own]
         if b:
             return b, k, []
         if k == 1 and L.severity_of(words[0]):
@@ -236,6 +243,8 @@ def _scope(s: str, lex: Lexicon) -> list[str]:
         hit = L.link_service(w, lex)
         if hit and hit[1] != "fuzzy":
             found.append(hit[0])
+        elif not hit:
+            found += L.services_named(w, lex) or list(L.files_named(w, lex))
     if not found:
         for w in re.findall(r"[a-z][a-z0-9_-]*", s):
             if w in L.skip_words() or L.severity_of(w):
@@ -447,6 +456,8 @@ def _word_services(i: Intent, lex: Lexicon) -> set[str]:
 
 def _parse(question: str, lex: Lexicon, now: dt.datetime, forced: list[str] | None) -> Parsed:
     intent = Intent()
+    intent.level_names = frozenset(re.findall(r"\b(ERROR|WARN|WARNING|FATAL|INFO|DEBUG|TRACE)S?\b",
+                                              question))
     quoted = [next(x for x in m.groups() if x) for m in g.QUOTED.finditer(question)]
     intent.texts = quoted
     rest = g.QUOTED.sub(" ", question).lower().replace("’", "'")

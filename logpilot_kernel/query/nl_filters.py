@@ -21,6 +21,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from .nl import Intent
 
 
+_LEVEL_NAMES = {"ERROR": "ERROR", "WARN": "WARN", "WARNING": "WARN", "FATAL": "FATAL",
+                "INFO": "INFO", "DEBUG": "DEBUG", "TRACE": "TRACE"}
+
+
 def key_services(infos: list[KeyInfo]) -> list[str]:
     """Services a key is read from: those holding at least 5% of its rows."""
     total = sum(i.rows for i in infos) or 1
@@ -162,6 +166,15 @@ def filters(w: Words, intent: "Intent", lex: Lexicon, scope: list[str], q: str) 
             w.use(i)
             intent.hosts.append(host)
             continue
+        named = L.services_named(word, lex)
+        if named:  # "cron" -> every service whose name has that part: cron(pam_unix), ...
+            w.use(i)
+            intent.services += [x for x in named if x not in intent.services]
+            continue
+        if L.files_named(word, lex):
+            w.use(i)
+            intent.origins.append(word)
+            continue
         if L.builtin_dimension(word) in ("service", "host", "source"):
             w.use(i)
             continue
@@ -188,6 +201,8 @@ def filters(w: Words, intent: "Intent", lex: Lexicon, scope: list[str], q: str) 
                 w.use(pair[0])
                 words_at.append((pair[0], pair[2]))
             continue
+        if sev and word.upper() in intent.level_names:  # "ERROR" as written: that level
+            sev = (_LEVEL_NAMES.get(word.upper(), word.upper()),)
         if sev:
             w.use(i)
             both = tuple(x for x in intent.severities if x in sev)

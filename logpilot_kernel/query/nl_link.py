@@ -102,7 +102,7 @@ def key_tokens(name: str) -> list[str]:
     return out
 
 
-#: Name parts that only say "identifier of": ``user_id`` names users as much as ``user``.
+#: Name parts that only say "identifier of": ``batch_id`` names batches as much as ``batch``.
 _ID_WORDS = frozenset({"id", "identifier", "no", "ref", "num", "uuid"})
 
 
@@ -191,6 +191,27 @@ def link_service(word: str, lex: Lexicon) -> tuple[str, str] | None:
         if near:
             return next(x for x in lex.services if x.lower() == near[0]), "fuzzy"
     return None
+
+
+def services_named(word: str, lex: Lexicon) -> list[str]:
+    """Services whose name has this word as one of its parts ("cron" -> "cron(pam_unix)")."""
+    low = word.lower()
+    if len(low) < 3:
+        return []
+    return [s for s in lex.services if low in re.split(r"[^a-z0-9]+", s.lower())]
+
+
+def files_named(word: str, lex: Lexicon) -> dict[str, int]:
+    """Services whose files have this word in their name ("linux" -> Linux_2k.log) -> rows."""
+    low = word.lower()
+    out: dict[str, int] = {}
+    if len(low) < 3:
+        return out
+    for name, per in lex.origins.items():
+        if low in re.split(r"[^a-z0-9]+", name.lower()):
+            for svc, n in per.items():
+                out[svc] = out.get(svc, 0) + n
+    return out
 
 
 def link_host(word: str, lex: Lexicon) -> str | None:

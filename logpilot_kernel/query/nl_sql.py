@@ -101,6 +101,10 @@ def conditions(i: "Intent", lex: "Lexicon") -> tuple[list[tuple[str, str]], list
         if i.hi is not None:
             sql.append(f"timestamp < TIMESTAMP '{i.hi:%Y-%m-%d %H:%M:%S}'")
         base.append((i.time_label or "in the time window", " AND ".join(sql)))
+    for o in i.origins:
+        rx = "(?i)(^|[^a-z0-9])" + re.escape(o) + "([^a-z0-9]|$)"
+        base.append((f"from files named like {o!r}",
+                     f"regexp_matches(regexp_extract(origin, '([^/\\\\!]+)$', 1), {_lit(rx)})"))
     for e in i.entities:
         rx = "(?i)(^|[^0-9a-z.])" + re.escape(e) + "($|[^0-9a-z.])"
         base.append((f"mentioning {e}", f"regexp_matches(message, {_lit(rx)})"))
