@@ -12,8 +12,10 @@ from __future__ import annotations
 import argparse
 import gzip
 import hashlib
+import importlib.util
 import json
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -208,3 +210,57 @@ def test_render_question_and_answer():
     ans = {"type": "rows", "columns": ["service", "n"], "rows": [["{svc:checkout}", 3]]}
     assert render_answer(ans, names)["rows"] == [["storefront", 3]]
     assert render_answer({"type": "scalar", "value": 4}, names) == {"type": "scalar", "value": 4}
+
+
+# ------------------------------------------------------------------- the blind question sets
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def _load(name: str) -> dict:
+    return json.loads((DATA / name).read_text(encoding="utf-8"))
+
+
+def test_blind_question_files_match_their_script():
+    """The committed answers are what the script computes from a fresh estate today."""
+    spec = importlib.util.spec_from_file_location("make_questions_blind",
+                                                  DATA / "make_questions_blind.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert mod.main(["--check"]) == 0
+
+
+def test_blind_questions_shape():
+    qs = _load("questions_blind.json")["questions"]
+    assert 60 <= len(qs) <= 80
+    assert len({q["id"] for q in qs}) == len(qs)
+    kinds = Counter(q["answer"]["type"] for q in qs)
+    assert set(kinds) == {"scalar", "value", "rows"} and min(kinds.values()) >= 5
+    for q in qs:
+        a = q["answer"]
+        if a["type"] == "rows":
+            assert a["rows"] and all(len(r) == len(a["columns"]) for r in a["rows"]), q["id"]
+            assert isinstance(a["ordered"], bool)
+    whys = _load("why_questions_blind.json")["questions"]
+    per_incident = Counter(q["expected"]["incident"] for q in whys)
+    assert len(per_incident) == 8 and min(per_incident.values()) >= 4
+    assert sum(not q["names_root_service"] for q in whys) >= len(whys) / 2
+    assert len({q["time_style"] for q in whys}) >= 5
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_blind_questions_render_for_a_renamed_estate(seed):
+    """Rendered with a seed's renames, no question or answer keeps an original word."""
+    names = choose(seed)
+    rx = _token_rx(names)
+    for name, answer_key in (("questions_blind.json", "answer"),
+                             ("why_questions_blind.json", "expected")):
+        for q in _load(name)["questions"]:
+            text = render_question(q["question"], names)
+            assert "{" not in text and not rx.search(text), (q["id"], text)
+            # column labels are descriptive, not data a parser must produce; an incident's
+            # kind is its stable name in every estate (like the ground truth's)
+            data = {k: v for k, v in q[answer_key].items() if k not in ("columns", "kind")}
+            rendered = json.dumps(render_answer(data, names))
+            assert not rx.search(rendered), (q["id"], rendered)
+            assert render_question(q["question"]) == re.sub(
+                r"\{(?:svc|key|val|word|text):([^{}]+)\}", r"\1", q["question"])

@@ -72,7 +72,7 @@ SCHEMA_KEYS = frozenset({
 #: (``kind`` stays too, so an incident is found by the same kind in every estate).
 VERBATIM_VALUES = frozenset({"format", "kind"})
 
-_PLACEHOLDER = re.compile(r"\{(svc|key|val|word):([^{}]+)\}")
+_PLACEHOLDER = re.compile(r"\{(svc|key|val|word|text):([^{}]+)\}")
 
 
 def choose(seed: int) -> dict[str, str]:
