@@ -635,12 +635,42 @@ PLACEHOLDERS = ("{svc:x}, {key:x}, {val:x}, {word:x}, {text:x}: words a seeded r
                 "ground_truth.json 'renames' ({} for the plain estate)")
 
 
+def crosscheck(recs: list[Rec], truth: dict) -> None:
+    """This script's reading of the files must agree with the generator's own counters."""
+    c = truth["counts"]
+    got = Counter((r.svc, r.sev, r.ts.date().isoformat()) for r in recs)
+    want = {(x["service"], x["severity"], x["day"]): x["records"]
+            for x in c["by_service_severity_day"]}
+    checks = {
+        "records by service, severity and day": (dict(got), want),
+        "firewall blocks by source": (dict(Counter(r.f["SRC"] for r in recs if r.svc == "firewall"
+                                                   and r.f["action"] == "BLOCK")),
+                                      c["firewall_blocks_by_src_ip"]),
+        "failed ssh logins by source": (dict(Counter(
+            re.search(r" from (\S+) port", r.msg)[1] for r in recs
+            if r.svc == "sshd" and r.msg.startswith("Failed password"))),
+            c["ssh_failed_logins_by_src_ip"]),
+        "orders placed by day": (dict(Counter(r.ts.date().isoformat() for r in recs
+                                              if r.svc == "checkout" and r.msg == "order placed")),
+                                 {d: o["placed"] for d, o in c["orders"]["by_day"].items()}),
+        "http status by day": (dict(Counter((r.ts.date().isoformat(), str(r.f["status"]))
+                                            for r in recs if r.svc == "gateway")),
+                               {(d, st): n for d, m in c["http_status_by_day"].items()
+                                for st, n in m.items()}),
+    }
+    for what, (mine, theirs) in checks.items():
+        if mine != theirs:
+            raise SystemExit(f"this script and the generator disagree on {what}")
+
+
 def build() -> tuple[dict, dict]:
     with tempfile.TemporaryDirectory() as tmp:
         plain = Path(tmp) / "plain"
         generate(plain, days=ESTATE["days"], seed=ESTATE["seed"],
                  start=dt.date.fromisoformat(ESTATE["start"]))
-        qs = quantitative(parse_estate(plain))
+        recs = parse_estate(plain)
+        crosscheck(recs, json.loads((plain / "ground_truth.json").read_text(encoding="utf-8")))
+        qs = quantitative(recs)
         extra = Path(tmp) / "extra"
         generate(extra, days=ESTATE["days"], seed=ESTATE["seed"],
                  start=dt.date.fromisoformat(ESTATE["start"]), extra_incidents=True)
