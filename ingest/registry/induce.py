@@ -47,7 +47,7 @@ CONTINUATION_RE = re.compile(
 #: Lines starting like this, in a file whose other lines do not, are header/comment lines.
 COMMENT_RE = r"^#"
 
-_TOKEN_RE = re.compile(r"(\s*)(\[[^\]]*\](?:[^\s\[\]]*\])*|<[^>]*>|[^\s\[<]+|\S)")
+_TOKEN_RE = re.compile(r"(\s*)(\[[^\]]*\](?:[^\s\[\]]*\])*|<[^>]*>|\||[^\s\[<|]+|\S)")
 _WRAP_RE = re.compile(r"^([\[<(#]*)(.*?)([\]>),:;]*)$", re.S)
 _SEPARATORS = {"-", "--", "|", ":", "::", "]", "[", "-:", ">", "=>", "->"}
 
@@ -204,7 +204,7 @@ def _column_rx(kind: str, toks: list[str], names: _Names, have_level: bool,
         return rf"(?P<{n}>\S*?)\]", False
     n = names.take("host" if not info else "field", "field")
     info.append({"field": n, "kind": "word"})
-    return rf"(?P<{n}>\S+)", False
+    return rf"(?P<{n}>[^\s|]+)", False
 
 
 _ENDS_HEADER = {"colon_end", "prog_pid", "close_end"}
@@ -269,7 +269,7 @@ def _header_end(cols: list[tuple[str, list[str], list[str]]], open_brackets: int
         level_next = nxt in ("level", "symbol") and not have_level
         have_level = have_level or kind in ("level", "symbol")
         if kind == "sep":
-            if toks[0] in ("]", "[") or nxt == "sep" or level_next or (nxt in ("close_end", "level_slash") and opened > 0):
+            if toks[0] in ("]", "[", "|") or nxt == "sep" or level_next or (nxt in ("close_end", "level_slash") and opened > 0):
                 continue
             return end
         if kind in _ENDS_HEADER and not level_next:
@@ -365,6 +365,8 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
         parts.append(_sep_rx(seps) + rx)
     after = [r[end][0] if len(r) > end else "" for r in rest_rows]
     msg_sep = r"\s*" if any(s == "" for s in after) else r"\s+"
+    if end and cols[end - 1][0] == "sep" and cols[end - 1][1][0] == "|":
+        msg_sep = ""  # a delimited format: the message starts right after the delimiter
     if have_level and end and cols[end - 1][0] in ("level", "symbol"):
         # "LEVEL tag: message" with tags of varying shape (spaces, padding): the first
         # ": " close after the level ends the header when nearly every line has one.
