@@ -180,6 +180,7 @@ def _with_empty_values(toks: list[str], seps: list[str], lead: str):
 
 
 _DIGIT = re.compile(r"\d")
+_MARKERS = f"[{_HOLE}{_SEP}{_GROUP}{SHAPE}]"
 # A token of several masked values glued by punctuation only (``1##7##5``, ``3/5``, ``2-7``).
 _GLUED = re.compile(r"(?:<\*>|[^\w<>*])+")
 
@@ -204,13 +205,14 @@ def _to_array(messages: Any) -> pa.Array:
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         arr = arr.cast(pa.large_string())
     arr = pc.fill_null(arr, "")
-    for ch in (_HOLE, _SEP, _GROUP, SHAPE):  # our private markers must not occur in the data itself
-        if len(arr) and pc.any(pc.match_substring(arr, ch)).as_py():
-            arr = pc.replace_substring(arr, ch, "\ufffd")
+    # our private markers (U+E000..U+E003) must not occur in the data itself: one pass to look
+    if len(arr) and pc.any(pc.match_substring_regex(arr, _MARKERS)).as_py():
+        arr = pc.replace_substring_regex(arr, _MARKERS, "\ufffd")
     return arr
 
 
-def _query(con, name: str, columns: dict[str, pa.Array], select: str, params: dict | None = None) -> pa.Table:
+def _query(con, name: str, columns: dict[str, pa.Array], select: str, params: dict | None = None,
+           source: str = "{name}") -> pa.Table:
     """``SELECT <select> FROM columns`` in DuckDB, rows kept in input order.
 
     DuckDB keeps scan order unless the caller's connection turned
@@ -221,7 +223,8 @@ def _query(con, name: str, columns: dict[str, pa.Array], select: str, params: di
     tbl = pa.table(columns if ordered else {**columns, "_i": pa.array(range(n), pa.int64())})
     con.register(name, tbl)
     try:
-        res = con.execute(f"SELECT {select} FROM {name}" + ("" if ordered else " ORDER BY _i"), params or {})
+        res = con.execute(f"SELECT {select} FROM {source.format(name=name)}" + ("" if ordered else " ORDER BY _i"),
+                          params or {})
         return res.to_arrow_table() if hasattr(res, "to_arrow_table") else res.fetch_arrow_table()
     finally:
         con.unregister(name)
@@ -287,17 +290,17 @@ class TemplateMiner:
         name = f"_lp_mine_{id(self):x}_{os.getpid()}"
         cols = {"msg": arr}
         # request lines get their own masks (route and status readable: mining_structured)
-        masked_expr = (f"CASE WHEN regexp_matches(msg, $rq) THEN regexp_replace(msg, $pr, '{_HOLE}', 'g') "
+        masked_expr = (f"CASE WHEN rq THEN regexp_replace(msg, $pr, '{_HOLE}', 'g') "
                        f"ELSE regexp_replace(msg, $p, '{_HOLE}', 'g') END")
-        values_expr = "CASE WHEN regexp_matches(msg, $rq) THEN regexp_extract_all(msg, $pr) " \
-                      "ELSE regexp_extract_all(msg, $p) END"
+        values_expr = "CASE WHEN rq THEN regexp_extract_all(msg, $pr) ELSE regexp_extract_all(msg, $p) END"
         if groups is not None:
             cols["grp"] = _to_array(groups)
             masked_expr = f"grp || '{_GROUP}' || {masked_expr}"
         try:
             masked_tbl = _query(con, name, cols,
                                 f"{masked_expr} AS m, {values_expr} AS v",
-                                {"p": self._pattern, "pr": self._req_pattern, "rq": REQUEST_SHAPE})
+                                {"p": self._pattern, "pr": self._req_pattern, "rq": REQUEST_SHAPE},
+                                source="(SELECT *, regexp_matches(msg, $rq) AS rq FROM {name})")
             enc = pc.dictionary_encode(masked_tbl.column("m").combine_chunks())
             distinct = enc.dictionary.to_pylist()
             before = dict(self._text)
