@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import gzip
 import json
 import math
 import re
@@ -27,103 +26,15 @@ import tempfile
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from logpilot_kernel.demo import generate
-
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # the sibling modules, however this script is started
+
+from blind_estate import PARTS, Rec, crosscheck, parse_estate  # noqa: E402
+from blind_why import why_questions  # noqa: E402
+
+from logpilot_kernel.demo import generate  # noqa: E402
+
 ESTATE = {"days": 3, "seed": 7, "start": "2024-05-30"}
-UTC = dt.timezone.utc
-MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
-
-NGINX = re.compile(r'^(\S+) - - \[(\d\d)/(\w{3})/(\d{4}):(\d\d):(\d\d):(\d\d) \+0000\] '
-                   r'"(\S+) (\S+) HTTP/1\.1" (\d{3}) (\d+) "([^"]*)" "([^"]*)"$')
-PG = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) UTC \[(\d+)\] (LOG|WARNING|ERROR|FATAL):  (.*)$")
-SYSLOG = re.compile(r"^(\w{3}) ([ \d]\d) (\d\d):(\d\d):(\d\d) (\S+) ([\w-]+)(?:\[(\d+)\])?: (.*)$")
-UFW = re.compile(r"^\[\s*\d+\.\d+\] (\[UFW (\w+)\] .*)$")
-KV = re.compile(r"(\w+)=(\S*)")
-L4J = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3}) (\w+)\s* \[([^\]]+)\] ([\w.$]+) - (.*)$")
-PG_SEV = {"LOG": "INFO", "WARNING": "WARN", "ERROR": "ERROR", "FATAL": "FATAL"}
-
-#: The readings this set uses for time words (documented in the file it writes).
-PARTS = {"early hours": (0, 6), "morning": (6, 12), "afternoon": (12, 18), "evening": (18, 24)}
-
-
-# ----------------------------------------------------------------------------- parsing
-class Rec:
-    __slots__ = ("svc", "sev", "ts", "msg", "f")
-
-    def __init__(self, svc: str, sev: str, ts: dt.datetime, msg: str, f: dict) -> None:
-        self.svc, self.sev, self.ts, self.msg, self.f = svc, sev, ts, msg, f
-
-
-def _lines(path: Path) -> list[str]:
-    data = path.read_bytes()
-    if path.suffix == ".gz":
-        data = gzip.decompress(data)
-    return data.decode("utf-8").splitlines()
-
-
-def _sshd_sev(msg: str) -> str:
-    low = msg.lower()
-    if any(w in low for w in ("failed", "invalid", "error", "denied", "refused")):
-        return "ERROR"
-    return "WARN" if ("warn" in low or "block" in low) else "INFO"
-
-
-def parse_estate(root: Path) -> list[Rec]:
-    """Every record of the estate, read from the files named in its ground truth."""
-    truth = json.loads((root / "ground_truth.json").read_text(encoding="utf-8"))
-    year = int(truth["start"][:4])
-    out: list[Rec] = []
-    for f in truth["files"]:
-        path, fmt, svc = root / f["path"], f["format"], f["service"]
-        lines = _lines(path)
-        if fmt == "nginx_combined":
-            for ln in lines:
-                m = NGINX.match(ln)
-                ts = dt.datetime(int(m[4]), MONTHS[m[3]], int(m[2]), int(m[5]), int(m[6]),
-                                 int(m[7]), tzinfo=UTC)
-                status = int(m[10])
-                sev = "ERROR" if status >= 500 else "WARN" if status >= 400 else "INFO"
-                out.append(Rec(svc, sev, ts, f"{m[8]} {m[9]}", {
-                    "ip": m[1], "method": m[8], "path": m[9], "status": status,
-                    "size": int(m[11]), "referer": m[12], "ua": m[13]}))
-        elif fmt == "jsonl":
-            for ln in lines:
-                o = json.loads(ln)
-                ts = dt.datetime.fromisoformat(o["ts"].replace("Z", "+00:00"))
-                out.append(Rec(o["service"], o["level"].upper(), ts, o["msg"], o))
-        elif fmt == "postgresql_stderr":
-            for ln in lines:
-                m = PG.match(ln)
-                ts = dt.datetime.fromisoformat(m[1]).replace(tzinfo=UTC)
-                out.append(Rec(svc, PG_SEV[m[3]], ts, m[4], {"pid": int(m[2])}))
-        elif fmt.startswith("syslog"):
-            for ln in lines:
-                m = SYSLOG.match(ln)
-                ts = dt.datetime(year, MONTHS[m[1]], int(m[2]), int(m[3]), int(m[4]), int(m[5]),
-                                 tzinfo=UTC)
-                if fmt == "syslog_rfc3164_ufw":
-                    u = UFW.match(m[9])
-                    kv = dict(KV.findall(u[1]))
-                    out.append(Rec(svc, "WARN" if u[2] == "BLOCK" else "INFO", ts, u[1],
-                                   dict(kv, action=u[2], host=m[6])))
-                else:
-                    out.append(Rec(m[7], _sshd_sev(m[9]), ts, m[9], {"host": m[6]}))
-        elif fmt == "log4j":
-            cur = None
-            for ln in lines:
-                m = L4J.match(ln)
-                if m:
-                    if cur:
-                        out.append(cur)
-                    ts = dt.datetime.fromisoformat(f"{m[1]}.{m[2]}").replace(tzinfo=UTC)
-                    cur = Rec(svc, m[3], ts, m[6], {"logger": m[5], "thread": m[4]})
-            if cur:
-                out.append(cur)
-        else:
-            raise SystemExit(f"unknown format {fmt}")
-    return out
-
 
 # ----------------------------------------------------------------------------- helpers
 def day(d: int) -> dt.date:
@@ -237,15 +148,17 @@ def quantitative(recs: list[Rec]) -> list[dict]:
     q("How many {word:orders} failed in total?", scalar(len(failed)),
       "checkout 'order failed' records")
     q("How many {word:payments} were declined on 2024-06-01?",
-      scalar(n(r for r in declined if on(r, 2))), "payment 'payment declined' records on 2024-06-01")
+      scalar(n(r for r in declined if on(r, 2))),
+      "payment 'payment declined' records on 2024-06-01")
     q("How many failed password attempts did {svc:sshd} log on Saturday?",
       scalar(n(r for r in failed_pw if on(r, 2))),
       "sshd records starting 'Failed password' on 2024-06-01 (Saturday)")
-    q("how many failed ssh logins came from {ip}?".format(
-        ip=argmax(Counter(re.search(r" from (\S+) port", r.msg)[1] for r in failed_pw))),
-      scalar(Counter(re.search(r" from (\S+) port", r.msg)[1] for r in failed_pw).most_common(1)[0][1]),
+    by_ip = Counter(re.search(r" from (\S+) port", r.msg)[1] for r in failed_pw)
+    q("how many failed ssh logins came from {ip}?".format(ip=argmax(by_ip)),
+      scalar(by_ip.most_common(1)[0][1]),
       "sshd 'Failed password' records from the most frequent source IP")
-    q("How many FATAL messages did {svc:postgres} log?", scalar(n(r for r in pg if r.sev == "FATAL")),
+    q("How many FATAL messages did {svc:postgres} log?",
+      scalar(n(r for r in pg if r.sev == "FATAL")),
       "postgres records with severity FATAL")
     q("how many records did {svc:catalog} write on 30 May?",
       scalar(n(r for r in cat if on(r, 0))),
@@ -415,7 +328,8 @@ def quantitative(recs: list[Rec]) -> list[dict]:
       "day (YYYY-MM-DD) with the most gateway records")
     q("Top two {word:order} failure {key:reason}s on 30 May",
       toprows(["reason", "failed"],
-              Counter("{val:%s}" % r.f["reason"] for r in failed if on(r, 0)), 2), "reason of checkout 'order failed' records on 2024-05-30, descending, first 2")
+              Counter("{val:%s}" % r.f["reason"] for r in failed if on(r, 0)), 2),
+      "reason of checkout 'order failed' records on 2024-05-30, descending, first 2")
 
     # ---- grouped: per hour, per day, per weekday, per service
     def per_hour(rs, d, lo, hi):
@@ -458,7 +372,8 @@ def quantitative(recs: list[Rec]) -> list[dict]:
           r.ts.date().isoformat() for r in gw if r.f["status"] >= 500).items()]), True),
       "gateway records with status >= 500 per day")
     q("{svc:checkout} errors on 30 May vs 31 May",
-      rows(["day", "errors"], [[day(d).isoformat(), n(r for r in co if on(r, d) and r.sev == "ERROR")]
+      rows(["day", "errors"], [[day(d).isoformat(),
+                                n(r for r in co if on(r, d) and r.sev == "ERROR")]
                                for d in (0, 1)], False),
       "checkout ERROR records on 2024-05-30 and on 2024-05-31")
     q("{svc:postgres} records by severity",
@@ -495,120 +410,6 @@ def quantitative(recs: list[Rec]) -> list[dict]:
     return out
 
 
-# ------------------------------------------------------------------------ why-questions
-#: How a user who sees only the symptom describes each incident (not naming the root
-#: service), and one description that does name it.
-SYMPTOMS = {
-    "firewall_block": (["why was {svc:checkout} timing out",
-                        "what caused the 504 errors on /api/{svc:checkout}",
-                        "why couldn't customers complete their {word:orders}"],
-                       "did the {svc:firewall} cause the {svc:checkout} timeouts"),
-    "tls_expired": (["why did customers get 502 errors when paying",
-                     "what made /api/{svc:checkout} return 502",
-                     "why were so many {word:orders} failing"],
-                    "why did {svc:checkout} fail its handshakes with the {text:payment provider}"),
-    "pool_exhaustion": (["why were customers getting 503 on {svc:checkout}",
-                         "why did {word:orders} fail",
-                         "what explains the spike of 503s at the {svc:gateway}"],
-                        "what went wrong in {svc:payment}"),
-    "disk_full": (["why did {svc:checkout} return 500 errors",
-                   "why were {word:orders} failing to save",
-                   "what caused the thumbnail cache write failures"],
-                  "what happened to {svc:postgres}"),
-    "bad_deploy": (["why were product pages failing",
-                    "why did /api/products return 500",
-                    "what is behind the errors on product requests"],
-                   "why did {svc:catalog} start throwing exceptions"),
-    "stock_feed_outage": (["why couldn't customers add products to their cart",
-                           "why were there so many 409 responses",
-                           "what explains the add-to-cart failures"],
-                          "what broke in {svc:inventory}"),
-    "db_lock": (["why were checkouts timing out",
-                 "what is behind the 504s on /api/{svc:checkout}",
-                 "why did {word:orders} fail with timeouts"],
-                "why was {svc:postgres} refusing locks"),
-    "heap_pressure": (["why were product pages timing out",
-                       "why did the {svc:gateway} return 504 for products",
-                       "what made product pages slow"],
-                      "what was wrong with {svc:catalog}"),
-}
-
-
-def _ordinal(n: int) -> str:
-    return f"{n}{'th' if 11 <= n % 100 <= 13 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
-
-
-def _date_styles(d: dt.date) -> list[str]:
-    month = d.strftime("%B")
-    return [f"{month} {_ordinal(d.day)}", f"{d.day} {month}", f"the {_ordinal(d.day)} of {month}",
-            d.isoformat(), f"{d.month}/{d.day}"]
-
-
-def _part(hour: int) -> str:
-    return next(p for p, (lo, hi) in PARTS.items() if lo <= hour < hi)
-
-
-def _part_of_date(part: str, date: str) -> str:
-    return {"early hours": f"in the early hours of {date}", "morning": f"on the morning of {date}",
-            "afternoon": f"on the afternoon of {date}", "evening": f"in the evening of {date}"}[part]
-
-
-def why_questions(truth: dict) -> list[dict]:
-    """4-5 phrasings per incident, one per time style; expected answers from ground truth."""
-    incs = truth["incidents"]
-    spans = [(dt.datetime.fromisoformat(i["start"].replace("Z", "+00:00")),
-              dt.datetime.fromisoformat(i["end"].replace("Z", "+00:00"))) for i in incs]
-
-    def alone(lo: dt.datetime, hi: dt.datetime, me: int) -> bool:
-        """True when the range [lo, hi) overlaps incident ``me`` and no other."""
-        hit = [k for k, (s, e) in enumerate(spans) if s < hi and e >= lo]
-        return hit == [me]
-
-    out = []
-    for k, inc in enumerate(incs):
-        start, end = spans[k]
-        d = start.date()
-        dates = _date_styles(d)
-        plain, named = SYMPTOMS[inc["kind"]]
-        mid = start + (end - start) / 2
-        mid = mid.replace(minute=5 * round(mid.minute / 5) % 60, second=0, microsecond=0) + \
-            dt.timedelta(hours=1 if round(mid.minute / 5) == 12 else 0)
-        part = _part(start.hour)
-        day0 = dt.datetime(d.year, d.month, d.day, tzinfo=UTC)
-        plo, phi = (day0 + dt.timedelta(hours=h) for h in PARTS[part])
-        lo_h, hi_h = start.hour, min(24, end.hour + 2)
-        assert alone(day0 + dt.timedelta(hours=lo_h), day0 + dt.timedelta(hours=hi_h), k), inc
-        assert alone(plo, phi, k), (inc["id"], part)
-        now = day0 + dt.timedelta(days=1, hours=8, minutes=15)
-        weekday = d.strftime("%A")
-        yesterday = {"early hours": "yesterday in the early hours", "morning": "yesterday morning",
-                     "afternoon": "yesterday afternoon", "evening": "yesterday evening"}[part]
-        styles = [
-            ("around", f"{plain[0]} around {mid:%H:%M} UTC on {dates[k % 5]}?", None),
-            ("part_of_day", f"{plain[1]} {_part_of_date(part, dates[(k + 1) % 4])}?", None),
-            ("between", f"{plain[2]} between {lo_h:02d}:00 and {hi_h:02d}:00 on "
-                        f"{dates[(k + 2) % 4]}?", None),
-            ("weekday", f"{named} on {weekday} {part if part != 'early hours' else 'night'}?"
-             if part != "early hours" else f"{named} in the early hours of {weekday}?", None),
-            ("relative", f"{plain[0]} {yesterday}?", now.strftime("%Y-%m-%dT%H:%M:%SZ")),
-        ]
-        rc = inc["root_cause"]
-        expected = {"incident": inc["id"], "kind": inc["kind"],
-                    "root_service": "{svc:%s}" % rc["service"],
-                    "root_template": "{text:%s}" % rc["template"],
-                    "window": {"start": inc["start"], "end": inc["end"]}}
-        if "symptom_service" in inc:
-            expected["symptom_service"] = "{svc:%s}" % inc["symptom_service"]
-        for n, (style, text, now_s) in enumerate(styles, 1):
-            item = {"id": f"{inc['id']}-{n}", "question": text, "time_style": style,
-                    "names_root_service": "{svc:%s}" % rc["service"] in text,
-                    "expected": expected}
-            if now_s:
-                item["now"] = now_s
-            out.append(item)
-    return out
-
-
 # ------------------------------------------------------------------------------ main
 CONVENTIONS = {
     "time": "all times UTC; a date without a year is in 2024 (the estate's range)",
@@ -633,34 +434,6 @@ PLACEHOLDERS = ("{svc:x}, {key:x}, {val:x}, {word:x}, {text:x}: words a seeded r
                 "changes; fill with logpilot_kernel.demo.render_question(text, renames) "
                 "and render_answer(answer, renames), renames = the estate's "
                 "ground_truth.json 'renames' ({} for the plain estate)")
-
-
-def crosscheck(recs: list[Rec], truth: dict) -> None:
-    """This script's reading of the files must agree with the generator's own counters."""
-    c = truth["counts"]
-    got = Counter((r.svc, r.sev, r.ts.date().isoformat()) for r in recs)
-    want = {(x["service"], x["severity"], x["day"]): x["records"]
-            for x in c["by_service_severity_day"]}
-    checks = {
-        "records by service, severity and day": (dict(got), want),
-        "firewall blocks by source": (dict(Counter(r.f["SRC"] for r in recs if r.svc == "firewall"
-                                                   and r.f["action"] == "BLOCK")),
-                                      c["firewall_blocks_by_src_ip"]),
-        "failed ssh logins by source": (dict(Counter(
-            re.search(r" from (\S+) port", r.msg)[1] for r in recs
-            if r.svc == "sshd" and r.msg.startswith("Failed password"))),
-            c["ssh_failed_logins_by_src_ip"]),
-        "orders placed by day": (dict(Counter(r.ts.date().isoformat() for r in recs
-                                              if r.svc == "checkout" and r.msg == "order placed")),
-                                 {d: o["placed"] for d, o in c["orders"]["by_day"].items()}),
-        "http status by day": (dict(Counter((r.ts.date().isoformat(), str(r.f["status"]))
-                                            for r in recs if r.svc == "gateway")),
-                               {(d, st): n for d, m in c["http_status_by_day"].items()
-                                for st, n in m.items()}),
-    }
-    for what, (mine, theirs) in checks.items():
-        if mine != theirs:
-            raise SystemExit(f"this script and the generator disagree on {what}")
 
 
 def build() -> tuple[dict, dict]:
