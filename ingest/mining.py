@@ -11,28 +11,31 @@ Drain's search, with the answer Drain would give), and (4) map the results back 
 every row with ``take``.  Template parameters are rebuilt per row from a small per-
 distinct-message "recipe" evaluated in DuckDB, so no Python loop touches every row.
 
-Tokenisation: Drain sees words split on whitespace *and* punctuation such as ``=``,
-``:``, ``,``, quotes, brackets and dot leaders (``uid=0`` gives ``uid`` and ``0``),
-but the separators of each message are remembered so template text keeps the
-original punctuation (``uid=<*>``), which is what Loghub-style labels expect.  An
-empty value (``()``, ``key=`` before a space) becomes an empty token so it lines up
-with the non-empty form of the same message.
+Tokenisation (``mining_tokens``): Drain sees words split on whitespace *and*
+punctuation such as ``=``, ``:``, ``,``, quotes, brackets and dot leaders (``uid=0``
+gives ``uid`` and ``0``), but the separators of each message are remembered so template
+text keeps the original punctuation (``uid=<*>``).  Structured messages (request lines,
+JSON and key=value records) are re-tokenised by their shape first (``mining_structured``).
 
 Similarity: Drain's, except that two different *value-looking* tokens (a digit, a
-masked value, or empty) in the same slot count as agreeing.  That lets a strict
-threshold (0.75: keeps ``startup``/``shutdown`` apart) still gather messages that
-differ only in values.  Measured on Loghub-2k (8 systems, one config, average):
-sim_th 0.4 GA 0.952 PA 0.884, 0.6 GA 0.955; 0.7-0.85 form a plateau (GA 0.972-0.977,
-PA 0.901-0.907) and we take a point inside it; 0.9 drops to GA 0.942.  Depth 4 beats
-3 (GA 0.948) and deeper trees change nothing (5: 0.975, 6: 0.976).
+masked value, or empty) in the same slot count as agreeing, so a strict threshold keeps
+``startup``/``shutdown`` apart and still gathers messages that differ only in values.
+Words that are values (hosts, users, file names) are left to a second pass over the
+batch's templates (``mining_merge``): a position that takes many values among templates
+agreeing elsewhere is a variable.  Every tunable (``SETTINGS``) is chosen by a
+leave-one-system-out search on Loghub-2k (``tests/benchmarks/mining_accuracy.py
+--loso``; figures in docs/benchmarks.md).
 
 Ids: a cluster gets ``"T" + 10 hex of sha1(template text at creation)`` once; later
-generalisation changes its text (reported in ``changed_templates``), never its id.
+generalisation changes its text (reported in ``changed_templates``), never its id.  A
+merge keeps the oldest id; ids returned by earlier calls are never retired by a later
+call (at most one of them joins a merge, as its survivor); ``templates_remine`` merges
+those through an explicit, recorded mapping.
 State (Drain prefix tree, clusters, ids, mask set) is saved as plain JSON by our own
 serializer, so a reloaded miner routes exactly like the one that was saved.
 
 Empty (and null) messages get the template ``""`` (one shared cluster, no
-parameters).  The private-use characters U+E000/U+E001 serve as internal markers; if
+parameters).  The private-use characters U+E000..U+E003 serve as internal markers; if
 they occur in a message they are replaced by U+FFFD before mining.
 """
 
@@ -55,9 +58,10 @@ import pyarrow.compute as pc
 from drain3.drain import Drain, LogCluster, Node
 
 from logpilot_kernel.errors import WorkspaceError
-from logpilot_kernel.ingest.known_templates import HOLE, PARAM, SEP_CHARS, KnownTemplates, recipe_of
+from logpilot_kernel.ingest.known_templates import HOLE, PARAM, KnownTemplates, recipe_of
 from logpilot_kernel.ingest.masks import MASKS, Mask, combined_pattern
 from logpilot_kernel.ingest.mining_merge import Unit, combine, merge_units
+from logpilot_kernel.ingest.mining_tokens import split as _split
 from logpilot_kernel.ingest.mining_structured import (REQUEST_SHAPE, SHAPE, maybe_structured, request_masks,
                                                       split_request, structure)
 
@@ -79,11 +83,7 @@ DRAIN_CONFIG: dict[str, Any] = {"depth": 4, "sim_th": 0.75, "max_children": 100}
 #: made of several masked values and punctuation only (``1##7##5``, ``3/5``) is one value.
 SETTINGS: dict[str, Any] = {"sim_th": 0.8, "depth": 4, "var_min": 3, "lit_min": 0.67, "kv_share": 1.0,
                             "glue": False}
-# Word separators for Drain; kept verbatim in the template text.
-_SPLIT = re.compile(rf"((?:[{SEP_CHARS}]|\.{{2,}})+)")
-# Inside a separator run: an empty value (split point keeps the bracket on each side).
-_EMPTY_HINT = re.compile(r"\(\)|\[\]|\{\}|\"\"|''|=\s|=$")  # cheap whole-message test first
-_EMPTY = re.compile(r"(?<=\()(?=\))|(?<=\[)(?=\])|(?<=\{)(?=\})|(?<=\")(?=\")|(?<=')(?=')|(?<==)(?=\s)")
+
 
 
 class _TokenDrain(Drain):
@@ -138,45 +138,6 @@ class MineResult:
     changed_templates: dict[str, str] = field(default_factory=dict)
     #: ids returned by earlier calls that this call merged into another (old -> survivor)
     merged_templates: dict[str, str] = field(default_factory=dict)
-
-
-def _split(masked: str) -> tuple[list[str], list[str], str]:
-    """Split into (raw tokens, separator after each token, leading separator)."""
-    parts = _SPLIT.split(masked)  # tok, sep, tok, ..., tok (first/last may be "")
-    lead = ""
-    if parts[0] == "" and len(parts) > 1:
-        lead, parts = parts[1], parts[2:]
-    toks, seps = parts[0::2], parts[1::2] + [""]
-    if toks and toks[-1] == "":
-        toks, seps = toks[:-1], seps[:-1]
-    if not toks and masked.strip():
-        return [masked.strip()], [""], ""  # punctuation-only message: one token
-    if _EMPTY_HINT.search(masked):
-        return _with_empty_values(toks, seps, lead)
-    return toks, seps, lead
-
-
-def _with_empty_values(toks: list[str], seps: list[str], lead: str):
-    """Give empty brackets/quotes and ``key=`` an empty token, so ``host ()`` lines up with
-    ``host (name)``: an empty value is still a value (Drain can then generalise it)."""
-    out_t: list[str] = []
-    out_s: list[str] = []
-    pieces = _EMPTY.split(lead)
-    lead = pieces[0]
-    for p in pieces[1:]:
-        out_t.append("")
-        out_s.append(p)
-    for t, sep in zip(toks, seps):
-        pieces = _EMPTY.split(sep)
-        out_t.append(t)
-        out_s.append(pieces[0])
-        for p in pieces[1:]:
-            out_t.append("")
-            out_s.append(p)
-    if out_s and out_s[-1].endswith("="):  # "key=" ends the message
-        out_t.append("")
-        out_s.append("")
-    return out_t, out_s, lead
 
 
 _DIGIT = re.compile(r"\d")
