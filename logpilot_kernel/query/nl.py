@@ -129,6 +129,16 @@ def _times(t: _Text, intent: Intent, now: dt.datetime, q: str) -> None:
     legacy_times(t, now, setter)
 
 
+def _period_label(lo: dt.datetime | None, hi: dt.datetime | None, label: str) -> str:
+    """A compared period as data: its day or month when it is one, else its label."""
+    if lo is not None and hi is not None and lo.time() == dt.time() and hi.time() == dt.time():
+        if hi - lo == dt.timedelta(days=1):
+            return f"{lo:%Y-%m-%d}"
+        if lo.day == 1 and hi.day == 1 and (hi.month - lo.month) % 12 == 1:
+            return f"{lo:%Y-%m}"
+    return label
+
+
 def _read_time(t: _Text, intent: Intent, now: dt.datetime, lex: Lexicon, q: str) -> None:
     """Time phrases: the shared module's spans when installed (blanked by offset), else ours."""
     find_time = shared_reader()
@@ -149,7 +159,8 @@ def _read_time(t: _Text, intent: Intent, now: dt.datetime, lex: Lexicon, q: str)
                                      x) for x in between):
                     raise NotUnderstood(q, [], g.SUPPORTED_FORMS[:4], "two time ranges")
                 t.take_all(r"\b(?:vs|versus|compared\s+(?:to|with)|against|compare)\b")
-                intent.compare = [(sp.label, sp.start, sp.end) for sp in spans]
+                intent.compare = [(_period_label(sp.start, sp.end, sp.label), sp.start, sp.end)
+                                  for sp in spans]
             else:
                 sp = spans[0]
                 intent.lo, intent.hi, intent.time_label = sp.start, sp.end, sp.label
@@ -311,9 +322,13 @@ def _measures(t: _Text, intent: Intent, lex: Lexicon, scope: list[str]) -> None:
     else:
         m = re.search(r"\b(?:how\s+many|number\s+of)\s+" + _WORDS, t.s)
         if m:
-            got = _dim(m.group(1).split(), lex, scope, counting=True)
-            if got and (got[2] and got[2][0].kind in ("id", "ip")
-                        or got[0] in ("service", "host", "source")):
+            words = m.group(1).split()
+            got = _dim(words, lex, scope, counting=True)
+            rest = t.s[m.end(1):].split()[:2]
+            phrase = got is not None and any(_in_one_template(words[got[1] - 1], x, lex)
+                                             for x in (words[got[1]:] + rest)[:2])
+            if got and not phrase and (got[2] and got[2][0].kind in ("id", "ip")
+                                       or got[0] in ("service", "host", "source")):
                 dim, k, infos = got
                 t.blank(m.start(), m.start(1))
                 _blank_words(t, m.start(1), k)
@@ -321,11 +336,13 @@ def _measures(t: _Text, intent: Intent, lex: Lexicon, scope: list[str]) -> None:
                 if infos:
                     intent.key_services[dim[4:]] = _key_services(infos)
                 intent.alternatives.append("count of rows instead of distinct values")
-    if t.take(r"\b(?:when\s+(?:was|were|did|is)\b[^?]*?\b)?(?:first\s+(?:seen|logged|appear\w*|"
+    if t.take(r"\bwhen\s+(?:was|were|is|did)\s+the\s+(?:first|earliest)\b|"
+              r"\b(?:when\s+(?:was|were|did|is)\b[^?]*?\b)?(?:first\s+(?:seen|logged|appear\w*|"
               r"occur\w*|time|reported|happen\w*)|earliest)\b|\bwhen\s+did\b[^?]*\bfirst\b|"
               r"\bwhen\s+did\b[^?]*\b(?:start|begin|began)\b"):
         intent.measure = "first"
-    elif t.take(r"\b(?:when\s+(?:was|were|did|is)\b[^?]*?\b)?(?:last\s+(?:seen|logged|appear\w*|"
+    elif t.take(r"\bwhen\s+(?:was|were|is|did)\s+the\s+(?:last|latest|most\s+recent)\b|"
+                r"\b(?:when\s+(?:was|were|did|is)\b[^?]*?\b)?(?:last\s+(?:seen|logged|appear\w*|"
                 r"occur\w*|time|reported|happen\w*)|latest|most\s+recent(?:ly)?)\b|"
                 r"\bwhen\s+did\b[^?]*\blast\b|\bwhen\s+did\b[^?]*\b(?:stop|end)\b"):
         intent.measure = "last"
@@ -364,10 +381,35 @@ def _order(t: _Text, intent: Intent) -> int | None:
     return after
 
 
+def _in_one_template(a: str, b: str, lex: Lexicon) -> bool:
+    """Both words occur in one template ("jobs stalled" -> "job stalled")."""
+    if a in L.skip_words() or b in L.skip_words():
+        return False
+    fa, fb = set(L.template_forms_wide(a, lex)), set(L.template_forms_wide(b, lex))
+    if not fa or not fb:
+        return False
+    for tpls in lex.templates.values():
+        for _tid, body, _n in tpls:
+            low = set(re.findall(r"[a-z][a-z0-9]*", body.lower()))
+            if low & fa and low & fb:
+                return True
+    return False
+
+
 def _dim_after(t: _Text, pos: int, intent: Intent, lex: Lexicon, scope: list[str]) -> None:
-    """The dimension of "top N [adjectives] X": up to two words may sit between."""
+    """The dimension of "top N [adjectives] X": up to two words may sit between; the head
+    noun (the last word before a function word) is preferred ("job failure reasons")."""
     toks = list(re.compile(r"\S+").finditer(t.s, pos))[:5]
     words = [m.group(0) for m in toks]
+    np_len = next((n for n, x in enumerate(words) if x in L.skip_words()), len(words))
+    for j in range(1, min(3, np_len)):
+        got = _dim(words[j:np_len], lex, scope)
+        if got and j + got[1] == np_len:
+            dim, k, infos = got
+            for m in toks[j:j + k]:
+                t.blank(m.start(), m.end())
+            _add_group(intent, dim, infos)
+            return
     for j in range(0, min(3, len(words))):
         if j and words[j - 1] in ("by", "per"):
             return
@@ -380,6 +422,22 @@ def _dim_after(t: _Text, pos: int, intent: Intent, lex: Lexicon, scope: list[str
             return
 
 
+def _best_dims(t: _Text, intent: Intent, lex: Lexicon, scope: list[str]) -> None:
+    """"the busiest day", "the quietest services": a superlative naming its dimension."""
+    m = re.search(rf"\b(?:({g._NUM})\s+)?((?:{_DESC})|(?:{_ASC})|most\s+active|least\s+active)\s+\S", t.s)
+    if not m:
+        return
+    best = _take_dim(t, re.escape(m.group(2)).replace("\\ ", r"\s+"), intent, lex, scope)
+    if best:
+        if m.group(1):
+            intent.top = g.number(m.group(1))
+            t.blank(m.start(1), m.end(1))
+        elif intent.top is None:
+            intent.top = 10 if best[0][1] else 1
+        if re.fullmatch(rf"{_ASC}|least\s+active", m.group(2)):
+            intent.direction = "asc"
+
+
 def _groups(t: _Text, intent: Intent, lex: Lexicon, scope: list[str],
             after_top: int | None = None) -> None:
     if after_top is not None:
@@ -388,6 +446,7 @@ def _groups(t: _Text, intent: Intent, lex: Lexicon, scope: list[str],
                  r"in\s+each|each|every|across|among|distribution\s+of|breakdown\s+of", intent,
               lex, scope)
     which = _take_dim(t, r"which|what|top|bottom", intent, lex, scope)
+
     for m in t.take_all(r"\b(minutely|hourly|daily|weekly|monthly)\b"):
         _add_group(intent, g.PERIOD_ADVERBS[m[1]], [])
     if t.take(r"\bday\s+of\s+(?:the\s+)?week\b|\bweekdays?\b"):
@@ -469,6 +528,7 @@ def _parse(question: str, lex: Lexicon, now: dt.datetime, forced: list[str] | No
     _read_time(t, intent, now, lex, question)
     scope = forced or _scope(t.s, lex)
     _measures(t, intent, lex, scope)
+    _best_dims(t, intent, lex, scope)
     after_top = _order(t, intent)
     _groups(t, intent, lex, scope, after_top)
     if intent.texts:  # the quoted text was lifted out already; its verb stays behind

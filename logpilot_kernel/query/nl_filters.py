@@ -31,7 +31,7 @@ def key_services(infos: list[KeyInfo]) -> list[str]:
     return sorted(i.service for i in infos if i.rows >= 0.05 * total)
 
 
-_TOKEN = re.compile(r"[a-z0-9_][a-z0-9_./:@-]*[a-z0-9_]|[a-z0-9_]")
+_TOKEN = re.compile(r"/?[a-z0-9_][a-z0-9_./:@-]*[a-z0-9_]|[a-z0-9_]")
 
 
 class Words:
@@ -52,7 +52,20 @@ class Words:
             self.done[i] = True
 
 
-def _key_before(w: Words, i: int, lex: Lexicon, scope: list[str]) -> tuple[list[KeyInfo], list[int]]:
+def _pick(keys: list, value: str | None) -> list[KeyInfo]:
+    """The infos of the best-ranked key name, or of the best one holding ``value``."""
+    names = list(dict.fromkeys(m.info.name for m in keys))
+    if value is not None:
+        for listed in (True, False):  # a key listing the value beats a numeric one
+            for name in names:
+                infos = [m.info for m in keys if m.info.name == name]
+                if (any(ki.values for ki in infos) or not listed) and _has_value(infos, value):
+                    return infos
+    return [m.info for m in keys if m.info.name == names[0]]
+
+
+def _key_before(w: Words, i: int, lex: Lexicon, scope: list[str], value: str | None = None
+                ) -> tuple[list[KeyInfo], list[int]]:
     """A key named by the 1-2 words right before token ``i`` (e.g. "status code 500")."""
     for k in (2, 1):
         idx = list(range(i - k, i))
@@ -60,20 +73,19 @@ def _key_before(w: Words, i: int, lex: Lexicon, scope: list[str]) -> tuple[list[
         if idx and idx[0] >= 0 and all(words) and not any(x in L.skip_words() for x in words):
             keys = L.link_key(" ".join(words), lex, scope)
             if keys:
-                name = keys[0].info.name
-                return [m.info for m in keys if m.info.name == name], idx
+                return _pick(keys, value), idx
     return [], []
 
 
-def _key_after(w: Words, i: int, lex: Lexicon, scope: list[str]) -> tuple[list[KeyInfo], list[int]]:
+def _key_after(w: Words, i: int, lex: Lexicon, scope: list[str], value: str | None = None
+               ) -> tuple[list[KeyInfo], list[int]]:
     for k in (2, 1):
         idx = list(range(i + 1, i + 1 + k))
         words = [w.word(j) for j in idx]
         if all(words) and not any(x in L.skip_words() for x in words):
             keys = L.link_key(" ".join(words), lex, scope)
             if keys:
-                name = keys[0].info.name
-                return [m.info for m in keys if m.info.name == name], idx
+                return _pick(keys, value), idx
     return [], []
 
 
@@ -123,6 +135,10 @@ def filters(w: Words, intent: "Intent", lex: Lexicon, scope: list[str], q: str) 
             w.use(i)
             intent.hosts.append(host)
             continue
+        if word.startswith("/") and len(word) > 1:  # a path: the rows whose message names it
+            w.use(i)
+            intent.entities.append(word)
+            continue
         if re.fullmatch(g.IPV4, word) or (re.search(r"\d", word) and re.search(r"[a-z]", word)
                                          and not re.fullmatch(r"\dxx", word)):
             infos, idx = _key_before(w, i, lex, scope)
@@ -139,9 +155,9 @@ def filters(w: Words, intent: "Intent", lex: Lexicon, scope: list[str], q: str) 
                 intent.entities.append(word)
             continue
         if re.fullmatch(r"\d+(\.\d+)?|\dxx", word):
-            infos, idx = _key_before(w, i, lex, scope)
+            infos, idx = _key_before(w, i, lex, scope, word)
             if not infos or not _has_value(infos, word):
-                infos, idx = _key_after(w, i, lex, scope)
+                infos, idx = _key_after(w, i, lex, scope, word)
             if not infos or not _has_value(infos, word):
                 infos, idx = _value_keys(lex, word, scope), []
             if infos and _has_value(infos, word):
@@ -154,6 +170,13 @@ def filters(w: Words, intent: "Intent", lex: Lexicon, scope: list[str], q: str) 
             w.use(i)
             continue
         svc = L.link_service(word, lex)
+        held = [ki for ki in lex.key_infos(intent.services) if any(
+            v.lower() == word for v in ki.values)] if svc and intent.services else []
+        if held:  # "the db ... for the reports application": a value of the named service
+            w.use(i)
+            _add_filter(intent, [k for k in held if k.name == held[0].name],
+                        next(v for v in held[0].values if v.lower() == word))
+            continue
         if svc:
             w.use(i)
             if svc[0] not in intent.services:
@@ -179,7 +202,7 @@ def filters(w: Words, intent: "Intent", lex: Lexicon, scope: list[str], q: str) 
             w.use(i)
             continue
         nxt = w.word(i + 1)
-        infos, idx = _key_before(w, i + 1, lex, scope) if nxt else ([], [])
+        infos, idx = _key_before(w, i + 1, lex, scope, nxt) if nxt else ([], [])
         if nxt and infos and idx == [i] and infos[0].values and _has_value(infos, nxt):
             val = next(v for ki in infos for v in ki.values if v.lower() == nxt.lower())
             w.use(i, i + 1)
@@ -285,10 +308,26 @@ def _template_pair(w: Words, i: int, lex: Lexicon, scope: list[str]
 
 
 def _merge_words(intent: "Intent", words_at: list[tuple[int, list[str]]], lex: Lexicon) -> None:
-    """Template words as ILIKE filters; each word's forms are alternatives."""
-    for _, forms in words_at:
+    """Template words as ILIKE filters; each word's forms are alternatives. Neighbours that
+    stand together in a template become one phrase ("jobs stalled" -> 'job stalled')."""
+    words_at = sorted(words_at)
+    bodies = [b.lower() for tpls in lex.templates.values() for _t, b, _n in tpls]
+    k = 0
+    while k < len(words_at):
+        i, forms = words_at[k]
+        if k + 1 < len(words_at) and words_at[k + 1][0] in (i + 1, i + 2):
+            nxt = words_at[k + 1][1]
+            phrases = sorted({f"{a} {b}" for a in forms for b in nxt
+                              if any(f"{a} {b}" in body for body in bodies)} |
+                             {f"{b} {a}" for a in forms for b in nxt
+                              if any(f"{b} {a}" in body for body in bodies)})
+            if phrases:
+                intent.words.append("|".join(phrases[:6]))
+                k += 2
+                continue
         if forms:
             intent.words.append("|".join(forms[:6]))
+        k += 1
 
 
 def check_against_lexicon(intent: "Intent", lex: Lexicon) -> None:

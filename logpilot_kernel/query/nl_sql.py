@@ -106,7 +106,8 @@ def conditions(i: "Intent", lex: "Lexicon") -> tuple[list[tuple[str, str]], list
         base.append((f"from files named like {o!r}",
                      f"regexp_matches(regexp_extract(origin, '([^/\\\\!]+)$', 1), {_lit(rx)})"))
     for e in i.entities:
-        rx = "(?i)(^|[^0-9a-z.])" + re.escape(e) + "($|[^0-9a-z.])"
+        rx = ("(?i)(^|[\\s\"'=])" + re.escape(e) + "($|[\\s\"'?;,])" if e.startswith("/")
+              else "(?i)(^|[^0-9a-z.])" + re.escape(e) + "($|[^0-9a-z.])")
         base.append((f"mentioning {e}", f"regexp_matches(message, {_lit(rx)})"))
     target = num if share else base
     levels = [x for x in i.share if x.startswith("severity:")]
