@@ -205,6 +205,8 @@ def run_rule(con: duckdb.DuckDBPyConnection, chunk: pa.Table, rule: Rule, *, sou
 
         keys = _present_json_keys(con, rule, inp) if rule.kind == "json" else None
         first = _arrow(con.sql(sel(rule, inp, keys)))
+        if not rule.has_year() and _runs_backwards(first):
+            first = _arrow(con.sql(compile_rule(rule, inp, **opts, json_keys=keys, monotone=True)))
         fin = dict(file_ts=_to_utc_naive(file_mtime), now=now, comment_start=rule.comment_start)
         if not (fallbacks or generic):
             return _finalize(first, rule.name, **fin)
@@ -235,6 +237,24 @@ def run_rule(con: duckdb.DuckDBPyConnection, chunk: pa.Table, rule: Rule, *, sou
         return _finalize(_arrow(con.sql(union)), rule.name, **fin)
     finally:
         scope.close()
+
+
+#: A time this much before the previous record's is a New Year rollover, not disorder.
+ROLLOVER_US = 30 * 86_400 * 1_000_000
+
+
+def _runs_backwards(parsed: pa.Table) -> bool:
+    """Whether the records' times (in record order) jump back by more than 30 days: the
+    sign that year-less times crossed a New Year and need the order-aware reading."""
+    ts = parsed.column("ts")
+    if ts.null_count == len(ts) or len(ts) < 2:
+        return False
+    rn = parsed.column("rn").to_numpy()
+    vals = pc.cast(ts, pa.int64()).to_numpy(zero_copy_only=False)
+    ok = ~np.asarray(pc.is_null(ts).to_numpy(zero_copy_only=False), dtype=bool)
+    order = np.argsort(rn[ok], kind="stable")
+    seq = vals[ok][order]
+    return bool(len(seq) > 1 and (np.diff(seq) < -ROLLOVER_US).any())
 
 
 def _present_json_keys(con: duckdb.DuckDBPyConnection, rule: Rule, rel: str) -> set[str]:

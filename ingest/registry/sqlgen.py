@@ -306,8 +306,12 @@ _TZ_TAIL_RE = _ts.TZ_TAIL_RE
 
 def compile_rule(rule: Rule, src: str, *, ref: dt.datetime, now: dt.datetime,
                  file_ts: dt.datetime | None, source: str = "unknown",
-                 json_keys: "set[str] | None" = None) -> str:
+                 json_keys: "set[str] | None" = None, monotone: bool = False) -> str:
     """The full SELECT for ``rule`` over relation ``src``.
+
+    ``monotone``: year-less times get their years from the record order (window
+    functions, see :func:`..timestamps.monotone_year_ctes`) instead of each from ``ref``
+    alone; the caller asks for it only when the cheap per-record reading runs backwards.
 
     ``src`` has columns ``rn, origin, origin_offset, raw, dir_service, bad_utf8``.
     ``ref`` anchors year inference; ``now`` marks future timestamps; ``file_ts`` is the
@@ -329,6 +333,8 @@ def compile_rule(rule: Rule, src: str, *, ref: dt.datetime, now: dt.datetime,
     md = _ts.month_day_sql(rule.timestamp_formats, "tz_base")
     if md is None:  # every format has a year: one expression per record
         local_ctes = f"l AS (SELECT *, {wy or 'CAST(NULL AS TIMESTAMP)'} AS ts_local FROM z),"
+    elif not monotone:  # year-less: each record's year from ref (the caller checks the order)
+        local_ctes = f"l AS (SELECT *, {timestamp_sql(rule, 'tz_base', ref)} AS ts_local FROM z),"
     else:  # year-less formats: the year follows the file's order (see monotone_year_ctes)
         local_ctes = (f"y0 AS (SELECT *, {wy or 'CAST(NULL AS TIMESTAMP)'} AS ts_y, {md} AS md FROM z),\n    "
                       + _ts.monotone_year_ctes("y0", ref)
