@@ -31,6 +31,8 @@ GIVEN_WINDOW_MAX = dt.timedelta(minutes=90)
 FOCUS_AROUND = dt.timedelta(minutes=20)
 AROUND_SEARCH = dt.timedelta(hours=3)
 SEARCH_PAD = dt.timedelta(hours=2)
+#: How long before the detected window the contrast starts (the cause leads the symptom).
+LEAD = dt.timedelta(minutes=5)
 BASELINE_MIN = dt.timedelta(hours=3)
 SEVERE = "severity IN ('ERROR', 'FATAL')"
 US = dt.timedelta(microseconds=1)
@@ -175,7 +177,9 @@ def _answer(ws: Any, cur: Any, question: str, since: dt.datetime | None,
         _abnormal(cur, ans, lo, hi, scope, focus[:2] if focus else None)
         return ans
     ans.window = window
-    lead = dt.timedelta(seconds=window.bucket_seconds)
+    # the cause precedes the symptom the window was found on (a disk fills a minute before
+    # the first HTTP 500, a feed fails minutes before the carts do): contrast from a lead
+    lead = max(dt.timedelta(seconds=window.bucket_seconds), LEAD)
     clo = max(lo, window.start - lead)
     base_lo, base_hi = baseline(window, lo, hi)
     if focus is not None:  # the search was narrowed to the question's time, not the baseline
@@ -190,9 +194,9 @@ def _answer(ws: Any, cur: Any, question: str, since: dt.datetime | None,
     ans.candidates = cands[:10]
     ans.changes = changes
     if cands and window.how != "given":
-        first = cands[0].change.first_in_window
-        if first and clo <= first < window.start:
-            ans.window = Window(first, window.end, window.llr, window.inside, window.expected,
+        start = _cause_onset(cur, cands[0].change.template_id, window, clo, base_lo, base_hi)
+        if start is not None:
+            ans.window = Window(start, window.end, window.llr, window.inside, window.expected,
                                 window.bucket_seconds, window.how)
     top_ids = [c.change.template_id for c in cands[:5]]
     ans.terms = significant_terms(cur, clo, window.end, base_lo, base_hi, top_ids)
@@ -200,6 +204,25 @@ def _answer(ws: Any, cur: Any, question: str, since: dt.datetime | None,
     ans.timeline = _timeline(cur, lo, hi, top_ids[:6], window)
     ans.build_evidence()
     return ans
+
+
+def _cause_onset(cur: Any, template_id: str, window: Window, clo: dt.datetime,
+                 base_lo: dt.datetime, base_hi: dt.datetime) -> dt.datetime | None:
+    """When the top cause's own burst began, if in the lead before the detected window.
+
+    The window is found on the symptom, which lags its cause (a disk fills a minute before
+    the first HTTP 500); the cause's first row in the lead is not enough, since a template
+    with a background rate (firewall blocks) has ordinary rows there too. A change-point
+    on the cause's own counts says where its burst starts.
+    """
+    where = f"template_id = {sql_lit(template_id)}"
+    s = series(cur, where, base_lo, base_hi, "cause", window.bucket_seconds)
+    found = detect(s, k=1, overlap=(window.start, window.end),
+                   max_len=max(2, int(6 * 3600 / window.bucket_seconds)))
+    if not found:
+        return None
+    w = refine(cur, found[0], where)
+    return w.start if clo <= w.start < window.start else None
 
 
 def baseline(w: Window, lo: dt.datetime, hi: dt.datetime) -> tuple[dt.datetime, dt.datetime]:

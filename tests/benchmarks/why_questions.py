@@ -1,6 +1,7 @@
 """Why-questions in every time-phrase style, over the demo estate, judged by its ground truth.
 
-usage: python tests/benchmarks/why_questions.py [--seed 7] [--days 3] [--out DIR] [--show]
+usage: python tests/benchmarks/why_questions.py [--seed 7] [--days 3] [--extra-incidents]
+       [--rename-seed N] [--out DIR] [--show]
 
 Every injected incident of the demo generator is asked in five time-phrase styles
 ("around 14:30 UTC on May 31st", "in the afternoon of 31 May", "between 10:00 and 13:00 on
@@ -51,7 +52,7 @@ def symptom(inc: dict[str, Any]) -> tuple[str, str]:
     not the root cause, and its HTTP status when the truth names one."""
     root = inc["root_cause"]["service"]
     others = [s for s in inc.get("affected_services", []) if s != root]
-    svc = others[-1] if others else ""
+    svc = inc.get("symptom_service") or (others[-1] if others else "")
     status = (inc.get("http_symptom") or {}).get("status") or []
     words = f"{status[0]} errors" if status else "errors"
     return svc, (f"{svc} {words}" if svc else words)
@@ -136,6 +137,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--days", type=int, default=3)
+    ap.add_argument("--extra-incidents", action="store_true",
+                    help="add the generator's incidents whose root cause is outside the symptom")
+    ap.add_argument("--rename-seed", type=int, default=None,
+                    help="the renamed estate (services, keys and wording renamed by this seed)")
     ap.add_argument("--out", default=None, help="folder for the estate and workspace")
     ap.add_argument("--show", action="store_true", help="print every question's result")
     args = ap.parse_args(argv)
@@ -145,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
 
     root = Path(args.out or tempfile.mkdtemp(prefix="why-questions-"))
     t0 = time.perf_counter()
-    truth = generate(root / "estate", days=args.days, seed=args.seed).to_dict()
+    truth = generate(root / "estate", days=args.days, seed=args.seed,
+                     extra_incidents=args.extra_incidents, rename_seed=args.rename_seed).to_dict()
     ws = Workspace(root / "ws")
     ingest(ws, [str(root / "estate" / "logs")], progress=False, parquet=False)
     t1 = time.perf_counter()
@@ -157,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{'ok ' if r['hit1'] else ('top3' if r['hit3'] else 'MISS')} "
                   f"{r['window_error_min']:7.1f} min  {r['incident']:16} {r['question']}"
                   f"  -> {r['top']}")
-    res = {"seed": args.seed, "days": args.days, "incidents": len(truth["incidents"]),
+    res = {"seed": args.seed, "days": args.days, "extra_incidents": args.extra_incidents,
+           "rename_seed": args.rename_seed, "incidents": len(truth["incidents"]),
            "build_s": round(t1 - t0, 1), "questions_s": round(t2 - t1, 1), **summary(rows)}
     print(json.dumps(res, indent=1))
     return 0
