@@ -303,3 +303,19 @@ def test_around_centres_the_search_on_its_point(estate) -> None:
         ans = why(ws, f"what explains the {sym} around {t:%H:%M} UTC on {t:%B} {t.day}?")
         assert abs((ans.window.start - s0).total_seconds()) <= TOLERANCE_S, (inc["kind"], ans.window)
         assert ans.root_causes[0]["template_id"] == true_template(ws, inc), inc["kind"]
+
+
+def test_a_day_with_two_incidents_explains_one_and_names_the_other(estate) -> None:
+    ws, truth = estate
+    by_day: dict[dt.date, list[dict[str, Any]]] = {}
+    for inc in truth["incidents"]:
+        by_day.setdefault(_ts(inc["start"]).date(), []).append(inc)
+    day, incs = next((d, v) for d, v in sorted(by_day.items()) if len(v) >= 2)
+    svc = WQ.symptom(incs[0])[0]
+    ans = why(ws, f"what broke {svc} on {day:%A}?")
+    assert ans.scope.time.kind == "weekday" and ans.scope.time.start.date() == day
+    hit = [i for i in incs if ans.window.start < _ts(i["end"]) and ans.window.end > _ts(i["start"])]
+    assert len(hit) == 1, ans.window
+    others = [i for i in incs if i is not hit[0]]
+    named = [w for w in ans.warnings if w.startswith("another burst in that time")]
+    assert any(f"{_ts(o['start']):%Y-%m-%d %H}" in w for o in others for w in named), ans.warnings

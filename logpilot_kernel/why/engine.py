@@ -31,6 +31,10 @@ GIVEN_WINDOW_MAX = dt.timedelta(minutes=90)
 FOCUS_AROUND = dt.timedelta(minutes=20)
 AROUND_SEARCH = dt.timedelta(hours=3)
 SEARCH_PAD = dt.timedelta(hours=2)
+#: A time phrase at least this long is checked for a second burst of RIVAL_LLR_SHARE of
+#: the strength of the one explained (a weekday can hold two incidents).
+RIVAL_SPAN = dt.timedelta(hours=12)
+RIVAL_LLR_SHARE = 0.3
 #: How long before the detected window the contrast starts (the cause leads the symptom).
 LEAD = dt.timedelta(minutes=5)
 BASELINE_MIN = dt.timedelta(hours=3)
@@ -206,6 +210,21 @@ def _answer(ws: Any, cur: Any, question: str, since: dt.datetime | None,
     return ans
 
 
+def _warn_rivals(cur: Any, ans: WhyAnswer, s: Any, best: Window, where: str,
+                 focus: tuple[dt.datetime, dt.datetime], bucket: int) -> None:
+    """A long time phrase ("on Thursday") may hold two incidents: name the other ones of
+    comparable strength instead of silently explaining only the strongest."""
+    others = detect(s, k=3, overlap=focus, max_len=max(2, int(6 * 3600 / bucket)))
+    for o in others:
+        if o.start == best.start or o.llr < RIVAL_LLR_SHARE * best.llr:
+            continue
+        o = refine(cur, o, where)
+        ans.warnings.append(
+            f"another burst in that time: {o.start:%Y-%m-%d %H:%M}..{o.end:%H:%M} UTC "
+            f"(LLR {o.llr:.0f} against {best.llr:.0f} for the one explained); ask about it "
+            f"with its time, e.g. 'around {o.start + (o.end - o.start) / 2:%H:%M} UTC'")
+
+
 def _cause_onset(cur: Any, template_id: str, window: Window, clo: dt.datetime,
                  base_lo: dt.datetime, base_hi: dt.datetime) -> dt.datetime | None:
     """When the top cause's own burst began, if in the lead before the detected window.
@@ -298,6 +317,8 @@ def _find_window(cur: Any, ans: WhyAnswer, scope: Scope, lo: dt.datetime, hi: dt
             w = refine(cur, found[0], where)
             if label != attempts[0][1]:
                 ans.notes.append(f"window found on {label} (the first signal was flat)")
+            if focus is not None and focus[1] - focus[0] >= RIVAL_SPAN:
+                _warn_rivals(cur, ans, s, found[0], where, focus, bucket)
             return w, where
     ans.series = series(cur, attempts[-1][0], lo, hi, attempts[-1][1], bucket)
     return None, ""
