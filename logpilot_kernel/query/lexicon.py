@@ -22,6 +22,8 @@ import duckdb
 
 #: Keys that are the parser's own bookkeeping, never a field a question names.
 _NOTE_KEYS = ("params", "_rule", "severity_raw", "ts_note", "bad_utf8", "ts_source", "severity_source")
+#: Bumped when the entries change shape, so stored lexicons are rebuilt.
+VERSION = "2"
 #: Categorical: at most this many distinct values (values are then listed with counts).
 MAX_VALUES = 60
 _IPV4 = r"^\d{1,3}(\.\d{1,3}){3}$"
@@ -161,7 +163,7 @@ def _entries_for(cur: duckdb.DuckDBPyConnection, services: list[str]) -> list[tu
             "WHERE service_name IN (SELECT s FROM _lex_svc) GROUP BY 1").fetchall():
         out.append(("service", svc, svc, src, None, n, None, None))
     for svc, name, n in cur.execute(
-            "SELECT service_name, regexp_extract(origin, '([^/\\\\!]+)$', 1), count(*) FROM logs "
+            "SELECT service_name, regexp_extract(origin, '([^/\\\\!]+/)?[^/\\\\!]+$', 0), count(*) FROM logs "
             "WHERE service_name IN (SELECT s FROM _lex_svc) GROUP BY 1, 2").fetchall():
         out.append(("origin", svc, name, None, None, n, None, None))
     for svc, host, n in cur.execute(
@@ -229,6 +231,12 @@ def refresh(cur: duckdb.DuckDBPyConnection) -> list[str]:
     cur.execute(_TABLE)
     cur.execute(_STAMP)
     now = _stamps(cur)
+    version = cur.execute("SELECT value FROM lexicon WHERE kind = 'version'").fetchall()
+    if version != [(VERSION,)]:  # built by another version of this module: rebuild all
+        cur.execute("DELETE FROM lexicon")
+        cur.execute("DELETE FROM lexicon_stamp")
+        cur.execute("INSERT INTO lexicon VALUES ('version', NULL, NULL, ?, NULL, NULL, NULL, NULL)",
+                    [VERSION])
     before = _stored_stamps(cur) or {}
     changed = sorted(s for s in set(now) | set(before) if now.get(s) != before.get(s))
     if not changed:
@@ -236,7 +244,8 @@ def refresh(cur: duckdb.DuckDBPyConnection) -> list[str]:
     entries = _entries_for(cur, [s for s in changed if s in now])
     cur.execute("BEGIN TRANSACTION")
     try:
-        cur.execute("DELETE FROM lexicon WHERE service_name IN (SELECT unnest(?::VARCHAR[]))",
+        cur.execute("DELETE FROM lexicon WHERE kind <> 'version' AND "
+                    "service_name IN (SELECT unnest(?::VARCHAR[]))",
                     [changed])
         cur.execute("DELETE FROM lexicon_stamp WHERE service_name IN (SELECT unnest(?::VARCHAR[]))",
                     [changed])

@@ -353,6 +353,9 @@ _IP_WORDS = frozenset(L.stem(w) for w in ("ip", "ips", "address", "addr", "sourc
 
 _DESC = r"most|busiest|noisiest|loudest|biggest|largest|highest|heaviest|worst|chattiest"
 _ASC = r"least|fewest|quietest|smallest|lowest|rarest"
+#: Superlatives that name the dimension after them ("the busiest day"), not the thing counted.
+_BEST = (r"busiest|noisiest|quietest|loudest|chattiest|most\s+active|least\s+active|"
+         r"least\s+busy|most\s+talkative")
 
 
 def _order(t: _Text, intent: Intent) -> int | None:
@@ -424,7 +427,7 @@ def _dim_after(t: _Text, pos: int, intent: Intent, lex: Lexicon, scope: list[str
 
 def _best_dims(t: _Text, intent: Intent, lex: Lexicon, scope: list[str]) -> None:
     """"the busiest day", "the quietest services": a superlative naming its dimension."""
-    m = re.search(rf"\b(?:({g._NUM})\s+)?((?:{_DESC})|(?:{_ASC})|most\s+active|least\s+active)\s+\S", t.s)
+    m = re.search(rf"\b(?:({g._NUM})\s+)?({_BEST})\s+\S", t.s)
     if not m:
         return
     best = _take_dim(t, re.escape(m.group(2)).replace("\\ ", r"\s+"), intent, lex, scope)
@@ -434,7 +437,7 @@ def _best_dims(t: _Text, intent: Intent, lex: Lexicon, scope: list[str]) -> None
             t.blank(m.start(1), m.end(1))
         elif intent.top is None:
             intent.top = 10 if best[0][1] else 1
-        if re.fullmatch(rf"{_ASC}|least\s+active", m.group(2)):
+        if re.fullmatch(rf"{_ASC}|least\s+active|least\s+busy", m.group(2)):
             intent.direction = "asc"
 
 

@@ -264,13 +264,9 @@ def filters(w: Words, intent: "Intent", lex: Lexicon, scope: list[str], q: str) 
             words_at.append((i, forms))
             continue
         keys = L.link_key(word, lex, scope or intent.services)
-        if keys:
+        if keys:  # a field's name alone describes the rows ("customers"): no filter
             w.use(i)
-            if keys[0].info.name not in intent.present:
-                intent.present.append(keys[0].info.name)
-                if not intent.services:
-                    intent.key_services.setdefault(keys[0].info.name, key_services(
-                        [m.info for m in keys if m.info.name == keys[0].info.name]))
+            intent.alternatives.append(f"only rows that have {keys[0].info.name} ({word!r})")
             continue
         unknown.append(word)
     _merge_words(intent, words_at, lex)

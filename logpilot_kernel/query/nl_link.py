@@ -139,12 +139,12 @@ def link_key(phrase: str, lex: Lexicon, scope: Iterable[str] = (), counting: boo
 
     Ties go to categorical and IP fields (what one groups by), or with ``counting`` to
     id-like and IP fields (what one counts distinct); then to more distinct values."""
-    words = [w for w in phrase.lower().split() if w]
+    words = [w for w in phrase.lower().replace("_", " ").split() if w]
     if not words:
         return []
     scope = list(scope)
     out: list[tuple[tuple, KeyMatch]] = []
-    joined = "_".join(words)
+    joined = phrase.lower().replace(" ", "_")
     whole = [p.split() for p in synonyms(" ".join(words)) if p != " ".join(stem(w) for w in words)]
     for ki in lex.key_infos():
         if ki.name.lower() == joined or ki.name.lower() == phrase.lower():
@@ -202,7 +202,8 @@ def services_named(word: str, lex: Lexicon) -> list[str]:
 
 
 def files_named(word: str, lex: Lexicon) -> dict[str, int]:
-    """Services whose files have this word in their name ("linux" -> Linux_2k.log) -> rows."""
+    """Services whose files or their folders have this word in their name ("linux" ->
+    Linux_2k.log, "edge" -> edge/access.log) -> rows."""
     low = word.lower()
     out: dict[str, int] = {}
     if len(low) < 3:
@@ -261,12 +262,14 @@ def link_value(word: str, lex: Lexicon, scope: Iterable[str] = ()) -> list[Value
 
 
 def link_word(word: str, lex: Lexicon, scope: Iterable[str] = ()) -> dict[str, int]:
-    """Services whose templates hold this word (or its stem / synonym) -> rows."""
+    """Services whose templates hold this word (or its stem / synonym, or it followed by a
+    version number: ssh -> ssh2) -> rows."""
     scope = set(scope)
     forms = {word.lower()} | {stem(word)}
     out: dict[str, int] = {}
     for w, per in lex.words.items():
-        if w in forms or stem(w) in forms or stem(w) in synonyms(word):
+        if w in forms or stem(w) in forms or stem(w) in synonyms(word) or (
+                len(word) >= 3 and w.rstrip("0123456789") == word.lower()):
             for svc, n in per.items():
                 if not scope or svc in scope:
                     out[svc] = out.get(svc, 0) + n
@@ -280,7 +283,8 @@ def template_stems(word: str, lex: Lexicon, scope: Iterable[str] = ()) -> list[s
     forms = {word.lower(), stem(word)}
     syn = synonyms(word)
     pool = [w for w, per in lex.words.items() if not scope or scope & set(per)]
-    exact = sorted(w for w in pool if w in forms or stem(w) in forms)
+    exact = sorted(w for w in pool if w in forms or stem(w) in forms
+                   or (len(word) >= 3 and w.rstrip("0123456789") == word.lower() and w != word))
     return exact or sorted(w for w in pool if stem(w) in syn)
 
 
@@ -288,7 +292,8 @@ def template_forms_wide(word: str, lex: Lexicon) -> list[str]:
     """Template words this word names, by form or by synonym (for pairing words)."""
     forms = {word.lower(), stem(word)}
     syn = synonyms(word)
-    return sorted(w for w in lex.words if w in forms or stem(w) in forms or stem(w) in syn)
+    return sorted(w for w in lex.words if w in forms or stem(w) in forms or stem(w) in syn
+                  or (len(word) >= 3 and w.rstrip("0123456789") == word.lower()))
 
 
 def nearest(word: str, lex: Lexicon, n: int = 3) -> list[str]:

@@ -104,7 +104,8 @@ def conditions(i: "Intent", lex: "Lexicon") -> tuple[list[tuple[str, str]], list
     for o in i.origins:
         rx = "(?i)(^|[^a-z0-9])" + re.escape(o) + "([^a-z0-9]|$)"
         base.append((f"from files named like {o!r}",
-                     f"regexp_matches(regexp_extract(origin, '([^/\\\\!]+)$', 1), {_lit(rx)})"))
+                     f"regexp_matches(regexp_extract(origin, '([^/\\\\!]+/)?[^/\\\\!]+$', 0), "
+                     f"{_lit(rx)})"))
     for e in i.entities:
         rx = ("(?i)(^|[\\s\"'=])" + re.escape(e) + "($|[\\s\"'?;,])" if e.startswith("/")
               else "(?i)(^|[^0-9a-z.])" + re.escape(e) + "($|[^0-9a-z.])")
