@@ -219,6 +219,9 @@ def run_rule(con: duckdb.DuckDBPyConnection, chunk: pa.Table, rule: Rule, *, sou
             rest = scope.register(rest_t)
             parts = [scope.register(first.filter(matched))]
             cands = [r for r in fallbacks if r.name != rule.name]
+            if rule.kind == "regex" and rule.fallback_pattern:  # the same format, looser
+                cands.insert(0, dataclasses.replace(rule, pattern=rule.fallback_pattern, fallback_pattern=None,
+                                                    multiline_start=None))
             if cands:
                 arms = " ".join(f"WHEN {match_sql(r)} THEN {k}" for k, r in enumerate(cands))
                 hits = _arrow(con.sql(f"SELECT rn, CASE {arms} ELSE -1 END AS hit FROM {rest}"))

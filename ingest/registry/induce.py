@@ -378,12 +378,15 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
             parts.append(msg_sep + rf"(?P<{n}>[^\s:\[\](){{}}](?:[^:\[\](){{}}]{{0,30}}?[^\s:\[\](){{}}])?)\s*:")
             msg_sep = " "
     body = "".join(parts)
+    loose = (pattern + (r"\]?" if open_brackets > 0 else "") + r"\s*(?P<message>.*)$") \
+        if (pattern is not None and body) else None
     if pattern is None:
         pattern = "^" + body.lstrip() if body else "^"
     else:
         pattern += body
     pattern += (msg_sep if (body or best is not None) else "") + "(?P<message>.*)$"
     rule = Rule(name=name, pattern=pattern, timestamp_formats=fmts, multiline_start=multiline,
+                fallback_pattern=loose,
                 description="Induced from a sample of the file: " + (
                     f"timestamp {ts_info['layout']} at column {ts_info['position']}" if ts_info else "no timestamp")
                 + (", " + ", ".join(f["field"] for f in info) if info else ""),

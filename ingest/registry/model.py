@@ -79,7 +79,10 @@ class Rule:
     >=400 WARN, else INFO). Firewall rules point it at the ``action`` group and map
     BLOCK/ALLOW through ``severity_map``. ``comment_start``: lines matching it are the
     format's own header/comment lines (``#Fields:`` and the like), not records; they are
-    kept in quarantine with that reason instead of becoming rows.
+    kept in quarantine with that reason instead of becoming rows. ``fallback_pattern``:
+    a looser regex (induced rules: the text before the timestamp and the timestamp only)
+    tried first on the lines ``pattern`` misses, so a header variant of the same format
+    keeps its own time instead of inheriting one.
     """
 
     name: str
@@ -96,6 +99,7 @@ class Rule:
     examples: list[str] = field(default_factory=list)
     severity_field: str = "severity"
     comment_start: str | None = None
+    fallback_pattern: str | None = None
     builtin: bool = False
 
     @classmethod
@@ -169,6 +173,11 @@ class Rule:
         for golden in self.key_aliases:
             if golden not in GOLDEN_GROUPS:
                 raise RuleError(self.name, f"key_aliases key {golden!r} is not one of {', '.join(GOLDEN_GROUPS)}")
+        if self.fallback_pattern:
+            try:
+                re.compile(self.fallback_pattern)
+            except re.error as exc:
+                raise RuleError(self.name, f"fallback_pattern does not compile: {exc}") from exc
         if self.comment_start:
             try:
                 re.compile(self.comment_start)
