@@ -217,3 +217,37 @@ def test_binary_and_oversize_lines_stay_in_quarantine_rest_loads(tmp_path: Path)
     assert rep.balanced and rep.rows_loaded == 3
     assert [o for o, _ in q] == [2, 3] and "exceeds" in q[0][1] and "binary" in q[1][1]
     assert rep.files[0].ts_inherited == 1
+
+
+def test_cli_explains_detection_and_saves_the_induced_rule_for_the_stream(tmp_path: Path, capsys) -> None:
+    from logpilot_kernel.cli import main
+    from logpilot_kernel.ingest.registry.report import explain, explain_html
+
+    lines, _ = SAMPLES["bracketed_time"]
+    path = tmp_path / "broker.log"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ws = tmp_path / "ws"
+    assert main(["registry", "detect", str(path), "-w", str(ws), "--explain"]) == 0
+    out = capsys.readouterr().out
+    assert "induced:broker" in out and "severity (level word)" in out and "message='slow disk (app.Disk)'" in out
+    assert main(["registry", "add", "--from-induced", str(path), "-w", str(ws)]) == 0
+    saved = Registry(ws / "rules.json")
+    assert saved.get("induced:broker").pattern
+    det = saved.detect(lines)  # what the stream calls: the saved rule is an ordinary user rule
+    assert det.rule.name == "induced:broker" and det.confidence == 1.0
+    info = explain(Registry(), lines, stem="broker", origin=str(path))
+    page = explain_html([info])
+    assert page.startswith("<table") and "induced:broker" in page and page.count("<b>severity</b>") == 3
+
+
+def test_ingest_summary_counts_rows_without_a_time_of_their_own(tmp_path: Path) -> None:
+    path = tmp_path / "app.log"
+    path.write_text("[2024-03-05 10:22:13,123] INFO one (a.B)\n[2024-03-05 10:22:14,123] INFO two (a.B)\n"
+                    "[2024-03-05 10:22:15,123] WARN three (a.B)\n" + '{"msg": "no time"}\n', encoding="utf-8")
+    with Workspace(tmp_path / "ws") as ws:
+        rep = ingest(ws, [path], parquet=False)
+        from logpilot_kernel.ingest.bulk import time_sources
+
+        ts = time_sources(ws)
+    assert rep.files[0].ts_inherited == 1 and "1 inherited" in rep.summary()
+    assert ts[0]["inherited"] == 1 and ts[0]["rule"] == "induced:app"
