@@ -88,6 +88,8 @@ class Intent:
     entities: list[str] = dataclasses.field(default_factory=list)
     origins: list[str] = dataclasses.field(default_factory=list)
     level_names: frozenset[str] = frozenset()  # level names written in capitals
+    numerator: "Intent | None" = None  # a share's "... were X" part, when it has one
+    share_at: int = 0  # where "what fraction of" ended in the question
     key_services: dict[str, list[str]] = dataclasses.field(default_factory=dict)
     top: int | None = None
     direction: str = "desc"
@@ -280,9 +282,11 @@ def _measures(t: _Text, intent: Intent, lex: Lexicon, scope: list[str]) -> None:
               r"\b(?:rate|ratio|percentage|share|proportion)\s+of\s+(?:errors|failures)\b"):
         intent.measure = "rate"
         intent.share.append("severity:ERROR,FATAL")
-    if t.take(r"\b(?:what|which)?\s*(?:fraction|percentage|percent|share|proportion|ratio|%)\s+"
-              r"of\b(?:\s+(?:the|all))?|\bhow\s+much\s+of\b"):
+    m = t.take(r"\b(?:what|which)?\s*(?:fraction|percentage|percent|share|proportion|ratio|%)\s+"
+               r"of\b(?:\s+(?:the|all))?|\bhow\s+much\s+of\b")
+    if m:
         intent.measure = "rate"
+        intent.share_at = m.end()
     pos = 0
     while (m := re.compile(_AGG_RE + _WORDS).search(t.s, pos)):
         words = m.group(2).split()
@@ -348,6 +352,9 @@ def _measures(t: _Text, intent: Intent, lex: Lexicon, scope: list[str]) -> None:
         intent.measure = "last"
 
 
+#: The verb that splits a share into its base and its part ("of X were Y").
+_PIVOT = re.compile(r"\b(?:are|were|was|is|got|get|returned|return|came|come|ended|had|have|has|"
+                    r"targeted|resulted|went|hit|gave|produced|carried|contained|showed)\b")
 _NOT_A_FIELD = frozenset("number count of rows records logs lines entries events messages".split())
 _IP_WORDS = frozenset(L.stem(w) for w in ("ip", "ips", "address", "addr", "source", "src", "client", "remote"))
 
@@ -492,7 +499,8 @@ def parse(question: str, vocab: Lexicon, now: dt.datetime | None = None) -> Pars
     if i.words and not i.services:
         implied = _word_services(i, vocab)
         keyed = {s for k in _keys_of(i) for s in i.key_services.get(k, [])}
-        if implied and (keyed and not keyed & implied or "msgip" in i.group):
+        if implied and (keyed and not keyed & implied or "msgip" in i.group
+                        or i.field == "msgip"):
             try:
                 return _parse(question, vocab, now, sorted(implied))
             except NotUnderstood:
@@ -501,7 +509,8 @@ def parse(question: str, vocab: Lexicon, now: dt.datetime | None = None) -> Pars
 
 
 def _keys_of(i: Intent) -> list[str]:
-    return [k for k, _ in i.filters] + i.present + [d[4:] for d in i.group if d.startswith("ctx:")]
+    keys = [k for k, _ in i.filters] + i.present + [d[4:] for d in i.group if d.startswith("ctx:")]
+    return keys + ([i.field[4:] if i.field.startswith("ctx:") else i.field] if i.field else [])
 
 
 def _word_services(i: Intent, lex: Lexicon) -> set[str]:
@@ -540,13 +549,25 @@ def _parse(question: str, lex: Lexicon, now: dt.datetime, forced: list[str] | No
     for m in t.take_all(r"\b(?:containing|mentioning|matching|with text|saying)\s+"
                         r"([a-z0-9_./-]+)"):
         intent.texts.append(m[1])
+    unknown: list[str] = []
+    if intent.measure == "rate":
+        m = _PIVOT.search(t.s, intent.share_at) if intent.share_at else None
+        content = [x for x in re.findall(r"[\w/.-]+", t.s[intent.share_at or 0:m.start()] if m else "")
+                   if x not in L.skip_words()]
+        if m and content and [x for x in re.findall(r"[\w/.-]+", t.s[m.end():])
+                              if x not in L.skip_words()]:
+            part = _Text(t.s[m.end():-1])
+            t.blank(m.start(), len(t.s))
+            num = Intent(level_names=intent.level_names)
+            unknown += _filters(_Words(part), num, lex, scope, question)
+            intent.numerator = num
     w = _Words(t)
-    unknown = _filters(w, intent, lex, scope, question)
+    unknown += _filters(w, intent, lex, scope, question)
     if unknown:
         near = {u: L.nearest(u, lex) for u in unknown}
         forms = difflib.get_close_matches(question.lower(), g.SUPPORTED_FORMS, n=3, cutoff=0.0)
         raise NotUnderstood(question, unknown, forms, nearest=near)
-    if intent.measure == "rate" and not intent.share and not (
+    if intent.measure == "rate" and not intent.share and intent.numerator is None and not (
             intent.severities or intent.filters or intent.words or intent.texts):
         intent.share.append("severity:ERROR,FATAL")
     _check_against_lexicon(intent, lex)

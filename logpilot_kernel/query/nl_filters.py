@@ -194,17 +194,23 @@ def filters(w: Words, intent: "Intent", lex: Lexicon, scope: list[str], q: str) 
             w.use(i)
             intent.services += [x for x in named if x not in intent.services]
             continue
-        if L.files_named(word, lex):
+        files = L.files_named(word, lex)
+        if files:  # a folder or file name; a service whose rows all come from it is that service
             w.use(i)
-            intent.origins.append(word)
+            whole = [svc for svc, n in files.items() if n >= 0.9 * lex.rows.get(svc, n)]
+            if whole and len(whole) == len(files):
+                intent.services += [x for x in sorted(whole) if x not in intent.services]
+            else:
+                intent.origins.append(word)
             continue
         if L.builtin_dimension(word) in ("service", "host", "source"):
             w.use(i)
             continue
         nxt = w.word(i + 1)
         infos, idx = _key_before(w, i + 1, lex, scope, nxt) if nxt else ([], [])
-        if nxt and infos and idx == [i] and infos[0].values and _has_value(infos, nxt):
-            val = next(v for ki in infos for v in ki.values if v.lower() == nxt.lower())
+        val = next((v for ki in infos for v in ki.values if v.lower() == nxt.lower()), None) \
+            if nxt and infos and idx == [i] else None
+        if val is not None:
             w.use(i, i + 1)
             _add_filter(intent, infos, val)
             continue

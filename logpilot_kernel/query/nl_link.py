@@ -186,8 +186,8 @@ def link_service(word: str, lex: Lexicon) -> tuple[str, str] | None:
     for svc in lex.services:
         if synonyms(svc.lower()) & syn and len(syn) > 1:
             return svc, "synonym"
-    if len(low) >= 5:
-        near = difflib.get_close_matches(low, [x.lower() for x in lex.services], n=1, cutoff=0.85)
+    if len(low) >= 5 and low not in lex.words and not any(stem(w) == s for w in lex.words):
+        near = difflib.get_close_matches(low, [x.lower() for x in lex.services], n=1, cutoff=0.88)
         if near:
             return next(x for x in lex.services if x.lower() == near[0]), "fuzzy"
     return None

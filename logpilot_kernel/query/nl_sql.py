@@ -110,6 +110,14 @@ def conditions(i: "Intent", lex: "Lexicon") -> tuple[list[tuple[str, str]], list
         rx = ("(?i)(^|[\\s\"'=])" + re.escape(e) + "($|[\\s\"'?;,])" if e.startswith("/")
               else "(?i)(^|[^0-9a-z.])" + re.escape(e) + "($|[^0-9a-z.])")
         base.append((f"mentioning {e}", f"regexp_matches(message, {_lit(rx)})"))
+    if share and i.numerator is not None:  # "what fraction of X were Y": Y over X
+        nb, _ = conditions(i.numerator, lex)
+        num += [c for c in nb if c[0]]
+        share = False
+        if not any(x.startswith("from service") for x, _ in base):
+            base += [c for c in nb if c[0].startswith("from service") and "(where" in c[0]]
+        for key in dict.fromkeys(k for k, _ in i.numerator.filters):
+            base.append((f"that have {key}", f"{ctx(key)} IS NOT NULL"))
     target = num if share else base
     levels = [x for x in i.share if x.startswith("severity:")]
     sev = tuple(levels[0][9:].split(",")) if levels else i.severities
