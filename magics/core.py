@@ -143,8 +143,7 @@ class LogPilotMagics(Magics):
                 sample = [r for r in rc.table.column("raw").to_pylist() if r]
                 break
             infos.append(explain(reg, sample, stem=file_stem(f.member or f.path or f.origin), origin=f.origin))
-        display(HTML(explain_html(infos)))
-        return None
+        return HTML(explain_html(infos))
 
     def _registry(self, args: Any) -> Any:
         """Rules live in the open workspace (``rules.json``), shared with the CLI and the stream."""
@@ -167,7 +166,9 @@ class LogPilotMagics(Magics):
             return reg.add(json.loads(Path(ops[0]).read_text(encoding="utf-8")))
         lines = _sample(ops[-1], args.lines)
         if args.registry_action == "detect":
-            det = reg.detect(lines)
+            from ..ingest.registry.report import file_stem
+
+            det = reg.detect_file(lines, stem=file_stem(ops[-1]))
             return {"rule": det.rule.name, "confidence": round(det.confidence, 3),
                     "scores": det.scores[:5]}
         return reg.test(ops[0], lines).to_dict()

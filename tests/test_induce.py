@@ -251,3 +251,17 @@ def test_ingest_summary_counts_rows_without_a_time_of_their_own(tmp_path: Path) 
         ts = time_sources(ws)
     assert rep.files[0].ts_inherited == 1 and "1 inherited" in rep.summary()
     assert ts[0]["inherited"] == 1 and ts[0]["rule"] == "induced:app"
+
+
+def test_detect_magic_shows_an_html_table_and_status_lists_the_induced_file(shell, tmp_path: Path) -> None:
+    lines, _ = SAMPLES["time_after_fields"]
+    path = tmp_path / "store.log"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    page = shell.run_cell(f"%logpilot detect {path}").result.data
+    assert "<table" in page and "induced:store" in page and "flush is slow" in page
+    shell.run_cell(f"%logpilot ingest {path} --no-builtin hdfs")
+    from logpilot_kernel.ingest.bulk import time_sources
+
+    ts = time_sources(shell.user_ns["pilot"].workspace)
+    assert [t["rule"] for t in ts] == ["induced:store"] and ts[0]["rows"] == 3
+    shell.run_cell("%logpilot status")  # renders the per-file table before the widget
