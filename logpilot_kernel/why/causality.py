@@ -19,6 +19,10 @@ from .contrast import TemplateChange
 
 WEIGHTS = {"significance": 0.30, "onset": 0.25, "upstream": 0.20, "change": 0.15,
            "severity": 0.10}
+#: Onset decays with the delay after the first change over this scale (seconds): a share
+#: of the window, at least the minimum.
+ONSET_SCALE_MIN_S = 10.0
+ONSET_SCALE_SHARE = 0.01
 SEVERITY_WEIGHT = {"FATAL": 1.0, "ERROR": 1.0, "WARN": 0.7, "INFO": 0.3, "DEBUG": 0.1,
                    "TRACE": 0.05}
 
@@ -53,6 +57,12 @@ class Candidate:
                   "on_entity_traces": self.in_entity_traces,
                   "evidence_id": self.evidence_id})
         return d
+
+
+def _mid(t: dt.datetime) -> dt.datetime:
+    """A whole-second stamp stands for the middle of its second: access logs truncate, so a
+    500 stamped 13:40:43 did not happen before the exception logged at 13:40:43.486."""
+    return t + dt.timedelta(milliseconds=500) if t.microsecond == 0 else t
 
 
 def candidates_from(changes: list[TemplateChange], max_p: float = 1e-3, min_count: int = 2,
@@ -104,14 +114,14 @@ def rank(pool: list[TemplateChange], links: dict[str, dict[str, Any]], lo: dt.da
     if not pool:
         return []
     gmax = max(c.g for c in pool) or 1.0
-    onset0 = min((c.first_in_window for c in pool if c.first_in_window), default=lo)
-    scale = max(30.0, 0.05 * (hi - lo).total_seconds())
+    onset0 = min((_mid(c.first_in_window) for c in pool if c.first_in_window), default=lo)
+    scale = max(ONSET_SCALE_MIN_S, ONSET_SCALE_SHARE * (hi - lo).total_seconds())
     out = []
     for c in pool:
         link = links.get(c.template_id, {})
         shared, first = int(link.get("shared", 0)), int(link.get("first", 0))
         comp = {"significance": math.log1p(c.g) / math.log1p(gmax)}
-        delay = ((c.first_in_window or hi) - onset0).total_seconds()
+        delay = (_mid(c.first_in_window or hi) - onset0).total_seconds()
         comp["onset"] = math.exp(-max(0.0, delay) / scale)
         comp["upstream"] = (first / shared) if shared >= 3 else 0.5
         comp["change"] = 1.0 if c.new or c.rate_before == 0 else min(1.0, math.log10(max(c.ratio, 1.0)) / 2)
