@@ -87,6 +87,7 @@ class Intent:
     present: list[str] = dataclasses.field(default_factory=list)
     entities: list[str] = dataclasses.field(default_factory=list)
     origins: list[str] = dataclasses.field(default_factory=list)
+    sources: list[str] = dataclasses.field(default_factory=list)
     level_names: frozenset[str] = frozenset()  # level names written in capitals
     numerator: "Intent | None" = None  # a share's "... were X" part, when it has one
     share_at: int = 0  # where "what fraction of" ended in the question
@@ -216,28 +217,46 @@ def _blank_words(t: _Text, start: int, n: int) -> None:
 
 def _take_dim(t: _Text, cue: str, intent: Intent, lex: Lexicon, scope: list[str]
               ) -> list[tuple[str, bool]]:
-    """Find ``cue`` followed by a dimension; consume both; return (dimension, plural)s."""
+    """Find ``cue`` followed by a dimension; consume both; return (dimension, plural)s.
+
+    Between the cue and the dimension may stand "the", a number ("which two components":
+    the limit) and the name of a service or source ("which HDFS component": left for the
+    filters)."""
     out = []
     pos = 0
-    while True:
-        m = re.compile(rf"\b(?:{cue})\s+{_WORDS}").search(t.s, pos)
-        if not m:
-            return out
-        words = m.group(m.lastindex or 1).split()
-        words = [w for w in words if w not in ("the", "a")] if words[0] in ("the", "a") else words
-        got = _dim(words if words[0] not in ("the", "a") else words[1:], lex, scope)
+    rx = re.compile(rf"\b(?:{cue})\s+")
+    while (m := rx.search(t.s, pos)) is not None:
+        toks = list(re.compile(r"\S+").finditer(t.s, m.end()))[:6]
+        j, n, named = 0, None, []
+        while j < len(toks) and j < 3:
+            word = toks[j].group(0)
+            if word in ("the", "a", "all", "its", "their"):
+                j += 1
+            elif re.fullmatch(g._NUM, word) and n is None and not named:
+                n = j
+                j += 1
+            elif L.link_service(word, lex) or L.services_named(word, lex) or L.sources_named(
+                    word, lex):
+                named.append(j)
+                j += 1
+            else:
+                break
+        got = _dim([x.group(0) for x in toks[j:]], lex, scope) if j < len(toks) else None
         if got is None:
-            pos = m.end(0) - len(m.group(m.lastindex or 1))
+            pos = m.end()
             continue
         dim, k, infos = got
-        start = m.start(m.lastindex or 1)
-        t.blank(m.start(), start)
-        skip = 1 if m.group(m.lastindex or 1).split()[0] in ("the", "a") else 0
-        _blank_words(t, start, k + skip)
+        t.blank(m.start(), m.end())
+        for idx, tok in enumerate(toks[:j + k]):
+            if idx not in named:
+                t.blank(tok.start(), tok.end())
+        if n is not None:
+            intent.top = g.number(toks[n].group(0))
         _add_group(intent, dim, infos)
-        last = words[k - 1] if words[0] not in ("the", "a") else words[k]
+        last = toks[j + k - 1].group(0)
         out.append((dim, last.endswith("s") and not last.endswith(("ss", "us"))))
         pos = m.start()
+    return out
 
 
 def _add_group(intent: Intent, dim: str, infos: list[KeyInfo]) -> None:
@@ -257,7 +276,11 @@ def _scope(s: str, lex: Lexicon) -> list[str]:
         if hit and hit[1] != "fuzzy":
             found.append(hit[0])
         elif not hit:
-            found += L.services_named(w, lex) or list(L.files_named(w, lex))
+            src = L.sources_named(w, lex)
+            found += ([x for x, s2 in lex.sources.items() if s2 in src] or L.services_named(w, lex)
+                      or list(L.files_named(w, lex)))
+        if hit and L.sources_named(w, lex):
+            found += [x for x, s2 in lex.sources.items() if s2 in L.sources_named(w, lex)]
     if not found:
         for w in re.findall(r"[a-z][a-z0-9_-]*", s):
             if w in L.skip_words() or L.severity_of(w):
@@ -331,7 +354,9 @@ def _measures(t: _Text, intent: Intent, lex: Lexicon, scope: list[str]) -> None:
             rest = t.s[m.end(1):].split()[:2]
             phrase = got is not None and any(_in_one_template(words[got[1] - 1], x, lex)
                                              for x in (words[got[1]:] + rest)[:2])
-            if got and not phrase and (got[2] and got[2][0].kind in ("id", "ip")
+            head = words[got[1] - 1] if got else ""
+            plural = head.endswith("s") and not head.endswith(("ss", "us"))
+            if got and not phrase and (got[2] and (got[2][0].kind in ("id", "ip") or plural)
                                        or got[0] in ("service", "host", "source")):
                 dim, k, infos = got
                 t.blank(m.start(), m.start(1))
@@ -340,16 +365,30 @@ def _measures(t: _Text, intent: Intent, lex: Lexicon, scope: list[str]) -> None:
                 if infos:
                     intent.key_services[dim[4:]] = _key_services(infos)
                 intent.alternatives.append("count of rows instead of distinct values")
-    if t.take(r"\bwhen\s+(?:was|were|is|did)\s+the\s+(?:first|earliest)\b|"
+    for measure, rx in _FIRST_LAST:
+        m = re.search(rx, t.s)
+        if m:
+            intent.measure = measure
+            for tok in re.finditer(r"\S+", m.group(0)):
+                if tok.group(0) in _WHEN_WORDS or tok.group(0).startswith(
+                        ("appear", "occur", "report", "happen")):
+                    t.blank(m.start() + tok.start(), m.start() + tok.end())
+            break
+
+
+#: "when did X first ...", "first seen", "the latest ...": the cue words only are consumed.
+_FIRST_LAST = [
+    ("first", r"\bwhen\s+(?:was|were|is|did)\s+the\s+(?:first|earliest)\b|"
               r"\b(?:when\s+(?:was|were|did|is)\b[^?]*?\b)?(?:first\s+(?:seen|logged|appear\w*|"
               r"occur\w*|time|reported|happen\w*)|earliest)\b|\bwhen\s+did\b[^?]*\bfirst\b|"
-              r"\bwhen\s+did\b[^?]*\b(?:start|begin|began)\b"):
-        intent.measure = "first"
-    elif t.take(r"\bwhen\s+(?:was|were|is|did)\s+the\s+(?:last|latest|most\s+recent)\b|"
-                r"\b(?:when\s+(?:was|were|did|is)\b[^?]*?\b)?(?:last\s+(?:seen|logged|appear\w*|"
-                r"occur\w*|time|reported|happen\w*)|latest|most\s+recent(?:ly)?)\b|"
-                r"\bwhen\s+did\b[^?]*\blast\b|\bwhen\s+did\b[^?]*\b(?:stop|end)\b"):
-        intent.measure = "last"
+              r"\bwhen\s+did\b[^?]*\b(?:start|begin|began)\b"),
+    ("last", r"\bwhen\s+(?:was|were|is|did)\s+the\s+(?:last|latest|most\s+recent)\b|"
+             r"\b(?:when\s+(?:was|were|did|is)\b[^?]*?\b)?(?:last\s+(?:seen|logged|appear\w*|"
+             r"occur\w*|time|reported|happen\w*)|latest|most\s+recent(?:ly)?)\b|"
+             r"\bwhen\s+did\b[^?]*\blast\b|\bwhen\s+did\b[^?]*\b(?:stop|end)\b"),
+]
+_WHEN_WORDS = frozenset("when was were is did the first earliest last latest most recent recently "
+                        "seen time start begin began stop end".split())
 
 
 #: The verb that splits a share into its base and its part ("of X were Y").
@@ -453,9 +492,15 @@ def _groups(t: _Text, intent: Intent, lex: Lexicon, scope: list[str],
     if after_top is not None:
         _dim_after(t, after_top, intent, lex, scope)
     by = _take_dim(t, r"grouped\s+by|broken\s+down\s+by|split\s+by|by|per|for\s+each|for\s+every|"
-                 r"in\s+each|each|every|across|among|distribution\s+of|breakdown\s+of", intent,
-              lex, scope)
-    which = _take_dim(t, r"which|what|top|bottom", intent, lex, scope)
+                 r"in\s+each|each|every|across|among|distribution\s+of|breakdown\s+of|"
+                 r"rank|ranked|sort|sorted|list", intent, lex, scope)
+    topped = _take_dim(t, r"top", intent, lex, scope)
+    bottomed = _take_dim(t, r"bottom", intent, lex, scope)
+    if (topped or bottomed) and intent.top is None:
+        intent.top = 10
+    if bottomed:
+        intent.direction = "asc"
+    which = _take_dim(t, r"which|what", intent, lex, scope)
 
     for m in t.take_all(r"\b(minutely|hourly|daily|weekly|monthly)\b"):
         _add_group(intent, g.PERIOD_ADVERBS[m[1]], [])
@@ -464,7 +509,8 @@ def _groups(t: _Text, intent: Intent, lex: Lexicon, scope: list[str],
     if t.take(r"\btrend\b|\bover\s+time\b|\btimeline\b|\bhour\s+by\s+hour\b"):
         _add_group(intent, "hour", [])
     pos = 0
-    while (m := re.compile(r"\b" + _WORDS + r"\s+(?:breakdown|distribution)\b").search(t.s, pos)):
+    while (m := re.compile(r"\b" + _WORDS + r"\s+(?:breakdown|distribution|counts|totals)\b"
+                           ).search(t.s, pos)):
         words = m.group(1).split()
         got = None
         for i in range(len(words)):
@@ -473,9 +519,10 @@ def _groups(t: _Text, intent: Intent, lex: Lexicon, scope: list[str],
                 _blank_words(t, m.start(1) + len(" ".join(words[:i])) + (1 if i else 0), got[1])
                 _add_group(intent, got[0], got[2])
                 break
-        t.take(r"\b(?:breakdown|distribution)\b")
+        if got:
+            t.take(r"\b(?:breakdown|distribution|counts|totals)\b")
         pos = m.end()
-    if intent.top is None and which:
+    if intent.top is None and which and intent.special == "superlative":
         intent.top = 10 if which[0][1] else 1
     elif intent.top is None and intent.special == "superlative" and intent.group:
         intent.top = 10 if by and by[0][1] else 1

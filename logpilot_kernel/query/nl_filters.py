@@ -31,7 +31,7 @@ def key_services(infos: list[KeyInfo]) -> list[str]:
     return sorted(i.service for i in infos if i.rows >= 0.05 * total)
 
 
-_TOKEN = re.compile(r"/?[a-z0-9_][a-z0-9_./:@-]*[a-z0-9_]|[a-z0-9_]")
+_TOKEN = re.compile(r"/?[a-z0-9_][a-z0-9_./:@$-]*[a-z0-9_]|[a-z0-9_]")
 
 
 class Words:
@@ -143,7 +143,12 @@ def filters(w: Words, intent: "Intent", lex: Lexicon, scope: list[str], q: str) 
                                          and not re.fullmatch(r"\dxx", word)):
             infos, idx = _key_before(w, i, lex, scope)
             shaped = [ki for ki in ids if re.fullmatch(ki.shape or "", word, re.I)]
-            if infos and infos[0].kind in ("ip", "id"):
+            listed = _value_keys(lex, word, scope)
+            if listed and not re.fullmatch(g.IPV4, word):
+                w.use(i)
+                _add_filter(intent, listed, next(v for ki in listed for v in ki.values
+                                                 if v.lower() == word.lower()))
+            elif infos and infos[0].kind in ("ip", "id"):
                 w.use(*idx, i)
                 _add_filter(intent, infos, word)
             elif shaped:
@@ -169,9 +174,18 @@ def filters(w: Words, intent: "Intent", lex: Lexicon, scope: list[str], q: str) 
         if word in skip:
             w.use(i)
             continue
+        srcs = L.sources_named(word, lex)
+        if srcs:  # a source holding more than the service of that name: the source
+            same = L.link_service(word, lex)
+            src_rows = sum(n for x, n in lex.rows.items() if lex.sources.get(x) in srcs)
+            if not same or lex.rows.get(same[0], 0) < src_rows:
+                w.use(i)
+                intent.sources += [x for x in srcs if x not in intent.sources]
+                continue
         svc = L.link_service(word, lex)
-        held = [ki for ki in lex.key_infos(intent.services) if any(
-            v.lower() == word for v in ki.values)] if svc and intent.services else []
+        around = intent.services or scope
+        held = [ki for ki in lex.key_infos(around) if any(
+            v.lower() == word for v in ki.values)] if svc and around and svc[0] not in around else []
         if held:  # "the db ... for the reports application": a value of the named service
             w.use(i)
             _add_filter(intent, [k for k in held if k.name == held[0].name],

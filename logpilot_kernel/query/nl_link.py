@@ -147,7 +147,7 @@ def link_key(phrase: str, lex: Lexicon, scope: Iterable[str] = (), counting: boo
     joined = phrase.lower().replace(" ", "_")
     whole = [p.split() for p in synonyms(" ".join(words)) if p != " ".join(stem(w) for w in words)]
     for ki in lex.key_infos():
-        if ki.name.lower() == joined or ki.name.lower() == phrase.lower():
+        if ki.name.lower() in (joined, phrase.lower()) or stem(ki.name.lower()) == stem(joined):
             m = KeyMatch(ki, "exact", 0)
         else:
             tokens = key_tokens(ki.name)
@@ -199,6 +199,12 @@ def services_named(word: str, lex: Lexicon) -> list[str]:
     if len(low) < 3:
         return []
     return [s for s in lex.services if low in re.split(r"[^a-z0-9]+", s.lower())]
+
+
+def sources_named(word: str, lex: Lexicon) -> list[str]:
+    """Sources (the ``source`` column) this word names exactly, case aside."""
+    low = word.lower()
+    return sorted({src for src in lex.sources.values() if src and src.lower() == low})
 
 
 def files_named(word: str, lex: Lexicon) -> dict[str, int]:

@@ -92,6 +92,9 @@ def conditions(i: "Intent", lex: "Lexicon") -> tuple[list[tuple[str, str]], list
             base.append((f"from service {' or '.join(svcs)} (where {', '.join(keys)} "
                          f"{'is' if len(keys) == 1 else 'are'} logged)",
                          f"service_name IN ({', '.join(map(_lit, svcs))})"))
+    if i.sources:
+        base.append((f"from source {' or '.join(i.sources)}",
+                     f"source IN ({', '.join(map(_lit, i.sources))})"))
     if i.hosts:
         base.append((f"on host {' or '.join(i.hosts)}", f"host IN ({', '.join(map(_lit, i.hosts))})"))
     if i.lo is not None or i.hi is not None:
