@@ -119,6 +119,26 @@ def _kind(tok: str, words: dict[str, str]) -> str:
     return "word"
 
 
+#: Level spellings a header may use beyond those seen in the sample (rare levels such as
+#: FATAL may not be in the first lines); written in the sample's letter case.
+COMMON_LEVELS = ("trace", "debug", "info", "notice", "warn", "warning", "error", "err", "severe",
+                 "critical", "crit", "fatal", "alert", "emerg", "panic", "verbose", "fine", "finer", "finest")
+LEVEL_LETTERS = ("v", "d", "i", "w", "e", "f")
+
+
+def _level_spellings(cores: list[str], words: dict[str, str]) -> list[str]:
+    """The alternation of a level column: what the sample shows, plus the common
+    spellings in the sample's letter case(s); literal (no case folding: cheaper in RE2)."""
+    seen = {c for c in cores if c.lower() in words}
+    cases = {("upper" if c.isupper() else "lower" if c.islower() else "title") for c in seen if c.isalpha()}
+    letters = any(len(c) == 1 for c in seen)
+    base = list(COMMON_LEVELS) + (list(LEVEL_LETTERS) if letters else [])
+    out = set(seen)
+    for case in cases:
+        out |= {getattr(w, case)() if case != "title" else w.title() for w in base}
+    return sorted((re.escape(w) for w in out), key=lambda w: (-len(w), w))
+
+
 def _sep_rx(seps: Sequence[str]) -> str:
     if all(s == "" for s in seps):
         return ""
@@ -163,10 +183,10 @@ def _column_rx(kind: str, toks: list[str], names: _Names, have_level: bool,
             info.append({"field": "severity", "kind": "level symbols",
                          "values": {t: LEVEL_SYMBOLS[t] for t in seen}})
             return f"(?P<severity>{alts})", True
-        spell = sorted({w for w in words if re.fullmatch(r"[a-z0-9]+", w)}, key=lambda w: (-len(w), w))
+        alts = "|".join(_level_spellings([_wrap(t)[1].strip() for t in toks], words))
         info.append({"field": "severity", "kind": "level word" if any(len(_wrap(t)[1]) > 1 for t in toks)
                      else "level letter", "wrapped": pre + suf})
-        return (re.escape(pre) + r"\s*(?P<severity>(?i:" + "|".join(spell) + r"))\s*" + re.escape(suf)), True
+        return (re.escape(pre) + r"\s*(?P<severity>" + alts + r")\s*" + re.escape(suf)), True
     if kind == "level_slash" and not have_level:
         spell = sorted({w for w in words if re.fullmatch(r"[a-z]+", w)}, key=lambda w: (-len(w), w))
         n = names.take("process", "component")
