@@ -35,6 +35,8 @@ SEARCH_PAD = dt.timedelta(hours=2)
 #: the strength of the one explained (a weekday can hold two incidents).
 RIVAL_SPAN = dt.timedelta(hours=12)
 RIVAL_LLR_SHARE = 0.3
+#: A detected window with fewer signal rows than this is no incident (stray rows).
+MIN_WINDOW_ROWS = 5
 #: How long before the detected window the contrast starts (the cause leads the symptom).
 LEAD = dt.timedelta(minutes=5)
 BASELINE_MIN = dt.timedelta(hours=3)
@@ -296,9 +298,17 @@ def _find_window(cur: Any, ans: WhyAnswer, scope: Scope, lo: dt.datetime, hi: dt
     if services and scope.numbers:  # "the gateway 504s": rows of that service naming 504
         attempts.append((f"{_svc_where(services)} AND {_naming(scope.numbers)}",
                          f"rows of {', '.join(services)} naming {', '.join(scope.numbers)}"))
+    elif scope.numbers:  # "so many 409 responses": warnings and errors naming 409, anywhere
+        attempts.append((f"severity IN ('WARN', 'ERROR', 'FATAL') AND {_naming(scope.numbers)}",
+                         f"warnings and errors naming {', '.join(scope.numbers)}"))
     if services:
         attempts.append((f"{SEVERE} AND {_svc_where(services)}",
                          f"errors of {', '.join(services)}"))
+    strong = [t["template_id"] for t in scope.templates if t["how"] != "semantic" or t["score"] >= 0.5]
+    if strong and not scope.services:  # no service named: the question's words lead
+        attempts.append((f"template_id IN ({', '.join(map(sql_lit, strong[:8]))}) AND "
+                         f"severity IN ('WARN', 'ERROR', 'FATAL')",
+                         "warnings and errors of the templates the question's words name"))
     attempts.append((SEVERE, "errors of all services"))
     if scope.templates:
         ids = ", ".join(sql_lit(t["template_id"]) for t in scope.templates[:8])
@@ -312,6 +322,8 @@ def _find_window(cur: Any, ans: WhyAnswer, scope: Scope, lo: dt.datetime, hi: dt
         found = detect(s, k=1, containing=trail.failure_at if trail else None,
                        max_len=max(2, int((3 if trail else 6) * 3600 / bucket)), overlap=focus,
                        rejected=rejected)
+        if found and found[0].inside < MIN_WINDOW_ROWS and not trail:
+            found = []  # two stray rows are no incident: try the next signal
         if found:
             ans.series = s
             w = refine(cur, found[0], where)
