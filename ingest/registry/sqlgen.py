@@ -162,6 +162,13 @@ def _json_path(key: str) -> list[str]:
     return paths
 
 
+def _ejson_date(ts: str) -> str:
+    """A time written as an Extended-JSON object (``{"$date": "..."}`` or
+    ``{"$date": {"$numberLong": "..."}}``) read as its text; other values unchanged."""
+    return (f"(CASE WHEN starts_with({ts}, '{{') THEN coalesce(json_extract_string({ts}, '$.\"$date\".\"$numberLong\"'), "
+            f"json_extract_string({ts}, '$.\"$date\"')) ELSE {ts} END)")
+
+
 def json_top_keys(rule: Rule) -> list[str]:
     """The top-level keys whose presence decides which alias paths of a json rule can hit."""
     goldens = ("timestamp", "severity", "message", "service", "host", "trace_id")
@@ -217,7 +224,7 @@ def _fields_json(rule: Rule, present: "set[str] | None" = None) -> str:
     return f"""
     SELECT rn, origin, origin_offset, raw, dir_service, bad_utf8, CAST(NULL AS VARCHAR) AS rest,
       j IS NOT NULL AS matched,
-      {_clean(pick('timestamp'))} AS ts_text,
+      {_ejson_date(_clean(pick('timestamp')))} AS ts_text,
       {_clean(pick('severity'))} AS severity_raw,
       {svc} AS svc_rec,
       {_clean(pick('host'))} AS host,
