@@ -52,6 +52,11 @@ _TOKEN = re.compile(rf"[^{SEP_CHARS}]+")
 # captured by the first group if it is what Drain's similarity counts as a value (a digit
 # or a masked value, ``mining._is_value``), else by the second: a word scores nothing.
 _SLOT = rf"(?:([^{SEP_CHARS}]*[\d{HOLE}][^{SEP_CHARS}]*)|([^{SEP_CHARS}]+))"
+# A literal that is itself a value (``pay_5e1``, ``blk_<*>``): Drain scores any value there
+# as a match and would then generalise the literal, so the regex takes any value and
+# ``match`` declines unless it is the literal itself (Drain must make that change).
+_VALUE_LIT = rf"([^{SEP_CHARS}]*[\d{HOLE}][^{SEP_CHARS}]*)"
+_IS_VALUE = re.compile(rf"[\d{HOLE}]")
 
 
 @dataclass
@@ -62,6 +67,8 @@ class _Entry:
     params: int                   # number of <*> slots (Drain's tie-break)
     size: int                     # number of tokens Drain compares (group token included)
     plan: tuple[int, ...]         # per parameter in order: 0 = the next slot's capture, 1 = a masked value
+    layout: tuple[int, ...] = ()  # per group run: 0 = a <*> slot (two groups), 1 = a value literal (one)
+    expect: tuple[str, ...] = ()  # the value literals, in order
 
 
 class KnownTemplates:
@@ -96,19 +103,26 @@ class KnownTemplates:
         m = _FIRST.fullmatch(lead + first)
         if m is None or m.group(1) != first:  # the first token must read back as itself
             return
-        parts, plan = [re.escape(lead)], []
+        parts, plan, layout, expect = [re.escape(lead)], [], [], []
         for tok, sep in zip(toks, seps):
             if tok == PARAM:
                 parts.append(_SLOT)
                 plan.append(0)
+                layout.append(0)
             else:
                 lit = tok.replace(PARAM, HOLE)
-                parts.append(re.escape(lit))
+                if _IS_VALUE.search(lit):
+                    parts.append(_VALUE_LIT)
+                    layout.append(1)
+                    expect.append(lit)
+                else:
+                    parts.append(re.escape(lit))
                 plan.extend([1] * lit.count(HOLE))
             parts.append(re.escape(sep))
         bucket = (key, first, sum(1 for t in toks if t != ""))  # a slot is never empty
         self._buckets.setdefault(bucket, {})[cid] = _Entry(
-            cluster, tpl, re.compile("".join(parts), re.DOTALL), toks.count(PARAM), len(tpl), tuple(plan))
+            cluster, tpl, re.compile("".join(parts), re.DOTALL), toks.count(PARAM), len(tpl), tuple(plan),
+            tuple(layout) if expect else (), tuple(expect))
         self._where[cid] = bucket
 
     def match(self, key: str | None, body: str) -> tuple[Any, tuple[str, ...], _Entry] | None:
@@ -121,12 +135,15 @@ class KnownTemplates:
         bucket = self._buckets.get((key, m.group(1), len(_TOKEN.findall(body))))
         if not bucket:
             return None
-        best, best_key = None, None
+        best, best_key, best_changes = None, None, False
         for entry in bucket.values():
             found = entry.regex.fullmatch(body)
             if found is None:
                 continue
             groups = found.groups()
+            changes = False
+            if entry.expect:
+                groups, changes = _split_groups(groups, entry.layout, entry.expect)
             slots = groups[0::2]
             words = slots.count(None)
             if words:
@@ -136,8 +153,25 @@ class KnownTemplates:
                 continue
             rank = (sim, entry.params, -entry.cluster.cluster_id)
             if best_key is None or rank > best_key:
-                best, best_key = (entry.cluster, slots, entry), rank
-        return best
+                best, best_key, best_changes = (entry.cluster, slots, entry), rank, changes
+        return None if best_changes else best  # Drain would generalise that template: its call
+
+
+def _split_groups(groups: tuple, layout: tuple[int, ...], expect: tuple[str, ...]) -> tuple[tuple, bool]:
+    """The slot groups of a match whose template has value literals, and whether one of
+    those literals differs from the message (Drain would then change the template)."""
+    out: list = []
+    i = k = 0
+    changes = False
+    for kind in layout:
+        if kind == 0:
+            out.extend(groups[i:i + 2])
+            i += 2
+        else:
+            changes = changes or groups[i] != expect[k]
+            i += 1
+            k += 1
+    return tuple(out), changes
 
 
 def recipe_of(slots: tuple[str, ...], plan: tuple[int, ...], sep: str) -> str | None:

@@ -29,8 +29,8 @@ leave-one-system-out search on Loghub-2k (``tests/benchmarks/mining_accuracy.py
 Ids: a cluster gets ``"T" + 10 hex of sha1(template text at creation)`` once; later
 generalisation changes its text (reported in ``changed_templates``), never its id.  A
 merge keeps the oldest id; ids returned by earlier calls are never retired by a later
-call (at most one of them joins a merge, as its survivor); ``templates_remine`` merges
-those through an explicit, recorded mapping.
+call (the oldest of them takes the new members, the others stay); ``templates_remine``
+merges those through an explicit, recorded mapping.
 State (Drain prefix tree, clusters, ids, mask set) is saved as plain JSON by our own
 serializer, so a reloaded miner routes exactly like the one that was saved.
 
@@ -81,13 +81,20 @@ DRAIN_CONFIG: dict[str, Any] = {"depth": 4, "sim_th": 0.75, "max_children": 100}
 #: ``kv_share``: share of a message's tokens in key=value pairs that makes it a record
 #: templated by its keys (``mining_structured``; above 1 turns it off).  ``glue``: a token
 #: made of several masked values and punctuation only (``1##7##5``, ``3/5``) is one value.
-SETTINGS: dict[str, Any] = {"sim_th": 0.8, "depth": 4, "var_min": 3, "lit_min": 0.67, "kv_share": 1.0,
-                            "glue": False}
+#: ``exact_words``: two different words in one slot never match in Drain (only the merge
+#: pass's statistics make a word a variable).  ``bind``: a word right after ``=`` is a
+#: variable once it takes two values (the merge pass's ``bind``).
+SETTINGS: dict[str, Any] = {"sim_th": 0.75, "depth": 4, "var_min": 3, "lit_min": 0.67, "kv_share": 1.0,
+                            "glue": False, "exact_words": True, "bind": False}
 
 
 
 class _TokenDrain(Drain):
     """Drain fed with ready-made token lists (we tokenise ourselves, keeping separators)."""
+
+    #: words never generalise by similarity (``exact_words`` setting): the merge pass's
+    #: statistics decide which words are variables
+    exact_words = False
 
     def get_content_as_tokens(self, content: Any) -> list[str]:  # noqa: D102
         return content
@@ -105,6 +112,7 @@ class _TokenDrain(Drain):
         if seq1[0][:1] == SHAPE or (len(seq1) > 1 and seq1[1][:1] == SHAPE):
             return _exact_literals(seq1, seq2)
         sim = params = 0
+        exact = self.exact_words
         for a, b in zip(seq1, seq2):
             if a == PARAM:
                 params += 1
@@ -112,6 +120,8 @@ class _TokenDrain(Drain):
                     sim += 1
             elif a == b or (_is_value(a) and _is_value(b)):
                 sim += 1
+            elif exact and not _is_value(a) and not _is_value(b):
+                return 0.0, params  # two different words: two events unless statistics say otherwise
         return sim / len(seq1), params
 
 
@@ -202,6 +212,7 @@ class TemplateMiner:
             raise ValueError(f"unknown miner settings: {sorted(unknown)}")
         self.settings: dict[str, Any] = {**SETTINGS, **(settings or {})}
         self._drain = _TokenDrain(**self._drain_config())
+        self._drain.exact_words = bool(self.settings["exact_words"])
         self._tid: dict[int, str] = {}   # drain cluster id -> stable id
         self._text: dict[str, str] = {}  # stable id -> current template text
         self._units: dict[str, Unit] = {}  # stable id -> template tokens and shape (merge pass)
@@ -266,8 +277,9 @@ class TemplateMiner:
             distinct = enc.dictionary.to_pylist()
             before = dict(self._text)
             touched: set[str] = set()
-            per_distinct = self._cluster(distinct, touched)
-            merged = self._merge_pass(touched, frozen=set(before))
+            merged: dict[str, str] = {}
+            per_distinct = self._cluster(distinct, touched, set(before), merged)
+            merged.update(self._merge_pass(touched, frozen=set(before)))
             tids, texts, recipes = self._finalise(per_distinct)
             idx = enc.indices
             result_ids = pa.array(tids, pa.string()).take(idx)
@@ -285,13 +297,13 @@ class TemplateMiner:
         """Merge templates that differ only where values vary (``mining_merge``).
 
         Templates that earlier calls already returned are ``frozen``: at most one of them
-        takes part in a merge, as its survivor, so ids the caller stored stay valid (a
-        re-mine, ``remine_workspace``, merges those through an explicit mapping).
+        takes part in a merge, as its survivor (the others stay), so ids the caller stored
+        stay valid (a re-mine, ``remine_workspace``, merges those through a mapping).
         """
         if not touched or not self.settings["var_min"]:
             return {}
         mapping = merge_units(self._units, self.settings["var_min"], self.settings["lit_min"],
-                              touched=touched, frozen=frozen)
+                              touched=touched, frozen=frozen, bind=self.settings["bind"])
         if not mapping:
             return {}
         for cid, sid in self._tid.items():
@@ -303,9 +315,29 @@ class TemplateMiner:
         for m in list(self._merged):
             while self._merged[m] in self._merged:
                 self._merged[m] = self._merged[self._merged[m]]
-        for sid in set(mapping.values()):
+        for sid in sorted(set(mapping.values())):
             self._text[sid] = self._render_unit(sid)
+            self._teach_drain(sid)
         return {old: new for old, new in mapping.items() if old in frozen}
+
+    def _teach_drain(self, sid: str) -> None:
+        """Give the survivor's own Drain cluster the merged template, so the next message
+        with another value of a merged word matches it (in Drain and on the fast path)
+        instead of opening one more cluster per value."""
+        u = self._units[sid]
+        cl = self._drain.id_to_cluster.get(u.age)
+        if cl is None or self._tid.get(cl.cluster_id) != sid or len(cl.log_template_tokens) != len(u.tokens):
+            return
+        # Drain's tree routes on the first tokens: a word generalised there would not be
+        # found by Drain's search (the fast path would, and the two must agree)
+        if any(a != b for a, b in zip(cl.log_template_tokens[:self._drain.max_node_depth],
+                                      u.tokens[:self._drain.max_node_depth])):
+            return
+        cl.log_template_tokens = tuple(u.tokens)
+        u.tokens = cl.log_template_tokens  # one object again: the fast path compares identity
+        if u.fixed == self._index.skip and not (u.tokens[u.fixed - 1:u.fixed] or ("",))[0].startswith(SHAPE):
+            key = u.tokens[0][len(_GROUP):] if u.fixed else None
+            self._index.learn(key, cl, u.shape[0], u.shape[1])
 
     def _render_unit(self, sid: str) -> str:
         u = self._units[sid]
@@ -329,7 +361,8 @@ class TemplateMiner:
         u.tokens = combine(u.tokens, tokens)
         self._text[sid] = _render(u.tokens[skip:], seps, lead) if u.tokens is tokens else self._render_unit(sid)
 
-    def _cluster(self, distinct: list[str], touched: set[str]) -> list[tuple[LogCluster, Any, Any]]:
+    def _cluster(self, distinct: list[str], touched: set[str], frozen: set[str] | None = None,
+                 merged: dict[str, str] | None = None) -> list[tuple[LogCluster, Any, Any]]:
         """Run Drain over each distinct masked message (first-seen order, for determinism).
 
         A message that fits a known template exactly takes the index's fast path (the
@@ -373,6 +406,13 @@ class TemplateMiner:
                 self._tid[cluster.cluster_id] = sid
                 self._note(sid, cluster, seps, lead, fixed, True)
                 touched.add(sid)
+                if len(touched) >= max(64, len(self._units) // 8):
+                    # merge while the batch runs, so the next values of a merged word find
+                    # the merged template instead of each opening a cluster
+                    found = self._merge_pass(touched, frozen if frozen is not None else set())
+                    if merged is not None:
+                        merged.update(found)
+                    touched.clear()
             elif change == "cluster_template_changed":
                 sid = self._tid[cluster.cluster_id]
                 self._note(sid, cluster, seps, lead, fixed, False)
@@ -531,6 +571,7 @@ class TemplateMiner:
             raise WorkspaceError(str(path), f"corrupt template-miner state ({e!r})") from e
         self._drain, self._tid, self._text, self.masks = drain, tid, text, masks
         self._units, self._merged, self.settings = units, merged, settings
+        self._drain.exact_words = bool(settings["exact_words"])
 
 
 def _dump_node(node: Node) -> dict:

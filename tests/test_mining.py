@@ -43,14 +43,16 @@ def test_groups_templates_and_params() -> None:
 
 
 def test_unmasked_variable_word_and_punctuation_kept() -> None:
-    msgs = ["user=alice logged in from tty1", "user=bob logged in from tty2",
-            "session opened for user root by (uid=0)", "session opened for user news by (uid=9)"]
+    # three values of a word make it a variable (two would be two events: startup/shutdown)
+    msgs = ["user=alice logged in from tty1", "user=bob logged in from tty2", "user=carol logged in from tty3",
+            "session opened for user root by (uid=0)", "session opened for user news by (uid=9)",
+            "session opened for user mail by (uid=8)"]
     res = TemplateMiner().mine(msgs)
     tpl, params = res.template.to_pylist(), res.params.to_pylist()
-    assert tpl[0] == tpl[1] == "user=<*> logged in from <*>"
+    assert tpl[0] == tpl[1] == tpl[2] == "user=<*> logged in from <*>"
     assert params[:2] == [["alice", "tty1"], ["bob", "tty2"]]
-    assert tpl[2] == tpl[3] == "session opened for user <*> by (uid=<*>)"
-    assert params[3] == ["news", "9"]
+    assert tpl[3] == tpl[4] == tpl[5] == "session opened for user <*> by (uid=<*>)"
+    assert params[4] == ["news", "9"]
 
 
 def test_different_words_stay_apart() -> None:
@@ -191,8 +193,11 @@ def test_groups_keep_one_word_apart_messages_of_different_levels_in_different_te
     assert len(set(ids)) == 2
     assert set(grouped.template.to_pylist()) == {"payment accepted for order <*>", "payment declined for order <*>"}
     assert grouped.params.to_pylist()[3] == ["3"]
-    merged = TemplateMiner().mine(msgs)  # without groups Drain merges them, as it should
+    # where Drain's similarity would merge them (words generalised by similarity)
+    merged = TemplateMiner(settings={"exact_words": False}).mine(msgs)
     assert len(set(merged.template_id.to_pylist())) == 1
+    assert len(set(TemplateMiner(settings={"exact_words": False}).mine(
+        msgs, groups=levels).template_id.to_pylist())) == 2
 
 
 # ------------------------------------------------------------------ known-template fast path
@@ -263,13 +268,13 @@ def test_known_template_fast_path_gives_drains_results(grouped: bool, batch: int
     assert fast_params == slow_params
     assert fast.templates() == slow.templates()
     assert [c.size for c in fast._drain.clusters] == [c.size for c in slow._drain.clusters]
-    assert fast_calls < slow_calls / 2  # and most messages never reached Drain
+    assert fast_calls < slow_calls * 0.6  # and most messages never reached Drain
     # the corpus does exercise what the fast path must leave to Drain
     assert any(p == "" for ps in slow_params for p in ps) or any("()" in t for _, t in slow_ids)
 
 
 def test_fast_path_params_follow_a_template_generalised_later_in_the_batch() -> None:
-    miner = TemplateMiner()
+    miner = TemplateMiner(settings={"exact_words": False})  # Drain generalises the word itself
     miner.mine(["order 17 shipped to alpha", "order 18 shipped to alpha"])
     # "order <*> shipped to alpha" is known: the first message takes the fast path, the
     # second makes Drain generalise the last slot; the first one's params must follow.

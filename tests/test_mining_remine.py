@@ -46,13 +46,15 @@ def _rows(ws: Workspace) -> list[tuple]:
 def test_remine_merges_ids_of_earlier_runs_keeps_provenance_and_the_mapping(tmp_path: Path) -> None:
     ws_path = tmp_path / "ws"
     with Workspace(ws_path) as ws:
-        # two runs: each sees two values of the host word, too few to call it a variable,
-        # and the second run may not retire the first run's ids; so four templates
+        # two runs: the first sees two values of the word, too few to call it a variable
+        # (two templates); the second brings two more: the older template takes them, but
+        # the second run may not retire the first run's other id; so two templates remain
         ingest(ws, [_write(tmp_path / "a.log", ["alpha", "bravo"], 0)], parquet=False)
         ingest(ws, [_write(tmp_path / "b.log", ["charlie", "delta"], 10)], parquet=False)
         before = _rows(ws)
         conn = [r for r in before if r[4].startswith("user")]
-        assert len({r[6] for r in conn}) == 4
+        assert len({r[6] for r in conn}) == 2
+        assert "user bravo on bravo-box logged out now" in {r[7] for r in conn}
 
         report = remine_workspace(ws)
         after = _rows(ws)
@@ -65,7 +67,8 @@ def test_remine_merges_ids_of_earlier_runs_keeps_provenance_and_the_mapping(tmp_
         retired = {r[6] for r in conn} - {survivor}
         assert report.merged == {t: survivor for t in retired}
         assert ws.template_merges() == report.merged
-        assert report.rows_rewritten == 4 and report.templates_after == report.templates_before - 3
+        assert report.rows_rewritten == sum(1 for b, a in zip(before, after) if b[6:] != a[6:]) >= 1
+        assert report.templates_after == report.templates_before - 1
         cur = ws.cursor()
         kept = dict(cur.execute("SELECT template_id, count FROM templates").fetchall())
         assert survivor in kept and not retired & set(kept) and kept[survivor] == 4

@@ -58,7 +58,8 @@ def test_a_json_record_and_a_key_value_record_with_the_same_keys_stay_apart() ->
 
 
 def test_prose_with_a_few_pairs_is_not_a_record() -> None:
-    tpl, _ = _mine(["session opened for user root by (uid=0)", "session opened for user news by (uid=9)"])
+    tpl, _ = _mine(["session opened for user root by (uid=0)", "session opened for user news by (uid=9)",
+                    "session opened for user mail by (uid=8)"])
     assert tpl[0] == "session opened for user <*> by (uid=<*>)"
 
 
