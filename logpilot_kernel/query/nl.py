@@ -91,6 +91,8 @@ class Intent:
     level_names: frozenset[str] = frozenset()  # level names written in capitals
     numerator: "Intent | None" = None  # a share's "... were X" part, when it has one
     share_at: int = 0  # where "what fraction of" ended in the question
+    difference: tuple[str, str, str] | None = None  # (dimension, a, b): "how many more in a than b"
+    by_metric: bool = False  # compared periods ranked by the measure ("more on A or on B?")
     key_services: dict[str, list[str]] = dataclasses.field(default_factory=dict)
     top: int | None = None
     direction: str = "desc"
@@ -132,6 +134,27 @@ def _times(t: _Text, intent: Intent, now: dt.datetime, q: str) -> None:
     legacy_times(t, now, setter)
 
 
+def _share_year(spans: list) -> list:
+    """Spans of one list share the year one of them names ("July 29 vs July 30, 2015")."""
+    years = {sp.start.year for sp in spans if sp.start is not None and re.search(r"\d{4}", sp.text)}
+    if len(years) != 1:
+        return spans
+    year = years.pop()
+    out = []
+    for sp in spans:
+        if sp.start is not None and not re.search(r"\d{4}", sp.text) and sp.start.year != year:
+            try:
+                start = sp.start.replace(year=year)
+                end = sp.end.replace(year=year + (sp.end.year - sp.start.year)) if sp.end else None
+            except ValueError:
+                out.append(sp)
+                continue
+            sp = dataclasses.replace(sp, start=start, end=end,
+                                     label=sp.label.replace(str(sp.start.year), str(year)))
+        out.append(sp)
+    return out
+
+
 def _period_label(lo: dt.datetime | None, hi: dt.datetime | None, label: str) -> str:
     """A compared period as data: its day or month when it is one, else its label."""
     if lo is not None and hi is not None and lo.time() == dt.time() and hi.time() == dt.time():
@@ -156,8 +179,16 @@ def _read_time(t: _Text, intent: Intent, now: dt.datetime, lex: Lexicon, q: str)
             for sp in spans:
                 t.blank(sp.begin + 1, sp.stop + 1)
             if len(spans) > 1:
-                spans = sorted(spans, key=lambda sp: sp.begin)
+                spans = _share_year(sorted(spans, key=lambda sp: sp.begin))
                 between = [text[a.stop + 1:b.begin + 1] for a, b in zip(spans, spans[1:])]
+                before = text[:spans[0].begin + 1]
+                if (len(spans) == 2 and re.search(r"\b(?:between|from)\s*$", before)
+                        and re.fullmatch(r"\s*(?:and|to|until|till|through)\s*", between[0])):
+                    lo, hi = spans[0].start, spans[1].end  # "between July 30 and August 1"
+                    t.take(r"\b(?:between|from)\b")
+                    intent.lo, intent.hi = lo, hi
+                    intent.time_label = label_of(lo, hi)
+                    return
                 if not all(re.search(r"\b(?:vs|versus|compared\s+(?:to|with)|against|and|or)\b",
                                      x) for x in between):
                     raise NotUnderstood(q, [], g.SUPPORTED_FORMS[:4], "two time ranges")
@@ -555,6 +586,25 @@ def parse(question: str, vocab: Lexicon, now: dt.datetime | None = None) -> Pars
     return first
 
 
+_CMP = re.compile(r"\b(?:vs\.?|versus|compare[ds]?|comparison|or|than|between|against)\b")
+_MORE = re.compile(r"\b(?:more|most|fewer|less|higher|lower|bigger|larger)\b")
+
+
+def _compare_named(intent: Intent, question: str) -> None:
+    """Two services or sources named with a comparison: one row each (or their difference)."""
+    low = question.lower()
+    if intent.compare and _MORE.search(low):
+        intent.by_metric = True
+    many, dim = ((intent.services, "service") if len(intent.services) >= 2 else
+                 (intent.sources, "source") if len(intent.sources) >= 2 else ([], ""))
+    if not many or intent.group or intent.compare or not _CMP.search(low):
+        return
+    if len(many) == 2 and re.search(r"\bhow\s+(?:many|much)\s+more\b", low) and " than " in low:
+        intent.difference = (dim, many[0], many[1])
+    else:
+        intent.group.append(dim)
+
+
 def _keys_of(i: Intent) -> list[str]:
     keys = [k for k, _ in i.filters] + i.present + [d[4:] for d in i.group if d.startswith("ctx:")]
     return keys + ([i.field[4:] if i.field.startswith("ctx:") else i.field] if i.field else [])
@@ -579,7 +629,8 @@ def _parse(question: str, lex: Lexicon, now: dt.datetime, forced: list[str] | No
     quoted = [next(x for x in m.groups() if x) for m in g.QUOTED.finditer(question)]
     intent.texts = quoted
     rest = g.QUOTED.sub(" ", question).lower().replace("’", "'")
-    rest = re.sub(r"[?!;(),]", " ", rest)
+    rest = re.sub(r"(\w)\(([\w.-]+)\)", "\\1\x00\\2\x01", rest)  # name(part) stays one word
+    rest = re.sub(r"[?!;(),]", " ", rest).replace("\x00", "(").replace("\x01", ")")
     rest = re.sub(r"'s\b", " ", rest)
     rest = re.sub(r"(?<=\w)\.(?=\s|$)", " ", rest)
     rest = re.sub(r"\b(\d{3}|\dxx)'?s\b", r"\1", rest)  # "404s", "5xxs"
@@ -587,6 +638,7 @@ def _parse(question: str, lex: Lexicon, now: dt.datetime, forced: list[str] | No
     _read_time(t, intent, now, lex, question)
     scope = forced or _scope(t.s, lex)
     _measures(t, intent, lex, scope)
+    t.take(rf"\bacross\s+all\s+(?:the\s+)?(?:{g._NUM}\s+)?[a-z]+\b")  # a total, not a grouping
     _best_dims(t, intent, lex, scope)
     after_top = _order(t, intent)
     _groups(t, intent, lex, scope, after_top)
@@ -614,6 +666,7 @@ def _parse(question: str, lex: Lexicon, now: dt.datetime, forced: list[str] | No
         near = {u: L.nearest(u, lex) for u in unknown}
         forms = difflib.get_close_matches(question.lower(), g.SUPPORTED_FORMS, n=3, cutoff=0.0)
         raise NotUnderstood(question, unknown, forms, nearest=near)
+    _compare_named(intent, question)
     if intent.measure == "rate" and not intent.share and intent.numerator is None and not (
             intent.severities or intent.filters or intent.words or intent.texts):
         intent.share.append("severity:ERROR,FATAL")

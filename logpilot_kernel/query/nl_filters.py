@@ -31,7 +31,7 @@ def key_services(infos: list[KeyInfo]) -> list[str]:
     return sorted(i.service for i in infos if i.rows >= 0.05 * total)
 
 
-_TOKEN = re.compile(r"/?[a-z0-9_][a-z0-9_./:@$-]*[a-z0-9_]|[a-z0-9_]")
+_TOKEN = re.compile(r"/?[a-z0-9_][a-z0-9_./:@$()-]*[a-z0-9_)]|[a-z0-9_]")
 
 
 class Words:
@@ -183,7 +183,7 @@ def filters(w: Words, intent: "Intent", lex: Lexicon, scope: list[str], q: str) 
                 intent.sources += [x for x in srcs if x not in intent.sources]
                 continue
         svc = L.link_service(word, lex)
-        around = intent.services or scope
+        around = [x for x in (intent.services or scope) if not svc or x != svc[0]]
         held = [ki for ki in lex.key_infos(around) if any(
             v.lower() == word for v in ki.values)] if svc and around and svc[0] not in around else []
         if held:  # "the db ... for the reports application": a value of the named service

@@ -84,7 +84,7 @@ def conditions(i: "Intent", lex: "Lexicon") -> tuple[list[tuple[str, str]], list
     if i.services:
         base.append((f"from service {' or '.join(i.services)}",
                      f"service_name IN ({', '.join(map(_lit, i.services))})"))
-    else:
+    elif not i.sources:
         keys = [k for k in _keys_used(i) if i.key_services.get(k)]
         if keys:
             sets = [set(i.key_services[k]) for k in keys]
@@ -193,7 +193,7 @@ def _metric(i: "Intent", num: list[tuple[str, str]]) -> tuple[str, str]:
 def build_sql(i: "Intent", lex: "Lexicon") -> str:
     """The SQL of an intent: one SELECT over ``logs``, aggregation in DuckDB."""
     base, num = conditions(i, lex)
-    dims = [dim_expr(d) for d in i.group]
+    dims = [dim_expr(d) for d in (i.group or ([i.difference[0]] if i.difference else []))]
     if i.compare:
         case = " ".join(f"WHEN {_span_sql(lo, hi)} THEN {_lit(label)}" for label, lo, hi in i.compare)
         dims.insert(0, (f"CASE {case} END", "period"))
@@ -209,12 +209,17 @@ def build_sql(i: "Intent", lex: "Lexicon") -> str:
         timeish = [a for _, a in dims if a in _TIME_DIMS or a == "period"]
         if i.top is not None:
             sql += f"\nORDER BY {metric} {'ASC' if i.direction == 'asc' else 'DESC'}, {names}\nLIMIT {i.top}"
-        elif timeish:
+        elif timeish and not i.by_metric:
             sql += "\nORDER BY " + ", ".join(
                 "isodow(min(timestamp))" if a == "weekday" else
                 "min(timestamp)" if a == "period" else a for _, a in dims)
         else:
             sql += f"\nORDER BY {metric} DESC, {names}"
+    if i.difference:
+        dim, a, b = i.difference
+        col = dim_expr(dim)[1]
+        sql = (f"WITH per AS (\n{sql}\n)\nSELECT coalesce(sum(CASE WHEN {col} = {_lit(a)} THEN {metric} END), 0)"
+               f" - coalesce(sum(CASE WHEN {col} = {_lit(b)} THEN {metric} END), 0) AS difference\nFROM per")
     return sql
 
 
@@ -242,7 +247,9 @@ def reading_of(i: "Intent", lex: "Lexicon") -> str:
     text = head + (" " + " ".join(parts) if parts else "")
     if i.compare:
         text += ", compared between " + " and ".join(label for label, _, _ in i.compare)
-    if i.group:
+    if i.difference:
+        text += f", {i.difference[1]} minus {i.difference[2]}"
+    elif i.group:
         text += ", per " + " and ".join(_dim_name(d) for d in i.group)
     if i.top is not None and i.group:
         text += f", {'bottom' if i.direction == 'asc' else 'top'} {i.top}"
