@@ -222,6 +222,21 @@ def parse_text_sql(formats: Sequence[str], text: str, ref: dt.datetime, timezone
             f"to_minutes(CAST({offset_minutes_sql(tz)} AS BIGINT)) ELSE {to_utc} END)")
 
 
+def anywhere_pattern() -> tuple[str, list[str]]:
+    """(regex, formats) that find a calendar timestamp of any layout in the first
+    :data:`SEARCH_CHARS` characters of a line: the text before it is the ``header``
+    group, the rest the message. For the lines no rule of their file takes (a rotated
+    file whose layout changed): they keep their own time. Epoch layouts are left out
+    (a bare number in an unknown line is more often an id than a time)."""
+    table = [lay for lay in layouts() if not lay.is_epoch]
+    alts = "|".join(f"(?:{lay.regex})" for lay in table)
+    fmts: list[str] = []
+    for lay in table:
+        fmts.extend(f for f in lay.formats if f not in fmts)
+    rx = (rf"^(?P<header>.{{0,{SEARCH_CHARS}}}?)\[?(?P<timestamp>{alts})\]?[\s,:|\-]*(?P<message>.*)$")
+    return rx, fmts
+
+
 @dataclass
 class LayoutHit:
     """How one layout fared on a sample: found where, parsed how often, with which formats."""

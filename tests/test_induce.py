@@ -265,3 +265,18 @@ def test_detect_magic_shows_an_html_table_and_status_lists_the_induced_file(shel
     ts = time_sources(shell.user_ns["pilot"].workspace)
     assert [t["rule"] for t in ts] == ["induced:store"] and ts[0]["rows"] == 3
     shell.run_cell("%logpilot status")  # renders the per-file table before the widget
+
+
+def test_rotated_file_whose_layout_changed_keeps_each_lines_own_time(tmp_path: Path) -> None:
+    old = [f"[2024-03-05 10:22:{i:02d},123] INFO job {i} done (app.Jobs)" for i in range(6)]
+    new = [f"node-1 | 05.03.2024 11:00:0{i} | payment {i} failed" for i in range(3)]
+    path = tmp_path / "rotated.log"
+    path.write_text("\n".join(old + new) + "\n", encoding="utf-8")
+    with Workspace(tmp_path / "ws") as ws:
+        rep = ingest(ws, [path], parquet=False)
+        rows = ws.cursor().execute("SELECT origin_offset, timestamp, severity, message, context->>'ts_source', "
+                                   "context->>'_rule' FROM logs ORDER BY 1").fetchall()
+    assert rep.files[0].rule == "induced:rotated" and len(rows) == 9
+    assert [r[4] for r in rows] == ["line"] * 9
+    assert rows[6][1] == dt.datetime(2024, 3, 5, 11, 0, 0) and rows[6][3] == "payment 0 failed"
+    assert rows[6][2] == "ERROR" and rows[6][5] == "generic"
