@@ -289,7 +289,7 @@ def filters(w: Words, intent: "Intent", lex: Lexicon, scope: list[str], q: str) 
             intent.alternatives.append(f"only rows that have {keys[0].info.name} ({word!r})")
             continue
         unknown.append(word)
-    _merge_words(intent, words_at, lex)
+    _merge_words(intent, words_at, lex, {i: w.toks[i][2] for i, _ in words_at})
     return unknown
 
 
@@ -323,10 +323,28 @@ def _template_pair(w: Words, i: int, lex: Lexicon, scope: list[str]
     return None
 
 
-def _merge_words(intent: "Intent", words_at: list[tuple[int, list[str]]], lex: Lexicon) -> None:
+def _jointly(words_at: list[tuple[int, list[str]]], raw: dict[int, str], lex: Lexicon
+             ) -> list[tuple[int, list[str]]]:
+    """When no template holds a form of every word, read each word by form or synonym
+    within the templates that hold all of them ("failed ssh logins" -> failed, ssh2,
+    password), if there are such templates."""
+    bodies = [set(re.findall(r"[a-z][a-z0-9]*", b.lower()))
+              for tpls in lex.templates.values() for _t, b, _n in tpls]
+    if len(words_at) < 2 or any(all(body & set(f) for _, f in words_at) for body in bodies):
+        return words_at
+    wide = [(i, set(L.template_forms_wide(raw.get(i, ""), lex)) | set(f)) for i, f in words_at]
+    hits = [body for body in bodies if all(body & forms for _, forms in wide)]
+    if not hits:
+        return words_at
+    seen = set().union(*hits)
+    return [(i, sorted(forms & seen)) for i, forms in wide]
+
+
+def _merge_words(intent: "Intent", words_at: list[tuple[int, list[str]]], lex: Lexicon,
+                 w_raw: dict[int, str] | None = None) -> None:
     """Template words as ILIKE filters; each word's forms are alternatives. Neighbours that
     stand together in a template become one phrase ("jobs stalled" -> 'job stalled')."""
-    words_at = sorted(words_at)
+    words_at = _jointly(sorted(words_at), w_raw or {}, lex)
     bodies = [b.lower() for tpls in lex.templates.values() for _t, b, _n in tpls]
     k = 0
     while k < len(words_at):
