@@ -245,7 +245,9 @@ def test_magic_conversation(pshell, capsys):
 def test_magic_dry_run_json_and_errors(pshell, capsys):
     pshell.run_cell("%%pilot --dry-run --format json\nerrors by service")
     out = json.loads(capsys.readouterr().out)
-    assert out["mode"] == "dry_run" and out["plan"]["sql"].startswith("SELECT")
+    # the parser's reading sits above its SQL as comments
+    assert out["mode"] == "dry_run" and out["plan"]["sql"].startswith("-- reading: count of rows")
+    assert "\nSELECT " in out["plan"]["sql"]
     assert pshell.run_line_magic("pilot", "context")["turns"] == 0
     pshell.run_cell("%%pilot --format text\npayment errors spike")
     assert "Two readings" in capsys.readouterr().out
