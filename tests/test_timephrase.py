@@ -213,3 +213,25 @@ def test_the_dashboard_period_box_reads_the_same_phrases() -> None:
     for bad in ("next tuesday", "errors yesterday", "port 8080"):
         with pytest.raises(D.PeriodError, match="yesterday afternoon"):
             D.parse_period(bad, ext)
+
+
+@pytest.mark.parametrize("q,start,end", [
+    ("errors July 1-3", "2024-07-01", "2024-07-04"),
+    ("errors on May 30th-31st 2024", "2024-05-30", "2024-06-01"),
+    ("errors between the 1st and the 3rd of July", "2024-07-01", "2024-07-04"),
+    ("errors from the 29th to the 1st of July", "2024-06-29", "2024-07-02"),
+    ("errors from the 30th of June to the 2nd", "2024-06-30", "2024-07-03"),
+    ("errors on the 30th", "2024-06-30", "2024-07-01"),
+    ("errors on 02.07.2024", "2024-07-02", "2024-07-03"),
+    ("errors over the weekend", "2024-06-29", "2024-07-01"),
+    ("errors at 3 in the afternoon on July 1", "2024-07-01 14:45", "2024-07-01 15:15"),
+])
+def test_more_date_forms(q: str, start: str, end: str) -> None:
+    s = resolve_time(q, now=NOW, data_range=DATA)
+    assert s is not None and (s.start, s.end) == (T(start), T(end)), (q, s)
+
+
+def test_more_numbers_that_are_not_times() -> None:
+    for q in ("errors in version 1.2.2024", "top 3 in the morning", "status 500-503 by hour"):
+        spans = find_time(q, now=NOW, data_range=DATA)
+        assert all(not any(c.isdigit() for c in s.text) for s in spans), (q, spans)

@@ -186,6 +186,64 @@ def _h_day_month(m: re.Match[str], ctx: Ctx) -> list[Atom] | None:
     return [Atom(m.start(), m.end(), {"day": ("date", y, mo, d)}, _norm_prefix(m["p"]))]
 
 
+def _h_month_days(m: re.Match[str], ctx: Ctx) -> list[Atom] | None:
+    """'July 1-3': two day pieces around the dash, so the range reader joins them."""
+    mo = w.MONTHS[m["mon"].rstrip(".")]
+    y = int(m["y"]) if m["y"] else None
+    d1, d2 = int(m["d1"]), int(m["d2"])
+    if not (_valid(y or 2000, mo, d1) and _valid(y or 2000, mo, d2)) or d2 <= d1:
+        return None
+    if not _month_ok(ctx, m, m["mon"], bool(y)):
+        return None
+    return [Atom(m.start(), m.start("dash"), {"day": ("date", y, mo, d1)}, _norm_prefix(m["p"])),
+            Atom(m.start("d2"), m.end(), {"day": ("date", y, mo, d2)})]
+
+
+def _h_day_of_month(m: re.Match[str], ctx: Ctx) -> list[Atom] | None:
+    """'on the 30th': a day of the month the data (or now) supplies."""
+    d = int(m["d"])
+    if not 1 <= d <= 31:
+        return None
+    return [Atom(m.start(), m.end(), {"day": ("dom", d)}, _norm_prefix(m["p"]))]
+
+
+def _h_dotted(m: re.Match[str], ctx: Ctx) -> list[Atom] | None:
+    """'02.07.2024': day first; only with a four-digit year (versions have none)."""
+    d, mo, y = int(m["d"]), int(m["mo"]), int(m["y"])
+    if not _valid(y, mo, d) or not 1970 <= y <= 2100:
+        return None
+    before = re.findall(r"[a-z]+", ctx.text[max(0, m.start() - 10):m.start()])
+    if not m["p"] and not (before and before[-1] in _MONTH_CUE) and ctx.text[:m.start()].strip():
+        return None  # "version 1.2.2024": a dotted number needs a time word before it
+    return [Atom(m.start(), m.end(), {"day": ("date", y, mo, d)}, _norm_prefix(m["p"]))]
+
+
+def _h_weekend(m: re.Match[str], ctx: Ctx) -> list[Atom] | None:
+    """'over the weekend': Saturday 00:00 to Monday 00:00, the latest in the data."""
+    ref = ctx.data_range[1] if ctx.data_range else ctx.ref
+    sat = ref.date() - dt.timedelta(days=(ref.weekday() - 5) % 7)
+    if m["rel"] and ctx.data_range is None and sat + dt.timedelta(days=2) > ctx.ref.date():
+        sat -= dt.timedelta(days=7)  # "last weekend" when this one is not over
+    lo = dt.datetime.combine(sat, dt.time())
+    if ctx.data_range and lo + 2 * DAY <= ctx.data_range[0]:
+        return None
+    return [Atom(m.start(), m.end(), {"rel": (lo, lo + 2 * DAY)})]
+
+
+def _h_hour_of_part(m: re.Match[str], ctx: Ctx) -> list[Atom] | None:
+    """'at 3 in the afternoon': a bare hour made a clock time by its part of the day."""
+    h, mi = int(m["h"]), int(m["mi"] or 0)
+    part = m["part"]
+    if not 1 <= h <= 12 or mi > 59:
+        return None
+    if part in ("afternoon", "evening", "night") and h < 12:
+        h += 12
+    elif part == "morning" and h == 12:
+        h = 0
+    p = "around" if m["p"] in ("at", "around", "about") else _norm_prefix(m["p"])
+    return [Atom(m.start(), m.end(), {"clock": ("point", h * 60 + mi, False, 0)}, p)]
+
+
 def _h_us_date(m: re.Match[str], ctx: Ctx) -> list[Atom] | None:
     mo, d = int(m["mo"]), int(m["d"])
     y = int(m["y"]) if m["y"] else None
@@ -339,12 +397,18 @@ PATTERNS: list[tuple[re.Pattern[str], Handler]] = [(re.compile(p), h) for p, h i
      rf"(?P<sep>-|–|—|to|and|until|till)\s*(?P<h2>\d{{1,2}})(?::(?P<m2>\d{{2}}))?\s*"
      rf"(?P<mer>{_MER})", _h_hour_range),
     (rf"(?:\b(?:in|during|within|for|over)\s+)?\bthe\s+(?P<t>{_TCORE})\s+hour\b", _h_hour_of),
+    (rf"(?:\b{_OPEN})?\b(?P<mon>{_MON})\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s*(?P<dash>-|–|—)\s*"
+     rf"(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?(?![\d:a-z])(?:,?\s+(?P<y>\d{{4}})\b)?", _h_month_days),
     (rf"(?:\b{_OPEN})?\b(?:the\s+)?(?:(?P<ow>{_ORD})\s+of|(?P<d>\d{{1,2}})(?P<suf>st|nd|rd|th)?"
      rf"(?:\s+of)?)\s+(?P<mon>{_MON})(?![a-z])(?:,?\s+(?P<y>\d{{4}})\b)?", _h_day_month),
     (rf"(?:\b{_OPEN})?\b(?P<mon>{_MON})\s+(?:the\s+)?(?:(?P<ow>{_ORD})|(?P<d>\d{{1,2}})"
      rf"(?P<suf>st|nd|rd|th)?)(?![\d:a-z])(?:,?\s+(?P<y>\d{{4}})\b)?", _h_day_month),
     (rf"(?:\b{_OPEN})?(?<![\w./:-])(?P<mo>\d{{1,2}})/(?P<d>\d{{1,2}})(?:/(?P<y>\d{{4}}|\d{{2}}))?"
      rf"(?![\w/:]|\.\d|-\d)", _h_us_date),
+    (rf"(?:\b{_OPEN})?(?<![\w./:-])(?P<d>\d{{1,2}})\.(?P<mo>\d{{1,2}})\.(?P<y>\d{{4}})(?![\w.:-])",
+     _h_dotted),
+    (r"\b(?P<p>at|around|about|before|after|since|until|by)\s+(?P<h>\d{1,2})(?::(?P<mi>\d{2}))?"
+     r"\s+in\s+the\s+(?P<part>morning|afternoon|evening|night)\b", _h_hour_of_part),
     (rf"(?:\b(?P<p>around|about|approximately|approx\.?|roughly|circa|near|at|since|after|"
      rf"before|until|till|by|up\s+to|prior\s+to)\s+|(?P<tl>~)\s*)?(?<![\w:.+])(?P<t>{_TCORE})"
      rf"(?![\w:]|\.\d)", _h_time),
@@ -364,6 +428,10 @@ PATTERNS: list[tuple[re.Pattern[str], Handler]] = [(re.compile(p), h) for p, h i
     (rf"(?:\b{_OPEN})?\b(?P<mon>{_MON})(?![a-z])(?:,?\s+(?:of\s+)?(?P<y>\d{{4}})\b)?", _h_month),
     (r"\b(?P<w>in|during|for|of|year|since|after|before|until)\s+(?P<y>\d{4})\b(?![:/.-]\d)",
      _h_year),
+    (r"\b(?:(?:over|during|on|at|for|in)\s+)?(?:the\s+)?(?:(?P<rel>last|past|previous|this)\s+)?"
+     r"weekend\b", _h_weekend),
+    (rf"(?:\b{_OPEN})?\b(?:on\s+)?the\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)\b(?!\s*(?:of\s+)?{_MON})",
+     _h_day_of_month),
     (r"\b(between|from)\b(?=\s)", _h_between),
 ]]
 

@@ -197,6 +197,14 @@ def _try_range(ctx: Ctx, x: _Group, y: _Group) -> _Group | None:
     elif not (kind == "join" and closing and (x.between == "from" or x.prefix in ("since", "after"))):
         return None
     xc, yc = dict(x.comps), dict(y.comps)
+    for a, b in ((xc, yc), (yc, xc)):  # "between the 1st and the 3rd of July": July's too
+        if a.get("day", ("",))[0] == "dom" and b.get("day", ("",))[0] == "date":
+            _, yr, mo, dd = b["day"]
+            if a is xc and a["day"][1] > dd:  # "from the 29th to the 1st of July": June 29
+                yr, mo = (yr - 1 if yr else None, 12) if mo == 1 else (yr, mo - 1)
+            if a is yc and a["day"][1] < dd:  # "from the 30th of June to the 2nd": July 2
+                yr, mo = (yr + 1 if yr else None, 1) if mo == 12 else (yr, mo + 1)
+            a["day"] = ("date", yr, mo, a["day"][1])
     for a, b in ((xc, yc), (yc, xc)):
         if "day" in a and not any(k in b for k in ("day", "month", "year")):
             b["day"] = a["day"]
@@ -264,6 +272,17 @@ def _pick_day(ctx: Ctx, day: tuple, m0: int, m1: int, off: int) -> dt.date | Non
 
     if day[0] == "rel":
         return ctx.ref.date() + dt.timedelta(days=day[1])
+    if day[0] == "dom":  # "the 30th": the latest 30th in the data, else before now
+        if ctx.data_range:
+            for d in _day_candidates(ctx):
+                if d.day == day[1] and fits(d):
+                    return d
+        ref = ctx.ref.date()
+        for back in range(0, 400):
+            d = ref - dt.timedelta(days=back)
+            if d.day == day[1]:
+                return d
+        return None
     if day[0] == "date":
         _, y, mo, d = day
         if y is not None:
@@ -377,7 +396,7 @@ def _resolve(comps: dict[str, Any], prefix: str | None, on_clock: bool, ctx: Ctx
         if c is not None and c[0] == "point" and len(c) > 3 and c[3]:
             s += dt.timedelta(seconds=c[3])
         if kind is None:
-            kind = {"date": "day", "weekday": "weekday", "rel": "relative"}[day[0]]
+            kind = {"date": "day", "dom": "day", "weekday": "weekday", "rel": "relative"}[day[0]]
             det = {"weekday": d.strftime("%A")} if day[0] == "weekday" else {}
         if kind == "open":
             return s, None, "open", None, {"zone": name}
