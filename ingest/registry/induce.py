@@ -297,17 +297,77 @@ def _header_end(cols: list[tuple[str, list[str], list[str]]], open_brackets: int
     return end
 
 
+def _prefix(best: LayoutHit, sample: list[str], words: dict[str, str], names: _Names,
+            info: list[dict[str, Any]]) -> tuple[str, list[int], int, bool]:
+    """Regex of the text before the timestamp (``^`` included), the sample lines it
+    describes (those with the modal number of tokens there), open brackets, level found."""
+    idx = [i for i, t in enumerate(best.texts) if t is not None]
+    pre_toks = [_tokens(sample[i][: best.starts[i]]) for i in idx]
+    k = Counter(len(t) for t in pre_toks).most_common(1)[0][0]
+    keep = [j for j, t in enumerate(pre_toks) if len(t) == k]
+    idx = [idx[j] for j in keep]
+    rows = [pre_toks[j] for j in keep]
+    parts = ["^"]
+    opened = 0
+    have_level = False
+    for c in range(k):
+        toks = [r[c][1] for r in rows]
+        seps = [r[c][0] for r in rows]
+        parts.append(_sep_rx(seps) if c else (r"\s*" if any(seps) else ""))
+        kind, cnt = Counter(_kind(t, words) for t in toks).most_common(1)[0]
+        if len(set(toks)) == 1 and not re.search(r"[A-Za-z0-9]", toks[0]) and toks[0] != "-":
+            parts.append(re.escape(toks[0]))  # constant punctuation: '[', '<', ...
+            opened += toks[0].count("[") - toks[0].count("]")
+        elif kind == "level" and cnt >= LEVEL_SHARE * len(toks) and not have_level:
+            rx, have_level = _column_rx(kind, toks, names, have_level, info, words)
+            parts.append(rx)
+        elif kind in ("number", "bracket", "prog_pid", "colon_end") and cnt == len(toks):
+            parts.append(_column_rx(kind, toks, names, have_level, info, words)[0])
+        else:
+            n = names.take("field")
+            info.append({"field": n, "kind": "token before the timestamp"})
+            parts.append(rf"(?P<{n}>[^\s|]+)")
+    between = [sample[i][: best.starts[i]][len("".join(s + t for s, t in r)):] for r, i in zip(rows, idx)]
+    parts.append(_sep_rx(between) if k else "")
+    return "".join(parts), idx, opened, have_level
+
+
+def _continuation(best: LayoutHit, hits: list[LayoutHit], sample: list[str]) -> tuple[bool, str | None]:
+    """Whether the lines without the file's timestamp continue the record above them:
+    shaped like a stack trace, or neither JSON nor dated another way (and a minority)."""
+    other_ts = [any(h.texts[i] is not None for h in hits[1:]) for i in range(len(sample))]
+    without = [(ln, o) for ln, t, o in zip(sample, best.texts, other_ts) if t is None]
+    cont = sum(1 for ln, o in without if CONTINUATION_RE.match(ln)
+               or (not o and not ln.lstrip().startswith("{")))
+    if without and cont >= 0.5 * len(without) and len(without) <= 0.5 * len(sample):
+        return True, (f"{len(without)} sample line(s) without a timestamp, {cont} shaped like a "
+                      "continuation: read as continuation lines")
+    return False, None
+
+
+def _tag_after_level(rest_rows: list[list[tuple[str, str]]], end: int) -> bool:
+    """'LEVEL tag: message' with tags of varying shape (spaces, padding): true when the
+    first ': ' close after the level is in nearly every line."""
+    tails = ["".join(a + b for a, b in r[end:]).lstrip() for r in rest_rows]
+    tag_rx = re.compile(r"[^\s:\[\](){}](?:[^:\[\](){}\n]{0,30}?[^\s:\[\](){}])?\s*: ")
+    return bool(tails) and sum(1 for t in tails if tag_rx.match(t)) >= STABLE * len(tails)
+
+
 def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None = None) -> Induction | None:
-    """An induced rule for ``lines`` (None when the sample has no text at all)."""
+    """An induced rule for ``lines`` (None when the sample has no text at all).
+
+    ``con`` is a DuckDB connection (the timestamp finder runs there); ``ref`` the file's
+    mtime, for year-less layouts. The rule's confidence is left to the caller, who
+    scores it with the real parser (:meth:`Registry.detect_file`).
+    """
     words = level_words()
     sample = [ln.rstrip("\r\n") for ln in lines if ln and ln.strip()]
     if not sample:
         return None
     notes: list[str] = []
-    comment = None
     commented = [ln for ln in sample if re.match(COMMENT_RE, ln)]
-    if commented and len(commented) < len(sample) / 2:
-        comment = COMMENT_RE
+    comment = COMMENT_RE if commented and len(commented) < len(sample) / 2 else None
+    if comment:
         sample = [ln for ln in sample if not re.match(COMMENT_RE, ln)]
         notes.append(f"{len(commented)} header/comment line(s) starting with '#' in the sample")
     name = "induced:" + (re.sub(r"[^A-Za-z0-9_.\-]+", "_", stem).strip("_.-") or "file")
@@ -315,66 +375,23 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
     best: LayoutHit | None = hits[0] if hits and hits[0].parsed >= 0.5 * len(sample) else None
     info: list[dict[str, Any]] = []
     names = _Names()
-    have_level = False
+    multiline: str | None = None
+    ts_info: dict[str, Any] = {}
     if best is None:
-        pattern, fmts, multiline, ts_info, prefix_rx = None, [], None, {}, ""
-        heads_rest = [ln for ln in sample]
-        rest_rows = [_tokens(r) for r in heads_rest]
-        open_brackets = 0
+        pattern, fmts, open_brackets, have_level = None, [], 0, False
+        rest_rows = [_tokens(r) for r in sample]
         notes.append("no timestamp layout fits the sample: records take the previous record's or the file's time")
     else:
-        idx = [i for i, t in enumerate(best.texts) if t is not None]
-        prefixes = [sample[i][: best.starts[i]] for i in idx]
-        pre_toks = [_tokens(p) for p in prefixes]
-        k = Counter(len(t) for t in pre_toks).most_common(1)[0][0]
-        keep = [j for j, t in enumerate(pre_toks) if len(t) == k]
-        idx = [idx[j] for j in keep]
-        pre_rows = [pre_toks[j] for j in keep]
-        prefix_parts = ["^"]
-        open_brackets = 0
-        for c in range(k):
-            toks = [r[c][1] for r in pre_rows]
-            seps = [r[c][0] for r in pre_rows]
-            prefix_parts.append(_sep_rx(seps) if c else (r"\s*" if any(seps) else ""))
-            kinds = Counter(_kind(t, words) for t in toks)
-            kind, cnt = kinds.most_common(1)[0]
-            if len(set(toks)) == 1 and not re.search(r"[A-Za-z0-9]", toks[0]) and toks[0] != "-":
-                prefix_parts.append(re.escape(toks[0]))
-                open_brackets += toks[0].count("[") - toks[0].count("]")
-                continue
-            if kind == "level" and cnt >= LEVEL_SHARE * len(toks) and not have_level:
-                rx, have_level = _column_rx(kind, toks, names, have_level, info, words)
-                prefix_parts.append(rx)
-                continue
-            if kind in ("number", "bracket", "prog_pid", "colon_end") and cnt == len(toks):
-                rx, _ = _column_rx(kind, toks, names, have_level, info, words)
-                prefix_parts.append(rx)
-                continue
-            n = names.take("field")
-            info.append({"field": n, "kind": "token before the timestamp"})
-            prefix_parts.append(rf"(?P<{n}>\S+)")
-        between = [sample[i][: best.starts[i]][len("".join(s + t for s, t in pre_rows[n_])):]
-                   for n_, i in enumerate(idx)]
-        prefix_parts.append(_sep_rx(between) if k else "")
-        prefix_rx = "".join(prefix_parts)
+        prefix_rx, idx, open_brackets, have_level = _prefix(best, sample, words, names, info)
         fmts = list(best.formats)
-        ts_rx = best.layout.regex
-        rest = [sample[i][best.starts[i] + len(best.texts[i]):] for i in idx]
-        rest_rows = [_tokens(r) for r in rest]
+        rest_rows = [_tokens(sample[i][best.starts[i] + len(best.texts[i] or ""):]) for i in idx]
         ts_info = {"layout": best.layout.name, "formats": fmts, "position": best.position,
                    "parsed": best.parsed, "of": len(sample)}
-        pattern = prefix_rx + f"(?P<timestamp>{ts_rx})"
-        other_ts = [any(h.texts[i] is not None for h in hits[1:]) for i in range(len(sample))]
-        without = [(ln, o) for ln, t, o in zip(sample, best.texts, other_ts) if t is None]
-        multiline = None
-        # A line without the file's timestamp continues the record above it when it is
-        # shaped like a stack trace, or when it is neither JSON nor dated another way.
-        cont = sum(1 for ln, o in without if CONTINUATION_RE.match(ln)
-                   or (not o and not ln.lstrip().startswith("{")))
-        if without and cont >= 0.5 * len(without) and len(without) <= 0.5 * len(sample):
+        pattern = prefix_rx + f"(?P<timestamp>{best.layout.regex})"
+        joined, note = _continuation(best, hits, sample)
+        if joined:
             multiline = pattern
-            notes.append(f"{len(without)} sample line(s) without a timestamp, {cont} shaped like a "
-                         "stack trace: read as continuation lines")
+            notes.append(note or "")
     cols = _typed_columns(rest_rows, words, MAX_COLUMNS)
     end = _header_end(cols, open_brackets)
     parts = []
@@ -387,16 +404,11 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
     msg_sep = r"\s*" if any(s == "" for s in after) else r"\s+"
     if end and cols[end - 1][0] == "sep" and cols[end - 1][1][0] == "|":
         msg_sep = ""  # a delimited format: the message starts right after the delimiter
-    if have_level and end and cols[end - 1][0] in ("level", "symbol"):
-        # "LEVEL tag: message" with tags of varying shape (spaces, padding): the first
-        # ": " close after the level ends the header when nearly every line has one.
-        tails = ["".join(a + b for a, b in r[end:]).lstrip() for r in rest_rows]
-        tag_rx = re.compile(r"[^\s:\[\](){}](?:[^:\[\](){}\n]{0,30}?[^\s:\[\](){}])?\s*: ")
-        if tails and sum(1 for t in tails if tag_rx.match(t)) >= STABLE * len(tails):
-            n = names.take("tag", "component")
-            info.append({"field": n, "kind": "name before ': '"})
-            parts.append(msg_sep + rf"(?P<{n}>[^\s:\[\](){{}}](?:[^:\[\](){{}}]{{0,30}}?[^\s:\[\](){{}}])?)\s*:")
-            msg_sep = " "
+    if have_level and end and cols[end - 1][0] in ("level", "symbol") and _tag_after_level(rest_rows, end):
+        n = names.take("tag", "component")
+        info.append({"field": n, "kind": "name before ': '"})
+        parts.append(msg_sep + rf"(?P<{n}>[^\s:\[\](){{}}](?:[^:\[\](){{}}]{{0,30}}?[^\s:\[\](){{}}])?)\s*:")
+        msg_sep = " "
     body = "".join(parts)
     loose = (pattern + (r"\]?" if open_brackets > 0 else "") + r"\s*(?P<message>.*)$") \
         if (pattern is not None and body) else None
@@ -406,11 +418,10 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
         pattern += body
     pattern += (msg_sep if (body or best is not None) else "") + "(?P<message>.*)$"
     rule = Rule(name=name, pattern=pattern, timestamp_formats=fmts, multiline_start=multiline,
-                fallback_pattern=loose,
+                fallback_pattern=loose, comment_start=comment,
                 description="Induced from a sample of the file: " + (
                     f"timestamp {ts_info['layout']} at column {ts_info['position']}" if ts_info else "no timestamp")
-                + (", " + ", ".join(f["field"] for f in info) if info else ""),
-                examples=[])
+                + (", " + ", ".join(f["field"] for f in info) if info else ""))
     try:
         rx = re.compile(pattern)
         rule.examples = [ln for ln in sample if rx.match(ln)][:3] or sample[:1]
@@ -419,12 +430,10 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
     for f in info:
         if f.get("kind") == "level symbols":
             rule.severity_map = dict(f["values"])
-    if have_level:  # spellings the shared alias table lacks
-        rule.severity_map.update({k: v for k, v in LEVEL_EXTRA.items()
-                                  if any(k in ln.lower() for ln in sample[:50])})
-    if comment:
-        rule.comment_start = comment
-    if not have_level:
+    if have_level:  # spellings the shared alias table lacks, when the sample uses them
+        seen = {w.lower() for ln in sample[:100] for w in re.findall(r"[A-Za-z]+", ln[:96])}
+        rule.severity_map.update({k: v for k, v in LEVEL_EXTRA.items() if k in seen})
+    else:
         notes.append("no level in the format: severity is inferred from the message words")
     return Induction(rule=rule, confidence=0.0, fields=info, timestamp=ts_info, notes=notes)
 
