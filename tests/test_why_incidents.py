@@ -301,6 +301,9 @@ def test_around_centres_the_search_on_its_point(estate) -> None:
         # at the incident: its window, to the minute
         t = s0 + dt.timedelta(minutes=5)
         ans = why(ws, f"what explains the {sym} around {t:%H:%M} UTC on {t:%B} {t.day}?")
+        label = f"around {t:%Y-%m-%d %H:%M} UTC (±15 min)"
+        assert ans.scope.time.label == label and label in ans.searched["time"]
+        assert "<b>Time</b> " + label in ans._repr_html_()
         assert abs((ans.window.start - s0).total_seconds()) <= TOLERANCE_S, (inc["kind"], ans.window)
         assert ans.root_causes[0]["template_id"] == true_template(ws, inc), inc["kind"]
 

@@ -289,6 +289,10 @@ class WhyAnswer:
     def _repr_html_(self) -> str:
         e = html.escape
         parts = [f"<div class='logpilot-why'><b>Why:</b> {e(self.question or '(no question)')}<br>"]
+        if self.scope.time is not None:  # the reading of the question's time, never implicit
+            t = self.scope.time
+            parts.append(f"<div><b>Time</b> {e(t.label)} <small>(read from "
+                         f"&ldquo;{e(t.text.strip())}&rdquo;)</small></div>")
         for wmsg in self.warnings:
             parts.append(f"<div style='color:#a60'>&#9888; {e(wmsg)}</div>")
         if self.mode == "no_match":

@@ -26,6 +26,8 @@ def cmd_why(args: argparse.Namespace) -> int:
         return 0
     for w in ans.warnings:
         print(f"warning: {w}", file=sys.stderr)
+    if ans.scope.time is not None:
+        print(f"time: {ans.scope.time.label} (read from {ans.scope.time.text.strip()!r})")
     if ans.window is not None:
         print(f"window: {ans.window.start} .. {ans.window.end} ({ans.window.how})")
     for i, r in enumerate(ans.root_causes[:args.top], 1):

@@ -160,6 +160,8 @@ def _answer(ws: Any, cur: Any, question: str, since: dt.datetime | None,
                     "until": hi.isoformat(), "keywords": scope.keywords,
                     "entities": scope.entities, "templates_found": len(scope.templates),
                     "rows_in_scope": in_scope}
+    if scope.time is not None:
+        ans.searched["time"] = f"{scope.time.label} (read from {scope.time.text.strip()!r})"
     if not in_scope:
         ans.no_match("no rows in that scope", _suggest(cur, dmin, dmax + US, [], known))
         return ans
