@@ -666,6 +666,9 @@ def _parse(question: str, lex: Lexicon, now: dt.datetime, forced: list[str] | No
         near = {u: L.nearest(u, lex) for u in unknown}
         forms = difflib.get_close_matches(question.lower(), g.SUPPORTED_FORMS, n=3, cutoff=0.0)
         raise NotUnderstood(question, unknown, forms, nearest=near)
+    if re.search(r"\bwho\b", question.lower()) and not intent.group:
+        raise NotUnderstood(question, ["who"], g.SUPPORTED_FORMS[:3],
+                            "no field of these rows names who did it ('who')")
     _compare_named(intent, question)
     if intent.measure == "rate" and not intent.share and intent.numerator is None and not (
             intent.severities or intent.filters or intent.words or intent.texts):

@@ -365,7 +365,13 @@ def _merge_words(intent: "Intent", words_at: list[tuple[int, list[str]]], lex: L
 
 
 def check_against_lexicon(intent: "Intent", lex: Lexicon) -> None:
-    """Notes for filters naming what the workspace does not hold (never answer 0 silently)."""
+    """Notes for filters naming what the workspace does not hold (never answer 0 silently),
+    and the other reading of "errors" (ERROR only) where FATAL rows exist."""
+    if intent.severities == ("ERROR", "FATAL") and lex.severities:
+        svcs = intent.services or list(lex.severities)
+        fatal = sum(lex.severities.get(x, {}).get("FATAL", 0) for x in svcs)
+        if fatal:
+            intent.alternatives.append(f"severity ERROR only, without the {fatal:,} FATAL rows")
     if intent.severities and lex.severities:
         svcs = intent.services or list(lex.severities)
         have = {s: n for svc in svcs for s, n in lex.severities.get(svc, {}).items()}

@@ -16,7 +16,8 @@ understand), wrong, and *silent* wrong (wrong with no note and no other reading 
 Judging follows the sets' conventions: scalars within the given tolerance (else 1e-9
 relative, or 4 decimals for fractions); a share counts in either scale (0..1 or 0..100:
 the two sets disagree on which a "percentage" is); values compared case-insensitively as
-text; rows as sets (or lists when ordered) with times compared as instants.
+text; rows as sets (or lists when ordered) with times compared as instants, and a
+year-less day ("06-30", the Loghub set's convention for Linux) by month and day.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import argparse
 import datetime as dt
 import json
 import math
+import re
 import sys
 import tempfile
 import time
@@ -82,6 +84,9 @@ def same(got: Any, want: Any, tol: float | None = None) -> bool:
         if tol is not None:
             return abs(g - w) <= tol
         return abs(g - w) <= max(1e-9 * max(1.0, abs(w)), 5e-5 if w != int(w) else 0.0)
+    if isinstance(want, str) and re.fullmatch(r"\d{2}-\d{2}", want.strip()):  # a year-less day
+        gi = _instant(got)
+        return gi is not None and f"{gi:%m-%d}" == want.strip()
     gi, wi = _instant(got), _instant(want)
     if wi is not None and gi is not None:
         if isinstance(want, str) and len(want.strip()) <= 16:  # a bucket label, to the minute
