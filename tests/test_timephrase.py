@@ -235,3 +235,15 @@ def test_more_numbers_that_are_not_times() -> None:
     for q in ("errors in version 1.2.2024", "top 3 in the morning", "status 500-503 by hour"):
         spans = find_time(q, now=NOW, data_range=DATA)
         assert all(not any(c.isdigit() for c in s.text) for s in spans), (q, spans)
+
+
+def test_one_named_year_serves_every_date_of_the_question() -> None:
+    s = resolve_time("warnings between July 30 and August 1, 2015", now=NOW, data_range=DATA)
+    assert (s.start, s.end) == (T("2015-07-30"), T("2015-08-02"))
+    spans = find_time("HDFS lines on Nov 10 or on Nov 11, 2008", now=NOW, data_range=DATA)
+    assert [x.start for x in spans] == [T("2008-11-10"), T("2008-11-11")]
+    spans = find_time("FATAL counts for June and July 2005", now=NOW, data_range=DATA)
+    assert [x.start for x in spans] == [T("2005-06-01"), T("2005-07-01")]
+    s = resolve_time("errors in the 10 o'clock hour on November 10, 2008", now=NOW)
+    assert (s.start, s.end) == (T("2008-11-10 10:00"), T("2008-11-10 11:00"))
+    assert resolve_time("errors in 2024 on July 2", now=NOW).start == T("2024-07-02")

@@ -26,7 +26,7 @@ _ORD = "(?:" + "|".join(sorted(w.ORDINAL_WORDS, key=len, reverse=True)) + ")"
 _MER = r"(?:am|pm|a\.m\.|p\.m\.)(?![a-z])"
 #: A clock time: needs a colon or am/pm (a bare number is never a time), or a named instant.
 _TCORE = (rf"(?:\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:\.\d+)?(?:\s*{_MER})?|\d{{1,2}}\s*{_MER}|"
-          rf"noon|midday|midnight)")
+          rf"\d{{1,2}}\s*o['’]?clock\b|noon|midday|midnight)")
 _NUMW = "(?:" + "|".join(sorted(w.NUMBER_WORDS, key=len, reverse=True)) + ")"
 _OPEN = r"(?:(?P<p>since|after|before|until|till|by|up\s+to|prior\s+to)\s+)"
 _WD = "(?:" + "|".join(sorted(list(w.WEEKDAYS) + list(w.WEEKDAYS_SHORT), key=len, reverse=True)) + ")"
@@ -64,7 +64,7 @@ class Ctx:
 
 def _clock(text: str) -> tuple[int, bool] | None:
     """'14:30' / '2pm' / 'noon' -> (minutes after midnight, is_midnight), or None."""
-    t = text.strip().replace(".", "").replace(" ", "")
+    t = re.sub(r"o['’]?clock$", ":00", text.strip().replace(".", "").replace(" ", ""))
     if t in w.NAMED_TIMES:
         return w.NAMED_TIMES[t], t == "midnight"
     m = re.fullmatch(r"(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?(?:\d+)?(am|pm)?", t)

@@ -114,9 +114,9 @@ def _merge(comps: dict[str, Any], new: dict[str, Any]) -> dict[str, Any] | None:
                 return None
             out[k] = v
         elif k == "year":
-            if "day" in out and out["day"][0] == "date" and out["day"][1] is None:
+            if "day" in out and out["day"][0] == "date" and out["day"][1] in (None, v):
                 out["day"] = ("date", v, out["day"][2], out["day"][3])
-            elif "month" in out and out["month"][0] is None:
+            elif "month" in out and out["month"][0] in (None, v):
                 out["month"] = (v, out["month"][1])
             elif any(x in out for x in ("day", "month", "year", "clock", "rel", "abs")):
                 return None
@@ -129,7 +129,9 @@ def _merge(comps: dict[str, Any], new: dict[str, Any]) -> dict[str, Any] | None:
                 return None  # "Tuesday, July 2": the date wins
             out["day"] = out["day"] if out["day"][0] == "date" else v
         elif k == "day":
-            if "year" in out and v[0] == "date" and v[1] is None:
+            if "year" in out:
+                if v[0] != "date" or v[1] not in (None, out["year"]):
+                    return None
                 v = ("date", out.pop("year"), v[2], v[3])
             out["day"] = v
         elif k == "clock" and "clock" in out:
@@ -464,7 +466,9 @@ def find_time(question: str, *, now: dt.datetime | None = None,
         return []
     low = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in question)
     ctx = Ctx(_naive(now), _range(data_range), low, question)
-    groups = _join(ctx, _ranges(ctx, _join(ctx, [_unit(a) for a in atoms(ctx)])))
+    units = [_unit(a) for a in atoms(ctx)]
+    _share_year(units)
+    groups = _join(ctx, _ranges(ctx, _join(ctx, units)))
     out: list[TimeSpan] = []
     prev = 0
     for g in groups:
@@ -510,6 +514,28 @@ def blank_time(question: str, spans: list[TimeSpan]) -> str:
     for s in spans:
         chars[s.begin:s.stop] = " " * (s.stop - s.begin)
     return "".join(chars)
+
+
+def _share_year(units: list[_Group]) -> None:
+    """A question that names one year gives it to its year-less dates and months
+    ("between July 30 and August 1, 2015", "June vs July 2005")."""
+    years = {u.comps["day"][1] for u in units if u.comps.get("day", ("",))[0] == "date"
+             and u.comps["day"][1] is not None}
+    years |= {u.comps["month"][0] for u in units if "month" in u.comps and u.comps["month"][0]}
+    years |= {u.comps["year"] for u in units if "year" in u.comps}
+    if len(years) != 1:
+        return
+    (year,) = years
+    for u in units:
+        day = u.comps.get("day")
+        if day and day[0] == "date" and day[1] is None:
+            try:
+                dt.date(year, day[2], day[3])
+            except ValueError:
+                continue
+            u.comps["day"] = ("date", year, day[2], day[3])
+        if "month" in u.comps and u.comps["month"][0] is None:
+            u.comps["month"] = (year, u.comps["month"][1])
 
 
 def _naive(t: dt.datetime | None) -> dt.datetime | None:
