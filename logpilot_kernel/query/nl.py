@@ -670,6 +670,12 @@ def _parse(question: str, lex: Lexicon, now: dt.datetime, forced: list[str] | No
         raise NotUnderstood(question, ["who"], g.SUPPORTED_FORMS[:3],
                             "no field of these rows names who did it ('who')")
     _compare_named(intent, question)
+    if ("service" in intent.group or intent.field == "service") and len(intent.services) == 1 \
+            and not intent.sources:  # "which 3 X components": X has no such field
+        keys = sorted({ki.name for ki in lex.key_infos(intent.services)})[:8]
+        raise NotUnderstood(question, [], g.SUPPORTED_FORMS[:3],
+                            f"{intent.services[0]} is one service and none of its fields names "
+                            f"that grouping (its fields: {', '.join(keys) or 'none'})")
     if intent.measure == "rate" and not intent.share and intent.numerator is None and not (
             intent.severities or intent.filters or intent.words or intent.texts):
         intent.share.append("severity:ERROR,FATAL")
