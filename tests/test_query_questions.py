@@ -159,3 +159,44 @@ def test_unsupported_questions_are_refused_with_the_nearest_forms(estate) -> Non
         msg = str(info.value)
         assert "I do not understand" in msg and "Questions I can answer look like" in msg
         assert info.value.suggestions
+
+
+# ------------------------------------------- the blind set, plain and renamed
+def _bench():
+    import importlib.util
+
+    path = Path(__file__).parent / "benchmarks" / "question_accuracy.py"
+    spec = importlib.util.spec_from_file_location("question_accuracy", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_a_blind_question_set_is_answered_as_well_on_a_renamed_estate(estate, tmp_path) -> None:
+    """The same questions, re-rendered for an estate whose services, keys and words were
+    renamed, must be answered as often: the parser reads the workspace, not the demo."""
+    from logpilot_kernel.demo import render_answer, render_question
+
+    bench = _bench()
+    blind = json.loads((Path(__file__).parent / "data" / "questions_blind.json").read_text())
+    assert blind["estate"]["days"] == QUESTIONS["estate"]["days"]
+    assert blind["estate"]["seed"] == QUESTIONS["estate"]["seed"]
+    end = NOW
+    ws, _truth, _alias = estate
+    plain = bench.ask_all(ws, [dict(q, question=render_question(q["question"], {}),
+                                    answer=render_answer(q["answer"], {}))
+                               for q in blind["questions"]], now=end)
+    renamed_ws, truth = bench._demo_workspace(tmp_path, blind["estate"], rename_seed=1)
+    try:
+        renames = truth["renames"]
+        assert renames  # the estate really is renamed
+        qs = [dict(q, question=render_question(q["question"], renames),
+                   answer=render_answer(q["answer"], renames)) for q in blind["questions"]]
+        renamed = bench.ask_all(renamed_ws, qs, now=end)
+    finally:
+        renamed_ws.close()
+    n = len(blind["questions"])
+    print(f"\nblind set: plain {len(plain['exact'])}/{n}, renamed {len(renamed['exact'])}/{n}")
+    assert len(plain["exact"]) >= 0.85 * n
+    assert len(renamed["exact"]) >= len(plain["exact"]) - 1
+    assert not plain["error"] and not renamed["error"]
