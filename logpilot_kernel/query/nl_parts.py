@@ -1,0 +1,381 @@
+"""Reading the parts of a question that are not filters: measures, ranking, grouping.
+
+Why apart from :mod:`nl`: these readers consume the cue words of a question ("average
+...", "top 3 ...", "by hour", "which X", "the busiest day") and resolve the dimension or
+field they name through the lexicon; :mod:`nl` runs them in turn, and :mod:`nl_filters` links
+what is left.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from . import nl_grammar as g
+from . import nl_link as L
+from .lexicon import KeyInfo, Lexicon
+from .nl_filters import key_services as _key_services
+from .nl_time import Text as _Text
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .nl import Intent
+
+
+_WORDS = r"([a-z0-9_][a-z0-9_./:@-]*(?:\s+[a-z0-9_][a-z0-9_./:@-]*){0,2})"
+
+
+def _dim(words: list[str], lex: Lexicon, scope: list[str], counting: bool = False
+         ) -> tuple[str, int, list[KeyInfo]] | None:
+    """The longest prefix (3..1 words) that names a dimension: (dim, words used, keys).
+
+    ``counting``: the dimension is counted distinct, so id-like fields come first."""
+    for k in range(min(3, len(words)), 0, -1):
+        phrase = " ".join(words[:k])
+        if k == 1 and words[0] in L.skip_words() and L.builtin_dimension(phrase) is None:
+            continue
+        b = L.builtin_dimension(phrase)
+        if b and L.stem(phrase) != L.stem(b):  # "component": a field of that name wins
+            own = [m for m in L.link_key(phrase, lex, scope) if m.how == "exact"
+                   and m.info.name.lower() in (phrase, phrase.rstrip("s")) and m.info.distinct != 1]
+            if own:
+                return "ctx:" + own[0].info.name, k, [m.info for m in own]
+        if b:
+            return b, k, []
+        if k == 1 and L.severity_of(words[0]):
+            continue
+        keys = [m for m in L.link_key(phrase, lex, scope, counting) if m.info.distinct != 1]
+        if keys:
+            return "ctx:" + keys[0].info.name, k, [m.info for m in keys if m.info.name == keys[0].info.name]
+        stems = {L.stem(x) for x in words[:k]}
+        if stems <= _IP_WORDS and stems & {"ip", "address", "addr"}:
+            return "msgip", k, []  # no field holds it here: the first IP of the message
+    return None
+
+
+def _blank_words(t: _Text, start: int, n: int) -> None:
+    """Blank the next ``n`` words of ``t`` from offset ``start``."""
+    pos = start
+    for _ in range(n):
+        m = re.compile(r"\S+").search(t.s, pos)
+        if not m:
+            break
+        t.blank(m.start(), m.end())
+        pos = m.end()
+
+
+def _take_dim(t: _Text, cue: str, intent: "Intent", lex: Lexicon, scope: list[str]
+              ) -> list[tuple[str, bool]]:
+    """Find ``cue`` followed by a dimension; consume both; return (dimension, plural)s.
+
+    Between the cue and the dimension may stand "the", a number ("which two components":
+    the limit) and the name of a service or source ("which HDFS component": left for the
+    filters)."""
+    out = []
+    pos = 0
+    rx = re.compile(rf"\b(?:{cue})\s+")
+    while (m := rx.search(t.s, pos)) is not None:
+        toks = list(re.compile(r"\S+").finditer(t.s, m.end()))[:6]
+        j, n, named = 0, None, []
+        while j < len(toks) and j < 3:
+            word = toks[j].group(0)
+            if word in ("the", "a", "all", "its", "their"):
+                j += 1
+            elif re.fullmatch(g._NUM, word) and n is None and not named:
+                n = j
+                j += 1
+            elif L.link_service(word, lex) or L.services_named(word, lex) or L.sources_named(
+                    word, lex):
+                named.append(j)
+                j += 1
+            else:
+                break
+        got = _dim([x.group(0) for x in toks[j:]], lex, scope) if j < len(toks) else None
+        if got is None:
+            pos = m.end()
+            continue
+        dim, k, infos = got
+        t.blank(m.start(), m.end())
+        for idx, tok in enumerate(toks[:j + k]):
+            if idx not in named:
+                t.blank(tok.start(), tok.end())
+        if n is not None:
+            intent.top = g.number(toks[n].group(0))
+        _add_group(intent, dim, infos)
+        last = toks[j + k - 1].group(0)
+        out.append((dim, last.endswith("s") and not last.endswith(("ss", "us"))))
+        pos = m.start()
+    return out
+
+
+def _add_group(intent: "Intent", dim: str, infos: list[KeyInfo]) -> None:
+    if dim not in intent.group:
+        intent.group.append(dim)
+    if infos:
+        intent.key_services[dim[4:]] = _key_services(infos)
+
+
+def _scope(s: str, lex: Lexicon) -> list[str]:
+    """Services the question names or implies (by a value only they hold); not consumed."""
+    found: list[str] = []
+    for w in re.findall(r"[a-z][a-z0-9_-]*", s):
+        if w in L.skip_words():
+            continue
+        hit = L.link_service(w, lex)
+        if hit and hit[1] != "fuzzy":
+            found.append(hit[0])
+        elif not hit:
+            src = L.sources_named(w, lex)
+            found += ([x for x, s2 in lex.sources.items() if s2 in src] or L.services_named(w, lex)
+                      or list(L.files_named(w, lex)))
+        if hit and L.sources_named(w, lex):
+            found += [x for x, s2 in lex.sources.items() if s2 in L.sources_named(w, lex)]
+    if not found:
+        for w in re.findall(r"[a-z][a-z0-9_-]*", s):
+            if w in L.skip_words() or L.severity_of(w):
+                continue
+            vals = L.link_value(w, lex)
+            if vals and len({v.info.service for v in vals}) == 1 and vals[0].how != "synonym":
+                found.append(vals[0].info.service)
+    return list(dict.fromkeys(found))
+
+
+_AGG = {"average": "avg", "avg": "avg", "mean": "avg", "median": "p50", "total": "sum",
+        "sum": "sum", "max": "max", "maximum": "max", "highest": "max", "largest": "max",
+        "longest": "max", "slowest": "max", "peak": "max", "biggest": "max", "min": "min",
+        "minimum": "min", "lowest": "min", "smallest": "min", "shortest": "min", "fastest": "min"}
+_AGG_RE = (r"\b(average|avg|mean|median|total|sum|max|maximum|highest|largest|longest|"
+           r"slowest|peak|biggest|min|minimum|lowest|smallest|shortest|fastest|"
+           r"p(?:50|75|90|95|99)|(?:50|75|90|95|99)(?:th)?\s+percentile)\s+(?:of\s+)?(?:the\s+)?")
+
+
+def _measures(t: _Text, intent: "Intent", lex: Lexicon, scope: list[str]) -> None:
+    if t.take(r"\b(?:error|failure|fail)\s+(?:rate|ratio|percentage|share|proportion)s?\b|"
+              r"\b(?:rate|ratio|percentage|share|proportion)\s+of\s+(?:errors|failures)\b"):
+        intent.measure = "rate"
+        intent.share.append("severity:ERROR,FATAL")
+    m = t.take(r"\b(?:what|which)?\s*(?:fraction|percentage|percent|share|proportion|ratio|%)\s+"
+               r"of\b(?:\s+(?:the|all))?|\bhow\s+much\s+of\b")
+    if m:
+        intent.measure = "rate"
+        intent.share_at = m.end()
+    pos = 0
+    while (m := re.compile(_AGG_RE + _WORDS).search(t.s, pos)):
+        words = m.group(2).split()
+        got = None
+        if words[0] in _NOT_A_FIELD:
+            pos = m.end(1)
+            continue
+        for k in range(min(3, len(words)), 0, -1):
+            keys = [x for x in L.link_key(" ".join(words[:k]), lex, scope) if x.info.numeric]
+            if keys:
+                got = (keys, k)
+                break
+        if got is None:
+            pos = m.end(1)
+            continue
+        keys, k = got
+        word = m.group(1)
+        pm = re.match(r"p?(\d\d)", word)
+        intent.measure = f"p{pm.group(1)}" if pm else _AGG[word]
+        intent.field = keys[0].info.name
+        intent.key_services[intent.field] = _key_services(
+            [x.info for x in keys if x.info.name == intent.field])
+        t.blank(m.start(), m.start(2))
+        _blank_words(t, m.start(2), k)
+        break
+    m = t.take(r"\b(?:how\s+many|number\s+of|count\s+of|count)?\s*(?:unique|distinct|different)\s+")
+    if m:
+        pos = m.start()
+        words = t.s[m.end():].split()[:3]
+        got = _dim(words, lex, scope, counting=True) if words else None
+        if got:
+            dim, k, infos = got
+            _blank_words(t, m.end(), k)
+            intent.measure, intent.field = "distinct", dim
+            if infos:
+                intent.key_services[dim[4:]] = _key_services(infos)
+    else:
+        m = re.search(r"\b(?:how\s+many|number\s+of)\s+" + _WORDS, t.s)
+        if m:
+            words = m.group(1).split()
+            got = _dim(words, lex, scope, counting=True)
+            rest = t.s[m.end(1):].split()[:2]
+            phrase = got is not None and any(_in_one_template(words[got[1] - 1], x, lex)
+                                             for x in (words[got[1]:] + rest)[:2])
+            head = words[got[1] - 1] if got else ""
+            plural = head.endswith("s") and not head.endswith(("ss", "us"))
+            if got and not phrase and (got[2] and (got[2][0].kind in ("id", "ip") or plural)
+                                       or got[0] in ("service", "host", "source")):
+                dim, k, infos = got
+                t.blank(m.start(), m.start(1))
+                _blank_words(t, m.start(1), k)
+                intent.measure, intent.field = "distinct", dim
+                if infos:
+                    intent.key_services[dim[4:]] = _key_services(infos)
+                intent.alternatives.append("count of rows instead of distinct values")
+    for measure, rx in _FIRST_LAST:
+        m = re.search(rx, t.s)
+        if m:
+            intent.measure = measure
+            for tok in re.finditer(r"\S+", m.group(0)):
+                if tok.group(0) in _WHEN_WORDS or tok.group(0).startswith(
+                        ("appear", "occur", "report", "happen")):
+                    t.blank(m.start() + tok.start(), m.start() + tok.end())
+            break
+
+
+#: "when did X first ...", "first seen", "the latest ...": the cue words only are consumed.
+_FIRST_LAST = [
+    ("first", r"\bwhen\s+(?:was|were|is|did)\s+the\s+(?:first|earliest)\b|"
+              r"\b(?:when\s+(?:was|were|did|is)\b[^?]*?\b)?(?:first\s+(?:seen|logged|appear\w*|"
+              r"occur\w*|time|reported|happen\w*)|earliest)\b|\bwhen\s+did\b[^?]*\bfirst\b|"
+              r"\bwhen\s+did\b[^?]*\b(?:start|begin|began)\b"),
+    ("last", r"\bwhen\s+(?:was|were|is|did)\s+the\s+(?:last|latest|most\s+recent)\b|"
+             r"\b(?:when\s+(?:was|were|did|is)\b[^?]*?\b)?(?:last\s+(?:seen|logged|appear\w*|"
+             r"occur\w*|time|reported|happen\w*)|latest|most\s+recent(?:ly)?)\b|"
+             r"\bwhen\s+did\b[^?]*\blast\b|\bwhen\s+did\b[^?]*\b(?:stop|end)\b"),
+]
+_WHEN_WORDS = frozenset("when was were is did the first earliest last latest most recent recently "
+                        "seen time start begin began stop end".split())
+
+
+#: The verb that splits a share into its base and its part ("of X were Y").
+_PIVOT = re.compile(r"\b(?:are|were|was|is|got|get|returned|return|came|come|ended|had|have|has|"
+                    r"targeted|resulted|went|hit|gave|produced|carried|contained|showed)\b")
+_NOT_A_FIELD = frozenset("number count of rows records logs lines entries events messages".split())
+_IP_WORDS = frozenset(L.stem(w) for w in ("ip", "ips", "address", "addr", "source", "src", "client", "remote"))
+
+_DESC = r"most|busiest|noisiest|loudest|biggest|largest|highest|heaviest|worst|chattiest"
+_ASC = r"least|fewest|quietest|smallest|lowest|rarest"
+#: Superlatives that name the dimension after them ("the busiest day"), not the thing counted.
+_BEST = (r"busiest|noisiest|quietest|loudest|chattiest|most\s+active|least\s+active|"
+         r"least\s+busy|most\s+talkative")
+
+
+def _order(t: _Text, intent: "Intent") -> int | None:
+    """Top/bottom N and superlatives; the offset right after "top N" (its dimension follows)."""
+    N = g._NUM
+    after = None
+    m = t.take(rf"\b(top|first|highest|bottom|lowest)\s+({N})\b")
+    if m:
+        intent.top = g.number(m[2])
+        intent.direction = "asc" if m[1] in ("bottom", "lowest") else "desc"
+        after = m.end()
+    m = t.take(rf"\b(?:the\s+)?({N})\s+(?:(?:{_DESC})|(?:{_ASC}))\b(?:\s+(?:common|frequent|active|"
+               rf"noisy|often))?|\b({N})\s+(?:(?:{_DESC})|(?:{_ASC}))\b")
+    if m:
+        n = m.group(1) or m.group(2)
+        intent.top = g.number(n)
+        intent.direction = "asc" if re.search(rf"\b(?:{_ASC})\b", m.group(0)) else "desc"
+        after = m.end()
+    m = t.take(rf"\b(?:the\s+)?(?:{_ASC})\b(?:\s+(?:common|frequent|often|active))?")
+    if m:
+        intent.direction = "asc"
+        intent.special = intent.special or "superlative"
+    m = t.take(rf"\b(?:the\s+)?(?:{_DESC})\b(?:\s+(?:common|frequent|often|active|noisy))?")
+    if m:
+        intent.special = intent.special or "superlative"
+    return after
+
+
+def _in_one_template(a: str, b: str, lex: Lexicon) -> bool:
+    """Both words occur in one template ("jobs stalled" -> "job stalled")."""
+    if a in L.skip_words() or b in L.skip_words():
+        return False
+    fa, fb = set(L.template_forms_wide(a, lex)), set(L.template_forms_wide(b, lex))
+    if not fa or not fb:
+        return False
+    for tpls in lex.templates.values():
+        for _tid, body, _n in tpls:
+            low = set(re.findall(r"[a-z][a-z0-9]*", body.lower()))
+            if low & fa and low & fb:
+                return True
+    return False
+
+
+def _dim_after(t: _Text, pos: int, intent: "Intent", lex: Lexicon, scope: list[str]) -> None:
+    """The dimension of "top N [adjectives] X": up to two words may sit between; the head
+    noun (the last word before a function word) is preferred ("job failure reasons")."""
+    toks = list(re.compile(r"\S+").finditer(t.s, pos))[:5]
+    words = [m.group(0) for m in toks]
+    np_len = next((n for n, x in enumerate(words) if x in L.skip_words()), len(words))
+    for j in range(1, min(3, np_len)):
+        got = _dim(words[j:np_len], lex, scope)
+        if got and j + got[1] == np_len:
+            dim, k, infos = got
+            for m in toks[j:j + k]:
+                t.blank(m.start(), m.end())
+            _add_group(intent, dim, infos)
+            return
+    for j in range(0, min(3, len(words))):
+        if j and words[j - 1] in ("by", "per"):
+            return
+        got = _dim(words[j:], lex, scope)
+        if got:
+            dim, k, infos = got
+            for m in toks[j:j + k]:
+                t.blank(m.start(), m.end())
+            _add_group(intent, dim, infos)
+            return
+
+
+def _best_dims(t: _Text, intent: "Intent", lex: Lexicon, scope: list[str]) -> None:
+    """"the busiest day", "the quietest services": a superlative naming its dimension."""
+    m = re.search(rf"\b(?:({g._NUM})\s+)?({_BEST})\s+\S", t.s)
+    if not m:
+        return
+    best = _take_dim(t, re.escape(m.group(2)).replace("\\ ", r"\s+"), intent, lex, scope)
+    if best:
+        if m.group(1):
+            intent.top = g.number(m.group(1))
+            t.blank(m.start(1), m.end(1))
+        elif intent.top is None:
+            intent.top = 10 if best[0][1] else 1
+        if re.fullmatch(rf"{_ASC}|least\s+active|least\s+busy", m.group(2)):
+            intent.direction = "asc"
+
+
+def _groups(t: _Text, intent: "Intent", lex: Lexicon, scope: list[str],
+            after_top: int | None = None) -> None:
+    if after_top is not None:
+        _dim_after(t, after_top, intent, lex, scope)
+    by = _take_dim(t, r"grouped\s+by|broken\s+down\s+by|split\s+by|by|per|for\s+each|for\s+every|"
+                 r"in\s+each|each|every|across|among|distribution\s+of|breakdown\s+of|"
+                 r"rank|ranked|sort|sorted|list", intent, lex, scope)
+    topped = _take_dim(t, r"top", intent, lex, scope)
+    bottomed = _take_dim(t, r"bottom", intent, lex, scope)
+    if (topped or bottomed) and intent.top is None:
+        intent.top = 10
+    if bottomed:
+        intent.direction = "asc"
+    which = _take_dim(t, r"which|what", intent, lex, scope)
+
+    for m in t.take_all(r"\b(minutely|hourly|daily|weekly|monthly)\b"):
+        _add_group(intent, g.PERIOD_ADVERBS[m[1]], [])
+    if t.take(r"\bday\s+of\s+(?:the\s+)?week\b|\bweekdays?\b"):
+        _add_group(intent, "weekday", [])
+    if t.take(r"\btrend\b|\bover\s+time\b|\btimeline\b|\bhour\s+by\s+hour\b"):
+        _add_group(intent, "hour", [])
+    pos = 0
+    while (m := re.compile(r"\b" + _WORDS + r"\s+(?:breakdown|distribution|counts|totals)\b"
+                           ).search(t.s, pos)):
+        words = m.group(1).split()
+        got = None
+        for i in range(len(words)):
+            got = _dim(words[i:], lex, scope)
+            if got and got[1] == len(words) - i:
+                _blank_words(t, m.start(1) + len(" ".join(words[:i])) + (1 if i else 0), got[1])
+                _add_group(intent, got[0], got[2])
+                break
+        if got:
+            t.take(r"\b(?:breakdown|distribution|counts|totals)\b")
+        pos = m.end()
+    if intent.top is None and which and intent.special == "superlative":
+        intent.top = 10 if which[0][1] else 1
+    elif intent.top is None and intent.special == "superlative" and intent.group:
+        intent.top = 10 if by and by[0][1] else 1
+    if intent.special == "superlative":
+        intent.special = None
+    tb = [d for d in intent.group if d in ("minute", "hour", "day", "week", "month")]
+    if len(tb) > 1:
+        intent.group = [d for d in intent.group if d != "hour"] if "hour" in tb else intent.group
