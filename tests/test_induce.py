@@ -66,7 +66,6 @@ def _iso(ts: object) -> str:
 
 #: Fixtures the induction does not get right yet, and why (strict: a fix must remove them).
 KNOWN_GAPS: dict[str, str] = {
-    "couchdb": "a header column that is either a dash run or a request id is not typed",
     "mongodb_json": "the level key 's' is not one of the JSON rule's level keys (levels inferred)",
     "php_error": "a level of several words ('PHP Fatal error:') is not a level column",
 }

@@ -206,6 +206,10 @@ def _column_rx(kind: str, toks: list[str], names: _Names, have_level: bool,
         n = names.take("thread", "component", "tag")
         info.append({"field": n, "kind": "bracketed"})
         return rf"\[(?P<{n}>.*?)\]", False
+    if kind == "optional":
+        n = names.take("request_id", "field")
+        info.append({"field": n, "kind": "field, '-' when empty"})
+        return rf"(?P<{n}>[^\s|]+)", False
     if kind == "angle":
         n = names.take("process", "tag")
         info.append({"field": n, "kind": "in angle brackets"})
@@ -241,6 +245,11 @@ def _typed_columns(rows: list[list[tuple[str, str]]], words: dict[str, str],
             break
         kinds = Counter(_kind(t, words) for t in toks)
         kind, cnt = kinds.most_common(1)[0]
+        blank = sum(1 for t in toks if re.fullmatch(r"-+", t))
+        if 0.2 * n <= blank < len(toks) and kind != "symbol":
+            # a field that is sometimes empty ('-' or a dash run): message text never is
+            cols.append(("optional", toks, [r[j][0] for r in rows if len(r) > j]))
+            continue
         if kind in ("word", "close_end", "colon_end", "number", "prog_pid", "bracket") and cnt < STABLE * n:
             break
         if kind == "symbol" and len({t for t in toks if t in LEVEL_SYMBOLS}) < 2:
@@ -258,7 +267,7 @@ def _typed_columns(rows: list[list[tuple[str, str]]], words: dict[str, str],
 
 
 #: Columns that can end a header (what comes after them is the message).
-_TERMINAL = {"level", "symbol", "level_slash", "prog_pid", "bracket", "angle", "dotted", "colon_end", "close_end", "sep"}
+_TERMINAL = {"level", "symbol", "level_slash", "optional", "prog_pid", "bracket", "angle", "dotted", "colon_end", "close_end", "sep"}
 #: At most this many plain words / numbers in a row inside a header (host, pid, tid,
 #: node...); a longer run is the message (an access log's fields are its message).
 MAX_WEAK_RUN = 3
@@ -274,6 +283,8 @@ def _header_end(cols: list[tuple[str, list[str], list[str]]], open_brackets: int
         nxt = cols[j + 1][0] if j + 1 < len(cols) else None
         if kind in ("level", "symbol") and have_level:
             kind = "word"  # a second level-like column is message text
+        if kind == "optional" and (j == 0 or cols[j - 1][0] not in _TERMINAL):
+            kind = "word"  # a sometimes-empty field ends a header only right after structure
         if kind in ("close_end", "level_slash") and opened > 0 and toks[0].endswith("]"):
             opened -= 1
             end, weak = j + 1, 0
