@@ -48,7 +48,7 @@ CASES = [
     ("errors in the early hours", "2024-07-03 00:00", "2024-07-03 06:00", "part_of_day"),
     ("errors in the morning", "2024-07-03 06:00", "2024-07-03 12:00", "part_of_day"),
     ("errors in the afternoon", "2024-07-02 12:00", "2024-07-02 18:00", "part_of_day"),
-    ("errors in the evening", "2024-07-02 18:00", "2024-07-02 22:00", "part_of_day"),
+    ("errors in the evening", "2024-07-02 18:00", "2024-07-03 00:00", "part_of_day"),
     ("errors at night", "2024-07-02 22:00", "2024-07-03 06:00", "part_of_day"),
     # around / at
     ("what happened around 14:30", "2024-07-02 14:15", "2024-07-02 14:45", "around"),

@@ -20,7 +20,7 @@ Resolution rules (tested in ``tests/test_timephrase.py``):
   "past/last N units" rolling ones;
 - "around/at HH:MM" is a window of :data:`AROUND_MINUTES` either side and keeps the point
   in ``TimeSpan.around``; parts of day use the bounds of :data:`timewords.PARTS_OF_DAY`
-  (early hours 00-06, morning 06-12, afternoon 12-18, evening 18-22, night 22-06);
+  (early hours 00-06, morning 06-12, afternoon 12-18, evening 18-24, night 22-06);
 - "before/after HH:MM" are intra-day ("before noon" = 00:00-12:00 of that day); "since X"
   and "before/after/until <date>" leave the other end open (``None``).
 """

@@ -25,7 +25,8 @@ WEEKDAYS_SHORT: dict[str, int] = {"mon": 0, "tue": 1, "tues": 1, "wed": 2, "thu"
                                   "thurs": 3, "fri": 4, "sat": 5, "sun": 6}
 
 #: Parts of the day: phrase -> (name, start minute, end minute). Early hours 00-06,
-#: morning 06-12, afternoon 12-18, evening 18-22, night 22-06 (across midnight).
+#: morning 06-12, afternoon 12-18, evening 18-24, night 22-06 (across midnight, so it shares
+#: 22-24 with the evening: the words overlap in use too).
 PARTS_OF_DAY: dict[str, tuple[str, int, int]] = {
     "early hours": ("early hours", 0, 360),
     "small hours": ("early hours", 0, 360),
@@ -34,7 +35,7 @@ PARTS_OF_DAY: dict[str, tuple[str, int, int]] = {
     "morning": ("morning", 360, 720),
     "forenoon": ("morning", 360, 720),
     "afternoon": ("afternoon", 720, 1080),
-    "evening": ("evening", 1080, 1320),
+    "evening": ("evening", 1080, 1440),
     "night": ("night", 1320, 1800),
     "overnight": ("night", 1320, 1800),
     "nighttime": ("night", 1320, 1800),
