@@ -109,7 +109,7 @@ class IngestReport:
         for f in self.files:
             notes = []
             if f.induced is not None:
-                notes.append(f"rule {f.rule} induced (confidence {f.confidence:.2f})")
+                notes.append(f"induced rule {f.rule} (confidence {f.confidence:.2f})")
             if f.ts_not_from_line:
                 notes.append(f"{f.ts_not_from_line:,} of {f.rows_loaded + f.duplicates:,} rows without a time of "
                              f"their own ({f.ts_inherited:,} inherited, {f.ts_file_mtime:,} file mtime, "
