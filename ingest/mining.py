@@ -545,7 +545,8 @@ class TemplateMiner:
                                             f"is newer than this LogPilot ({_STATE_VERSION})")
         try:
             drain = _TokenDrain(**{k: state["drain"][k] for k in DRAIN_CONFIG})
-            settings = {**SETTINGS, "var_min": 0, **state.get("settings", {}),
+            # a state written before the settings existed (version 1) keeps routing as it did
+            settings = {**SETTINGS, "var_min": 0, "exact_words": False, **state.get("settings", {}),
                         "depth": drain.log_cluster_depth, "sim_th": drain.sim_th}
             masks = tuple(Mask(str(n), str(p)) for n, p in state["masks"])
             drain.clusters_counter = int(state["counter"])
