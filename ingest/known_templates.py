@@ -24,6 +24,10 @@ all of Loghub-2k and on the test corpora):
   compares both paths on corpora built to provoke such cases. Among several matching templates
   the higher similarity, then more ``<*>``, then the older cluster wins, as in
   Drain's ``fast_match``;
+* a literal that is itself a value (``pay_5e1``) takes any value in the regex, and a
+  match where it differs is declined: Drain scores value against value as agreeing and
+  would generalise that template, so the message goes to Drain (since the merge pass
+  teaches merged templates to Drain, such look-alike templates share buckets often);
 * messages with a dot leader (``..``, itself a separator) are not tried.
 
 Anything else (too many words in slots, an empty value, an unseen shape) goes to
