@@ -159,3 +159,16 @@ def test_a_word_that_links_to_nothing_is_refused_with_the_nearest_entries(ws) ->
         or "kiln" in info.value.nearest.get("kilm", [])
     # everyday verbs carry no filter
     assert parse("how many errors did loom get", lex, now=NOW).intent.severities == ("ERROR", "FATAL")
+
+
+def test_a_threshold_compares_a_numeric_field_in_its_unit(ws) -> None:
+    w, _ = ws
+    res = ask(w, "how many kiln firings with a wait over 40 ms", now=NOW)
+    want = _rows(w, "SELECT count(*) FROM logs WHERE service_name = 'kiln' "
+                    "AND CAST(context->>'wait_ms' AS DOUBLE) > 40")[0][0]
+    assert int(res.frame.iloc[0, -1]) == want > 0
+    assert "where wait_ms is >40" in res.notes[0]
+    res = ask(w, "how many loom lines took more than 0.12 seconds", now=NOW)
+    want = _rows(w, "SELECT count(*) FROM logs WHERE service_name = 'loom' "
+                    "AND CAST(context->>'wait_ms' AS DOUBLE) > 120")[0][0]
+    assert int(res.frame.iloc[0, -1]) == want > 0

@@ -52,6 +52,72 @@ class Words:
             self.done[i] = True
 
 
+_COMPARATORS = {("over",): ">", ("above",): ">", ("exceeding",): ">", ("more", "than"): ">",
+                ("greater", "than"): ">", ("longer", "than"): ">", ("slower", "than"): ">",
+                ("larger", "than"): ">", ("bigger", "than"): ">", ("at", "least"): ">=",
+                ("under",): "<", ("below",): "<", ("less", "than"): "<", ("fewer", "than"): "<",
+                ("shorter", "than"): "<", ("faster", "than"): "<", ("smaller", "than"): "<",
+                ("at", "most"): "<="}
+#: Units of a threshold, as milliseconds (time) or bytes (size).
+_UNITS = {"ms": ("time", 1), "msec": ("time", 1), "millisecond": ("time", 1),
+          "milliseconds": ("time", 1), "s": ("time", 1000), "sec": ("time", 1000),
+          "secs": ("time", 1000), "second": ("time", 1000), "seconds": ("time", 1000),
+          "minute": ("time", 60000), "minutes": ("time", 60000), "b": ("size", 1),
+          "byte": ("size", 1), "bytes": ("size", 1), "kb": ("size", 1024), "mb": ("size", 1 << 20)}
+
+
+def _before_threshold(w: Words, i: int) -> bool:
+    """Token ``i`` (or ``i`` and the next) stands right before "over N", "more than N"."""
+    for gap in (1, 2):
+        for words in _COMPARATORS:
+            j = i + gap
+            k = len(words)
+            if (j + k < len(w.toks) and tuple(t[2] for t in w.toks[j:j + k]) == words
+                    and re.fullmatch(r"\d+(\.\d+)?", w.toks[j + k][2])
+                    and (gap == 1 or w.toks[i + 1][2] not in L.skip_words())):
+                return True
+    return False
+
+
+def _threshold(w: Words, i: int, intent: "Intent", lex: Lexicon, scope: list[str]) -> bool:
+    """"duration over 500 ms", "bytes above 1 MB": a numeric field compared with a number."""
+    op, n = None, 0
+    for words, sym in _COMPARATORS.items():
+        k = len(words)
+        if i - k >= 0 and tuple(t[2] for t in w.toks[i - k:i]) == words:
+            op, n = sym, k
+    if op is None:
+        return False
+    unit = w.toks[i + 1][2] if i + 1 < len(w.toks) and w.toks[i + 1][2] in _UNITS else None
+    keys: list[KeyInfo] = []
+    for k in (2, 1):  # the field named right before the comparator
+        idx = list(range(i - n - k, i - n))
+        words = [w.toks[j][2] for j in idx if j >= 0]
+        if len(words) == k and not any(x in ("a", "an", "the", "with", "of") for x in words):
+            found = [m.info for m in L.link_key(" ".join(words), lex, scope) if m.info.numeric]
+            if found:
+                keys = [x for x in found if x.name == found[0].name]
+                w.use(*idx)
+                break
+    if not keys and unit:  # else the field the unit measures
+        family = _UNITS[unit][0]
+        want = {L.stem(x) for x in (("millisecond", "duration", "latency") if family == "time"
+                                    else ("bytes", "size"))}
+        keys = [ki for ki in lex.key_infos(scope) if ki.numeric and want & set(L.key_tokens(ki.name))]
+        keys = [x for x in keys if keys and x.name == keys[0].name]
+    if not keys:
+        return False
+    value = float(w.toks[i][2])
+    if unit:
+        family, factor = _UNITS[unit]
+        in_ms = "millisecond" in L.key_tokens(keys[0].name)
+        value *= factor if (family == "size" or in_ms) else factor / 1000
+        w.use(i + 1)
+    w.use(i, *range(i - n, i))
+    _add_filter(intent, keys, f"{op}{value:g}")
+    return True
+
+
 def _pick(keys: list, value: str | None) -> list[KeyInfo]:
     """The infos of the best-ranked key name, or of the best one holding ``value``."""
     names = list(dict.fromkeys(m.info.name for m in keys))
@@ -159,6 +225,9 @@ def filters(w: Words, intent: "Intent", lex: Lexicon, scope: list[str], q: str) 
                 w.use(i)
                 intent.entities.append(word)
             continue
+        if re.fullmatch(r"\d+(\.\d+)?", word) and _threshold(w, i, intent, lex, scope or
+                                                              intent.services):
+            continue
         if re.fullmatch(r"\d+(\.\d+)?|\dxx", word):
             infos, idx = _key_before(w, i, lex, scope, word)
             if not infos or not _has_value(infos, word):
@@ -174,6 +243,11 @@ def filters(w: Words, intent: "Intent", lex: Lexicon, scope: list[str], q: str) 
         if word in skip:
             w.use(i)
             continue
+        if _before_threshold(w, i):
+            continue  # the field of a threshold, read with it
+        if any(word == c[0] for c in _COMPARATORS) and re.fullmatch(
+                r"\d+(\.\d+)?", w.toks[i + 1][2] if i + 1 < len(w.toks) else ""):
+            continue  # read with the number that follows (a threshold)
         srcs = L.sources_named(word, lex)
         if srcs:  # a source holding more than the service of that name: the source
             same = L.link_service(word, lex)
@@ -381,6 +455,8 @@ def check_against_lexicon(intent: "Intent", lex: Lexicon) -> None:
             intent.notes.append(f"{where} has no rows with severity "
                                 f"{' or '.join(intent.severities)}; it has {holds}")
     for key, value in intent.filters:
+        if value[:1] in "<>":
+            continue
         infos = [ki for ki in lex.key_infos(intent.services) if ki.name == key]
         if infos and all(ki.values for ki in infos) and not _has_value(infos, value):
             vals = sorted({v for ki in infos for v in ki.values})

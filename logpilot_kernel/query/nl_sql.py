@@ -64,6 +64,9 @@ def _keys_used(i: "Intent") -> list[str]:
 
 def _filter_sql(key: str, value: str, kind: str) -> str:
     expr = ctx(key)
+    m = re.fullmatch(r"([<>]=?)(-?\d+(?:\.\d+)?)", value)
+    if m:
+        return f"TRY_CAST({expr} AS DOUBLE) {m.group(1)} {m.group(2)}"
     if re.fullmatch(r"\dxx", value):
         return f"{expr} LIKE {_lit(value[0] + '%')}"
     if kind in ("id", "ip"):
