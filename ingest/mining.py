@@ -55,13 +55,15 @@ from typing import Any, Sequence
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-from drain3.drain import Drain, LogCluster, Node
+from drain3.drain import Drain, LogCluster
 
 from logpilot_kernel.errors import WorkspaceError
 from logpilot_kernel.ingest.known_templates import HOLE, PARAM, KnownTemplates, recipe_of
 from logpilot_kernel.ingest.masks import MASKS, Mask, combined_pattern
 from logpilot_kernel.ingest.mining_merge import Unit, combine, merge_units
 from logpilot_kernel.ingest.mining_tokens import split as _split
+from logpilot_kernel.ingest.mining_tree import dump_node as _dump_node
+from logpilot_kernel.ingest.mining_tree import load_node as _load_node
 from logpilot_kernel.ingest.mining_structured import (REQUEST_SHAPE, SHAPE, maybe_structured, request_masks,
                                                       split_request, structure)
 
@@ -573,22 +575,6 @@ class TemplateMiner:
         self._drain, self._tid, self._text, self.masks = drain, tid, text, masks
         self._units, self._merged, self.settings = units, merged, settings
         self._drain.exact_words = bool(settings["exact_words"])
-
-
-def _dump_node(node: Node) -> dict:
-    out: dict[str, Any] = {}
-    if node.key_to_child_node:
-        out["k"] = {k: _dump_node(v) for k, v in node.key_to_child_node.items()}
-    if node.cluster_ids:
-        out["c"] = list(node.cluster_ids)
-    return out
-
-
-def _load_node(data: dict) -> Node:
-    node = Node()
-    node.key_to_child_node = {str(k): _load_node(v) for k, v in data.get("k", {}).items()}
-    node.cluster_ids = [int(c) for c in data.get("c", [])]
-    return node
 
 
 def mine_file(input_path: str | os.PathLike, output_csv: str | os.PathLike) -> int:
