@@ -1,7 +1,7 @@
 """`make bench`: every benchmark, each a ratio against its baseline in the same run.
 
 usage: python tests/benchmarks/run_all.py --shared ../shared [--out bench-output]
-       [--lines 2000000] [--only ingest|accuracy|mining|logsql|why|stream]
+       [--lines 2000000] [--only ingest|accuracy|mining|logsql|why|stream|formats|questions]
 
 Writes OUT/benchmarks.md (the tables docs/benchmarks.md reports) and the raw JSON/text of
 each benchmark beside it.
@@ -35,7 +35,7 @@ def main() -> None:
     ap.add_argument("--baseline-lines", type=int, default=200_000,
                     help="plain Drain3 runs on a prefix this long (0 = the whole corpus: over 40 "
                          "CPU-minutes on 2M lines, because Drain3 slows as clusters accumulate)")
-    ap.add_argument("--only", choices=["ingest", "accuracy", "mining", "logsql", "why", "stream"], default=None)
+    ap.add_argument("--only", choices=["ingest", "accuracy", "mining", "logsql", "why", "stream", "formats", "questions"], default=None)
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -44,10 +44,10 @@ def main() -> None:
 
     if args.only in (None, "accuracy"):
         text = _run([str(HERE / "mining_accuracy.py"), "--data", str(Path(args.shared) / "data" / "loghub-2k"),
-                     "--scorer", str(Path(args.shared) / "tools" / "score_templates.py")])
+                     "--scorer", str(Path(args.shared) / "tools" / "score_templates.py"), "--loso"])
         (out / "mining_accuracy.txt").write_text(text)
-        md += ["## Template mining accuracy (Loghub-2k, corrected labels)\n",
-               f"`python tests/benchmarks/mining_accuracy.py --data {args.shared}/data/loghub-2k`\n",
+        md += ["## Template mining accuracy (Loghub-2k, corrected labels; in-sample and leave-one-system-out)\n",
+               f"`python tests/benchmarks/mining_accuracy.py --data {args.shared}/data/loghub-2k --loso`\n",
                "```", text.strip(), "```\n"]
 
     if args.only in (None, "mining"):
@@ -88,6 +88,22 @@ def main() -> None:
         (out / "why_speed.txt").write_text(text)
         md += ["## Why-engine evidence time on 10M rows\n",
                "`python tests/benchmarks/why_speed.py --rows 10000000`\n", "```", text.strip(), "```\n"]
+
+    if args.only in (None, "formats"):
+        text = _run([str(HERE / "format_coverage.py"), "--shared", args.shared])
+        (out / "format_coverage.txt").write_text(text)
+        md += ["## Format coverage (Loghub-2k raw files, blind format fixtures)\n",
+               f"`python tests/benchmarks/format_coverage.py --shared {args.shared}`\n", text.strip(), "\n"]
+
+    if args.only in (None, "questions"):
+        for name, cmd in (("question_accuracy", ["question_accuracy.py", "--shared", args.shared]),
+                          ("why_questions", ["why_questions.py", "--extra-incidents"]),
+                          ("why_blind", ["why_blind.py"]),
+                          ("why_blind_renamed", ["why_blind.py", "--rename-seed", "3"])):
+            text = _run([str(HERE / cmd[0]), *cmd[1:]])
+            (out / f"{name}.txt").write_text(text)
+            md += [f"## {name.replace('_', ' ')}\n", f"`python tests/benchmarks/{' '.join(cmd)}`\n",
+                   "```", text.strip(), "```\n"]
 
     if args.only in (None, "stream"):  # about 13 minutes: a real broker and a 10-minute soak
         text = _run([str(HERE / "stream_throughput.py")])
