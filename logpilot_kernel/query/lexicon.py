@@ -293,6 +293,25 @@ def _from_rows(rows: list[tuple], first: Any, last: Any) -> Lexicon:
     return lex
 
 
+def _stale(cur: duckdb.DuckDBPyConnection, grown: float = 0.05) -> bool:
+    """True when a service is new or gone, or a service's rows changed by more than ``grown``.
+
+    A stream appending to known services does not rescan them on every question; the
+    ingest hook and this threshold keep the lexicon close enough for linking words.
+    """
+    stored = _stored_stamps(cur)
+    try:
+        version = cur.execute("SELECT value FROM lexicon WHERE kind = 'version'").fetchall()
+    except duckdb.Error:
+        return True
+    if not stored or version != [(VERSION,)]:
+        return True
+    now = _stamps(cur)
+    if set(now) != set(stored):
+        return True
+    return any(abs(now[s][0] - stored[s][0]) > grown * max(stored[s][0], 1) for s in now)
+
+
 def load(cur: duckdb.DuckDBPyConnection) -> Lexicon:
     """The stored lexicon, refreshed first when the logs changed since it was built.
 
@@ -301,7 +320,8 @@ def load(cur: duckdb.DuckDBPyConnection) -> Lexicon:
     """
     first, last = cur.execute("SELECT min(timestamp), max(timestamp) FROM logs").fetchone()
     try:
-        refresh(cur)
+        if _stale(cur):
+            refresh(cur)
         rows = cur.execute("SELECT * FROM lexicon").fetchall()
     except duckdb.Error:
         services = [r[0] for r in cur.execute("SELECT DISTINCT service_name FROM logs").fetchall()]
