@@ -26,6 +26,7 @@ SEVERITY_ALIASES: dict[str, str] = {
     "trace": "TRACE", "finest": "TRACE", "finer": "TRACE", "verbose": "TRACE",
     "debug": "DEBUG", "dbg": "DEBUG", "fine": "DEBUG", "debug1": "DEBUG", "debug2": "DEBUG",
     "debug3": "DEBUG", "debug4": "DEBUG", "debug5": "DEBUG", "7": "DEBUG",
+    "d1": "DEBUG", "d2": "DEBUG", "d3": "DEBUG", "d4": "DEBUG", "d5": "DEBUG",
     "info": "INFO", "information": "INFO", "informational": "INFO", "notice": "INFO",
     "log": "INFO", "statement": "INFO", "note": "INFO", "config": "INFO", "i": "INFO",
     "6": "INFO", "5": "INFO", "ok": "INFO", "success": "INFO",
@@ -35,6 +36,9 @@ SEVERITY_ALIASES: dict[str, str] = {
     "fatal": "FATAL", "critical": "FATAL", "crit": "FATAL", "alert": "FATAL",
     "emerg": "FATAL", "emergency": "FATAL", "panic": "FATAL", "f": "FATAL", "0": "FATAL",
     "1": "FATAL", "2": "FATAL", "failed": "ERROR",
+    # level phrases (several words before a ':', read whole by rule induction)
+    "fatal error": "FATAL", "parse error": "FATAL", "recoverable fatal error": "ERROR",
+    "catchable fatal error": "ERROR", "deprecated": "WARN",
 }
 
 

@@ -65,10 +65,7 @@ def _iso(ts: object) -> str:
 
 
 #: Fixtures the induction does not get right yet, and why (strict: a fix must remove them).
-KNOWN_GAPS: dict[str, str] = {
-    "mongodb_json": "the level key 's' is not one of the JSON rule's level keys (levels inferred)",
-    "php_error": "a level of several words ('PHP Fatal error:') is not a level column",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(reason=KNOWN_GAPS[n], strict=True))
@@ -279,3 +276,49 @@ def test_rotated_file_whose_layout_changed_keeps_each_lines_own_time(tmp_path: P
     assert [r[4] for r in rows] == ["line"] * 9
     assert rows[6][1] == dt.datetime(2024, 3, 5, 11, 0, 0) and rows[6][3] == "payment 0 failed"
     assert rows[6][2] == "ERROR" and rows[6][5] == "generic"
+
+
+def test_json_level_key_found_by_its_values_not_its_name(tmp_path: Path) -> None:
+    """A JSON format whose level sits under a key no rule names: the key whose values are
+    all level spellings becomes the level key; numbers and other text never do."""
+    recs = [("I", "started"), ("W", "disk slow"), ("E", "write failed"), ("D2", "tick"), ("I", "done")]
+    lines = [json.dumps({"time": f"2024-03-05T10:22:1{i}Z", "lv": lv, "n": 3, "kind": "app", "text": m})
+             for i, (lv, m) in enumerate(recs)]
+    path = tmp_path / "svc.log"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with Workspace(tmp_path / "ws") as ws:
+        rep = ingest(ws, [path], parquet=False)
+        rows = ws.cursor().execute("SELECT severity, message FROM logs ORDER BY origin_offset").fetchall()
+    assert rep.files[0].rule == "induced:svc" and rep.files[0].induced["fields"][0]["key"] == "lv"
+    assert rows == [("INFO", "started"), ("WARN", "disk slow"), ("ERROR", "write failed"),
+                    ("DEBUG", "tick"), ("INFO", "done")]
+
+
+def test_json_with_a_known_level_key_keeps_its_rule() -> None:
+    from logpilot_kernel.ingest.registry.induce import induce_json_level
+
+    reg = Registry()
+    lines = ['{"ts":"2024-03-05T10:22:13Z","level":"info","s":"W","msg":"a"}',
+             '{"ts":"2024-03-05T10:22:14Z","level":"warn","s":"E","msg":"b"}']
+    assert induce_json_level(reg.get("json_lines"), lines, stem="x") is None
+    plain = ['{"ts":"2024-03-05T10:22:13Z","stream":"stdout","port":3,"msg":"a"}',
+             '{"ts":"2024-03-05T10:22:14Z","stream":"stderr","port":4,"msg":"b"}']
+    assert induce_json_level(reg.get("json_lines"), plain, stem="x") is None
+
+
+def test_level_phrase_of_several_words_after_a_constant_word(tmp_path: Path) -> None:
+    """'tool Fatal error:' / 'tool Warning:': the phrase is the level, the constant word
+    before it a header field, the message what follows the ':'."""
+    lines = ["2024-03-05 10:22:13 tool Warning:  cache is cold",
+             "2024-03-05 10:22:14 tool Fatal error:  out of memory",
+             "2024-03-05 10:22:15 tool Notice:  config reloaded",
+             "2024-03-05 10:22:16 tool Parse error:  unexpected token in rules.conf"]
+    path = tmp_path / "tool.log"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with Workspace(tmp_path / "ws") as ws:
+        rep = ingest(ws, [path], parquet=False)
+        rows = ws.cursor().execute("SELECT severity, message, context->>'component' FROM logs "
+                                   "ORDER BY origin_offset").fetchall()
+    assert rep.files[0].rule == "induced:tool" and rep.files[0].confidence == 1.0
+    assert rows == [("WARN", "cache is cold", "tool"), ("FATAL", "out of memory", "tool"),
+                    ("INFO", "config reloaded", "tool"), ("FATAL", "unexpected token in rules.conf", "tool")]

@@ -236,7 +236,7 @@ class Registry:
         sample (``induced:<stem>``) if it parses more of it than the best known rule."""
         det = self.detect(lines)
         if det.rule.name != "generic" and det.confidence >= INDUCE_BELOW:
-            return det
+            return self._with_level_key(det, lines, stem=stem)
         try:
             from .induce import induce
 
@@ -258,6 +258,27 @@ class Registry:
             return Detection(rule=ind.rule, confidence=ind.confidence,
                              scores=[(ind.rule.name, ind.confidence)] + det.scores, induced=ind)
         return det
+
+    def _with_level_key(self, det: Detection, lines: Sequence[str], *, stem: str) -> Detection:
+        """``det``, or, for a JSON rule that finds no level key in the sample, the same
+        rule with the sample's level key induced (:func:`.induce.induce_json_level`):
+        otherwise every level of such a file would be guessed from its message words."""
+        if det.rule.kind != "json":
+            return det
+        try:
+            from .detection import score_rule
+            from .induce import induce_json_level
+
+            ind = induce_json_level(det.rule, lines, stem=stem)
+            if ind is None:
+                return det
+            ind.confidence = round(score_rule(self, ind.rule, [ln for ln in lines if ln and ln.strip()]), 4)
+        except Exception:  # noqa: BLE001 - induction is advisory, detection stands
+            return det
+        if ind.confidence < det.confidence:
+            return det
+        return Detection(rule=ind.rule, confidence=ind.confidence,
+                         scores=[(ind.rule.name, ind.confidence)] + det.scores, induced=ind)
 
     def detect(self, lines: Sequence[str]) -> Detection:
         """Best matching rule for sample lines; never raises on garbage."""

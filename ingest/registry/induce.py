@@ -7,17 +7,22 @@ column is typed by statistics over the sample (a level word in most lines, a num
 columns that are stable across the sample and end in something that ends a header (a
 level, a ``name:``, a closing bracket, a ``-`` separator); the message is the rest. The
 result is a regex rule like any other, so it is shown, tested, saved and streamed the
-same way. Nothing here knows a product: level spellings come from the shared alias table
+same way. A level may also be a short phrase before a ':' ("Fatal error:"), read whole
+after the tokens every line shares. A JSON rule that fits a file but finds none of its
+level keys there gets, as data, the key whose sample values are all level spellings.
+Nothing here knows a product: level spellings come from the shared alias table
 and a small table of level symbols.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from logpilot_kernel.schema import SEVERITIES, SEVERITY_ALIASES
 
@@ -356,12 +361,203 @@ def _continuation(best: LayoutHit, hits: list[LayoutHit], sample: list[str]) -> 
     return False, None
 
 
+#: A level written as a phrase before a ':' ("Fatal error:") has at most this many words.
+MAX_PHRASE_WORDS = 3
+#: Constant tokens (a program name, a closing bracket) allowed before such a phrase.
+MAX_PHRASE_LEAD = 3
+
+
+@dataclass
+class _Phrase:
+    """A level column written as a short phrase ending in ':' (found by :func:`_level_phrase`)."""
+
+    lead: int                     # constant tokens before the phrase (header fields / punctuation)
+    ends: list[int | None]        # per row, index of the token ending in ':' (None: no phrase)
+    levels: dict[str, str]        # each phrase as seen (words joined by one space) -> level
+
+
+def _phrase_level(phrase: list[str], words: dict[str, str]) -> str | None:
+    """Level of a phrase: the whole phrase in the alias table ("fatal error"), else the
+    first of its words that is a level word (one letter does not count: "a", "e")."""
+    key = " ".join(w.lower() for w in phrase)
+    if key in words:
+        return words[key]
+    for w in phrase:
+        if len(w) >= 3 and w.lower() in words:
+            return words[w.lower()]
+    return None
+
+
+def _level_phrase(rows: list[list[tuple[str, str]]], words: dict[str, str]) -> _Phrase | None:
+    """A level of several words before a ':' after a constant lead, in most rows.
+
+    Column typing sees one token per column, so "Warning:" in one line and "Fatal error:"
+    in the next look like a level column that misses some lines. Here each row's phrase
+    is read whole: after the tokens every row shares (a program name, punctuation), up
+    to :data:`MAX_PHRASE_WORDS` plain words, the last ending in ':', naming a level in
+    LEVEL_SHARE of the rows. Only used when some phrase has two words or more: a single
+    word is what column typing reads already, and a constant word before it may be a host.
+    """
+    n = len(rows)
+    if not n:
+        return None
+    lead = 0
+    while lead < MAX_PHRASE_LEAD and all(len(r) > lead for r in rows) \
+            and len({r[lead][1] for r in rows}) == 1 and not rows[0][lead][1].endswith(":"):
+        lead += 1
+    ends: list[int | None] = []
+    levels: dict[str, str] = {}
+    multi = False
+    for r in rows:
+        end = None
+        for c in range(lead, min(len(r), lead + MAX_PHRASE_WORDS)):
+            sep, tok = r[c]
+            if (c > lead and sep != " ") or not re.fullmatch(r"[A-Za-z]+:?", tok):
+                break
+            if tok.endswith(":"):
+                end = c
+                break
+        if end is not None:
+            phrase = [t.rstrip(":") for _, t in r[lead:end + 1]]
+            level = _phrase_level(phrase, words)
+            if level is None:
+                end = None
+            else:
+                levels[" ".join(phrase)] = level
+                multi = multi or len(phrase) > 1
+        ends.append(end)
+    found = sum(1 for e in ends if e is not None)
+    if not multi or found < LEVEL_SHARE * n or len(levels) > max(6, n // 2):
+        return None
+    return _Phrase(lead=lead, ends=ends, levels=levels)
+
+
+def _phrase_rx(ph: _Phrase, rows: list[list[tuple[str, str]]], names: _Names,
+               info: list[dict[str, Any]], words: dict[str, str]) -> tuple[str, str]:
+    """(regex of the constant lead and the level phrase with its ':', separator before
+    the message). The alternation holds the phrases seen and every level spelling of the
+    alias table (a rare level may be missing from the sample), matched case-insensitively."""
+    parts = []
+    for j in range(ph.lead):
+        tok = rows[0][j][1]
+        seps = [r[j][0] for r in rows]
+        if re.search(r"[A-Za-z0-9]", tok):
+            n = names.take("component", "tag", "field")
+            info.append({"field": n, "kind": "constant word before the level"})
+            parts.append(_sep_rx(seps) + rf"(?P<{n}>[^\s|:]+)")
+        else:
+            parts.append(_sep_rx(seps) + re.escape(tok))
+    spellings = {w.lower() for w in ph.levels} | {w for w in words if len(w) >= 3 and re.fullmatch(r"[a-z]+(?: [a-z]+)*", w)}
+    alts = "|".join(re.escape(w).replace(r"\ ", r"\s+")
+                    for w in sorted(spellings, key=lambda w: (-len(w), w)))
+    seps = [r[ph.lead][0] for r, e in zip(rows, ph.ends) if e is not None]
+    parts.append(_sep_rx(seps) + r"(?P<severity>(?i:" + alts + r"))\s*:")
+    info.append({"field": "severity", "kind": "level phrase before ':'", "values": dict(ph.levels)})
+    after = [r[e + 1][0] if len(r) > e + 1 else "" for r, e in zip(rows, ph.ends) if e is not None]
+    return "".join(parts), (r"\s*" if any(s == "" for s in after) else r"\s+")
+
+
 def _tag_after_level(rest_rows: list[list[tuple[str, str]]], end: int) -> bool:
     """'LEVEL tag: message' with tags of varying shape (spaces, padding): true when the
     first ': ' close after the level is in nearly every line."""
     tails = ["".join(a + b for a, b in r[end:]).lstrip() for r in rest_rows]
     tag_rx = re.compile(r"[^\s:\[\](){}](?:[^:\[\](){}\n]{0,30}?[^\s:\[\](){}])?\s*: ")
     return bool(tails) and sum(1 for t in tails if tag_rx.match(t)) >= STABLE * len(tails)
+
+
+def induced_name(stem: str) -> str:
+    """``induced:<stem>`` with the stem cut to the characters a rule name allows."""
+    return "induced:" + (re.sub(r"[^A-Za-z0-9_.\-]+", "_", stem).strip("_.-") or "file")
+
+
+#: A JSON value longer than this is text, not a level.
+MAX_LEVEL_VALUE = 16
+
+
+def _has_key(obj: Mapping[str, Any], key: str) -> bool:
+    """Whether a JSON object has ``key``, literally or as the nested path 'a.b'."""
+    if key in obj:
+        return True
+    if "." not in key or key.startswith("@"):
+        return False
+    node: Any = obj
+    for part in key.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def json_level_key(objs: Sequence[Mapping[str, Any]], taken: set[str],
+                   words: dict[str, str]) -> tuple[str, dict[str, str]] | None:
+    """(key, {value: level}) of the top-level key that holds a level, by column statistics:
+    present in STABLE of the records, every value a short text that is a level spelling
+    (a word or a letter such as ``I``/``W``/``D1``); None when no key qualifies.
+
+    Digits do not count (an id or a port of 3 would read as a syslog level), nor do keys
+    already read as another golden field. Of several keys, the one with more distinct
+    values wins (a constant word is weaker evidence), then the shorter name.
+    """
+    values: dict[str, list[str]] = {}
+    bad: set[str] = set()
+    for obj in objs:
+        for k, v in obj.items():
+            if k in taken or k in bad:
+                continue
+            text = v.strip() if isinstance(v, str) else ""
+            if not text or text.isdigit() or len(text) > MAX_LEVEL_VALUE or text.lower() not in words:
+                bad.add(k)
+                continue
+            values.setdefault(k, []).append(text)
+    cands = [(len({v.lower() for v in vs}), -len(k), k) for k, vs in values.items()
+             if k not in bad and len(vs) >= STABLE * len(objs)]
+    if not cands:
+        return None
+    key = max(cands)[2]
+    return key, {v.lower(): words[v.lower()] for v in values[key]}
+
+
+def induce_json_level(rule: Rule, lines: Sequence[str], *, stem: str) -> Induction | None:
+    """A JSON rule that fits a file but finds no level in it, given the file's level key.
+
+    A JSON format with a level under a key no rule names (a one-letter ``s``) would
+    otherwise get levels guessed from the message words. When no sample record has any of
+    the rule's level keys, :func:`json_level_key` picks one from the values; the result is
+    the same rule with that key as an alias of the severity field (data, saved and
+    streamed like any induced rule), named ``induced:<stem>``. None when nothing changes.
+    """
+    if rule.kind != "json":
+        return None
+    sample = [ln.strip() for ln in lines if ln and ln.strip().startswith("{")]
+    objs: list[dict[str, Any]] = []
+    for ln in sample:
+        try:
+            obj = json.loads(ln)
+        except ValueError:
+            continue
+        if isinstance(obj, dict):
+            objs.append(obj)
+    if not objs or any(_has_key(o, k) for o in objs for k in rule.aliases("severity")):
+        return None
+    taken = {k.split(".")[0] if "." in k and not k.startswith("@") else k
+             for g in ("timestamp", "message", "service", "host", "trace_id") for k in rule.aliases(g)}
+    words = level_words()
+    found = json_level_key(objs, taken, words)
+    if found is None:
+        return None
+    key, levels = found
+    shared = {k.lower() for k in SEVERITY_ALIASES} | {s.lower() for s in SEVERITIES}
+    aliases = {g: list(v) for g, v in rule.key_aliases.items()}
+    aliases["severity"] = aliases.get("severity", []) + [key]
+    new = dataclasses.replace(
+        rule, name=induced_name(stem), key_aliases=aliases, builtin=False, examples=sample[:3],
+        severity_map={**rule.severity_map, **{v: lvl for v, lvl in levels.items() if v not in shared}},
+        description=f"{rule.name} with the level read from key {key!r} (induced from a sample of the file)")
+    spelled = ", ".join(f"{v}={lvl}" for v, lvl in sorted(levels.items()))
+    return Induction(rule=new, confidence=0.0,
+                     fields=[{"field": "severity", "kind": "level key", "key": key, "values": levels}],
+                     notes=[f"no known level key in the sample: {key!r} holds only level spellings "
+                            f"({spelled}), read as the level (rule {rule.name} otherwise)"])
 
 
 def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None = None) -> Induction | None:
@@ -381,7 +577,7 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
     if comment:
         sample = [ln for ln in sample if not re.match(COMMENT_RE, ln)]
         notes.append(f"{len(commented)} header/comment line(s) starting with '#' in the sample")
-    name = "induced:" + (re.sub(r"[^A-Za-z0-9_.\-]+", "_", stem).strip("_.-") or "file")
+    name = induced_name(stem)
     hits = find_layouts(con, sample, ref=ref)
     best: LayoutHit | None = hits[0] if hits and hits[0].parsed >= 0.5 * len(sample) else None
     info: list[dict[str, Any]] = []
@@ -403,16 +599,23 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
         if joined:
             multiline = pattern
             notes.append(note or "")
-    cols = _typed_columns(rest_rows, words, MAX_COLUMNS)
-    end = _header_end(cols, open_brackets)
+    phrase = None if have_level else _level_phrase(rest_rows, words)
     parts = []
+    if phrase is not None:
+        rx, msg_sep = _phrase_rx(phrase, rest_rows, names, info, words)
+        parts.append(rx)
+        have_level, end, cols = True, 0, []
+    else:
+        cols = _typed_columns(rest_rows, words, MAX_COLUMNS)
+        end = _header_end(cols, open_brackets)
     for j in range(end):
         kind, toks, seps = cols[j]
         rx, lvl = _column_rx(kind, toks, names, have_level, info, words)
         have_level = have_level or lvl
         parts.append(_sep_rx(seps) + rx)
-    after = [r[end][0] if len(r) > end else "" for r in rest_rows]
-    msg_sep = r"\s*" if any(s == "" for s in after) else r"\s+"
+    if phrase is None:
+        after = [r[end][0] if len(r) > end else "" for r in rest_rows]
+        msg_sep = r"\s*" if any(s == "" for s in after) else r"\s+"
     if end and cols[end - 1][0] == "sep" and cols[end - 1][1][0] == "|":
         msg_sep = ""  # a delimited format: the message starts right after the delimiter
     if have_level and end and cols[end - 1][0] in ("level", "symbol") and _tag_after_level(rest_rows, end):
@@ -441,6 +644,8 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
     for f in info:
         if f.get("kind") == "level symbols":
             rule.severity_map = dict(f["values"])
+        if f.get("kind") == "level phrase before ':'":  # phrases the alias table lacks whole
+            rule.severity_map.update({k.lower(): v for k, v in f["values"].items() if k.lower() not in words})
     if have_level:  # spellings the shared alias table lacks, when the sample uses them
         seen = {w.lower() for ln in sample[:100] for w in re.findall(r"[A-Za-z]+", ln[:96])}
         rule.severity_map.update({k: v for k, v in LEVEL_EXTRA.items() if k in seen})
@@ -449,4 +654,5 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
     return Induction(rule=rule, confidence=0.0, fields=info, timestamp=ts_info, notes=notes)
 
 
-__all__ = ["Induction", "induce", "LEVEL_SYMBOLS", "level_words"]
+__all__ = ["Induction", "induce", "induce_json_level", "induced_name", "json_level_key",
+           "LEVEL_SYMBOLS", "level_words"]

@@ -60,7 +60,8 @@ def explain_text(info: dict[str, Any]) -> str:
             out.append("  header fields: " + ", ".join(f"{f['field']} ({f['kind']})" for f in ind["fields"]))
         for note in ind.get("notes", []):
             out.append(f"  note: {note}")
-        out.append(f"  pattern: {ind['pattern']}")
+        if ind.get("pattern"):  # a JSON rule given a level key has none
+            out.append(f"  pattern: {ind['pattern']}")
     else:
         out.append("  next: " + ", ".join(f"{n} {s:.2f}" for n, s in info["scores"][1:4]))
     for s in info["samples"]:
