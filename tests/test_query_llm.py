@@ -91,7 +91,10 @@ def test_ask_uses_the_parser_first_and_the_model_for_the_rest(workspace) -> None
     res = ask(workspace, "how many errors by service", model=model)
     assert res.origin == "parser" and not rec.calls
     assert dict(zip(res.frame["service_name"], res.frame["records"])) == {"payment": 3}
+    # the parser reads this one now: 'per transaction' is the unit, not the payment service
     res = ask(workspace, "what is the average amount per transaction", model=model)
+    assert res.origin == "parser" and not rec.calls and res.frame["avg_amount"][0] == 5.5
+    res = ask(workspace, "what is the average spend of each customer cohort", model=model)
     assert res.origin == "model" and len(rec.calls) == 1 and res.frame["avg_amount"][0] == 5.5
 
 

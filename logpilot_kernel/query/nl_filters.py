@@ -52,6 +52,9 @@ class Words:
             self.done[i] = True
 
 
+#: Words after which a noun names the unit of a measure ("per request", "each call").
+_UNIT_WORDS = frozenset({"per", "each", "every"})
+
 _COMPARATORS = {("over",): ">", ("above",): ">", ("exceeding",): ">", ("more", "than"): ">",
                 ("greater", "than"): ">", ("longer", "than"): ">", ("slower", "than"): ">",
                 ("larger", "than"): ">", ("bigger", "than"): ">", ("at", "least"): ">=",
@@ -257,6 +260,14 @@ def filters(w: Words, intent: "Intent", lex: Lexicon, scope: list[str], q: str) 
                 intent.sources += [x for x in srcs if x not in intent.sources]
                 continue
         svc = L.link_service(word, lex)
+        before = w.toks[i - 1][2] if i > 0 else ""
+        if svc and svc[1] != "exact" and before in _UNIT_WORDS:
+            # "average amount per transaction": the unit being averaged over, not a filter on
+            # a service that merely shares a synonym with it
+            w.use(i)
+            intent.notes.append(f"read {before + ' ' + word!r} as the unit of the measure, "
+                                f"not as service {svc[0]}")
+            continue
         around = [x for x in (intent.services or scope) if not svc or x != svc[0]]
         held = [ki for ki in lex.key_infos(around) if any(
             v.lower() == word for v in ki.values)] if svc and around and svc[0] not in around else []
