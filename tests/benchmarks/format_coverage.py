@@ -138,8 +138,8 @@ def _score_loghub(system: str, data: pathlib.Path, ws: pathlib.Path, files: dict
     return out
 
 
-def _score_fixture(name: str, ws: pathlib.Path, files: dict) -> dict:
-    exp = json.loads((FIXTURES / f"{name}.expected.json").read_text(encoding="utf-8"))
+def _score_fixture(name: str, ws: pathlib.Path, files: dict, folder: pathlib.Path = FIXTURES) -> dict:
+    exp = json.loads((folder / f"{name}.expected.json").read_text(encoding="utf-8"))
     recs = exp["records"]
     rows = _rows(ws, f"{name}.log")
     ts_ok = lvl_ok = lvl_n = msg_ok = 0
@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
             secs, rep = _ingest(inputs, ws, nb)
             files = {pathlib.Path(f["origin"]).name: f for f in rep["files"]}
             lh = [_score_loghub(s, data, ws, files, scorer) for s in SYSTEMS]
-            fx = [_score_fixture(n, ws, files) for n in fixtures]
+            fx = [_score_fixture(n, ws, files, args.fixtures) for n in fixtures]
             mean = lambda rows, k: sum(r[k] for r in rows if r[k] is not None) / max(1, sum(1 for r in rows if r[k] is not None))  # noqa: E731
             zero = sum(1 for r in lh + fx if r["rows"] == 0)
             report.append(f"### {label}\n\nLoghub-2k (in-sample: the team has seen these systems), "
