@@ -1,7 +1,8 @@
 """Accuracy of the offline question parser on question sets written without looking at it.
 
 usage: python tests/benchmarks/question_accuracy.py [--sets demo,renamed,loghub]
-           [--rename-seed N] [--shared PATH] [--out DIR] [--json] [--show wrong,refused]
+           [--rename-seed N] [--shared PATH] [--demo-questions FILE] [--out DIR] [--json]
+           [--show wrong,refused]
 
 Sets:
 - ``demo``: ``tests/data/questions_blind.json`` over the demo estate it names;
@@ -184,16 +185,18 @@ def _demo_workspace(base: Path, spec: dict[str, Any], rename_seed: int | None) -
     return ws, truth
 
 
-def run_demo(base: Path, rename_seed: int | None) -> dict[str, Any]:
+def run_demo(base: Path, rename_seed: int | None, questions: Path = BLIND) -> dict[str, Any]:
     from logpilot_kernel.demo import render_answer, render_question
 
-    data = json.loads(BLIND.read_text())
+    data = json.loads(questions.read_text())
     ws, truth = _demo_workspace(base, data["estate"], rename_seed)
     renames = truth.get("renames") or {}
     qs = [dict(q, question=render_question(q["question"], renames),
                answer=render_answer(q["answer"], renames)) for q in data["questions"]]
     end = dt.datetime.fromisoformat(data["estate"].get("start", "2024-05-30")) + dt.timedelta(
         days=data["estate"]["days"])
+    if data.get("now"):  # a set that states the "now" its relative phrases mean
+        end = dt.datetime.fromisoformat(data["now"].replace("Z", ""))
     try:
         return ask_all(ws, qs, now=end)
     finally:
@@ -229,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rename-seed", type=int, default=1)
     p.add_argument("--shared", type=Path, default=None, help="folder holding data/loghub-2k")
     p.add_argument("--out", type=Path, default=None)
+    p.add_argument("--demo-questions", type=Path, default=BLIND,
+                   help="the question file of the demo and renamed sets (default: the blind set)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--show", default="", help="print these outcomes per question: wrong,refused,error")
     args = p.parse_args(argv)
@@ -240,9 +245,9 @@ def main(argv: list[str] | None = None) -> int:
             base = Path(tmp) / name
             base.mkdir()
             if name == "demo":
-                res = run_demo(base, None)
+                res = run_demo(base, None, args.demo_questions)
             elif name == "renamed":
-                res = run_demo(base, args.rename_seed)
+                res = run_demo(base, args.rename_seed, args.demo_questions)
             elif name == "loghub":
                 if args.shared is None:
                     print("loghub: skipped (give --shared PATH)", file=sys.stderr)
