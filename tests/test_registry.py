@@ -336,7 +336,9 @@ def test_service_name_priority(con):
     rows, _ = parse(con, [line], "log4j", origin="/var/log/app.log")
     assert rows[0]["service_name"] == "src"  # generic dirs skipped -> source
     rows, _ = parse(con, [REG.get("hdfs").examples[0]], "hdfs", origin="/srv/logs/checkout/x.log")
-    assert rows[0]["service_name"] == "hdfs"  # rule default beats directory
+    assert rows[0]["service_name"] == "checkout"  # the user's folder beats a format's default
+    rows, _ = parse(con, [REG.get("hdfs").examples[0]], "hdfs", origin="/var/log/x.log")
+    assert rows[0]["service_name"] == "hdfs"  # ... which still names files in generic folders
     rows, _ = parse(con, ['{"ts":"2024-03-05T10:00:00Z","msg":"x","service_name":"cart"}'], "json_lines")
     assert rows[0]["service_name"] == "cart"  # record field beats everything
 

@@ -130,7 +130,7 @@ def _fields_regex(rule: Rule) -> str:
     sev_src = grp(rule.severity_field)
     if "-" in rule.severity_map and rule.severity_field in has:  # '-' is a level mark here
         sev_src = f"nullif(trim(g.{_ident(rule.severity_field)}), '')"
-    svc = f"coalesce({grp('service')}, {lit(rule.default_service)}, {grp('program')})"
+    svc = f"coalesce({grp('service')}, {_default_service(rule)}, {grp('program')})"
     return f"""
     SELECT rn, origin, origin_offset, raw, dir_service, bad_utf8, rest,
       {matched} AS matched,
@@ -148,6 +148,20 @@ def _fields_regex(rule: Rule) -> str:
                   CASE WHEN contains(raw, chr(10)) THEN substr(raw, 1, strpos(raw, chr(10)) - 1) ELSE raw END AS first_line,
                   CASE WHEN contains(raw, chr(10)) THEN substr(raw, strpos(raw, chr(10)) + 1) END AS rest
                 FROM {{src}}))"""
+
+
+def _default_service(rule: Rule) -> str:
+    """A rule's default service name, after the file's own folder.
+
+    Why: a format's default (``postgres`` for a PostgreSQL log) is a guess about the
+    user's estate; the folder the user keeps the file in (``logs/billing-db/``) is their
+    name for it. Generic folders (``log``, ``var``, ...) give NULL, so the default still
+    applies to ``/var/log/postgresql.log``; rules without a default keep the record's own
+    program before the folder (syslog's ``sshd``).
+    """
+    if rule.default_service is None:
+        return "NULL"
+    return f"coalesce(dir_service, {lit(rule.default_service)})"
 
 
 def _ident(name: str) -> str:
@@ -220,7 +234,7 @@ def _fields_json(rule: Rule, present: "set[str] | None" = None) -> str:
     if not paths:
         paths = ['$."_"']  # a list of no paths is not valid SQL; no pick() reads this one
     path_list = "[" + ", ".join(lit(p) for p in paths) + "]"
-    svc = f"coalesce({_clean(pick('service'))}, {lit(rule.default_service)})"
+    svc = f"coalesce({_clean(pick('service'))}, {_default_service(rule)})"
     return f"""
     SELECT rn, origin, origin_offset, raw, dir_service, bad_utf8, CAST(NULL AS VARCHAR) AS rest,
       j IS NOT NULL AS matched,
@@ -251,7 +265,7 @@ def _fields_logfmt(rule: Rule) -> str:
     used = sorted({k for g in ("timestamp", "severity", "message", "service", "host", "trace_id")
                    for k in rule.aliases(g)})
     used_list = "[" + ", ".join(lit(k) for k in used) + "]"
-    svc = f"coalesce({_clean(pick('service'))}, {lit(rule.default_service)})"
+    svc = f"coalesce({_clean(pick('service'))}, {_default_service(rule)})"
     unq = (f"list_transform(regexp_extract_all(raw, {lit(LOGFMT_RE)}, 2), lambda v: "
            "CASE WHEN starts_with(v, '\"') THEN replace(substr(v, 2, length(v) - 2), '\\\"', '\"') ELSE v END)")
     return f"""
