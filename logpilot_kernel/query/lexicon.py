@@ -180,14 +180,18 @@ def _entries_for(cur: duckdb.DuckDBPyConnection, services: list[str]) -> list[tu
         "FROM (SELECT service_name, context, unnest(json_keys(context)) AS k FROM logs "
         "WHERE service_name IN (SELECT s FROM _lex_svc)) "
         f"WHERE k NOT IN ({notes}) AND NOT starts_with(k, '_')")
+    # Distinct values first: the type tests (casts, regexes) then run once per value, not
+    # once per row (16M key/value pairs of a 2M-row estate: 4.7 s -> about 1 s).
+    cur.execute("CREATE OR REPLACE TEMP TABLE _lex_v AS SELECT s, k, v, count(*) AS c "
+                "FROM _lex_kv GROUP BY ALL")
     stats = cur.execute(
-        "SELECT s, k, count(*), count(DISTINCT v), "
-        "avg(CASE WHEN TRY_CAST(v AS DOUBLE) IS NOT NULL THEN 1.0 ELSE 0.0 END), "
-        f"avg(CASE WHEN regexp_full_match(v, '{_IPV4[1:-1]}') THEN 1.0 ELSE 0.0 END), "
-        "avg(CASE WHEN TRY_CAST(v AS TIMESTAMP) IS NOT NULL THEN 1.0 ELSE 0.0 END), "
-        "avg(CASE WHEN regexp_matches(v, '\\s') THEN 1.0 ELSE 0.0 END), "
-        "list(DISTINCT v) FILTER (WHERE v IS NOT NULL)[1:20] "
-        "FROM _lex_kv GROUP BY 1, 2").fetchall()
+        "SELECT s, k, sum(c), count(v), "
+        "sum(c * CASE WHEN TRY_CAST(v AS DOUBLE) IS NOT NULL THEN 1.0 ELSE 0.0 END) / sum(c), "
+        f"sum(c * CASE WHEN regexp_full_match(v, '{_IPV4[1:-1]}') THEN 1.0 ELSE 0.0 END) / sum(c), "
+        "sum(c * CASE WHEN TRY_CAST(v AS TIMESTAMP) IS NOT NULL THEN 1.0 ELSE 0.0 END) / sum(c), "
+        "sum(c * CASE WHEN regexp_matches(v, '\\s') THEN 1.0 ELSE 0.0 END) / sum(c), "
+        "list(v ORDER BY hash(v)) FILTER (WHERE v IS NOT NULL)[1:20] "  # a spread, not the first seen
+        "FROM _lex_v GROUP BY 1, 2").fetchall()
     categorical: list[tuple[str, str]] = []
     for svc, key, n, d, num, ip, ts, spaced, sample in stats:
         sample = [v for v in (sample or []) if v is not None]
@@ -209,15 +213,16 @@ def _entries_for(cur: duckdb.DuckDBPyConnection, services: list[str]) -> list[tu
             categorical.append((svc, key))
     if categorical:
         for svc, key, v, n in cur.execute(
-                "SELECT s, k, v, count(*) FROM _lex_kv WHERE v IS NOT NULL AND (s, k) IN "
-                f"(SELECT * FROM (VALUES {', '.join('(?, ?)' for _ in categorical)})) "
-                "GROUP BY 1, 2, 3", [x for pair in categorical for x in pair]).fetchall():
+                "SELECT s, k, v, c FROM _lex_v WHERE v IS NOT NULL AND (s, k) IN "
+                f"(SELECT * FROM (VALUES {', '.join('(?, ?)' for _ in categorical)}))",
+                [x for pair in categorical for x in pair]).fetchall():
             out.append(("value", svc, key, v, None, n, None, None))
     for svc, tid, body, n in cur.execute(
             "SELECT service_name, template_id, any_value(body), count(*) FROM logs WHERE "
             "service_name IN (SELECT s FROM _lex_svc) GROUP BY 1, 2").fetchall():
         out.append(("template", svc, tid, body, None, n, None, None))
     cur.execute("DROP TABLE IF EXISTS _lex_kv")
+    cur.execute("DROP TABLE IF EXISTS _lex_v")
     cur.execute("DROP TABLE IF EXISTS _lex_svc")
     return out
 

@@ -262,7 +262,7 @@ def filters(w: Words, intent: "Intent", lex: Lexicon, scope: list[str], q: str) 
         svc = L.link_service(word, lex)
         before = w.toks[i - 1][2] if i > 0 else ""
         if svc and svc[1] != "exact" and before in _UNIT_WORDS:
-            # "average amount per transaction": the unit being averaged over, not a filter on
+            # "average FIELD per call": the unit the measure is taken over, not a filter on
             # a service that merely shares a synonym with it
             w.use(i)
             intent.notes.append(f"read {before + ' ' + word!r} as the unit of the measure, "
