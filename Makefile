@@ -23,7 +23,7 @@ install: $(STAMP)
 ## demo: generate the demo estate, load it, run the reports, print how to explore
 demo: $(STAMP)
 	@test -f $(DEMO)/estate/ground_truth.json || $(BIN)/logpilot demo-data --out $(DEMO)/estate --days $(DAYS) --seed $(SEED)
-	$(BIN)/logpilot bootstrap '$(DEMO)/estate/**' --workspace $(DEMO)/workspace --html $(DEMO)/reports/00_bootstrap.html --quiet
+	$(BIN)/logpilot bootstrap '$(DEMO)/estate/logs/**' --workspace $(DEMO)/workspace --html $(DEMO)/reports/00_bootstrap.html --quiet
 	$(BIN)/logpilot workspace --workspace $(DEMO)/workspace
 	$(BIN)/logpilot report investigate_incident --workspace $(DEMO)/workspace --html $(DEMO)/reports/10_investigate_incident.html --output $(DEMO)/workspace/runs/10_investigate_incident.ipynb --quiet
 	$(BIN)/logpilot report daily_report --workspace $(DEMO)/workspace --html $(DEMO)/reports/20_daily_report.html --output $(DEMO)/workspace/runs/20_daily_report.ipynb --quiet
