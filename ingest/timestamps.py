@@ -255,19 +255,21 @@ class LayoutHit:
                 "position": self.position, "formats": self.formats}
 
 
-def find_layouts(con: Any, lines: Sequence[str], *, ref: dt.datetime | None = None) -> list[LayoutHit]:
+def find_layouts(con: Any, lines: Sequence[str], *, ref: dt.datetime | None = None,
+                 search_chars: int = SEARCH_CHARS) -> list[LayoutHit]:
     """Every layout that parses at least one sample line, best first.
 
     One DuckDB query: each layout's regex over the first :data:`SEARCH_CHARS` characters
     of every line (``regexp_extract``), each of its formats tried with ``try_strptime``
     and counted. Best = parses most lines, then a calendar layout before an epoch one
     (an epoch number beside a date is usually a duplicate or an id), then the longer
-    text, then the earlier position, then table order.
+    text, then the earlier position, then table order. ``search_chars`` widens the
+    window for a caller that found nothing in the default one (a time after a long header).
     """
     import pyarrow as pa
 
     ref = ref or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-    heads = [ln[: SEARCH_CHARS + 48] for ln in lines]
+    heads = [ln[: search_chars + 48] for ln in lines]
     if not heads:
         return []
     name = "_lp_ts_sample"
@@ -280,7 +282,7 @@ def find_layouts(con: Any, lines: Sequence[str], *, ref: dt.datetime | None = No
             sels.append(
                 f"SELECT {k} AS k, i, t, strpos(h, t) - 1 AS pos, [{oks}] AS ok FROM ("
                 f"SELECT i, h, nullif(regexp_extract(h, {lit(lay.regex)}), '') AS t FROM {name}) "
-                f"WHERE t IS NOT NULL AND strpos(h, t) - 1 <= {SEARCH_CHARS}")
+                f"WHERE t IS NOT NULL AND strpos(h, t) - 1 <= {search_chars}")
         rows = con.execute(" UNION ALL ".join(sels)).fetchall()
     finally:
         con.unregister(name)

@@ -124,6 +124,16 @@ SAMPLES: dict[str, tuple[list[str], list[tuple[str, str | None, str]]]] = {
         [("2024-03-05T10:22:13.001000", "WARN", "flush is slow"),
          ("2024-03-05T10:22:14.002000", "INFO", "listening on 7000"),
          ("2024-03-05T10:22:15.003000", "ERROR", "disk failure on /data")]),
+    "time_past_64": (  # a request log: the time after a header longer than 64 characters
+        ["{worker 3 of 8|slot 12|seq 100/1} from 192.168.7.21 user=- {29 headers, 611 bytes} "
+         "[Mon Mar  4 10:22:13 2024] GET /status -> 200 in 3 ms",
+         "{worker 1 of 8|slot 4|seq 101/2} from 192.168.7.140 user=bob {31 headers, 1022 bytes} "
+         "[Mon Mar  4 10:22:14 2024] POST /orders -> 201 in 88 ms",
+         "{worker 3 of 8|slot 12|seq 102/3} from 192.168.7.21 user=- {29 headers, 640 bytes} "
+         "[Mon Mar  4 10:22:15 2024] GET /orders/7 -> 404 in 9 ms"],
+        [("2024-03-04T10:22:13", None, "GET /status -> 200 in 3 ms"),
+         ("2024-03-04T10:22:14", None, "POST /orders -> 201 in 88 ms"),
+         ("2024-03-04T10:22:15", None, "GET /orders/7 -> 404 in 9 ms")]),
 }
 
 

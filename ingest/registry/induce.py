@@ -26,7 +26,7 @@ from typing import Any, Mapping, Sequence
 
 from logpilot_kernel.schema import SEVERITIES, SEVERITY_ALIASES
 
-from ..timestamps import LayoutHit, find_layouts
+from ..timestamps import SEARCH_CHARS, LayoutHit, find_layouts
 from .model import Rule
 
 #: One-character level marks some formats use instead of words (debug, verbose,
@@ -44,6 +44,9 @@ LEVEL_EXTRA: dict[str, str] = {"erro": "ERROR", "eror": "ERROR", "debu": "DEBUG"
 STABLE = 0.9
 #: Share of lines whose column must be a level word for it to be the level column.
 LEVEL_SHARE = 0.8
+#: How far into a line a timestamp is looked for when most sample lines have none in
+#: the finder's usual window (:data:`..timestamps.SEARCH_CHARS`).
+WIDE_SEARCH_CHARS = 160
 #: Columns after the timestamp looked at for header fields.
 MAX_COLUMNS = 8
 #: Lines shaped like the continuation of a record (indented, or a stack trace's lines).
@@ -579,7 +582,14 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
         notes.append(f"{len(commented)} header/comment line(s) starting with '#' in the sample")
     name = induced_name(stem)
     hits = find_layouts(con, sample, ref=ref)
+    wide_ts = False
     best: LayoutHit | None = hits[0] if hits and hits[0].parsed >= 0.5 * len(sample) else None
+    if best is None:  # a time after a long header (a request log's fields before it)
+        wide = find_layouts(con, sample, ref=ref, search_chars=WIDE_SEARCH_CHARS)
+        if wide and wide[0].parsed >= 0.5 * len(sample):
+            hits, best, wide_ts = wide, wide[0], True
+            notes.append(f"no timestamp in the first {SEARCH_CHARS} characters of most lines: "
+                         f"found at column {best.position} (searched {WIDE_SEARCH_CHARS})")
     info: list[dict[str, Any]] = []
     names = _Names()
     multiline: str | None = None
@@ -599,9 +609,14 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
         if joined:
             multiline = pattern
             notes.append(note or "")
-    phrase = None if have_level else _level_phrase(rest_rows, words)
+    phrase = None if (have_level or wide_ts) else _level_phrase(rest_rows, words)
     parts = []
-    if phrase is not None:
+    if wide_ts:
+        # a time after a long header: the header is the fields, the text after the time
+        # (past the bracket closing it) the message
+        cols = _typed_columns(rest_rows, words, 1)
+        end = 1 if cols and cols[0][0] == "sep" and cols[0][1][0] == "]" and open_brackets > 0 else 0
+    elif phrase is not None:
         rx, msg_sep = _phrase_rx(phrase, rest_rows, names, info, words)
         parts.append(rx)
         have_level, end, cols = True, 0, []
