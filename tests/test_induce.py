@@ -332,3 +332,46 @@ def test_level_phrase_of_several_words_after_a_constant_word(tmp_path: Path) -> 
     assert rep.files[0].rule == "induced:tool" and rep.files[0].confidence == 1.0
     assert rows == [("WARN", "cache is cold", "tool"), ("FATAL", "out of memory", "tool"),
                     ("INFO", "config reloaded", "tool"), ("FATAL", "unexpected token in rules.conf", "tool")]
+
+
+def test_two_line_records_time_on_line_one_level_on_line_two(tmp_path: Path) -> None:
+    """A timestamped line without a level, then 'LEVEL: message' without a time: one
+    record (time and source from line 1, level and message from line 2, offset of line 1);
+    lines after the pair (an exception) continue the record."""
+    lines = ["Mar 04, 2024 9:15:02 AM org.example.store.Inventory reload",
+             "NOTICE: Inventory reloaded, 912 items",
+             "Mar 04, 2024 9:15:07 AM org.example.store.Cart add",
+             "WARNING: Item 77 is out of stock",
+             "Mar 04, 2024 1:02:44 PM org.example.store.Checkout pay",
+             "ERROR: Payment gateway refused the card",
+             "org.example.pay.GatewayException: code 51",
+             "\tat org.example.pay.Client.call(Client.java:12)",
+             "Mar 04, 2024 1:02:45 PM org.example.store.Checkout pay",
+             "DEBUG: Retry scheduled in 30 s"]
+    path = tmp_path / "twoline.log"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with Workspace(tmp_path / "ws") as ws:
+        rep = ingest(ws, [path], parquet=False)
+        rows = ws.cursor().execute(
+            "SELECT origin_offset, strftime(timestamp, '%Y-%m-%dT%H:%M:%S'), severity, message, "
+            "context->>'source' FROM logs ORDER BY origin_offset").fetchall()
+    assert rep.files[0].rule == "induced:twoline" and rep.files[0].confidence >= 0.9
+    assert [r[0] for r in rows] == [1, 3, 5, 9]
+    assert [r[1] for r in rows] == ["2024-03-04T09:15:02", "2024-03-04T09:15:07",
+                                    "2024-03-04T13:02:44", "2024-03-04T13:02:45"]
+    assert [r[2] for r in rows] == ["INFO", "WARN", "ERROR", "DEBUG"]
+    assert [r[3].split("\n")[0] for r in rows] == [
+        "Inventory reloaded, 912 items", "Item 77 is out of stock",
+        "Payment gateway refused the card", "Retry scheduled in 30 s"]
+    assert "GatewayException" in rows[2][3]
+    assert rows[0][4] == "org.example.store.Inventory reload"
+
+
+def test_one_line_records_with_a_level_are_not_read_as_pairs() -> None:
+    """Timestamped lines that carry their own level keep one record per line."""
+    con = duckdb.connect()
+    lines = ["2024-03-05 10:22:13 INFO worker started", "2024-03-05 10:22:14 WARN disk slow",
+             "2024-03-05 10:22:15 ERROR lost connection", "2024-03-05 10:22:16 INFO retrying"]
+    ind = induce(con, lines, stem="x")
+    assert ind is not None and "\\n" not in ind.rule.pattern
+

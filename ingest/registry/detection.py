@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .model import Detection, Rule
+from .sqlgen import header_lines
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import Registry
@@ -88,7 +89,8 @@ def quick_bound(rule: Rule, records: Sequence[str]) -> float:
     line; rules that cannot win are then never sent through DuckDB."""
     if not records:
         return 0.0
-    firsts = [r.split("\n", 1)[0] for r in records]
+    k = header_lines(rule)
+    firsts = ["\n".join(r.split("\n", k)[:k]) for r in records]
     if rule.kind == "json":
         hits = sum(1 for f in firsts if f.lstrip().startswith("{"))
     elif rule.kind == "logfmt":

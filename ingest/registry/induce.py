@@ -468,6 +468,32 @@ def _tag_after_level(rest_rows: list[list[tuple[str, str]]], end: int) -> bool:
     return bool(tails) and sum(1 for t in tails if tag_rx.match(t)) >= STABLE * len(tails)
 
 
+#: A record's second line starting with a level word and ':' ("INFO: Starting ...").
+_LEVEL_LINE_RE = re.compile(r"^[ \t]*([A-Za-z]+)[ \t]*:(?:[ \t]|$)")
+
+
+def _level_line_pairs(best: LayoutHit, sample: list[str], words: dict[str, str]) -> list[str] | None:
+    """Level words of the second lines when records are two-line headers: timestamped
+    lines carrying no level word, each followed (in STABLE of them) by a line without
+    the timestamp that starts with a level word and ':'. None when the sample is not so."""
+    ts = [i for i, t in enumerate(best.texts) if t is not None and i + 1 < len(sample)]
+    if len(ts) < 2:
+        return None
+    levels: list[str] = []
+    with_level = 0
+    for i in ts:
+        after = sample[i][best.starts[i] + len(best.texts[i] or ""):]
+        if any(_wrap(t)[1].strip().lower() in words and len(_wrap(t)[1].strip()) > 1
+               for _, t in _tokens(after)[:MAX_COLUMNS]):
+            with_level += 1
+        m = _LEVEL_LINE_RE.match(sample[i + 1])
+        if best.texts[i + 1] is None and m and m.group(1).lower() in words and len(m.group(1)) > 1:
+            levels.append(m.group(1))
+    if with_level > (1 - STABLE) * len(ts) or len(levels) < STABLE * len(ts):
+        return None
+    return levels
+
+
 def induced_name(stem: str) -> str:
     """``induced:<stem>`` with the stem cut to the characters a rule name allows."""
     return "induced:" + (re.sub(r"[^A-Za-z0-9_.\-]+", "_", stem).strip("_.-") or "file")
@@ -584,6 +610,14 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
     hits = find_layouts(con, sample, ref=ref)
     wide_ts = False
     best: LayoutHit | None = hits[0] if hits and hits[0].parsed >= 0.5 * len(sample) else None
+    pair_levels: list[str] | None = None
+    if hits:
+        # two-line records: the timestamped lines are half the sample or fewer
+        pair_levels = _level_line_pairs(hits[0], sample, words)
+        if pair_levels is not None and hits[0].parsed + len(pair_levels) >= 0.5 * len(sample):
+            best = hits[0]
+        else:
+            pair_levels = None
     if best is None:  # a time after a long header (a request log's fields before it)
         wide = find_layouts(con, sample, ref=ref, search_chars=WIDE_SEARCH_CHARS)
         if wide and wide[0].parsed >= 0.5 * len(sample):
@@ -609,6 +643,22 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
         if joined:
             multiline = pattern
             notes.append(note or "")
+    if pair_levels is not None and pattern is not None and not have_level:
+        # two-line records: time (and source) on line 1, 'LEVEL: message' on line 2
+        alts = "|".join(_level_spellings(pair_levels, words))
+        info.append({"field": "source", "kind": "rest of the first line"})
+        info.append({"field": "severity", "kind": "level word before ':' on the second line"})
+        notes.append(f"{len(pair_levels)} timestamped line(s) without a level, each followed by a "
+                     "'LEVEL: ' line: read as one record (time from line 1, level and message from line 2)")
+        rule = Rule(name=name, pattern=pattern + r"(?:[ \t]+(?P<source>[^\n]*?))?[ \t]*\n[ \t]*(?P<severity>"
+                    + alts + r")[ \t]*:[ \t]*(?P<message>.*)$",
+                    timestamp_formats=fmts, multiline_start=pattern, comment_start=comment,
+                    description=f"Induced from a sample of the file: timestamp {ts_info['layout']} at column "
+                    f"{ts_info['position']}, source, then a second line with the level and the message")
+        rule.examples = sample[:2]
+        seen = {w.lower() for w in pair_levels}
+        rule.severity_map.update({k: v for k, v in LEVEL_EXTRA.items() if k in seen})
+        return Induction(rule=rule, confidence=0.0, fields=info, timestamp=ts_info, notes=notes)
     phrase = None if (have_level or wide_ts) else _level_phrase(rest_rows, words)
     parts = []
     if wide_ts:

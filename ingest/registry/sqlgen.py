@@ -145,9 +145,34 @@ def _fields_regex(rule: Rule) -> str:
     FROM (SELECT rn, origin, origin_offset, raw, dir_service, bad_utf8, rest, first_line,
             regexp_extract(first_line, {lit(wrapped)}, {name_list}) AS g
           FROM (SELECT rn, origin, origin_offset, raw, dir_service, bad_utf8,
-                  CASE WHEN contains(raw, chr(10)) THEN substr(raw, 1, strpos(raw, chr(10)) - 1) ELSE raw END AS first_line,
-                  CASE WHEN contains(raw, chr(10)) THEN substr(raw, strpos(raw, chr(10)) + 1) END AS rest
+                  {_head_sql(rule, "raw")} AS first_line,
+                  {_rest_sql(rule, "raw")} AS rest
                 FROM {{src}}))"""
+
+
+def header_lines(rule: Rule) -> int:
+    """Lines a regex rule's pattern spans: 1, or more when it matches a newline (outside a
+    character class), for a format whose records start with a two-line header."""
+    if rule.kind != "regex" or not rule.pattern:
+        return 1
+    return 1 + re.sub(r"\[(?:\\.|[^\]])*\]", "", rule.pattern).count("\\n")
+
+
+def _head_sql(rule: Rule, raw: str) -> str:
+    """The part of a record the pattern is matched against: its first line (or lines)."""
+    k = header_lines(rule)
+    if k == 1:
+        return f"CASE WHEN contains({raw}, chr(10)) THEN substr({raw}, 1, strpos({raw}, chr(10)) - 1) ELSE {raw} END"
+    return f"array_to_string(string_split({raw}, chr(10))[1:{k}], chr(10))"
+
+
+def _rest_sql(rule: Rule, raw: str) -> str:
+    """The record's lines after the header (NULL when it has none)."""
+    k = header_lines(rule)
+    if k == 1:
+        return f"CASE WHEN contains({raw}, chr(10)) THEN substr({raw}, strpos({raw}, chr(10)) + 1) END"
+    return (f"CASE WHEN len(string_split({raw}, chr(10))) > {k} THEN "
+            f"array_to_string(string_split({raw}, chr(10))[{k + 1}:], chr(10)) END")
 
 
 def _default_service(rule: Rule) -> str:
@@ -457,8 +482,7 @@ def match_sql(rule: Rule, raw: str = "raw") -> str:
     if rule.kind == "logfmt":
         return (f"(regexp_matches({raw}, '^\\s*[A-Za-z_@][A-Za-z0-9_.@\\-]*=') AND "
                 f"len(regexp_extract_all({raw}, {lit(LOGFMT_RE)}, 1)) >= 2)")
-    first = f"CASE WHEN contains({raw}, chr(10)) THEN substr({raw}, 1, strpos({raw}, chr(10)) - 1) ELSE {raw} END"
-    return f"regexp_matches({first}, {lit(rule.pattern or '')})"
+    return f"regexp_matches({_head_sql(rule, raw)}, {lit(rule.pattern or '')})"
 
 
-__all__ = ["compile_rule", "match_sql", "lit", "GOLDEN_GROUPS"]
+__all__ = ["compile_rule", "match_sql", "lit", "GOLDEN_GROUPS", "header_lines"]
