@@ -172,3 +172,32 @@ def test_a_threshold_compares_a_numeric_field_in_its_unit(ws) -> None:
     want = _rows(w, "SELECT count(*) FROM logs WHERE service_name = 'loom' "
                     "AND CAST(context->>'wait_ms' AS DOUBLE) > 120")[0][0]
     assert int(res.frame.iloc[0, -1]) == want > 0
+
+
+def test_classes_of_the_second_held_out_set(ws) -> None:
+    """Measure + service + field, 'across every', ranking words, day-first dates, compounds."""
+    w, _ = ws
+    cur = w.cursor()
+    lex = load(cur)
+    cur.close()
+    # a measure whose field follows a service name: the service stays a filter
+    p = parse("median kiln latency", lex, now=NOW)
+    assert (p.intent.measure, p.intent.field, p.intent.services) == ("p50", "wait_ms", ["kiln"])
+    p = parse("mean loom wait", lex, now=NOW)
+    assert (p.intent.measure, p.intent.field, p.intent.services) == ("avg", "wait_ms", ["loom"])
+    # "across every service" is a total, not a grouping
+    p = parse("errors across every service", lex, now=NOW)
+    assert p.intent.group == [] and p.intent.severities == ("ERROR", "FATAL")
+    # "most popular" ranks like "most common"
+    p = parse("the two most popular colours", lex, now=NOW)
+    assert p.intent.group == ["ctx:colour"] and p.intent.top == 2 and p.intent.direction == "desc"
+    # a day-first date: no month 31, so 31/05 is the 31st of May
+    p = parse("errors on 31/05", lex, now=NOW)
+    assert p.intent.lo == dt.datetime(2024, 5, 31) and p.intent.hi == dt.datetime(2024, 6, 1)
+    # a hyphenated compound of template words is read as those words
+    p = parse("how many thread-snapped messages in loom", lex, now=NOW)
+    assert p.intent.services == ["loom"] and any("thread" in x for x in p.intent.words)
+    assert any("snap" in x for x in p.intent.words)
+    # "all three days" names the whole range: no time filter, nothing refused
+    p = parse("errors in loom, all three days", lex, now=NOW)
+    assert p.intent.lo is None and p.intent.hi is None and p.intent.services == ["loom"]

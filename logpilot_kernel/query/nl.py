@@ -277,7 +277,9 @@ def _parse(question: str, lex: Lexicon, now: dt.datetime, forced: list[str] | No
     _read_time(t, intent, now, lex, question)
     scope = forced or _scope(t.s, lex)
     _measures(t, intent, lex, scope)
-    t.take(rf"\bacross\s+all\s+(?:the\s+)?(?:{g._NUM}\s+)?[a-z]+\b")  # a total, not a grouping
+    t.take(rf"\bacross\s+(?:all|every)\s+(?:the\s+)?(?:{g._NUM}\s+)?[a-z]+\b")  # a total, not a grouping
+    t.take(rf"\b(?:over\s+|during\s+|in\s+|for\s+)?(?:all|the\s+whole|the\s+entire)\s+(?:the\s+)?"
+           rf"(?:{g._NUM}\s+)?(?:days|weeks|months|hours)\b(?:\s+of\s+data)?")  # the whole range
     _best_dims(t, intent, lex, scope)
     after_top = _order(t, intent)
     _groups(t, intent, lex, scope, after_top)

@@ -373,9 +373,34 @@ def filters(w: Words, intent: "Intent", lex: Lexicon, scope: list[str], q: str) 
             w.use(i)
             intent.alternatives.append(f"only rows that have {keys[0].info.name} ({word!r})")
             continue
+        parts = _compound_parts(word, lex, scope or intent.services)
+        if parts:  # "slow-statement": each part a template word of the scope
+            w.use(i)
+            words_at += [(i, f) for f in parts]
+            continue
         unknown.append(word)
     _merge_words(intent, words_at, lex, {i: w.toks[i][2] for i, _ in words_at})
     return unknown
+
+
+def _compound_parts(word: str, lex: Lexicon, scope: list[str]) -> list[list[str]]:
+    """A hyphenated word whose every part is a template word in scope: each part's forms."""
+    if "-" not in word.strip("-") or not lex.words:
+        return []
+    out = []
+    for part in (x for x in word.split("-") if x):
+        if part in L.skip_words():
+            continue
+        forms = L.template_stems(part, lex, scope)
+        if not forms or not L.link_word(part, lex, scope):
+            return []
+        out.append(forms)
+    for tpls in lex.templates.values():  # the parts must stand together in one template
+        for _t, body, _n in tpls:
+            low = set(re.findall(r"[a-z][a-z0-9]*", body.lower()))
+            if all(low & set(f) for f in out):
+                return out
+    return []
 
 
 def _template_pair(w: Words, i: int, lex: Lexicon, scope: list[str]

@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 _WORDS = r"([a-z0-9_][a-z0-9_./:@-]*(?:\s+[a-z0-9_][a-z0-9_./:@-]*){0,2})"
+_WORDS5 = r"([a-z0-9_][a-z0-9_./:@-]*(?:\s+[a-z0-9_][a-z0-9_./:@-]*){0,4})"
 
 
 def _dim(words: list[str], lex: Lexicon, scope: list[str], counting: bool = False
@@ -159,21 +160,29 @@ def _measures(t: _Text, intent: "Intent", lex: Lexicon, scope: list[str]) -> Non
         intent.measure = "rate"
         intent.share_at = m.end()
     pos = 0
-    while (m := re.compile(_AGG_RE + _WORDS).search(t.s, pos)):
+    while (m := re.compile(_AGG_RE + _WORDS5).search(t.s, pos)):
         words = m.group(2).split()
         got = None
         if words[0] in _NOT_A_FIELD:
             pos = m.end(1)
             continue
-        for k in range(min(3, len(words)), 0, -1):
-            keys = [x for x in L.link_key(" ".join(words[:k]), lex, scope) if x.info.numeric]
-            if keys:
-                got = (keys, k)
+        # the field may follow a service or a describing phrase ("p90 of SVC slow-x duration"):
+        # up to two words are skipped and left behind for the filters
+        for j in range(0, min(3, len(words))):
+            if j and words[j - 1] in _NOT_A_FIELD:
+                break
+            for k in range(min(3, len(words) - j), 0, -1):
+                keys = [x for x in L.link_key(" ".join(words[j:j + k]), lex, scope)
+                        if x.info.numeric]
+                if keys:
+                    got = (keys, j, k)
+                    break
+            if got:
                 break
         if got is None:
             pos = m.end(1)
             continue
-        keys, k = got
+        keys, j, k = got
         word = m.group(1)
         pm = re.match(r"p?(\d\d)", word)
         intent.measure = f"p{pm.group(1)}" if pm else _AGG[word]
@@ -181,7 +190,8 @@ def _measures(t: _Text, intent: "Intent", lex: Lexicon, scope: list[str]) -> Non
         intent.key_services[intent.field] = _key_services(
             [x.info for x in keys if x.info.name == intent.field])
         t.blank(m.start(), m.start(2))
-        _blank_words(t, m.start(2), k)
+        skipped = re.compile(r"(?:\S+\s+){%d}" % j).match(t.s, m.start(2))
+        _blank_words(t, skipped.end() if skipped else m.start(2), k)
         break
     m = t.take(r"\b(?:how\s+many|number\s+of|count\s+of|count)?\s*(?:unique|distinct|different)\s+")
     if m:
@@ -262,17 +272,17 @@ def _order(t: _Text, intent: "Intent") -> int | None:
         intent.direction = "asc" if m[1] in ("bottom", "lowest") else "desc"
         after = m.end()
     m = t.take(rf"\b(?:the\s+)?({N})\s+(?:(?:{_DESC})|(?:{_ASC}))\b(?:\s+(?:common|frequent|active|"
-               rf"noisy|often))?|\b({N})\s+(?:(?:{_DESC})|(?:{_ASC}))\b")
+               rf"noisy|often|popular))?|\b({N})\s+(?:(?:{_DESC})|(?:{_ASC}))\b")
     if m:
         n = m.group(1) or m.group(2)
         intent.top = g.number(n)
         intent.direction = "asc" if re.search(rf"\b(?:{_ASC})\b", m.group(0)) else "desc"
         after = m.end()
-    m = t.take(rf"\b(?:the\s+)?(?:{_ASC})\b(?:\s+(?:common|frequent|often|active))?")
+    m = t.take(rf"\b(?:the\s+)?(?:{_ASC})\b(?:\s+(?:common|frequent|often|active|popular))?")
     if m:
         intent.direction = "asc"
         intent.special = intent.special or "superlative"
-    m = t.take(rf"\b(?:the\s+)?(?:{_DESC})\b(?:\s+(?:common|frequent|often|active|noisy))?")
+    m = t.take(rf"\b(?:the\s+)?(?:{_DESC})\b(?:\s+(?:common|frequent|often|active|noisy|popular))?")
     if m:
         intent.special = intent.special or "superlative"
     return after

@@ -246,6 +246,8 @@ def _h_hour_of_part(m: re.Match[str], ctx: Ctx) -> list[Atom] | None:
 
 def _h_us_date(m: re.Match[str], ctx: Ctx) -> list[Atom] | None:
     mo, d = int(m["mo"]), int(m["d"])
+    if mo > 12 >= d >= 1:  # "31/05": no month 31, so day first (the European order)
+        mo, d = d, mo
     y = int(m["y"]) if m["y"] else None
     if y is None and not m["p"]:  # "1/2 of the requests" is a fraction: a date needs a cue
         before = re.findall(r"[a-z]+", ctx.text[max(0, m.start() - 10):m.start()])
