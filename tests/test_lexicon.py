@@ -201,3 +201,19 @@ def test_classes_of_the_second_held_out_set(ws) -> None:
     # "all three days" names the whole range: no time filter, nothing refused
     p = parse("errors in loom, all three days", lex, now=NOW)
     assert p.intent.lo is None and p.intent.hi is None and p.intent.services == ["loom"]
+
+
+def test_how_many_more_between_two_periods_is_one_difference(ws) -> None:
+    w, _ = ws
+    sql, _ = to_sql(w, "how many more loom lines on July 1 compared with July 2?", now=NOW)
+    got = _rows(w, sql)
+    day = {d: _rows(w, f"SELECT count(*) FROM logs WHERE service_name = 'loom' AND "
+                       f"CAST(timestamp AS DATE) = DATE '2024-07-0{d}'")[0][0] for d in (1, 2)}
+    assert len(got) == 1 and got[0][0] == day[1] - day[2]
+    cur = w.cursor()
+    lex = load(cur)
+    cur.close()
+    p = parse("how many more errors on july 2 than on july 1", lex, now=NOW)
+    assert p.intent.difference == ("period", "2024-07-02", "2024-07-01")
+    p = parse("errors on july 2 compared with july 1", lex, now=NOW)  # no "how many more"
+    assert p.intent.difference is None and len(p.intent.compare) == 2

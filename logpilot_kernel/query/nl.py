@@ -189,7 +189,7 @@ def _read_time(t: _Text, intent: Intent, now: dt.datetime, lex: Lexicon, q: str)
                     intent.lo, intent.hi = lo, hi
                     intent.time_label = label_of(lo, hi)
                     return
-                if not all(re.search(r"\b(?:vs|versus|compared\s+(?:to|with)|against|and|or)\b",
+                if not all(re.search(r"\b(?:vs|versus|compared\s+(?:to|with)|against|and|or|than)\b",
                                      x) for x in between):
                     raise NotUnderstood(q, [], g.SUPPORTED_FORMS[:4], "two time ranges")
                 t.take_all(r"\b(?:vs|versus|compared\s+(?:to|with)|against|compare)\b")
@@ -234,6 +234,10 @@ def _compare_named(intent: Intent, question: str) -> None:
     low = question.lower()
     if intent.compare and _MORE.search(low):
         intent.by_metric = True
+    if (len(intent.compare) == 2 and not intent.group
+            and re.search(r"\bhow\s+(?:many|much)\s+more\b", low)):  # A minus B, as one number
+        intent.difference = ("period", intent.compare[0][0], intent.compare[1][0])
+        return
     many, dim = ((intent.services, "service") if len(intent.services) >= 2 else
                  (intent.sources, "source") if len(intent.sources) >= 2 else ([], ""))
     if not many or intent.group or intent.compare or not _CMP.search(low):

@@ -196,7 +196,8 @@ def _metric(i: "Intent", num: list[tuple[str, str]]) -> tuple[str, str]:
 def build_sql(i: "Intent", lex: "Lexicon") -> str:
     """The SQL of an intent: one SELECT over ``logs``, aggregation in DuckDB."""
     base, num = conditions(i, lex)
-    dims = [dim_expr(d) for d in (i.group or ([i.difference[0]] if i.difference else []))]
+    dims = [dim_expr(d) for d in (i.group or ([i.difference[0]] if i.difference
+                                              and i.difference[0] != "period" else []))]
     if i.compare:
         case = " ".join(f"WHEN {_span_sql(lo, hi)} THEN {_lit(label)}" for label, lo, hi in i.compare)
         dims.insert(0, (f"CASE {case} END", "period"))
@@ -220,7 +221,7 @@ def build_sql(i: "Intent", lex: "Lexicon") -> str:
             sql += f"\nORDER BY {metric} DESC, {names}"
     if i.difference:
         dim, a, b = i.difference
-        col = dim_expr(dim)[1]
+        col = "period" if dim == "period" else dim_expr(dim)[1]
         sql = (f"WITH per AS (\n{sql}\n)\nSELECT coalesce(sum(CASE WHEN {col} = {_lit(a)} THEN {metric} END), 0)"
                f" - coalesce(sum(CASE WHEN {col} = {_lit(b)} THEN {metric} END), 0) AS difference\nFROM per")
     return sql

@@ -36,7 +36,7 @@ _ZONES = "(?:" + "|".join(sorted(w.ZONES, key=len, reverse=True)) + ")"
 #: Words a month name that is also an English word ("may", "march") must follow.
 _MONTH_CUE = frozenset({"on", "in", "of", "since", "until", "till", "before", "after", "from",
                         "between", "and", "to", "during", "early", "late", "mid", "vs",
-                        "versus", "the", "for", "through", "or"})
+                        "versus", "the", "for", "through", "or", "with", "against", "than"})
 _AMBIGUOUS_MONTHS = frozenset({"may", "march", "mar"})
 
 
