@@ -217,3 +217,13 @@ def test_how_many_more_between_two_periods_is_one_difference(ws) -> None:
     assert p.intent.difference == ("period", "2024-07-02", "2024-07-01")
     p = parse("errors on july 2 compared with july 1", lex, now=NOW)  # no "how many more"
     assert p.intent.difference is None and len(p.intent.compare) == 2
+
+
+def test_which_modifier_field_groups_by_the_field_and_keeps_the_modifier(ws) -> None:
+    w, _ = ws
+    cur = w.cursor()
+    lex = load(cur)
+    cur.close()
+    p = parse("which woven colour shows up least often", lex, now=NOW)
+    assert p.intent.group == ["ctx:colour"] and p.intent.top == 1 and p.intent.direction == "asc"
+    assert any("woven" in x for x in p.intent.words)

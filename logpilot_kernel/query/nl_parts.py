@@ -25,8 +25,8 @@ _WORDS = r"([a-z0-9_][a-z0-9_./:@-]*(?:\s+[a-z0-9_][a-z0-9_./:@-]*){0,2})"
 _WORDS5 = r"([a-z0-9_][a-z0-9_./:@-]*(?:\s+[a-z0-9_][a-z0-9_./:@-]*){0,4})"
 
 
-def _dim(words: list[str], lex: Lexicon, scope: list[str], counting: bool = False
-         ) -> tuple[str, int, list[KeyInfo]] | None:
+def _dim(words: list[str], lex: Lexicon, scope: list[str], counting: bool = False,
+         head: bool = False) -> tuple[str, int, list[KeyInfo]] | None:
     """The longest prefix (3..1 words) that names a dimension: (dim, words used, keys).
 
     ``counting``: the dimension is counted distinct, so id-like fields come first."""
@@ -35,6 +35,8 @@ def _dim(words: list[str], lex: Lexicon, scope: list[str], counting: bool = Fals
         if k == 1 and words[0] in L.skip_words() and L.builtin_dimension(phrase) is None:
             continue
         b = L.builtin_dimension(phrase)
+        if head and (b is not None or k > 1):  # after a modifier: one field name only
+            continue
         if b and L.stem(phrase) != L.stem(b):  # "component": a field of that name wins
             own = [m for m in L.link_key(phrase, lex, scope) if m.how == "exact"
                    and m.info.name.lower() in (phrase, phrase.rstrip("s")) and m.info.distinct != 1]
@@ -64,8 +66,8 @@ def _blank_words(t: _Text, start: int, n: int) -> None:
         pos = m.end()
 
 
-def _take_dim(t: _Text, cue: str, intent: "Intent", lex: Lexicon, scope: list[str]
-              ) -> list[tuple[str, bool]]:
+def _take_dim(t: _Text, cue: str, intent: "Intent", lex: Lexicon, scope: list[str],
+              modifier: bool = False) -> list[tuple[str, bool]]:
     """Find ``cue`` followed by a dimension; consume both; return (dimension, plural)s.
 
     Between the cue and the dimension may stand "the", a number ("which two components":
@@ -91,6 +93,12 @@ def _take_dim(t: _Text, cue: str, intent: "Intent", lex: Lexicon, scope: list[st
             else:
                 break
         got = _dim([x.group(0) for x in toks[j:]], lex, scope) if j < len(toks) else None
+        if got is None and modifier and j + 1 < len(toks) and toks[j].group(0) not in L.skip_words():
+            # "which ADJ FIELD": the modifier word stays behind as a filter
+            got = _dim([x.group(0) for x in toks[j + 1:]], lex, scope, head=True)
+            if got is not None:
+                named.append(j)
+                j += 1
         if got is None:
             pos = m.end()
             continue
@@ -358,7 +366,7 @@ def _groups(t: _Text, intent: "Intent", lex: Lexicon, scope: list[str],
         intent.top = 10
     if bottomed:
         intent.direction = "asc"
-    which = _take_dim(t, r"which|what", intent, lex, scope)
+    which = _take_dim(t, r"which|what", intent, lex, scope, modifier=True)
 
     for m in t.take_all(r"\b(minutely|hourly|daily|weekly|monthly)\b"):
         _add_group(intent, g.PERIOD_ADVERBS[m[1]], [])
