@@ -305,7 +305,7 @@ def test_json_level_key_found_by_its_values_not_its_name(tmp_path: Path) -> None
 
 
 def test_json_with_a_known_level_key_keeps_its_rule() -> None:
-    from logpilot_kernel.ingest.registry.induce import induce_json_level
+    from logpilot_kernel.ingest.registry.induce_json import induce_json_level
 
     reg = Registry()
     lines = ['{"ts":"2024-03-05T10:22:13Z","level":"info","s":"W","msg":"a"}',

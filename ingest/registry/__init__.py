@@ -261,13 +261,13 @@ class Registry:
 
     def _with_level_key(self, det: Detection, lines: Sequence[str], *, stem: str) -> Detection:
         """``det``, or, for a JSON rule that finds no level key in the sample, the same
-        rule with the sample's level key induced (:func:`.induce.induce_json_level`):
+        rule with the sample's level key induced (:func:`.induce_json.induce_json_level`):
         otherwise every level of such a file would be guessed from its message words."""
         if det.rule.kind != "json":
             return det
         try:
             from .detection import score_rule
-            from .induce import induce_json_level
+            from .induce_json import induce_json_level
 
             ind = induce_json_level(det.rule, lines, stem=stem)
             if ind is None:
