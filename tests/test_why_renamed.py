@@ -22,26 +22,17 @@ import pytest
 RENAME_SEED = 3
 
 
-def _why_questions() -> Any:
-    path = Path(__file__).parent / "benchmarks" / "why_questions.py"
-    spec = importlib.util.spec_from_file_location("why_questions", path)
+def _benchmark(name: str) -> Any:
+    """A benchmark module of tests/benchmarks (the question sets are defined once, there)."""
+    path = Path(__file__).parent / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)  # type: ignore[union-attr]
     return mod
 
 
-WQ = _why_questions()
-
-
-def _why_blind() -> Any:
-    path = Path(__file__).parent / "benchmarks" / "why_blind.py"
-    spec = importlib.util.spec_from_file_location("why_blind", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)  # type: ignore[union-attr]
-    return mod
-
-
-WB = _why_blind()
+WQ = _benchmark("why_questions")
+WB = _benchmark("why_blind")
 
 
 def _estate(root: Path, rename_seed: int | None) -> tuple[Any, dict[str, Any]]:

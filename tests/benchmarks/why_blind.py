@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import tempfile
 import time
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from why_questions import true_template, ts  # noqa: E402
+from why_questions import aggregate, true_template, ts, window_error  # noqa: E402
 
 SET = Path(__file__).resolve().parent.parent / "data" / "why_questions_blind.json"
 
@@ -48,8 +47,7 @@ def evaluate(ws: Any, truth: dict[str, Any], path: Path = SET) -> list[dict[str,
         ids = [r["template_id"] for r in ans.root_causes]
         s0, e0 = ts(inc["start"]), ts(inc["end"])
         w = ans.window
-        err = (max(abs((w.start - s0).total_seconds()), abs((w.end - e0).total_seconds())) / 60
-               if w is not None else float("inf"))
+        err = window_error(w, s0, e0)
         rows.append({"id": item["id"], "style": item["time_style"],
                      "names_root": item["names_root_service"], "question": q,
                      "hit1": ids[:1] == [wanted[inc["id"]]], "hit3": wanted[inc["id"]] in ids[:3],
@@ -60,12 +58,7 @@ def evaluate(ws: Any, truth: dict[str, Any], path: Path = SET) -> list[dict[str,
 
 
 def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    def agg(rs: list[dict[str, Any]]) -> dict[str, Any]:
-        errs = [r["window_error_min"] for r in rs]
-        return {"n": len(rs), "hit1": round(sum(r["hit1"] for r in rs) / len(rs), 3),
-                "hit3": round(sum(r["hit3"] for r in rs) / len(rs), 3),
-                "window_median_min": round(statistics.median(errs), 2),
-                "window_within_2min": round(sum(e <= 2 for e in errs) / len(errs), 3)}
+    agg = aggregate
 
     out = {"all": agg(rows), "not_naming_root": agg([r for r in rows if not r["names_root"]])}
     for style in dict.fromkeys(r["style"] for r in rows):

@@ -108,8 +108,7 @@ def evaluate(ws: Any, truth: dict[str, Any]) -> list[dict[str, Any]]:
             ans = why(ws, q, now=now)
             ids = [r["template_id"] for r in ans.root_causes]
             w = ans.window
-            err = (max(abs((w.start - s0).total_seconds()), abs((w.end - e0).total_seconds())) / 60
-                   if w is not None else float("inf"))
+            err = window_error(w, s0, e0)
             rows.append({"incident": inc["kind"], "style": style, "question": q,
                          "now": now.isoformat() if now else None, "hit1": ids[:1] == [want],
                          "hit3": want in ids[:3], "window_error_min": round(err, 2),
@@ -118,15 +117,25 @@ def evaluate(ws: Any, truth: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def window_error(w: Any, s0: dt.datetime, e0: dt.datetime) -> float:
+    """Minutes: the larger of the start and end differences to the truth (inf: no window)."""
+    if w is None:
+        return float("inf")
+    return max(abs((w.start - s0).total_seconds()), abs((w.end - e0).total_seconds())) / 60
+
+
+def aggregate(rs: list[dict[str, Any]]) -> dict[str, Any]:
+    """hit@1, hit@3, median window error and the share within 2 minutes of some rows."""
+    errs = [r["window_error_min"] for r in rs]
+    return {"n": len(rs), "hit1": round(sum(r["hit1"] for r in rs) / len(rs), 3),
+            "hit3": round(sum(r["hit3"] for r in rs) / len(rs), 3),
+            "window_median_min": round(statistics.median(errs), 2),
+            "window_within_2min": round(sum(e <= 2 for e in errs) / len(errs), 3)}
+
+
 def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """hit@1, hit@3, median window error and the share within 2 minutes."""
-    def agg(rs: list[dict[str, Any]]) -> dict[str, Any]:
-        errs = [r["window_error_min"] for r in rs]
-        return {"n": len(rs), "hit1": round(sum(r["hit1"] for r in rs) / len(rs), 3),
-                "hit3": round(sum(r["hit3"] for r in rs) / len(rs), 3),
-                "window_median_min": round(statistics.median(errs), 2),
-                "window_within_2min": round(sum(e <= 2 for e in errs) / len(errs), 3)}
-
+    agg = aggregate
     out = {"all": agg(rows)}
     for style in dict.fromkeys(r["style"] for r in rows):
         out[style] = agg([r for r in rows if r["style"] == style])
