@@ -99,7 +99,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         params.setdefault("workspace", str(Path(args.workspace).resolve()))
     executed = Path(args.output) if args.output else None
     res = run_report(args.name, params, executed=executed,
-                     html=Path(args.html) if args.html else None, progress=not args.quiet)
+                     html=Path(args.html) if args.html else None, progress=not args.quiet,
+                     show_code=args.show_code)
     if args.json:
         _print_json(res.to_dict())
     else:
@@ -303,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("KEY", "VALUE"))
     _workspace_arg(p)
     p.add_argument("--html", default=None)
+    p.add_argument("--show-code", action="store_true", help="keep the code cells in the HTML report")
     p.add_argument("--output", default=None, help="where to keep the executed notebook")
     p.add_argument("--json", action="store_true")
     p.add_argument("--quiet", "-q", action="store_true")

@@ -76,7 +76,8 @@ class ReportResult:
 
 def run_report(name: str, parameters: Mapping[str, Any], *, executed: Path | None = None,
                html: Path | None = None, cwd: Path | None = None,
-               kernel_name: str | None = None, progress: bool = False) -> ReportResult:
+               kernel_name: str | None = None, progress: bool = False,
+               show_code: bool = False) -> ReportResult:
     """Execute a notebook with papermill parameters, optionally render HTML."""
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
@@ -100,20 +101,75 @@ def run_report(name: str, parameters: Mapping[str, Any], *, executed: Path | Non
     seconds = (dt.datetime.now() - t0).total_seconds()
     html_path = None
     if html is not None:
-        html_path = render_html(out, html)
+        html_path = render_html(out, html, show_code=show_code)
     return ReportResult(nb.name, out, html_path, seconds)
 
 
-def render_html(executed: Path, html: Path) -> Path:
-    """A standalone HTML page of an executed notebook (plotly figures stay interactive)."""
+# The report page: JupyterLab's look, without what it would fetch from the internet
+# (require.js, MathJax, mermaid, the widget manager), plus plotly.js once, inline.
+_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block html_head_css -%}
+{%- if resources.logpilot_plotlyjs -%}
+<script type="text/javascript">window.PlotlyConfig = {MathJaxConfig: 'local'};</script>
+<script type="text/javascript">{{ resources.logpilot_plotlyjs }}</script>
+{%- endif -%}
+{%- endblock html_head_css -%}
+"""
+
+
+def _light_outputs(nb: Any) -> bool:
+    """Rewrite plotly outputs to the light form in place; True when any figure remains.
+
+    A figure shown with plotly's own renderers carries plotly.js (a 4.8 MB init output)
+    or a CDN script; its JSON part is rebuilt as a library-free ``<div>`` and the init
+    outputs are dropped, so the page holds plotly.js exactly once.
+    """
+    from .display import PLOTLY_MIME, figure_bundle
+
+    found = False
+    for cell in nb.cells:
+        kept = []
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            html = data.get("text/html", "")
+            html = "".join(html) if isinstance(html, list) else html
+            if PLOTLY_MIME in data:
+                data["text/html"] = figure_bundle(dict(data[PLOTLY_MIME]))["text/html"]
+                found = True
+            elif "window.PlotlyConfig" in html and "Plotly.newPlot" not in html:
+                continue  # plotly's notebook init: the library again
+            elif "Plotly.newPlot" in html:
+                found = True
+            kept.append(out)
+        if "outputs" in cell:
+            cell["outputs"] = kept
+    return found
+
+
+def render_html(executed: Path, html: Path, *, show_code: bool = False) -> Path:
+    """A standalone, offline HTML page of an executed notebook (plotly figures stay interactive).
+
+    Code cells are hidden unless ``show_code``: a report is read for its findings; the
+    executed notebook next to it keeps the code.
+    """
+    import jinja2
     import nbformat
     from nbconvert import HTMLExporter
+    from plotly.offline import get_plotlyjs
 
     nb = nbformat.read(str(executed), as_version=4)
-    exporter = HTMLExporter()
+    has_figures = _light_outputs(nb)
+    exporter = HTMLExporter(extra_loaders=[jinja2.DictLoader({"logpilot_report.html.j2": _TEMPLATE})],
+                            template_file="logpilot_report.html.j2")
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
-    body, _ = exporter.from_notebook_node(nb)
+    exporter.exclude_input = not show_code
+    resources = {"logpilot_plotlyjs": get_plotlyjs() if has_figures else ""}
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
     html.parent.mkdir(parents=True, exist_ok=True)
     html.write_text(body, encoding="utf-8")
     return html
