@@ -36,7 +36,8 @@ def _logpilot_parser() -> MagicArgumentParser:
     p = sub.add_parser("templates", help="semantic template search")
     p.add_argument("text", nargs="+")
     p.add_argument("-n", type=int, default=10)
-    sub.add_parser("schema", help="tables and columns")
+    p = sub.add_parser("schema", help="tables and columns (--all: LogPilot's internal tables too)")
+    p.add_argument("--all", action="store_true")
     p = sub.add_parser("registry", help="parsing rules: list | detect FILE | test RULE FILE | add RULE.json")
     p.add_argument("registry_action", choices=["list", "detect", "test", "add"])
     p.add_argument("operands", nargs="*")
@@ -73,6 +74,7 @@ class LogPilotMagics(Magics):
             return pilot.status() if ws else None
         if args.action == "status":
             self._time_sources()
+            self._quarantined_files()
             return pilot.status()
         if args.action == "detect":
             return self._detect(args)
@@ -89,9 +91,13 @@ class LogPilotMagics(Magics):
         if args.action == "templates":
             return pilot.search_templates(" ".join(args.text), n=args.n)
         if args.action == "schema":
-            from ..query.schema_info import show_schema
+            from ..query.schema_info import schema_view
 
-            return show_schema(pilot.workspace.cursor())
+            cur = pilot.workspace.cursor()
+            try:
+                return schema_view(cur, include_internal=args.all)
+            finally:
+                cur.close()
         if args.action == "dashboard":
             from .dashboard import dashboard_magic
 
@@ -125,6 +131,21 @@ class LogPilotMagics(Magics):
         display(HTML("<b>Files with induced rules or rows without a time of their own</b><table>"
                      "<tr><th>file</th><th>rule</th><th>confidence</th><th>rows</th><th>time inherited</th>"
                      "<th>file mtime</th><th>none</th></tr>" + rows + "</table>"))
+
+    def _quarantined_files(self) -> None:
+        """Which files the quarantined lines came from, so a count is never unexplained."""
+        import html
+
+        rows = self.pilot.workspace.sql(
+            "SELECT origin, reason, count(*) AS lines, min(origin_offset) AS first_line "
+            "FROM quarantine GROUP BY ALL ORDER BY lines DESC, origin LIMIT 20")
+        if rows.empty:
+            return
+        body = "".join(f"<tr><td>{html.escape(str(r.origin))}</td><td>{html.escape(str(r.reason))}</td>"
+                       f"<td>{r.lines:,}</td><td>{r.first_line}</td></tr>" for r in rows.itertuples())
+        display(HTML("<b>Quarantined lines by file</b> <small>(raw text kept in the "
+                     "<code>quarantine</code> table)</small><table><tr><th>file</th><th>reason</th>"
+                     "<th>lines</th><th>first line</th></tr>" + body + "</table>"))
 
     def _detect(self, args: Any) -> Any:
         """``%logpilot detect PATH...``: what a load would do, before the load."""

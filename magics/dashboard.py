@@ -14,8 +14,9 @@ from .args import MagicArgumentParser
 
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The dashboard's options (shared by the stand-alone parser and ``%logpilot``)."""
-    parser.add_argument("--period", default="2024",
-                        help="2024, 2024-05, 2024-05-30, 'A..B', 'last 7d' or all (default 2024)")
+    parser.add_argument("--period", default="all",
+                        help="a year, month or day (YYYY, YYYY-MM, YYYY-MM-DD), 'A..B', 'last 7d' "
+                             "or all (default: all, the data's own time range)")
     parser.add_argument("--service", action="append", default=[],
                         help="service to show (repeat, or a,b)")
     parser.add_argument("--severity", action="append", default=[], help="severity to show (repeat)")

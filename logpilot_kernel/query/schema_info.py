@@ -15,6 +15,13 @@ import duckdb
 import pandas as pd
 
 
+#: LogPilot's bookkeeping tables: what the loader and the stream need to resume, dedupe
+#: and audit, not what an analyst queries. ``%logpilot schema --all`` shows them too.
+INTERNAL_TABLES = frozenset({
+    "handover", "ingest_runs", "ingested_files", "lexicon", "lexicon_stamp", "meta",
+    "stream_offsets", "template_counts_pending", "template_merges"})
+
+
 def describe_tables(cur: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]:
     """``{table_or_view: [(column, type), ...]}`` for the main schema, in column order."""
     out: dict[str, list[tuple[str, str]]] = {}
@@ -41,15 +48,17 @@ def context_keys_by_source(cur: duckdb.DuckDBPyConnection, by: str = "source"
     return out
 
 
-def schema_frames(cur: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
+def schema_frames(cur: duckdb.DuckDBPyConnection, include_internal: bool = False
+                  ) -> dict[str, pd.DataFrame]:
     """Two frames: ``columns`` (table, kind, column, type) and ``context_keys``
-    (source, key, rows, share, example_sql)."""
+    (source, key, rows, share, example_sql); LogPilot's internal tables only on request."""
     kinds = dict(cur.execute(
         "SELECT table_name, table_type FROM information_schema.tables "
         "WHERE table_schema = 'main'").fetchall())
     cols = [{"table": t, "kind": "view" if kinds.get(t) == "VIEW" else "table",
              "column": c, "type": typ}
-            for t, pairs in describe_tables(cur).items() for c, typ in pairs]
+            for t, pairs in describe_tables(cur).items() for c, typ in pairs
+            if include_internal or t not in INTERNAL_TABLES]
     keys = cur.execute(
         "WITH k AS (SELECT source, unnest(json_keys(context)) AS key FROM logs), "
         "t AS (SELECT source, count(*) AS total FROM logs GROUP BY 1) "
@@ -79,6 +88,33 @@ def schema_html(frames: dict[str, pd.DataFrame]) -> str:
     else:
         parts.append(keys.to_html(index=False))
     return "\n".join(parts)
+
+
+class SchemaView:
+    """``%logpilot schema``'s result: one HTML view in a notebook, the frames as ``.frames``.
+
+    Why an object and not the frames dict: a cell's last value is displayed, and a dict of
+    DataFrames shows as a raw dump under the HTML.
+    """
+
+    def __init__(self, frames: dict[str, pd.DataFrame], include_internal: bool = False) -> None:
+        self.frames = frames
+        self.include_internal = include_internal
+
+    def _repr_html_(self) -> str:
+        note = "" if self.include_internal else (
+            "<p><small>LogPilot's internal tables are hidden: "
+            "<code>%logpilot schema --all</code> shows them.</small></p>")
+        return schema_html(self.frames) + note
+
+    def __repr__(self) -> str:
+        tables = sorted(set(self.frames["columns"]["table"]))
+        return f"<schema: {len(tables)} tables/views ({', '.join(tables)}); .frames for the data>"
+
+
+def schema_view(cur: duckdb.DuckDBPyConnection, include_internal: bool = False) -> SchemaView:
+    """The schema as one displayable object (``%logpilot schema [--all]``)."""
+    return SchemaView(schema_frames(cur, include_internal), include_internal)
 
 
 def show_schema(cur: duckdb.DuckDBPyConnection) -> Any:
