@@ -217,7 +217,7 @@ def _ingest_file(ws: Workspace, con: Any, f: InputFile, registry: Registry, forc
         report.lines_read += rc.lines_read
         for p in rc.problems:
             _record_problem(report, reasons, p, fr)
-        _quarantine_problems(ws, con, run_id, [p for p in rc.problems if p.origin_offset > 0])
+        _quarantine_problems(ws, con, run_id, [p for p in rc.problems if p.origin_offset > 0 or p.quarantined_file])
         table = rc.table
         if table.num_rows == 0:
             continue

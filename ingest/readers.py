@@ -5,12 +5,15 @@ multiline pattern is given: big byte blocks are decoded once and split by Arrow
 (``split_pattern``), empty/overlong/NUL lines are found with Arrow kernels, and records
 are assembled with list offsets. Damage is reported, never raised: a missing path, a
 binary file, a truncated gzip or an overlong line becomes a :class:`Problem` and every
-line read before the damage is kept.
+line read before the damage is kept. What a line is (``\\r\\n``, lone ``\\r``, U+2028),
+which lines are quarantined for control bytes, when a whole file is binary and how UTF-16
+is read are decided in :mod:`.readers_text`.
 
 Accounting (exact, per chunk): ``lines_read == sum(n_lines) + sum(p.n_lines for p in
-problems)``. Empty lines (zero length after removing ``\\r``) are dropped and *not*
-counted in ``lines_read``; each chunk reports them in ``empty_lines`` instead, so
-``lines_read + empty_lines`` over a file equals its physical line count.
+problems)``. Empty lines (nothing but spaces and tabs) are dropped and *not* counted in
+``lines_read``; each chunk reports them in ``empty_lines`` instead, so ``lines_read +
+empty_lines`` over a file equals its physical line count. A binary file is one
+quarantined *file* (``Problem.quarantined_file``, with its size), never a line count.
 """
 
 from __future__ import annotations
@@ -28,16 +31,20 @@ import threading
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import IO, Iterator, Sequence
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .readers_text import (
+    control_mask, control_reason, escape_controls, has_control, last_break, sniff,
+    split_lines, transcode,
+)
+
 #: Bytes read per block; big enough to amortise per-block overhead.
 BLOCK_BYTES = 4 << 20
-#: Bytes inspected to call a file binary.
-SNIFF_BYTES = 8192
 #: An overlong line's text is kept in its Problem up to this many bytes.
 MAX_KEPT_LINE = 16 << 20
 #: A multi-line record is closed anyway past this many lines (protects memory).
@@ -60,6 +67,8 @@ class Problem:
     ``origin_offset`` is its line number), 0 for file-level notes such as "binary
     content" or "stream truncated after line N" (then ``origin_offset`` is 0). So
     ``origin_offset > 0`` exactly when the problem is one quarantined line.
+    ``quarantined_file`` marks the file-level note that sets a whole (binary) file aside;
+    ``size`` is then its size in bytes, so the file is listed with it rather than lost.
     """
 
     origin: str
@@ -67,6 +76,8 @@ class Problem:
     raw: str
     reason: str
     n_lines: int = 1
+    quarantined_file: bool = False
+    size: int | None = None
 
 
 class _TarHandle:
@@ -325,25 +336,6 @@ def _read_blocks(stream: IO[bytes]) -> Iterator[bytes]:
         yield b"".join(parts)
 
 
-def _looks_binary(head: bytes) -> str | None:
-    """Whole-file verdict from the first block's head: UTF-16, or mostly non-text.
-
-    A few NUL bytes in a text log (crash padding) only quarantine their lines; a file
-    is binary when control bytes or undecodable bytes dominate.
-    """
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "binary content (UTF-16 text is not supported; convert it to UTF-8)"
-    if not head:
-        return None
-    ctrl = sum(head.count(bytes([c])) for c in range(32) if c not in (8, 9, 10, 11, 12, 13, 27))
-    if b"\x00" in head[:64] or ctrl / len(head) > 0.10:
-        return "binary content (NUL / control bytes)"
-    text = head.decode("utf-8", errors="replace")
-    if text.count("\ufffd") / max(1, len(text)) > 0.3:
-        return "binary content (mostly non-UTF-8 bytes)"
-    return None
-
-
 class _Assembler:
     """Turns line batches into records (multi-line aware) and cuts chunks."""
 
@@ -437,31 +429,6 @@ class _Assembler:
             yield RecordChunk(head.combine_chunks(), probs, lines, empty)
 
 
-def _split_block(data: bytes) -> tuple[pa.Array, np.ndarray]:
-    """Lines of a block of whole lines, and the per-line bad-UTF-8 flags."""
-    try:
-        text = data.decode("utf-8")
-        bad = None
-    except UnicodeDecodeError:
-        pieces = data.split(b"\n")
-        texts, flags = [], []
-        for piece in pieces:
-            try:
-                texts.append(piece.decode("utf-8"))
-                flags.append(False)
-            except UnicodeDecodeError:
-                texts.append(piece.decode("utf-8", errors="replace"))
-                flags.append(True)
-        text = "\n".join(texts)
-        bad = np.array(flags, dtype=bool)
-    if "\r" in text:
-        text = text.replace("\r\n", "\n")
-    lines = pc.split_pattern(pa.array([text], pa.large_string()), "\n").values.cast(pa.string())
-    if bad is None:
-        bad = np.zeros(len(lines), dtype=bool)
-    return lines, bad
-
-
 def read_records(f: InputFile, *, multiline_start: str | None = None, chunk_records: int = 200_000,
                  max_line_bytes: int = 1_000_000) -> Iterator[RecordChunk]:
     """Records of one input, in chunks of at most ``chunk_records`` whole records.
@@ -487,45 +454,56 @@ def read_records(f: InputFile, *, multiline_start: str | None = None, chunk_reco
     carry = b""
     damage: str | None = None
     long_extra = 0  # bytes dropped from an overlong line that spans blocks
-    first = True
     try:
-        blocks = _read_blocks(stream)
+        raw_blocks = _read_blocks(stream)
+        try:
+            head = next(raw_blocks, None)
+        except _StreamError as exc:
+            damage, head = str(exc), None
+        verdict = sniff(head or b"")
+        if verdict.binary:
+            preview = escape_controls((head or b"")[:120].decode("utf-8", "replace"))
+            size = f"{f.size:,} bytes" if f.size is not None else "size unknown"
+            asm.problems.append(Problem(
+                f.origin, 0, preview, f"binary content: whole file quarantined ({size}; {verdict.binary})",
+                0, quarantined_file=True, size=f.size))
+            raw_blocks = iter(())
+            head = None
+        first = (head or b"")[verdict.bom:]
+        if verdict.encoding != "utf-8":
+            blocks: Iterator[bytes] = transcode(first, raw_blocks, verdict.encoding)
+        else:
+            blocks = chain([first] if first else [], raw_blocks)
         while True:
             try:
                 block = next(blocks, None)
             except _StreamError as exc:
                 damage = str(exc)
                 block = None
-            if first:
-                first = False
-                reason = _looks_binary((block or b"")[:SNIFF_BYTES])
-                if reason:
-                    asm.problems.append(Problem(f.origin, 0, "", reason, 0))
-                    break
             eof = block is None
             data = carry + block if block is not None else carry
             if eof:
                 if damage is not None:
-                    cut = data.rfind(b"\n") + 1
+                    cut = last_break(data, final=True)
                     if cut:
-                        next_line = _feed(asm, f.origin, data[: cut - 1], next_line, max_line_bytes, long_extra)
+                        next_line = _feed(asm, f.origin, data[:cut], next_line, max_line_bytes, long_extra)
                     tail = data[cut:]
                     if tail:  # the cut-off last line is not a record
-                        asm.problems.append(Problem(f.origin, next_line, tail.decode("utf-8", "replace"),
+                        asm.problems.append(Problem(f.origin, next_line, escape_controls(tail.decode("utf-8", "replace")),
                                                     damage + " (incomplete last line)", 1))
                     else:  # a file-level note: offset 0 <=> no line of its own
                         asm.problems.append(Problem(f.origin, 0, "", f"{damage} after line {next_line - 1}", 0))
                 elif data:
                     next_line = _feed(asm, f.origin, data, next_line, max_line_bytes, long_extra)
                 break
-            cut = data.rfind(b"\n") + 1
-            if cut == 0:  # no newline in sight: a line longer than a block
+            cut = last_break(data)
+            if cut == 0:  # no line end in sight: a line longer than a block
                 carry = data
                 if len(carry) > MAX_KEPT_LINE:
                     long_extra += len(carry) - MAX_KEPT_LINE
                     carry = carry[:MAX_KEPT_LINE]
                 continue
-            whole, carry = data[: cut - 1], data[cut:]
+            whole, carry = data[:cut], data[cut:]
             next_line = _feed(asm, f.origin, whole, next_line, max_line_bytes, long_extra)
             long_extra = 0
             yield from asm.chunks(final=False)
@@ -543,17 +521,19 @@ def read_records(f: InputFile, *, multiline_start: str | None = None, chunk_reco
 def _feed(asm: _Assembler, origin: str, whole: bytes, next_line: int, max_line_bytes: int,
           long_extra: int) -> int:
     """Split one block of whole lines, peel off problem lines, hand the rest on."""
-    lines, bad = _split_block(whole)
+    lines, bad = split_lines(whole)
     n = len(lines)
     lineno = np.arange(next_line, next_line + n, dtype=np.int64)
     blen = pc.binary_length(lines).to_numpy(zero_copy_only=False)
-    drop = blen == 0
-    asm.empty += int(drop.sum())
+    # empty = nothing but white space: no content to keep, counted apart from lines_read
+    drop = (blen == 0) | np.asarray(pc.utf8_is_space(lines).to_numpy(zero_copy_only=False), dtype=bool)
     probs = blen > max_line_bytes
-    if long_extra:
+    if long_extra and n:
         probs[0] = True
-    if "\x00".encode() in whole:
-        probs |= np.asarray(pc.match_substring(lines, "\x00").to_numpy(zero_copy_only=False), dtype=bool)
+    if has_control(whole):
+        probs |= control_mask(lines)
+    drop &= ~probs
+    asm.empty += int(drop.sum())
     if probs.any():
         for i in np.flatnonzero(probs):
             text = lines[int(i)].as_py()
@@ -561,8 +541,8 @@ def _feed(asm: _Assembler, origin: str, whole: bytes, next_line: int, max_line_b
             if size > max_line_bytes:
                 reason = f"line of {size} bytes exceeds max_line_bytes={max_line_bytes}"
             else:
-                reason = "binary content (NUL bytes in the line)"
-            asm.problems.append(Problem(origin, int(lineno[i]), text.replace("\x00", "\\x00"), reason, 1))
+                reason = control_reason(text)
+            asm.problems.append(Problem(origin, int(lineno[i]), escape_controls(text), reason, 1))
         drop = drop | probs
     if drop.any():
         keep = ~drop

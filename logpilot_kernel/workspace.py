@@ -411,7 +411,10 @@ class Workspace:
                 "first": lo.isoformat() if lo else None,
                 "last": hi.isoformat() if hi else None,
                 "templates": cur.execute("SELECT count(*) FROM templates").fetchone()[0],
-                "quarantined": cur.execute("SELECT count(*) FROM quarantine").fetchone()[0],
+                "quarantined": cur.execute("SELECT count(*) FROM quarantine WHERE origin_offset > 0").fetchone()[0],
+                # offset 0: a whole file set aside (binary), listed with its reason and size
+                "quarantined_files": [{"origin": o, "reason": r} for o, r in cur.execute(
+                    "SELECT origin, reason FROM quarantine WHERE origin_offset = 0 ORDER BY origin").fetchall()],
                 "sources": [
                     {"source": s, "rows": n, "first": f.isoformat() if f else None,
                      "last": lt.isoformat() if lt else None}

@@ -42,6 +42,11 @@ class WorkspaceStatus(w.VBox):
             f"{info['rows']:,} rows, {info['templates']:,} templates, "
             f"{info['quarantined']:,} quarantined"
         )
+        files = info.get("quarantined_files") or []
+        if files:  # whole files set aside (binary): listed, never silently dropped
+            self.status_line.value = "<b>Quarantined files</b><ul>" + "".join(
+                f"<li><code>{html.escape(q['origin'])}</code>: {html.escape(q['reason'])}</li>"
+                for q in files) + "</ul>"
         if not info["sources"]:
             self.table.value = (
                 "<i>This workspace is empty.</i> Load logs with "
