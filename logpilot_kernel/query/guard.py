@@ -9,7 +9,9 @@ they hide (sub-queries, CTEs, joins, ``SUMMARIZE``).
 Allowed in read-only mode: exactly one statement, of type SELECT (which covers WITH,
 DESCRIBE, SHOW, SUMMARIZE, FROM-first and PRAGMA table_info) or EXPLAIN of such a
 statement, reading only catalog tables/views and a small allowlist of table functions
-that read no files.
+that read no files. Settings and secrets (``duckdb_settings()``, ``current_setting()``,
+``pg_settings``, ``duckdb_secrets()``, most ``pragma_*``, ``getenv``) are refused too:
+they write nothing but disclose paths and credentials.
 """
 
 from __future__ import annotations
@@ -24,17 +26,31 @@ import duckdb
 from ..errors import LogPilotError
 
 #: Table functions that read nothing outside the database (metadata, generators, JSON).
+#: Of the ``pragma_*`` family only the two that describe a table's columns are here
+#: (``PRAGMA table_info`` and ``DESCRIBE`` need them); the others are refused with the
+#: settings below.
 SAFE_TABLE_FUNCTIONS: frozenset[str] = frozenset({
     "range", "generate_series", "unnest", "json_each", "json_tree", "repeat",
-    "pragma_table_info", "pragma_show", "pragma_version", "pragma_database_size",
-    "pragma_storage_info", "pragma_metadata_info",
+    "pragma_table_info", "pragma_show",
     "duckdb_tables", "duckdb_columns", "duckdb_views", "duckdb_schemas", "duckdb_types",
-    "duckdb_functions", "duckdb_keywords", "duckdb_databases", "duckdb_indexes",
-    "duckdb_constraints", "duckdb_sequences", "duckdb_settings", "duckdb_dependencies",
+    "duckdb_functions", "duckdb_keywords", "duckdb_indexes",
+    "duckdb_constraints", "duckdb_sequences", "duckdb_dependencies",
 })
 
-#: Scalar functions that reach outside the database.
-UNSAFE_SCALAR_FUNCTIONS: frozenset[str] = frozenset({"getenv"})
+#: Functions, table functions and catalog views that disclose settings, file paths or
+#: secrets (``secret_directory``, ``temp_directory``, the database path, extension
+#: install paths, stored credentials, the environment). Refused by default even though
+#: they write nothing: read-only SQL runs questions from untrusted text.
+DISCLOSING: frozenset[str] = frozenset({
+    "duckdb_settings", "current_setting", "pg_settings", "duckdb_secrets", "which_secret",
+    "duckdb_secret_types", "duckdb_databases", "duckdb_extensions", "duckdb_temporary_files",
+    "duckdb_memory", "duckdb_logs", "duckdb_logs_parsed",
+    "duckdb_log_contexts", "duckdb_prepared_statements", "duckdb_external_file_cache",
+    "duckdb_profiling_settings", "getenv",
+})
+
+#: Scalar functions that reach outside the database or disclose settings.
+UNSAFE_SCALAR_FUNCTIONS: frozenset[str] = frozenset({"getenv", "current_setting", "which_secret"})
 
 _WHAT = {
     "INSERT": "writes rows", "UPDATE": "writes rows", "DELETE": "deletes rows",
@@ -128,6 +144,9 @@ def _check_select(sql: str, report: GuardReport, generated: bool) -> None:
             fn = node.get("function") or {}
             name = str(fn.get("function_name", "")).lower()
             report.table_functions.append(name)
+            if name in DISCLOSING or name.startswith("pragma_") and name not in SAFE_TABLE_FUNCTIONS:
+                raise GuardError(f"table function {name}() discloses settings, paths or secrets",
+                                 generated=generated)
             if name not in SAFE_TABLE_FUNCTIONS:
                 raise GuardError(f"table function {name}() can read files or run other SQL; "
                                  "only workspace tables and views may be queried",
@@ -135,14 +154,16 @@ def _check_select(sql: str, report: GuardReport, generated: bool) -> None:
         elif kind == "BASE_TABLE":
             name = str(node.get("table_name", ""))
             report.tables.append(name)
+            if name.lower() in DISCLOSING:
+                raise GuardError(f"'{name}' discloses settings, paths or secrets", generated=generated)
             if _PATHLIKE.search(name):
                 raise GuardError(f"'{name}' looks like a file path; reading files is not "
                                  "allowed, only workspace tables and views", generated=generated)
         elif node.get("class") == "FUNCTION":
             name = str(node.get("function_name", "")).lower()
             if name in UNSAFE_SCALAR_FUNCTIONS:
-                raise GuardError(f"function {name}() reads outside the database",
-                                 generated=generated)
+                raise GuardError(f"function {name}() reads outside the database or discloses "
+                                 "settings", generated=generated)
 
 
 def check_read_only(sql: str, *, generated: bool = False) -> GuardReport:
