@@ -58,10 +58,17 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from .ingest.bulk import ingest
 
     with _open(args) as ws:
-        report = ingest(ws, args.inputs, source=args.source, rule=args.format,
-                        progress=not args.quiet and sys.stderr.isatty(),
-                        parquet=False if args.no_parquet else None,
-                        no_builtin=args.no_builtin or ())
+        if args.cluster:  # the same job as Dask tasks writing a Parquet lake (ingest/cluster.py)
+            from .ingest.cluster import ingest_cluster
+
+            report = ingest_cluster(ws, args.inputs, cluster=args.cluster, lake=args.lake, source=args.source,
+                                    rule=args.format, progress=not args.quiet and sys.stderr.isatty(),
+                                    no_builtin=args.no_builtin or ())
+        else:
+            report = ingest(ws, args.inputs, source=args.source, rule=args.format,
+                            progress=not args.quiet and sys.stderr.isatty(),
+                            parquet=False if args.no_parquet else None,
+                            no_builtin=args.no_builtin or ())
     if args.json:
         _print_json(report.to_dict())
     else:
@@ -279,6 +286,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", default=None, help="logical source name for these rows")
     p.add_argument("--format", default=None, help="registry rule to use instead of detection")
     p.add_argument("--no-parquet", action="store_true", help="skip the Parquet archive")
+    p.add_argument("--cluster", default=None, metavar="ADDRESS|local:N",
+                   help="run the job on a Dask scheduler (tcp://host:8786) or N local worker processes")
+    p.add_argument("--lake", default=None, metavar="PATH|s3://BUCKET/PREFIX",
+                   help="with --cluster: where the Parquet segments go (default: the workspace's parquet/)")
     p.add_argument("--no-builtin", default=None, metavar="NAMES",
                    help="comma-separated builtin rules to switch off for this run (e.g. to measure induction)")
     p.add_argument("--json", action="store_true", help="print the IngestReport as JSON")
