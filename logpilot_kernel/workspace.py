@@ -374,19 +374,35 @@ class Workspace:
         finally:
             cur.close()
 
-    def search_templates(self, text: str, n: int = 10) -> list[dict[str, Any]]:
-        """Templates nearest in meaning to ``text`` (id, template, service, distance)."""
+    def search_templates(self, text: str, n: int = 10, *,
+                         failure_first: bool = True) -> list[dict[str, Any]]:
+        """Templates nearest in meaning to ``text`` (id, template, service, distance).
+
+        ``failure_first``: a query with a failure word ("checkout failing") ranks the
+        subject's failure templates above its other ones (``query.template_rank``); the
+        why-engine, which weighs distances itself, asks for the plain order.
+        """
         col = self.templates_collection
         total = col.count()
         if total == 0:
             return []
-        res = col.query(query_texts=[text], n_results=min(n, total))
+        from .query.template_rank import error_shares, has_failure_word, rerank
+
+        reorder = failure_first and has_failure_word(text)
+        res = col.query(query_texts=[text], n_results=min(max(n * 4, 30) if reorder else n, total))
         out = []
         for tid, doc, meta, dist in zip(res["ids"][0], res["documents"][0],
                                         res["metadatas"][0], res["distances"][0]):
             out.append({"template_id": tid, "template": doc,
                         "service": (meta or {}).get("service"), "distance": float(dist)})
-        return out
+        if not reorder:
+            return out
+        cur = self.cursor()
+        try:
+            shares = error_shares(cur, [h["template_id"] for h in out])
+        finally:
+            cur.close()
+        return rerank(text, out, shares, n)
 
     def template_merges(self) -> dict[str, str]:
         """Retired template id -> the id standing for it now (``logpilot templates remine``)."""

@@ -139,7 +139,7 @@ def retrieve_templates(ws: Any, cur: Any, scope: Scope, n_semantic: int = 12,
     text = " ".join(scope.keywords + scope.numbers) or scope.question
     if scope.keywords or scope.services:
         try:
-            for h in ws.search_templates(text, n=n_semantic):
+            for h in ws.search_templates(text, n=n_semantic, failure_first=False):
                 if h["distance"] <= max_distance:
                     hits[h["template_id"]] = dict(h, how="semantic", score=round(1 - h["distance"], 3))
         except Exception as exc:  # a broken store must not stop DuckDB's half
