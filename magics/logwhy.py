@@ -42,6 +42,10 @@ def _parser() -> MagicArgumentParser:
     p.add_argument("--format", choices=["html", "json", "text"], default="html")
     p.add_argument("-o", "--out", help="store the WhyAnswer in this variable")
     p.add_argument("--no-charts", action="store_true", help="do not draw the charts")
+    p.add_argument("--window", type=int, default=1, metavar="N",
+                   help="explain the N-th significant window of the scope (1 = strongest)")
+    p.add_argument("--explain-all", action="store_true",
+                   help="explain every window now, so the window menu works without a kernel")
     p.add_argument("question", nargs="*", help="the question (line form)")
     return p
 
@@ -77,7 +81,8 @@ class LogWhyMagics(Magics):
     @line_cell_magic
     def logwhy(self, line: str, cell: str | None = None) -> Any:
         """``%%logwhy [--since T] [--until T] [--service S] [--entity E] [--format F]
-        [-o VAR]`` then the question in the cell (empty + --since/--until: explain that)."""
+        [--window N] [--explain-all] [-o VAR]`` then the question in the cell (empty +
+        --since/--until: explain that)."""
         ns, question = parse_line(line, cell)
         since, until, now = _time(ns.since, "--since"), _time(ns.until, "--until"), \
             _time(ns.now, "--now")
@@ -90,7 +95,9 @@ class LogWhyMagics(Magics):
 
         try:
             ans = why(self.pilot.workspace, question, since=since, until=until,
-                      service=ns.service or None, entity=ns.entity, now=now)
+                      service=ns.service or None, entity=ns.entity, now=now, window=ns.window)
+            if ns.explain_all:
+                ans.explain_all()
         except LogPilotError as exc:
             raise UsageError(f"%%logwhy: {exc}") from None
         if ns.out:

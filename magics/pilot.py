@@ -80,14 +80,16 @@ class Pilot:
         return self._stream
 
     def why(self, question: str = "", *, since: Any = None, until: Any = None,
-            service: Any = None, entity: Any = None, now: Any = None, model: Any = None) -> Any:
-        """Evidence-first root cause of a symptom (or "what is abnormal?")."""
+            service: Any = None, entity: Any = None, now: Any = None, model: Any = None,
+            window: int = 1) -> Any:
+        """Evidence-first root cause of a symptom (or "what is abnormal?"); ``window``: which
+        of the scope's significant windows to explain (1 = strongest, see ``.windows``)."""
         from ..why import why
 
         return why(self.workspace, question, since=since, until=until, service=service,
-                   entity=entity, now=now, model=model)
+                   entity=entity, now=now, model=model, window=window)
 
-    def dashboard(self, period: Any = "2024", service: Any = None, **kwargs: Any) -> Any:
+    def dashboard(self, period: Any = "all", service: Any = None, **kwargs: Any) -> Any:
         """The analyst dashboard (filters, KPIs, charts, click-to-drill, explain a spike)."""
         from ..widgets import Dashboard
 

@@ -9,9 +9,7 @@ passes the same check by construction (a test asserts it).
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +29,22 @@ def _t(s: Any) -> str:
 
 def _pct(p: float) -> str:
     return f"{p:.3g}"
+
+
+def clip(text: Any, n: int) -> str:
+    """``text`` cut to at most ``n`` characters at a word boundary, with an ellipsis.
+
+    Template text in prose must never end mid-word ("connection po"): a reader takes a
+    cut word for the template's own text. A single word longer than ``n`` is cut hard.
+    """
+    text = " ".join(str(text or "").split())
+    if len(text) <= n:
+        return text
+    cut = text[:n - 1]
+    space = cut.rfind(" ")
+    if space >= n // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-") + "\u2026"
 
 
 @dataclass
@@ -60,6 +74,29 @@ class WhyAnswer:
     suggestions: list[dict[str, Any]] = field(default_factory=list)
     reason: str = ""
     timings: dict[str, float] = field(default_factory=dict)
+    #: Which of ``windows`` (1-based rank) this answer explains; 0 = none (abnormal mode).
+    selected: int = 1
+    # Kept to re-explain another window (``pick``); not part of the answer's data.
+    _workspace: Any = field(default=None, repr=False, compare=False)
+    _model: Any = field(default=None, repr=False, compare=False)
+    _context: Any = field(default=None, repr=False, compare=False)
+    _alternatives: dict[int, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    # ------------------------------------------------------- other windows
+    def pick(self, rank: int) -> "WhyAnswer":
+        """The same question explained on ``windows[rank - 1]`` (rank as shown, 1 = strongest).
+
+        Returns a new answer (cached: picking twice costs nothing); this one is unchanged.
+        The workspace it came from must still be open.
+        """
+        from .engine import explain_window
+
+        return explain_window(self, rank)
+
+    def explain_all(self, limit: int = 6) -> list["WhyAnswer"]:
+        """Explain the first ``limit`` windows now, so the HTML view's window menu can
+        switch between them without a kernel (an HTML report); returns them in rank order."""
+        return [self.pick(r) for r in range(1, min(limit, len(self.windows)) + 1)]
 
     # ------------------------------------------------------------ building
     def no_match(self, reason: str, suggestions: list[dict[str, Any]]) -> None:
@@ -96,10 +133,12 @@ class WhyAnswer:
             add("window", f"{sig}: {w['signal_rows']} rows in {w['start']} .. {w['end']} "
                 f"({w['minutes']} min), {w['expected_rows']} expected at the baseline rate",
                 **w, signal=sig)
-        for extra in self.windows[1:]:
+        for rank, extra in enumerate(self.windows, 1):
+            if rank == self.selected:
+                continue
             w = extra.to_dict()
             add("other_window", f"another burst: {w['signal_rows']} rows in {w['start']} .. "
-                f"{w['end']}", **w)
+                f"{w['end']}", rank=rank, **w)
         if self.entity is not None:
             e = self.entity
             bad = next((r for r in e.rows if r["timestamp"] == e.failure_at), None)
@@ -134,8 +173,10 @@ class WhyAnswer:
                                     "score_explained")},
                                 samples=self.samples.get(a.template_id, []))
         for t in self.terms[:6]:
+            whose = "" if t.get("before_of", "this template") == "this template" else \
+                " of all rows"
             add("significant_term", f"{t['field']}={t['value']} in {t['share_during']} of the "
-                f"window's rows of {t['template_id']} vs {t['share_before']} before (p="
+                f"window's rows of {t['template_id']} vs {t['share_before']}{whose} before (p="
                 f"{_pct(t['p_value'])})", **t)
         shown = {c.change.template_id for c in self.candidates[:MAX_CANDIDATES_IN_EVIDENCE]}
         new = [c for c in self.changes if c.new and c.template_id not in shown]
@@ -182,7 +223,7 @@ class WhyAnswer:
             if e.get("failure"):
                 f = e["failure"]
                 out.append(f"Its first failure: {f['service']} {f['severity']} at {_t(f['timestamp'])}, "
-                           f"\u201c{f['message'][:120]}\u201d [{e['id']}].")
+                           f"\u201c{clip(f['message'], 120)}\u201d [{e['id']}].")
         if self.mode == "abnormal":
             ab = self._ev("abnormal_template")
             if ab:
@@ -190,7 +231,7 @@ class WhyAnswer:
                 out.append(f"The most abnormal template is \u201c{a['template']}\u201d in "
                            f"{a['service']} ({a['severity']}, {a['count']} rows, peak "
                            f"{a['peak_count']} in one bucket) [{a['id']}].")
-                rest = ", ".join(f"\u201c{x['template'][:60]}\u201d [{x['id']}]" for x in ab[1:4])
+                rest = ", ".join(f"\u201c{clip(x['template'], 60)}\u201d [{x['id']}]" for x in ab[1:4])
                 if rest:
                     out.append(f"Next: {rest}.")
             return " ".join(out) or "No template stands out in this scope."
@@ -216,16 +257,16 @@ class WhyAnswer:
                 f"{t['field']}={t['value']} [{t['id']}]" for t in terms[:3]) + ".")
         if len(cands) > 1:
             out.append("Other changes, ranked: " + "; ".join(
-                f"\u201c{x['template'][:70]}\u201d in {x['service']} [{x['id']}]"
+                f"\u201c{clip(x['template'], 70)}\u201d in {x['service']} [{x['id']}]"
                 for x in cands[1:4]) + ".")
         new = self._ev("new_template")
         if new:
             out.append("New in the window: " + "; ".join(
-                f"\u201c{x['template'][:70]}\u201d at {_t(x['first_in_window'])} [{x['id']}]"
+                f"\u201c{clip(x['template'], 70)}\u201d at {_t(x['first_in_window'])} [{x['id']}]"
                 for x in new[:3]) + ".")
         drops = self._ev("dropped_template")
         if drops:
-            out.append("Fell: " + "; ".join(f"\u201c{x['template'][:60]}\u201d in {x['service']} "
+            out.append("Fell: " + "; ".join(f"\u201c{clip(x['template'], 60)}\u201d in {x['service']} "
                                             f"[{x['id']}]" for x in drops[:2]) + ".")
         return " ".join(out)
 
@@ -235,7 +276,8 @@ class WhyAnswer:
         return {
             "question": self.question, "mode": self.mode,
             "window": self.window.to_dict() if self.window is not None else None,
-            "windows": [w.to_dict() for w in self.windows],
+            "windows": [{"rank": i, **w.to_dict()} for i, w in enumerate(self.windows, 1)],
+            "selected_window": self.selected,
             "root_causes": self.root_causes,
             "evidence": self.evidence, "narrative": self.narrative,
             "narrative_source": self.narrative_source, "warnings": self.warnings,
@@ -256,10 +298,12 @@ class WhyAnswer:
         if self.series is not None:
             fig.add_trace(go.Scatter(x=self.series.times(), y=list(self.series.counts),
                                      mode="lines", name=self.series.label))
-        for i, w in enumerate(([self.window] if self.window is not None else [])
-                              + list(self.windows[1:])):
-            fig.add_vrect(x0=w.start, x1=w.end, fillcolor="red" if i == 0 else "orange",
-                          opacity=0.2, line_width=0)
+        shaded = list(self.windows) or ([self.window] if self.window is not None else [])
+        for rank, w in enumerate(shaded, 1):
+            chosen = rank == self.selected or (not self.windows and rank == 1)
+            fig.add_vrect(x0=w.start, x1=w.end, fillcolor="red" if chosen else "orange",
+                          opacity=0.2, line_width=0, annotation_text=f"#{rank}",
+                          annotation_position="top left")
         fig.update_layout(title=f"{self.series.label if self.series else 'signal'} per "
                           f"{self.series.bucket_seconds if self.series else '?'} s",
                           height=280, margin=dict(l=40, r=10, t=40, b=30))
@@ -269,9 +313,9 @@ class WhyAnswer:
         """Plotly: counts of the top templates per bucket around the window."""
         import plotly.graph_objects as go
 
-        names = {c.change.template_id: f"{c.change.service}: {c.change.template[:50]}"
+        names = {c.change.template_id: f"{c.change.service}: {clip(c.change.template, 50)}"
                  for c in self.candidates}
-        names.update({a.template_id: f"{a.service}: {a.template[:50]}" for a in self.abnormal})
+        names.update({a.template_id: f"{a.service}: {clip(a.template, 50)}" for a in self.abnormal})
         fig = go.Figure()
         for tid, pts in self.timeline.get("series", {}).items():
             fig.add_trace(go.Scatter(x=[p[0] for p in pts], y=[p[1] for p in pts],
@@ -287,66 +331,15 @@ class WhyAnswer:
         return [self.rate_figure(), self.timeline_figure()] if self.mode != "no_match" else []
 
     def _repr_html_(self) -> str:
-        e = html.escape
-        parts = [f"<div class='logpilot-why'><b>Why:</b> {e(self.question or '(no question)')}<br>"]
-        if self.scope.time is not None:  # the reading of the question's time, never implicit
-            t = self.scope.time
-            parts.append(f"<div><b>Time</b> {e(t.label)} <small>(read from "
-                         f"&ldquo;{e(t.text.strip())}&rdquo;)</small></div>")
-        for wmsg in self.warnings:
-            parts.append(f"<div style='color:#a60'>&#9888; {e(wmsg)}</div>")
-        if self.mode == "no_match":
-            parts.append(f"<p>{e(self.narrative)}</p>")
-            if self.suggestions:
-                parts.append(_table(["service", "errors", "rows", "busiest_error_hour", "try"],
-                                    self.suggestions))
-            return "".join(parts) + "</div>"
-        if self.window is not None:
-            w = self.window.to_dict()
-            parts.append(f"<div><b>Window</b> {e(_t(w['start']))} &rarr; {e(_t(w['end']))} "
-                         f"({w['minutes']} min, {e(w['how'])}, LLR {w['llr']})</div>")
-        parts.append(f"<p><b>Narrative</b> <small>({e(self.narrative_source)})</small><br>"
-                     f"{e(self.narrative)}</p>")
-        rc = self.root_causes[:8]
-        if rc:
-            cols = (["evidence_id", "score", "service", "severity", "template", "count",
-                     "peak_count"] if self.mode == "abnormal" else
-                    ["evidence_id", "score", "service", "severity", "template", "count_before",
-                     "count_during", "p_value", "first_in_window", "score_explained"])
-            parts.append("<b>Root-cause candidates</b>" + _table(cols, rc))
-        if self.terms:
-            parts.append("<b>Significant terms</b>" + _table(
-                ["template_id", "field", "value", "share_during", "share_before", "p_value"],
-                self.terms[:8]))
-        ev = "".join(f"<li><b>{e(x['id'])}</b> {e(x['text'])}"
-                     + "".join(f"<br><code>{e(s['message'][:200])}</code> <small>"
-                               f"{e(str(s['origin']))}:{s['origin_offset']}</small>"
-                               for s in x.get("samples", [])[:2]) + "</li>"
-                     for x in self.evidence)
-        parts.append(f"<details><summary>Evidence ({len(self.evidence)} items)</summary>"
-                     f"<ul>{ev}</ul></details>")
-        parts.append("<small>Charts: <code>.rate_figure()</code>, <code>.timeline_figure()</code>; "
-                     "data: <code>.to_dict()</code></small></div>")
-        return "".join(parts)
+        from .view import answer_html
+
+        return answer_html(self)
 
     def __repr__(self) -> str:
         top = self.root_causes[:3]
         lines = [f"WhyAnswer({self.question!r}, mode={self.mode})"]
         if self.window is not None:
             lines.append(f"  window {self.window.start} .. {self.window.end}")
-        lines += [f"  {i}. {r['service']}: {r['template'][:80]} (score {r['score']})"
+        lines += [f"  {i}. {r['service']}: {clip(r['template'], 80)} (score {r['score']})"
                   for i, r in enumerate(top, 1)]
         return "\n".join(lines)
-
-
-def _table(cols: list[str], rows: list[dict[str, Any]]) -> str:
-    e = html.escape
-    head = "".join(f"<th>{e(c)}</th>" for c in cols)
-
-    def cell(v: Any) -> str:
-        if isinstance(v, float) and not math.isfinite(v):
-            v = "inf"
-        return f"<td style='text-align:left'>{e(str(v if v is not None else ''))}</td>"
-
-    body = "".join("<tr>" + "".join(cell(r.get(c)) for c in cols) + "</tr>" for r in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"

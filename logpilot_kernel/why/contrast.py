@@ -166,21 +166,51 @@ def significant_terms(cur: Any, lo: dt.datetime, hi: dt.datetime, base_lo: dt.da
         t = totals.setdefault((tid, k), [0, 0])
         t[0] += a
         t[1] += b
+    fresh = {k for (tid, k), (na, nb) in totals.items() if nb == 0}
+    overall = _baseline_values(cur, lo, hi, base_lo, base_hi, fresh) if fresh else {}
     out = []
     for tid, k, v, a, b in rows:
         na, nb = totals[(tid, k)]
         if a < 3 or na == 0:
             continue
-        share_w, share_b = a / na, (b / nb if nb else 0.0)
+        before_of = "this template"
+        if nb == 0:
+            # The template has no baseline rows: its own "before" share is undefined, so
+            # the contrast is against every baseline row carrying the field (is this
+            # host over-represented in the new template compared with the host mix before?).
+            b, nb = overall.get((k, v), 0), overall.get((k, None), 0)
+            before_of = "all rows"
+            if nb == 0:
+                continue  # nothing to contrast with: no p-value to show
+        share_w, share_b = a / na, b / nb
         if share_w <= share_b or share_w < 0.2:
             continue
         g, p = _g2x2(a, na - a, b, nb - b)
         out.append({"template_id": tid, "field": k, "value": v, "count_during": a,
                     "count_before": b, "share_during": round(share_w, 3),
-                    "share_before": round(share_b, 3), "g": round(g, 1),
-                    "p_value": float(f"{p:.3g}")})
+                    "share_before": round(share_b, 3), "before_of": before_of,
+                    "g": round(g, 1), "p_value": float(f"{p:.3g}")})
     out.sort(key=lambda d: (d["p_value"], -d["g"]))
     return out[:limit]
+
+
+def _baseline_values(cur: Any, lo: dt.datetime, hi: dt.datetime, base_lo: dt.datetime,
+                     base_hi: dt.datetime, keys: set[str]) -> dict[tuple[str, Any], int]:
+    """``{(key, value): rows, (key, None): rows with the key}`` over the baseline's rows
+    of every template, for the fields of templates that have no baseline rows of their own."""
+    out: dict[tuple[str, Any], int] = {}
+    for k in sorted(keys):
+        expr = "host" if k == "host" else \
+            "json_extract_string(context, '$.\"' || ? || '\"')"
+        params = [] if k == "host" else [k]
+        rows = cur.execute(
+            f"SELECT v, count(*) FROM (SELECT {expr} AS v FROM logs WHERE "
+            f"((timestamp >= ? AND timestamp < ?) OR (timestamp >= ? AND timestamp < ?))) "
+            f"WHERE v IS NOT NULL GROUP BY 1", params + [base_lo, lo, hi, base_hi]).fetchall()
+        for v, n in rows:
+            out[(k, v)] = n
+        out[(k, None)] = sum(n for _v, n in rows)
+    return out
 
 
 def _g2x2(a: int, b: int, c: int, d: int) -> tuple[float, float]:

@@ -18,12 +18,19 @@ import numpy as np
 
 from . import abnormal as ab
 from . import narrative as nar
+from ..errors import LogPilotError
 from .answer import WhyAnswer
 from .causality import candidates_from, rank, trace_links
 from .contrast import significant_terms, template_changes
 from .entity import follow
 from .scope import Scope, parse_question, retrieve_templates, sql_lit
 from .window import Window, bucket_seconds_for, detect, refine, series
+
+
+
+class WhyError(LogPilotError):
+    """A window choice the answer cannot honour (no such rank, no workspace)."""
+
 
 GIVEN_WINDOW_MAX = dt.timedelta(minutes=90)
 #: A question's "around 14:30": the window must meet 14:30 +- FOCUS_AROUND; the search
@@ -37,6 +44,8 @@ RIVAL_SPAN = dt.timedelta(hours=12)
 RIVAL_LLR_SHARE = 0.3
 #: A detected window with fewer signal rows than this is no incident (stray rows).
 MIN_WINDOW_ROWS = 5
+#: At most this many significant windows are listed in ``answer.windows``.
+MAX_WINDOWS = 6
 #: How long before the detected window the contrast starts (the cause leads the symptom).
 LEAD = dt.timedelta(minutes=5)
 BASELINE_MIN = dt.timedelta(hours=3)
@@ -63,12 +72,14 @@ def _svc_where(services: list[str]) -> str:
 
 def why(workspace: Any, question: str = "", *, since: Any = None, until: Any = None,
         service: str | list[str] | None = None, entity: str | None = None,
-        now: Any = None, model: Any = None) -> WhyAnswer:
+        now: Any = None, model: Any = None, window: int = 1) -> WhyAnswer:
     """Answer a why-question over ``workspace`` from evidence computed in DuckDB.
 
     ``model``: a LangChain chat model for the narrative; None uses ``LogPilot.llm`` when
-    set (no model configured = deterministic narrative). Never raises for bad data or an
-    unreachable model: the answer says what was searched and what went wrong.
+    set (no model configured = deterministic narrative). ``window``: which of the scope's
+    significant windows to explain, by rank (1 = the strongest; ``answer.windows`` lists
+    them all). Never raises for bad data or an unreachable model: the answer says what
+    was searched and what went wrong.
     """
     t0 = time.perf_counter()
     cur = workspace.cursor()
@@ -77,10 +88,60 @@ def why(workspace: Any, question: str = "", *, since: Any = None, until: Any = N
                       entity, _naive(now))
     finally:
         cur.close()
+    ans._workspace, ans._model = workspace, model
     ans.timings["evidence_s"] = round(time.perf_counter() - t0, 3)
     _narrate(workspace, ans, model)
     ans.timings["total_s"] = round(time.perf_counter() - t0, 3)
+    if window != 1:
+        return explain_window(ans, window)
     return ans
+
+
+def explain_window(ans: WhyAnswer, rank: int) -> WhyAnswer:
+    """The same question explained on another of ``ans.windows`` (``rank`` 1-based).
+
+    Why a new answer and not a mutation: the first answer stays valid (a notebook may hold
+    both), and every number of the new one (candidates, terms, evidence, narrative) is
+    recomputed for that window from DuckDB, not carried over. Needs the workspace the
+    first answer came from to be open.
+    """
+    if ans.mode == "no_match" or not ans.windows:
+        raise WhyError("this answer has no windows to choose from")
+    if not 1 <= rank <= len(ans.windows):
+        raise WhyError(f"window {rank} does not exist: this answer has {len(ans.windows)} "
+                       f"window(s), ranked 1..{len(ans.windows)}")
+    if rank == ans.selected:
+        return ans
+    cached = ans._alternatives.get(rank)
+    if cached is not None:
+        return cached
+    ctx = ans._context
+    if ans._workspace is None or ctx is None:
+        raise WhyError("this answer was not computed here (no workspace to re-explain with)")
+    t0 = time.perf_counter()
+    new = WhyAnswer(question=ans.question, scope=ans.scope, mode=ans.mode,
+                    windows=list(ans.windows), series=ans.series, entity=ans.entity,
+                    warnings=list(ans.warnings), notes=list(ans.notes),
+                    searched=dict(ans.searched), selected=rank)
+    new._workspace, new._model, new._context = ans._workspace, ans._model, ctx
+    new._alternatives = ans._alternatives
+    ans._alternatives.setdefault(ans.selected, ans)
+    cur = ans._workspace.cursor()
+    try:
+        if ans.mode == "abnormal":
+            _explain(cur, new, ans.windows[rank - 1], ctx["lo"], ctx["hi"], None, None,
+                     adjust_onset=False)
+            new.mode = "why"
+        else:
+            _explain(cur, new, ans.windows[rank - 1], ctx["lo"], ctx["hi"], ctx["focus"],
+                     ctx["trail"])
+    finally:
+        cur.close()
+    new.timings["evidence_s"] = round(time.perf_counter() - t0, 3)
+    _narrate(ans._workspace, new, ans._model)
+    new.timings["total_s"] = round(time.perf_counter() - t0, 3)
+    ans._alternatives[rank] = new
+    return new
 
 
 # --------------------------------------------------------------------------- core
@@ -92,6 +153,7 @@ def _answer(ws: Any, cur: Any, question: str, since: dt.datetime | None,
         "SELECT service_name FROM logs GROUP BY 1 ORDER BY count(*) DESC").fetchall()]
     scope = parse_question(question, known, now, (dmin, dmax) if total else None)
     ans = WhyAnswer(question=question, scope=scope)
+    ans._context = {"dmin": dmin, "dmax": dmax}
     if not total:
         ans.no_match("the workspace holds no rows", [])
         return ans
@@ -184,12 +246,46 @@ def _answer(ws: Any, cur: Any, question: str, since: dt.datetime | None,
                             "what is abnormal instead")
         _abnormal(cur, ans, lo, hi, scope, focus[:2] if focus else None)
         return ans
+    ans.windows = _other_windows(cur, window, ans.series, sig, trail,
+                                 focus[:2] if focus else None)
+    ans._context.update({"lo": lo, "hi": hi, "focus": focus, "trail": trail})
+    _explain(cur, ans, window, lo, hi, focus, trail)
+    return ans
+
+
+def _other_windows(cur: Any, best: Window, s: Any, where: str, trail: Any,
+                   focus: tuple[dt.datetime, dt.datetime] | None) -> list[Window]:
+    """Every significant window of the scope's signal, the explained one first, ranked by
+    LLR: a service with four bursts shows four, and the analyst may explain any of them.
+
+    An entity's trail anchors one window (the other bursts are not that entity's), and
+    an analyst's own window is the only one asked about.
+    """
+    if trail is not None or best.how == "given" or s is None:
+        return [best]
+    bucket = s.bucket_seconds
+    found = detect(s, k=MAX_WINDOWS + 1, max_len=max(2, int(6 * 3600 / bucket)), overlap=focus)
+    out = [best]
+    for w in found:
+        if w.inside < MIN_WINDOW_ROWS or any(w.start < o.end and w.end > o.start for o in out):
+            continue
+        out.append(refine(cur, w, where))
+        if len(out) >= MAX_WINDOWS:
+            break
+    # masking changes the later statistics a little: rank the others by their own LLR
+    return [best] + sorted(out[1:], key=lambda w: -w.llr)
+
+
+def _explain(cur: Any, ans: WhyAnswer, window: Window, lo: dt.datetime, hi: dt.datetime,
+             focus: Any, trail: Any, adjust_onset: bool = True) -> None:
+    """Contrast, causality, terms and evidence for one window of the scope (fills ``ans``)."""
     ans.window = window
     # the cause precedes the symptom the window was found on (a disk fills a minute before
     # the first HTTP 500, a feed fails minutes before the carts do): contrast from a lead
     lead = max(dt.timedelta(seconds=window.bucket_seconds), LEAD)
     clo = max(lo, window.start - lead)
     base_lo, base_hi = baseline(window, lo, hi)
+    dmin, dmax = ans._context["dmin"], ans._context["dmax"]
     if focus is not None:  # the search was narrowed to the question's time, not the baseline
         base_lo, base_hi = baseline(window, dmin, dmax + US)
     if window.how == "given":  # the analyst's window: the baseline may leave the scope
@@ -201,17 +297,18 @@ def _answer(ws: Any, cur: Any, question: str, since: dt.datetime | None,
     cands = rank(pool, links, clo, window.end, trail.templates if trail else None)
     ans.candidates = cands[:10]
     ans.changes = changes
-    if cands and window.how != "given":
+    if cands and window.how != "given" and adjust_onset:
         start = _cause_onset(cur, cands[0].change.template_id, window, clo, base_lo, base_hi)
         if start is not None:
             ans.window = Window(start, window.end, window.llr, window.inside, window.expected,
                                 window.bucket_seconds, window.how)
+    if ans.windows:
+        ans.windows[ans.selected - 1] = ans.window
     top_ids = [c.change.template_id for c in cands[:5]]
     ans.terms = significant_terms(cur, clo, window.end, base_lo, base_hi, top_ids)
     ans.samples = _samples(cur, clo, window.end, top_ids[:3])
     ans.timeline = _timeline(cur, lo, hi, top_ids[:6], window)
     ans.build_evidence()
-    return ans
 
 
 def _warn_rivals(cur: Any, ans: WhyAnswer, s: Any, best: Window, where: str,
@@ -356,6 +453,8 @@ def _abnormal(cur: Any, ans: WhyAnswer, lo: dt.datetime, hi: dt.datetime, scope:
     bucket = bucket_seconds_for(lo, hi)
     s = series(cur, f"{SEVERE} AND {where}", lo, hi, "errors", bucket)
     ans.series = s
+    ans.selected = 0  # no window explained yet: pick(rank) explains one
+    ans._context.update({"lo": lo, "hi": hi, "focus": None, "trail": None})
     ans.windows = [refine(cur, w, f"{SEVERE} AND {where}")
                    for w in detect(s, k=5, max_len=max(2, int(6 * 3600 / bucket)), overlap=focus)]
     if ans.windows:
