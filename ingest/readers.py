@@ -247,6 +247,23 @@ def _archive_members(path: str, mtime: float | None) -> tuple[list[InputFile], l
     return files, problems
 
 
+def missing_inputs(paths: Sequence[str | os.PathLike]) -> list[str]:
+    """The inputs that name nothing: neither an existing path nor a glob with a file match.
+
+    The CLI refuses these up front (exit 2) instead of loading the rest and reporting
+    them only on the summary line; :func:`expand_inputs` reports the same ones as Problems.
+    """
+    out = []
+    for p in paths:
+        p = os.fspath(p)
+        if os.path.exists(p) or "://" in p:  # a URL (s3://...) is checked by whatever reads it
+            continue
+        if any(c in p for c in "*?[") and any(os.path.isfile(h) for h in glob.iglob(p, recursive=True)):
+            continue
+        out.append(p)
+    return out
+
+
 def expand_inputs(paths: Sequence[str | os.PathLike]) -> tuple[list[InputFile], list[Problem]]:
     """Files, directories (recursive, sorted, hidden entries skipped), globs (``**``
     included) and archives (members become separate inputs). Never raises for a bad
@@ -552,4 +569,5 @@ def _feed(asm: _Assembler, origin: str, whole: bytes, next_line: int, max_line_b
     return next_line + n
 
 
-__all__ = ["InputFile", "Problem", "RecordChunk", "expand_inputs", "read_records", "RECORD_SCHEMA"]
+__all__ = ["InputFile", "Problem", "RecordChunk", "expand_inputs", "missing_inputs", "read_records",
+           "RECORD_SCHEMA"]

@@ -50,31 +50,35 @@ class JsonFormatter(logging.Formatter):
 
 def add_subcommands(subparsers: Any) -> None:
     """Register ``worker`` on the ``logpilot`` command's subparsers (wired by the CLI)."""
+    from ..cli_args import add_workspace, duration_ms, folder, out_file, port, positive_int, text
+
     p = subparsers.add_parser("worker", help="consume Kafka topics into a workspace or Parquet segments")
-    p.add_argument("--workspace", "-w", default=None,
-                   help="workspace folder (required unless --segments is given)")
-    p.add_argument("--bootstrap-servers", required=True, help="host:port[,host:port] of the brokers")
-    p.add_argument("--topic", action="append", required=True, dest="topics",
+    add_workspace(p, help="workspace folder (required unless --segments is given)")
+    p.add_argument("--bootstrap-servers", required=True, type=text, help="host:port[,host:port] of the brokers")
+    p.add_argument("--topic", action="append", required=True, dest="topics", type=text,
                    help="topic to consume (repeat for several)")
-    p.add_argument("--group", required=True, help="consumer group id (workers of one group split partitions)")
-    p.add_argument("--format", default=None,
+    p.add_argument("--group", required=True, type=text,
+                   help="consumer group id (workers of one group split partitions)")
+    p.add_argument("--format", default=None, type=text, metavar="RULE",
                    help="registry rule of the messages (default: detect once; json_lines for JSON topics)")
-    p.add_argument("--source", default=None, help="golden `source` of the rows (default: the rule's name)")
-    p.add_argument("--segments", default=None, metavar="DIR",
+    p.add_argument("--source", default=None, type=text,
+                   help="golden `source` of the rows (default: the rule's name)")
+    p.add_argument("--segments", default=None, metavar="DIR", type=folder,
                    help="scale-out mode: write Parquet segments under DIR instead of the DuckDB file")
-    p.add_argument("--batch-size", type=int, default=10000, help="flush after this many messages")
-    p.add_argument("--batch-ms", type=int, default=500, help="... or when the oldest pending one is this old")
-    p.add_argument("--max-record-bytes", type=int, default=1 << 20,
+    p.add_argument("--batch-size", type=positive_int, default=10000, help="flush after this many messages")
+    p.add_argument("--batch-ms", type=duration_ms, default=500,
+                   help="... or when the oldest pending one is this old (ms, or with a unit: 2s)")
+    p.add_argument("--max-record-bytes", type=positive_int, default=1 << 20,
                    help="larger messages are quarantined (default 1 MiB)")
     p.add_argument("--start", choices=("handover", "earliest", "latest"), default="handover",
                    help="where a partition with no stored position starts")
-    p.add_argument("--max-poll-interval-ms", type=int, default=30000,
+    p.add_argument("--max-poll-interval-ms", type=duration_ms, default=30000,
                    help="rebalance wait for a silent member (a killed worker holds partitions this long)")
-    p.add_argument("--health-file", default=None,
+    p.add_argument("--health-file", default=None, type=out_file,
                    help="JSON status rewritten every second (default: <workspace or DIR>/health/<worker>.json)")
-    p.add_argument("--health-port", type=int, default=None,
+    p.add_argument("--health-port", type=port, default=None,
                    help="serve GET /healthz (200 running, 503 otherwise) on 127.0.0.1:PORT")
-    p.add_argument("--worker-id", default=None, help="name in logs, health file and miner state")
+    p.add_argument("--worker-id", default=None, type=text, help="name in logs, health file and miner state")
     p.add_argument("--no-embed", action="store_true", help="do not embed new templates into Chroma")
     p.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
     p.set_defaults(func=cmd_worker)

@@ -1,26 +1,30 @@
 """``logpilot``: one command line, sub-commands thin over the Python API.
 
-Each handler parses its options, calls the library, and prints; LogPilot errors become
-one line on stderr and exit status 2, never a traceback. This module is an entry point,
-so it may import the layers above the core (``ingest``), lazily, per sub-command.
+Each handler parses its options, calls the library, and prints. Every error is one line
+on stderr naming what was wrong and what is accepted, with exit status 2: bad option
+values are refused by the validators of :mod:`.cli_args` before any work starts, and
+``main`` turns the library's structured errors (and ``ValueError``/``OSError``) into one
+line; an unexpected exception is one line too (exit 1; ``LOGPILOT_DEBUG=1`` shows the
+traceback). This module is an entry point, so it may import the layers above the core
+(``ingest``), lazily, per sub-command.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from .cli_args import (
+    CliParser, UsageError, add_format, add_workspace, any_int, folder, in_file, in_path, iso_date, names,
+    out_file, positive_int, text,
+)
 from .errors import LogPilotError
 
 Handler = Callable[[argparse.Namespace], int]
-
-
-def _workspace_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--workspace", "-w", default=None,
-                   help="workspace folder (default: $LOGPILOT_HOME or ./logpilot-workspace)")
 
 
 def _open(args: argparse.Namespace) -> Any:
@@ -35,13 +39,11 @@ def _print_json(obj: Any) -> None:
 
 # ----------------------------------------------------------------- handlers
 def cmd_demo_data(args: argparse.Namespace) -> int:
-    import datetime as dt
-
     from .demo import generate
 
     kwargs: dict[str, Any] = {"days": args.days, "seed": args.seed, "lines": args.lines}
     if args.start:
-        kwargs["start"] = dt.date.fromisoformat(args.start)
+        kwargs["start"] = args.start  # a date already (iso_date)
     if getattr(args, "rename_seed", None) is not None:
         kwargs["rename_seed"] = args.rename_seed
     if getattr(args, "extra_incidents", False):
@@ -54,9 +56,20 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _require_inputs(paths: Sequence[str], what: str = "input") -> None:
+    """A path that names nothing is a usage error (exit 2), not a skipped file with exit 0."""
+    from .ingest.readers import missing_inputs
+
+    missing = missing_inputs(paths)
+    if missing:
+        raise UsageError(f"{what} {', '.join(repr(m) for m in missing)}: no such file, folder or matching glob "
+                         "(accepted: existing files, folders or glob patterns)")
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     from .ingest.bulk import ingest
 
+    _require_inputs(args.inputs)
     with _open(args) as ws:
         if args.cluster:  # the same job as Dask tasks writing a Parquet lake (ingest/cluster.py)
             from .ingest.cluster import ingest_cluster
@@ -87,6 +100,7 @@ def cmd_mine(args: argparse.Namespace) -> int:
 def cmd_bootstrap(args: argparse.Namespace) -> int:
     from .reports import run_report
 
+    _require_inputs([args.archive_glob], "ARCHIVE_GLOB")
     ws = str(Path(args.workspace or _default_home()).resolve())
     params = {"archive_glob": args.archive_glob, "workspace": ws,
               "source": args.source or "", "format": args.format or ""}
@@ -264,93 +278,94 @@ def _stamp() -> str:
 # ------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used by the docs test to check documented commands)."""
-    parser = argparse.ArgumentParser(prog="logpilot", description="Log analytics workbench for Jupyter.")
+    parser = CliParser(prog="logpilot", description="Log analytics workbench for Jupyter.")
     parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("demo-data", help="generate the demo estate with its ground truth")
-    p.add_argument("--out", required=True, help="output folder")
-    p.add_argument("--days", type=int, default=3)
-    p.add_argument("--seed", type=int, default=7)
-    p.add_argument("--lines", type=int, default=None, help="scale to about this many lines")
-    p.add_argument("--start", default=None, help="first day, YYYY-MM-DD")
-    p.add_argument("--rename-seed", type=int, default=None,
+    p.add_argument("--out", required=True, type=folder, help="output folder")
+    p.add_argument("--days", type=positive_int, default=3)
+    p.add_argument("--seed", type=any_int, default=7)
+    p.add_argument("--lines", type=positive_int, default=None, help="scale to about this many lines")
+    p.add_argument("--start", default=None, type=iso_date, help="first day, YYYY-MM-DD")
+    p.add_argument("--rename-seed", type=any_int, default=None,
                    help="rename services, context keys and message words by this seed")
     p.add_argument("--extra-incidents", action="store_true",
                    help="add incidents whose root cause is outside the symptom's service")
     p.set_defaults(func=cmd_demo_data)
 
     p = sub.add_parser("ingest", help="bulk-load files, folders or globs into a workspace")
-    p.add_argument("inputs", nargs="+")
-    _workspace_arg(p)
-    p.add_argument("--source", default=None, help="logical source name for these rows")
-    p.add_argument("--format", default=None, help="registry rule to use instead of detection")
+    p.add_argument("inputs", nargs="+", type=in_path)
+    add_workspace(p)
+    p.add_argument("--source", default=None, type=text, help="logical source name for these rows")
+    p.add_argument("--format", default=None, type=text, metavar="RULE",
+                   help="registry rule to use instead of detection")
     p.add_argument("--no-parquet", action="store_true", help="skip the Parquet archive")
-    p.add_argument("--cluster", default=None, metavar="ADDRESS|local:N",
+    p.add_argument("--cluster", default=None, metavar="ADDRESS|local:N", type=text,
                    help="run the job on a Dask scheduler (tcp://host:8786) or N local worker processes")
-    p.add_argument("--lake", default=None, metavar="PATH|s3://BUCKET/PREFIX",
+    p.add_argument("--lake", default=None, metavar="PATH|s3://BUCKET/PREFIX", type=text,
                    help="with --cluster: where the Parquet segments go (default: the workspace's parquet/)")
-    p.add_argument("--no-builtin", default=None, metavar="NAMES",
+    p.add_argument("--no-builtin", default=None, metavar="NAMES", type=names,
                    help="comma-separated builtin rules to switch off for this run (e.g. to measure induction)")
     p.add_argument("--json", action="store_true", help="print the IngestReport as JSON")
     p.add_argument("--quiet", "-q", action="store_true")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("mine", help="mine templates of one-message-per-line INPUT into a CSV")
-    p.add_argument("input")
-    p.add_argument("--output", "-o", required=True)
+    p.add_argument("input", type=in_file)
+    p.add_argument("--output", "-o", required=True, type=out_file)
     p.set_defaults(func=cmd_mine)
 
     p = sub.add_parser("bootstrap", help="run the bootstrap notebook over an archive glob")
-    p.add_argument("archive_glob")
-    _workspace_arg(p)
-    p.add_argument("--source", default=None)
-    p.add_argument("--format", default=None)
-    p.add_argument("--html", default=None, help="also render the run log as HTML")
+    p.add_argument("archive_glob", type=in_path)
+    add_workspace(p)
+    p.add_argument("--source", default=None, type=text)
+    p.add_argument("--format", default=None, type=text, metavar="RULE")
+    p.add_argument("--html", default=None, type=out_file, help="also render the run log as HTML")
     p.add_argument("--quiet", "-q", action="store_true")
     p.set_defaults(func=cmd_bootstrap)
 
     p = sub.add_parser("report", help="run a shipped notebook with papermill (optionally to HTML)")
     p.add_argument("name", help="report name, e.g. investigate_incident, daily_report")
-    p.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("KEY", "VALUE"))
-    _workspace_arg(p)
-    p.add_argument("--html", default=None)
+    p.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("KEY", "VALUE"), type=text)
+    add_workspace(p)
+    p.add_argument("--html", default=None, type=out_file)
     p.add_argument("--show-code", action="store_true", help="keep the code cells in the HTML report")
-    p.add_argument("--output", default=None, help="where to keep the executed notebook")
+    p.add_argument("--output", default=None, type=out_file, help="where to keep the executed notebook")
     p.add_argument("--json", action="store_true")
     p.add_argument("--quiet", "-q", action="store_true")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("workspace", help="what a workspace holds")
-    _workspace_arg(p)
-    p.add_argument("--format", choices=["text", "json"], default="text")
+    add_workspace(p)
+    add_format(p)
     p.set_defaults(func=cmd_workspace)
 
     p = sub.add_parser("config", help="show the effective settings")
-    _workspace_arg(p)
-    p.add_argument("--format", choices=["text", "json"], default="text")
+    add_workspace(p)
+    add_format(p)
     p.set_defaults(func=cmd_config)
 
     p = sub.add_parser("templates", help="semantic search over the workspace's templates "
                                          "(`templates remine`: re-mine them with the current miner)")
     p.add_argument("text")
-    _workspace_arg(p)
-    p.add_argument("-n", type=int, default=5)
-    p.add_argument("--format", choices=["text", "json"], default="text")
+    add_workspace(p)
+    p.add_argument("-n", type=positive_int, default=5)
+    add_format(p)
     p.set_defaults(func=cmd_templates)
 
     p = sub.add_parser("registry", help="list, add, test and detect parsing rules")
     p.add_argument("action", choices=["list", "add", "test", "detect"])
-    p.add_argument("target", nargs="?", help="add: rule JSON file; test: RULE; detect: FILE")
-    p.add_argument("file", nargs="?", help="test: FILE of sample lines")
-    _workspace_arg(p)
-    p.add_argument("--lines", type=int, default=200, help="sample size")
-    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("target", nargs="?", type=text, help="add: rule JSON file; test: RULE; detect: FILE")
+    p.add_argument("file", nargs="?", type=text, help="test: FILE of sample lines")
+    add_workspace(p)
+    p.add_argument("--lines", type=positive_int, default=200, help="sample size")
+    add_format(p)
     p.add_argument("--explain", action="store_true",
                    help="detect: what was induced, and sample lines split into fields")
-    p.add_argument("--from-induced", default=None, metavar="FILE",
+    p.add_argument("--from-induced", default=None, metavar="FILE", type=in_file,
                    help="add: induce a rule from FILE and save it to the workspace rules")
-    p.add_argument("--no-builtin", default=None, metavar="NAMES",
+    p.add_argument("--no-builtin", default=None, metavar="NAMES", type=names,
                    help="comma-separated builtin rules to switch off")
     p.set_defaults(func=_registry_dispatch)
 
@@ -372,15 +387,15 @@ def build_parser() -> argparse.ArgumentParser:
 def _registry_dispatch(args: argparse.Namespace) -> int:
     if args.action == "add":
         if not args.target and not args.from_induced:
-            raise SystemExit("logpilot registry add: give the rule's JSON file (or --from-induced FILE)")
+            raise UsageError("add needs the rule's JSON FILE (or --from-induced FILE)")
         args.rule_file = args.from_induced or args.target
     elif args.action == "detect":
         if not args.target:
-            raise SystemExit("logpilot registry detect: give a FILE to sample")
+            raise UsageError("detect needs a FILE to sample")
         args.file = args.target
     elif args.action == "test":
         if not args.target or not args.file:
-            raise SystemExit("logpilot registry test: give RULE and FILE")
+            raise UsageError("test needs RULE and FILE")
         args.rule = args.target
     return cmd_registry(args)
 
@@ -391,24 +406,38 @@ def _version() -> str:
     return f"logpilot {__version__}"
 
 
+def _one_line(text: Any) -> str:
+    return " ".join(str(text).split())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``logpilot`` console script."""
+    """Entry point of the ``logpilot`` console script: exit 0 done, 1 done with a warning
+    (an unbalanced ingest, a rule that fits nothing) or an unexpected error, 2 a bad
+    command line or input, 130 interrupted. Every error is one line on stderr."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    prog = f"logpilot {args.command}"
     try:
         return int(args.func(args) or 0)
-    except LogPilotError as exc:
-        print(f"logpilot {args.command}: error: {exc}", file=sys.stderr)
-        return 2
-    except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
-        print(f"logpilot {args.command}: error: {exc.strerror}: {exc.filename}", file=sys.stderr)
-        return 2
     except json.JSONDecodeError as exc:
-        print(f"logpilot {args.command}: error: invalid JSON: {exc}", file=sys.stderr)
+        print(f"{prog}: error: invalid JSON: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except (LogPilotError, ValueError) as exc:
+        print(f"{prog}: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"{prog}: error: {_one_line(exc.strerror or exc)}{where}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"logpilot {args.command}: interrupted", file=sys.stderr)
+        print(f"{prog}: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - a bug still ends in one line, not a traceback
+        if os.environ.get("LOGPILOT_DEBUG"):
+            raise
+        print(f"{prog}: internal error: {type(exc).__name__}: {_one_line(exc)} "
+              "(set LOGPILOT_DEBUG=1 to see the traceback)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

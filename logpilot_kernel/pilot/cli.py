@@ -10,9 +10,10 @@ one question: follow-ups need a kernel (``%%pilot``) or ``pilot.ask``.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 from typing import Any
+
+from ..cli_args import add_format, add_now, add_workspace
 
 
 def cmd_pilot(args: argparse.Namespace) -> int:
@@ -20,9 +21,8 @@ def cmd_pilot(args: argparse.Namespace) -> int:
     from ..workspace import Workspace
     from . import ask
 
-    now = dt.datetime.fromisoformat(args.now).replace(tzinfo=None) if args.now else None
-    with Workspace(args.workspace) as ws:
-        ans = ask(ws, args.question, now=now, dry_run=args.dry_run, intent=args.intent)
+    with Workspace(args.workspace) as ws:  # args.now: naive UTC already (iso_time converts an offset)
+        ans = ask(ws, args.question, now=args.now, dry_run=args.dry_run, intent=args.intent)
         if args.format == "json":
             print(json.dumps(ans.to_dict(), indent=2, default=str))
         else:
@@ -35,14 +35,11 @@ def add_subcommands(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "pilot", help="ask anything: routed to the SQL engine, the why-engine or the dashboard")
     p.add_argument("question")
-    p.add_argument("--workspace", "-w", default=None,
-                   help="workspace folder (default: $LOGPILOT_HOME or ./logpilot-workspace)")
-    p.add_argument("--format", choices=["text", "json"], default="text")
+    add_workspace(p)
+    add_format(p)
     p.add_argument("--dry-run", action="store_true",
                    help="show the route, the scope and the SQL or the evidence plan; run nothing")
-    p.add_argument("--now", default=None,
-                   help="ISO time that relative times ('yesterday', 'last 24 hours') refer to "
-                        "(default: the real clock, UTC)")
+    add_now(p)
     p.add_argument("--as", dest="intent", default=None,
                    choices=["report", "dashboard", "why", "trace", "schema"],
                    help="skip routing: answer as this intent (pick one of two offered readings)")

@@ -7,10 +7,11 @@ so the one ``main`` keeps turning LogPilot errors into one line and exit status 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import sys
 from typing import Any
+
+from ..cli_args import add_format, add_now, add_workspace, positive_int
 
 
 def _workspace(args: argparse.Namespace) -> Any:
@@ -56,9 +57,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     """Answer a plain-English question; JSON output holds ``sql`` and ``rows``."""
     from . import ask
 
-    now = dt.datetime.fromisoformat(args.now).replace(tzinfo=None) if args.now else None
-    with _workspace(args) as ws:
-        result = ask(ws, args.question, now=now, limit=args.limit)
+    with _workspace(args) as ws:  # args.now: naive UTC already (iso_time converts an offset)
+        result = ask(ws, args.question, now=args.now, limit=args.limit)
     reading = next((n[9:] for n in result.notes if n.startswith("reading: ")), None)
     _emit(result, args.format, {"question": args.question, "reading": reading,
                                 "notes": [n for n in result.notes if not n.startswith("reading: ")]})
@@ -69,20 +69,16 @@ def add_subcommands(subparsers: Any) -> None:
     """Register ``sql`` and ``ask`` on the ``logpilot`` sub-parser collection."""
     p = subparsers.add_parser("sql", help="run read-only SQL on a workspace")
     p.add_argument("query", help="one SQL statement (SELECT/WITH/DESCRIBE/SHOW/EXPLAIN/SUMMARIZE)")
-    p.add_argument("--workspace", "-w", default=None,
-                   help="workspace folder (default: $LOGPILOT_HOME or ./logpilot-workspace)")
-    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
-    p.add_argument("--limit", type=int, default=None, help="at most N rows")
+    add_workspace(p)
+    add_format(p, ["table", "csv", "json"])
+    p.add_argument("--limit", type=positive_int, default=None, help="at most N rows")
     p.add_argument("--write", action="store_true", help="allow SQL that writes")
     p.set_defaults(func=cmd_sql)
 
     p = subparsers.add_parser("ask", help="answer a plain-English question with generated SQL")
     p.add_argument("question")
-    p.add_argument("--workspace", "-w", default=None,
-                   help="workspace folder (default: $LOGPILOT_HOME or ./logpilot-workspace)")
-    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
-    p.add_argument("--limit", type=int, default=None, help="at most N rows")
-    p.add_argument("--now", default=None,
-                   help="ISO time that relative times ('yesterday', 'last 24 hours') refer to "
-                        "(default: the real clock, UTC)")
+    add_workspace(p)
+    add_format(p, ["table", "csv", "json"])
+    p.add_argument("--limit", type=positive_int, default=None, help="at most N rows")
+    add_now(p)
     p.set_defaults(func=cmd_ask)
