@@ -16,6 +16,7 @@ from typing import Any, Mapping
 import pyarrow as pa
 
 from .errors import ValidationError
+from .isotime import to_utc
 
 #: Normalised severities, in increasing order of gravity.
 SEVERITIES: tuple[str, ...] = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
@@ -140,16 +141,9 @@ def logs_ddl(table: str = "logs") -> str:
 
 
 def _utc(ts: Any) -> dt.datetime:
-    if isinstance(ts, str):
-        try:
-            ts = dt.datetime.fromisoformat(ts.replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise ValidationError("timestamp", ts, "an ISO-8601 time") from exc
-    if not isinstance(ts, dt.datetime):
+    if not isinstance(ts, (str, dt.datetime)) or ts == "":
         raise ValidationError("timestamp", ts, "a datetime or ISO-8601 string")
-    if ts.tzinfo is not None:
-        ts = ts.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return ts
+    return to_utc(ts, what="timestamp")  # type: ignore[return-value]  # not None: ts is not empty
 
 
 @dataclass

@@ -18,6 +18,7 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.display import display
 
 from ..errors import LogPilotError
+from ..isotime import to_utc
 from ..display import show_figure
 from .args import MagicArgumentParser, split_line
 from .pilot import Pilot
@@ -51,10 +52,8 @@ def _parser() -> MagicArgumentParser:
 
 
 def _time(value: str | None, name: str) -> dt.datetime | None:
-    if not value:
-        return None
     try:
-        return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return to_utc(value or None)
     except ValueError:
         raise UsageError(f"%%logwhy: {name} {value!r} is not an ISO time "
                          "(e.g. 2024-05-31T11:00)") from None

@@ -20,6 +20,7 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.display import display
 
 from ..errors import LogPilotError
+from ..isotime import to_utc
 from .args import MagicArgumentParser, split_line
 
 INTENTS = ("report", "dashboard", "why", "trace", "schema")
@@ -87,13 +88,10 @@ def pilot_ask(pilot: Any, question: str, *, now: Any = None, dry_run: bool = Fal
 
 
 def _time(value: str | None) -> dt.datetime | None:
-    if not value:
-        return None
     try:
-        t = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return to_utc(value or None)
     except ValueError:
         raise UsageError(f"%%pilot: --now {value!r} is not an ISO time (e.g. 2024-05-31T11:00)") from None
-    return t.astimezone(dt.timezone.utc).replace(tzinfo=None) if t.tzinfo else t
 
 
 @magics_class

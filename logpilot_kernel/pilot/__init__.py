@@ -23,6 +23,7 @@ import time
 from typing import Any, Callable
 
 from ..errors import LogPilotError
+from ..isotime import to_utc
 from .answer import PilotAnswer
 from .conversation import Conversation, Resolved, Scope, Turn
 from .router import INTENTS, Route, route
@@ -31,13 +32,7 @@ __all__ = ["Conversation", "INTENTS", "PilotAnswer", "Route", "Scope", "ask", "r
 
 
 def _naive(t: Any) -> dt.datetime | None:
-    if t is None or t == "":
-        return None
-    if isinstance(t, str):
-        t = dt.datetime.fromisoformat(t.replace("Z", "+00:00"))
-    if t.tzinfo is not None:
-        t = t.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return t
+    return to_utc(t)
 
 
 def known_services(ws: Any) -> list[str]:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..errors import LogPilotError
+from ..isotime import to_utc
 from .answer import PilotAnswer
 from .conversation import Resolved
 from .router import Route
@@ -55,10 +56,7 @@ class _Calls:
 
 
 def _time(value: str | None) -> dt.datetime | None:
-    if not value:
-        return None
-    t = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return t.astimezone(dt.timezone.utc).replace(tzinfo=None) if t.tzinfo else t
+    return to_utc(value or None)
 
 
 def _rows(result: Any) -> str:

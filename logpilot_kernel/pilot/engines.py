@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from ..isotime import to_utc
 from ..query import nl
 from ..query import nl_grammar as g
 from .conversation import YEAR, Scope
@@ -93,8 +94,7 @@ def no_data_reason(question: str, scope: Scope, cov: dict[str, Any], known: list
     missing = unknown_services(question, known)
     if missing and not scope.services:
         return "no service named " + ", ".join(repr(m) for m in missing)
-    first = dt.datetime.fromisoformat(cov["first"])
-    last = dt.datetime.fromisoformat(cov["last"])
+    first, last = to_utc(cov["first"]), to_utc(cov["last"])
     if scope.since is not None and scope.since > last or scope.until is not None and scope.until <= first:
         return (f"no rows between {scope.since:%Y-%m-%d %H:%M} and {scope.until:%Y-%m-%d %H:%M}"
                 if scope.since and scope.until else "no rows in that time range")

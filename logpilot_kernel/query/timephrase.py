@@ -32,6 +32,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..isotime import to_utc
 from . import timewords as w
 from .timeatoms import Atom, Ctx, atoms
 from .timewords import AROUND_MINUTES
@@ -539,9 +540,7 @@ def _share_year(units: list[_Group]) -> None:
 
 
 def _naive(t: dt.datetime | None) -> dt.datetime | None:
-    if t is not None and t.tzinfo is not None:
-        return t.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return t
+    return to_utc(t)
 
 
 def _range(r: Any) -> tuple[dt.datetime, dt.datetime] | None:

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..isotime import to_utc
 from .scope import Scope
 
 MAX_CANDIDATES_IN_EVIDENCE = 5
@@ -23,7 +24,7 @@ def _t(s: Any) -> str:
     if s is None:
         return "?"
     if isinstance(s, str):
-        s = dt.datetime.fromisoformat(s)
+        s = to_utc(s)
     return s.strftime("%Y-%m-%d %H:%M:%S")
 
 

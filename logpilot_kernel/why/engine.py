@@ -19,6 +19,7 @@ import numpy as np
 from . import abnormal as ab
 from . import narrative as nar
 from ..errors import LogPilotError
+from ..isotime import to_utc
 from .answer import WhyAnswer
 from .causality import candidates_from, rank, trace_links
 from .contrast import significant_terms, template_changes
@@ -54,16 +55,8 @@ US = dt.timedelta(microseconds=1)
 
 
 def _naive(t: Any) -> dt.datetime | None:
-    """Accept datetimes, ISO strings or None; return naive UTC."""
-    if t is None or t == "":
-        return None
-    if isinstance(t, str):
-        t = dt.datetime.fromisoformat(t.replace("Z", "+00:00"))
-    if isinstance(t, dt.date) and not isinstance(t, dt.datetime):
-        t = dt.datetime.combine(t, dt.time())
-    if t.tzinfo is not None:
-        t = t.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return t
+    """Accept datetimes, dates, ISO strings or None; return naive UTC."""
+    return to_utc(t)
 
 
 def _svc_where(services: list[str]) -> str:
