@@ -16,6 +16,7 @@ from typing import Any, Iterable, Sequence
 import pandas as pd
 
 from ..errors import LogPilotError
+from ..isotime import to_utc
 
 SEVERITIES = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
 # Buckets tried from the finest; the first giving at most MAX_BUCKETS bars is used.
@@ -85,9 +86,9 @@ _LAST = re.compile(r"^\s*last\s+(\d+)\s*([mhdw])\s*$", re.I)
 
 
 def _instant(text: str) -> dt.datetime:
-    value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace(" ", "T"))
-    if value.tzinfo is not None:
-        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    value = to_utc(text, what="period bound")
+    if value is None:
+        raise ValueError("an empty period bound")
     return value
 
 
@@ -110,7 +111,7 @@ def parse_period(period: Any, ext: Extent | None = None) -> tuple[dt.datetime, d
             start = dt.datetime(y, m, 1)
             return start, dt.datetime(y + (m == 12), m % 12 + 1, 1)
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            day = dt.datetime.fromisoformat(text)
+            day = to_utc(text)
             return day, day + dt.timedelta(days=1)
         if text.lower() in ("all", "") or _LAST.match(text):
             if ext is None or ext.first is None or ext.last is None:
