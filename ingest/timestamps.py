@@ -5,7 +5,9 @@ parse it), like the masks, so adding a layout is a line of JSON, and the rule co
 rule induction and the benchmarks all read the same table. Nothing here loops over lines
 in Python: finding is ``regexp_extract`` over a sample relation, parsing is
 ``try_strptime`` with a constant format list, epoch numbers are range-checked in SQL, and
-the year of year-less layouts is inferred with window functions over the chunk.
+the year of year-less layouts is inferred with window functions over the chunk, and
+the date of layouts with a time of day only comes from the file's mtime, a day being
+added at each midnight the file's order crosses.
 """
 
 from __future__ import annotations
@@ -19,7 +21,23 @@ from importlib import resources
 from typing import Any, Sequence
 
 #: Special "formats" for epoch numbers (UTC by definition).
-EPOCH_FORMATS: tuple[str, ...] = ("epoch", "epoch_ms", "epoch_us")
+EPOCH_FORMATS: tuple[str, ...] = ("epoch", "epoch_ms", "epoch_us", "epoch_ns")
+
+#: Digits of the integer part of each epoch unit: its magnitude says the unit, so a
+#: 12-digit number (a year-9999 time in seconds, an id) is never read as milliseconds.
+#: (format, digits, fraction allowed, SQL turning the text into a TIMESTAMP)
+EPOCH_UNITS: tuple[tuple[str, int, bool, str], ...] = (
+    ("epoch", 10, True, "make_timestamp(CAST(round(CAST({t} AS DOUBLE) * 1000000) AS BIGINT))"),
+    ("epoch_ms", 13, True, "make_timestamp(CAST(round(CAST({t} AS DOUBLE) * 1000) AS BIGINT))"),
+    ("epoch_us", 16, False, "make_timestamp(CAST({t} AS BIGINT))"),
+    ("epoch_ns", 19, False, "make_timestamp(CAST(CAST({t} AS HUGEINT) // 1000 AS BIGINT))"),
+)
+#: Scale of each epoch unit to seconds (for the range check).
+_EPOCH_SCALE = {"epoch": 1, "epoch_ms": 1_000, "epoch_us": 1_000_000, "epoch_ns": 1_000_000_000}
+
+#: UTC offsets beyond these are not a zone (the widest real ones are -12:00 and +14:00):
+#: a time with such an offset is rejected for its line, never shifted by it.
+MAX_OFFSET_HOURS = 14
 
 #: Epoch values are accepted only between these instants (2000-01-01 .. 2100-01-01),
 #: so a 10-digit id or byte count is not read as a time.
@@ -69,6 +87,10 @@ class Layout:
     def is_epoch(self) -> bool:
         return all(f in EPOCH_FORMATS for f in self.formats)
 
+    @property
+    def is_time_only(self) -> bool:
+        return all(is_time_only(f) for f in self.formats)
+
 
 @lru_cache(maxsize=1)
 def layouts() -> tuple[Layout, ...]:
@@ -89,6 +111,11 @@ def lit(value: str | None) -> str:
 
 def has_year(fmt: str) -> bool:
     return fmt in EPOCH_FORMATS or "%Y" in fmt or "%y" in fmt
+
+
+def is_time_only(fmt: str) -> bool:
+    """A format with a time of day and no date at all (``%H:%M:%S``): the date is the file's."""
+    return fmt not in EPOCH_FORMATS and not re.search(r"%[dejmbByYaAU]", fmt)
 
 
 def strip_zone_formats(formats: Sequence[str]) -> list[str]:
@@ -130,10 +157,51 @@ def with_year_sql(formats: Sequence[str], base: str) -> str | None:
 
 def month_day_sql(formats: Sequence[str], base: str) -> str | None:
     """Year-less formats parsed into the leap year 2000 (so Feb 29 survives)."""
-    fmts = [f for f in strip_zone_formats(formats) if not has_year(f)]
+    fmts = [f for f in strip_zone_formats(formats) if not has_year(f) and not is_time_only(f)]
     if not fmts:
         return None
     return f"try_strptime('2000 ' || {_frac6(base, fmts)}, {_fmt_list(['%Y ' + f for f in fmts])})"
+
+
+def time_of_day_sql(formats: Sequence[str], base: str) -> str | None:
+    """Date-less formats parsed onto 2000-01-01 (the date is added later, from ref)."""
+    fmts = [f for f in strip_zone_formats(formats) if is_time_only(f)]
+    if not fmts:
+        return None
+    return f"try_strptime('2000-01-01 ' || {_frac6(base, fmts)}, {_fmt_list(['%Y-%m-%d ' + f for f in fmts])})"
+
+
+def _tod_on_ref_day(tod: str, ref: dt.datetime) -> str:
+    """``tod`` (a time on 2000-01-01) put on the day of ``ref``, or the day before or after
+    when that is nearer to ref: a file's mtime is its last write, and within half a day
+    of it the time of day names one day whatever the local zone of the writer."""
+    day = lit(ref.strftime("%Y-%m-%d"))
+    at = f"(DATE {day} + ({tod} - TIMESTAMP '2000-01-01'))"
+    r = f"TIMESTAMP {lit(ref.strftime('%Y-%m-%d %H:%M:%S'))}"
+    return (f"(CASE WHEN {at} > {r} + INTERVAL 12 HOUR THEN {at} - INTERVAL 1 DAY "
+            f"WHEN {at} < {r} - INTERVAL 12 HOUR THEN {at} + INTERVAL 1 DAY ELSE {at} END)")
+
+
+#: A time of day this much before the previous record's is the next day (midnight crossed),
+#: not threads writing slightly out of order.
+DAY_ROLLBACK = "INTERVAL 1 HOUR"
+
+
+def time_of_day_ctes(src: str, ref: dt.datetime) -> str:
+    """Two CTE bodies (``ta``, ``tb``) over ``src`` (columns ``rn``, ``tod``) giving
+    ``tod_ts``: each date-less time on its day. The last record's day is the one of
+    ``ref`` (the file's mtime) nearest to it (see :func:`_tod_on_ref_day`); walking
+    back, each point where the time of day went backwards (more than
+    :data:`DAY_ROLLBACK`) is a midnight, so the records before it are a day earlier."""
+    last = _tod_on_ref_day("last_tod", ref)
+    return (
+        f"ta AS (SELECT *, CASE WHEN tod < last_value(tod IGNORE NULLS) OVER (ORDER BY rn ROWS BETWEEN "
+        f"UNBOUNDED PRECEDING AND 1 PRECEDING) - {DAY_ROLLBACK} THEN 1 ELSE 0 END AS droll, "
+        f"last_value(tod IGNORE NULLS) OVER (ORDER BY rn ROWS BETWEEN UNBOUNDED PRECEDING AND "
+        f"UNBOUNDED FOLLOWING) AS last_tod FROM {src}),\n"
+        f"    tb AS (SELECT *, CAST({last} AS DATE) - CAST(coalesce(sum(droll) OVER (ORDER BY rn ROWS BETWEEN "
+        f"1 FOLLOWING AND UNBOUNDED FOLLOWING), 0) AS INTEGER) + (tod - TIMESTAMP '2000-01-01') AS tod_ts FROM ta)"
+    )
 
 
 def ref_year_sql(md: str, ref: dt.datetime) -> str:
@@ -153,6 +221,9 @@ def local_time_sql(formats: Sequence[str], base: str, ref: dt.datetime) -> str:
     md = month_day_sql(formats, base)
     if md:
         parts.append(f"{md} + to_years({ref_year_sql(md, ref)} - 2000)")
+    tod = time_of_day_sql(formats, base)
+    if tod:  # one record alone: the day of ref nearest to it (rules use time_of_day_ctes)
+        parts.append(_tod_on_ref_day(tod, ref))
     return "coalesce(" + ", ".join(parts) + ")" if parts else "CAST(NULL AS TIMESTAMP)"
 
 
@@ -175,31 +246,31 @@ def monotone_year_ctes(src: str, ref: dt.datetime) -> str:
 
 
 def epoch_sql(formats: Sequence[str], base: str) -> str:
-    """Epoch seconds / milliseconds / microseconds (already UTC), range-checked."""
-    lo, hi = EPOCH_MIN_S, EPOCH_MAX_S
+    """Epoch seconds / ms / us / ns (already UTC): the unit from the number of digits
+    (:data:`EPOCH_UNITS`), the value range-checked (2000..2100), so neither an id nor a
+    number of another unit is read as a time."""
     arms = []
-    if "epoch" in formats:
-        arms.append(f"WHEN regexp_full_match({base}, '[0-9]{{9,10}}(?:\\.[0-9]+)?') AND "
-                    f"TRY_CAST({base} AS DOUBLE) BETWEEN {lo} AND {hi} THEN "
-                    f"make_timestamp(CAST(CAST({base} AS DOUBLE) * 1000000 AS BIGINT))")
-    if "epoch_ms" in formats:
-        arms.append(f"WHEN regexp_full_match({base}, '[0-9]{{12,13}}') AND "
-                    f"TRY_CAST({base} AS BIGINT) BETWEEN {lo * 1000} AND {hi * 1000} THEN "
-                    f"epoch_ms(CAST({base} AS BIGINT))")
-    if "epoch_us" in formats:
-        arms.append(f"WHEN regexp_full_match({base}, '[0-9]{{15,16}}') AND "
-                    f"TRY_CAST({base} AS BIGINT) BETWEEN {lo * 1000000} AND {hi * 1000000} THEN "
-                    f"make_timestamp(CAST({base} AS BIGINT))")
+    for fmt, digits, frac, conv in EPOCH_UNITS:
+        if fmt not in formats:
+            continue
+        rx = f"[0-9]{{{digits}}}" + ("(?:\\.[0-9]+)?" if frac else "")
+        scale = _EPOCH_SCALE[fmt]
+        num = f"TRY_CAST({base} AS DOUBLE)" if frac else f"TRY_CAST({base} AS HUGEINT)"
+        arms.append(f"WHEN regexp_full_match({base}, '{rx}') AND {num} BETWEEN {EPOCH_MIN_S * scale} "
+                    f"AND {EPOCH_MAX_S * scale} THEN {conv.format(t=base)}")
     return f"(CASE {' '.join(arms)} END)" if arms else "CAST(NULL AS TIMESTAMP)"
 
 
 def offset_minutes_sql(tz: str) -> str:
-    """Minutes east of UTC for a zone text (``Z``, ``+0200``, ``-05:30``, ``CET``)."""
+    """Minutes east of UTC for a zone text (``Z``, ``+0200``, ``-05:30``, ``CET``); NULL
+    for an impossible offset (``+99:99``: hours past :data:`MAX_OFFSET_HOURS`, minutes
+    past 59), so the time is rejected rather than shifted by it."""
     abbrev = " ".join(f"WHEN {tz} = '{k}' THEN {v}" for k, v in TZ_ABBREV_MINUTES.items())
     digits = f"replace({tz}, ':', '')"
-    numeric = (f"(CASE WHEN left({tz}, 1) = '-' THEN -1 ELSE 1 END) * "
-               f"(CAST(substr({digits}, 2, 2) AS INTEGER) * 60 + "
-               f"coalesce(TRY_CAST(nullif(substr({digits}, 4, 2), '') AS INTEGER), 0))")
+    hh = f"CAST(substr({digits}, 2, 2) AS INTEGER)"
+    mm = f"coalesce(TRY_CAST(nullif(substr({digits}, 4, 2), '') AS INTEGER), 0)"
+    numeric = (f"CASE WHEN {hh} <= {MAX_OFFSET_HOURS} AND {mm} < 60 THEN "
+               f"(CASE WHEN left({tz}, 1) = '-' THEN -1 ELSE 1 END) * ({hh} * 60 + {mm}) END")
     return f"(CASE WHEN {tz} IS NULL THEN NULL {abbrev} ELSE {numeric} END)"
 
 
@@ -226,9 +297,10 @@ def anywhere_pattern() -> tuple[str, list[str]]:
     """(regex, formats) that find a calendar timestamp of any layout in the first
     :data:`SEARCH_CHARS` characters of a line: the text before it is the ``header``
     group, the rest the message. For the lines no rule of their file takes (a rotated
-    file whose layout changed): they keep their own time. Epoch layouts are left out
-    (a bare number in an unknown line is more often an id than a time)."""
-    table = [lay for lay in layouts() if not lay.is_epoch]
+    file whose layout changed): they keep their own time. Epoch and time-of-day-only
+    layouts are left out (a bare number or clock in an unknown line is more often an id
+    or a duration than its time)."""
+    table = [lay for lay in layouts() if not lay.is_epoch and not lay.is_time_only]
     alts = "|".join(f"(?:{lay.regex})" for lay in table)
     fmts: list[str] = []
     for lay in table:
@@ -278,7 +350,7 @@ def find_layouts(con: Any, lines: Sequence[str], *, ref: dt.datetime | None = No
         table = layouts()
         sels = []
         for k, lay in enumerate(table):
-            oks = ", ".join(f"{_parses_sql(f, 't')}" for f in lay.formats)
+            oks = ", ".join(f"{_parsed_sql(f, 't')}" for f in lay.formats)
             sels.append(
                 f"SELECT {k} AS k, i, t, strpos(h, t) - 1 AS pos, [{oks}] AS ok FROM ("
                 f"SELECT i, h, nullif(regexp_extract(h, {lit(lay.regex)}), '') AS t FROM {name}) "
@@ -292,9 +364,10 @@ def find_layouts(con: Any, lines: Sequence[str], *, ref: dt.datetime | None = No
     hits: list[LayoutHit] = []
     for k, rs in by_k.items():
         lay = table[k]
-        counts = {f: sum(1 for r in rs if r[4][j]) for j, f in enumerate(lay.formats)}
-        ok_formats = [f for f in sorted(lay.formats, key=lambda f: -counts.get(f, 0)) if counts.get(f, 0)]
-        parsed_lines = [r for r in rs if any(r[4])]
+        counts = {f: sum(1 for r in rs if r[4][j] is not None) for j, f in enumerate(lay.formats)}
+        far = {f: _distance(ref, [r[4][j] for r in rs], f) for j, f in enumerate(lay.formats)}
+        ok_formats = [f for f in sorted(lay.formats, key=lambda f: (-counts.get(f, 0), far[f])) if counts.get(f, 0)]
+        parsed_lines = [r for r in rs if any(v is not None for v in r[4])]
         if not parsed_lines:
             continue
         texts: list[str | None] = [None] * len(heads)
@@ -308,17 +381,35 @@ def find_layouts(con: Any, lines: Sequence[str], *, ref: dt.datetime | None = No
                               _pick_formats(ok_formats, counts), texts, starts))
     order = {lay.name: i for i, lay in enumerate(table)}
     hits.sort(key=lambda h: (-h.parsed, h.layout.is_epoch, -h.length, h.position, order[h.layout.name]))
+    if hits and hits[0].layout.is_time_only:
+        # a time of day alone is the line's time only when no date is in as many lines:
+        # a clock in the message of dated lines (or their continuations) is not it
+        dated = [h for h in hits if not h.layout.is_time_only and h.parsed >= 0.5 * hits[0].parsed]
+        hits = dated + [h for h in hits if h not in dated]
     return hits
 
 
-def _parses_sql(fmt: str, text: str) -> str:
-    """Cheap "does ``text`` parse with ``fmt``" for the finder (zone cut off by regex)."""
+def _parsed_sql(fmt: str, text: str) -> str:
+    """``text`` parsed with ``fmt`` alone (NULL when it does not parse), for the finder
+    (zone cut off by regex; year-less formats land in 2000)."""
     if fmt in EPOCH_FORMATS:
-        return f"{epoch_sql([fmt], text)} IS NOT NULL"
-    base = f"regexp_replace({text}, {lit(TZ_SUFFIX.replace('(?: ?', '(?: ?', 1) + '$')}, '')"
+        return epoch_sql([fmt], text)
+    base = f"regexp_replace({text}, {lit(TZ_SUFFIX + '$')}, '')"
     if has_year(fmt):
-        return f"try_strptime({_frac6(base, [fmt])}, {lit(fmt)}) IS NOT NULL"
-    return f"try_strptime('2000 ' || {_frac6(base, [fmt])}, {lit('%Y ' + fmt)}) IS NOT NULL"
+        return f"try_strptime({_frac6(base, [fmt])}, {lit(fmt)})"
+    return f"try_strptime('2000 ' || {_frac6(base, [fmt])}, {lit('%Y ' + fmt)})"
+
+
+def _distance(ref: dt.datetime, values: Sequence[dt.datetime | None], fmt: str) -> float:
+    """Median distance in whole years of a format's readings from ``ref`` (the file's mtime): of
+    two readings of an ambiguous date (``03/05/24`` as 2024-03-05 or 2003-05-24) that
+    parse the same lines, the one near the file's own time is the one meant. 0 for
+    formats without a year (nothing to compare)."""
+    if not has_year(fmt) or fmt in EPOCH_FORMATS:
+        return 0.0
+    ds = sorted(abs((v - ref).total_seconds()) / 86400 for v in values if isinstance(v, dt.datetime))
+    # whole years: readings in the same year (day-first or month-first) stay in table order
+    return float(int(ds[len(ds) // 2] // 365)) if ds else float("inf")
 
 
 def _pick_formats(ok: list[str], counts: dict[str, int]) -> list[str]:
@@ -338,4 +429,5 @@ def _same_shape(a: str, b: str) -> bool:
 
 __all__ = ["Layout", "LayoutHit", "layouts", "find_layouts", "local_time_sql", "epoch_sql",
            "offset_minutes_sql", "strip_zone_formats", "monotone_year_ctes", "parse_text_sql",
+           "time_of_day_sql", "time_of_day_ctes", "is_time_only",
            "zone_split_sql", "EPOCH_FORMATS", "TZ_ABBREV_MINUTES", "TZ_SPLIT_RE", "TZ_TAIL_RE"]

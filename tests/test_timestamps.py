@@ -109,3 +109,82 @@ def test_year_less_times_take_the_year_of_ref_or_the_one_before(con) -> None:
     ref = T(2024, 1, 1, 0, 10)
     assert _parse(con, ["%b %d %H:%M:%S"], "Dec 31 23:59:00", ref) == T(2023, 12, 31, 23, 59)
     assert _parse(con, ["%b %d %H:%M:%S"], "Jan  1 00:05:00", ref) == T(2024, 1, 1, 0, 5)
+
+
+# --- epoch magnitudes, impossible offsets, time of day only ----------------------------
+
+@pytest.mark.parametrize("text,want", [
+    ("1709634133", T(2024, 3, 5, 10, 22, 13)),                      # 10 digits: seconds
+    ("1709634133.5", T(2024, 3, 5, 10, 22, 13, 500000)),            # seconds with a fraction
+    ("1709634133123", T(2024, 3, 5, 10, 22, 13, 123000)),           # 13: milliseconds
+    ("1709634133123.25", T(2024, 3, 5, 10, 22, 13, 123250)),        # ms with a fraction
+    ("1709634133123456", T(2024, 3, 5, 10, 22, 13, 123456)),        # 16: microseconds
+    ("1709634133123456789", T(2024, 3, 5, 10, 22, 13, 123456)),     # 19: nanoseconds
+    ("253402300800", None),     # 12 digits: neither seconds nor ms (would be 1978 as ms)
+    ("17096341331", None),      # 11 digits
+    ("170963413312", None),     # 12 digits
+    ("9999999999", None),       # 10 digits but after 2100
+    ("0946684799", None),       # before 2000
+    ("1709634133123456.5", None),  # no fraction on microseconds
+])
+def test_epoch_unit_comes_from_the_number_of_digits(con, text: str, want: T | None) -> None:
+    assert _parse(con, ["epoch", "epoch_ms", "epoch_us", "epoch_ns"], text, REF) == want
+
+
+def test_the_finder_reads_nanosecond_epochs_and_not_12_digit_numbers(con) -> None:
+    hits = find_layouts(con, ["1709634133123456789 started"], ref=REF)
+    assert hits and hits[0].layout.name == "epoch_ns"
+    assert find_layouts(con, ["253402300800 rows copied"], ref=REF) == []
+
+
+@pytest.mark.parametrize("zone", ["+99:99", "+15:00", "-24:00", "+01:60", "+9999"])
+def test_an_impossible_utc_offset_rejects_the_time(con, zone: str) -> None:
+    assert _parse(con, ["%Y-%m-%dT%H:%M:%S"], f"2024-03-05T10:22:13{zone}", REF) is None
+
+
+@pytest.mark.parametrize("zone,want", [("+14:00", T(2024, 3, 4, 20, 22, 13)), ("-12:00", T(2024, 3, 5, 22, 22, 13)),
+                                       ("+05:45", T(2024, 3, 5, 4, 37, 13))])
+def test_the_widest_real_offsets_still_apply(con, zone: str, want: T) -> None:
+    assert _parse(con, ["%Y-%m-%dT%H:%M:%S"], f"2024-03-05T10:22:13{zone}", REF) == want
+
+
+def test_a_line_with_an_impossible_offset_keeps_an_inherited_time_and_says_why() -> None:
+    """Never lose a line: the row stays, with the previous record's time, ts_source
+    'inherited' and the reason its own time was rejected."""
+    from logpilot_kernel.ingest.registry import Registry, Rule
+
+    rule = Rule(name="offsets", pattern=r"^(?P<timestamp>\S+) (?P<message>.*)$",
+                timestamp_formats=["%Y-%m-%dT%H:%M:%S", "epoch", "epoch_ms"])
+    res = Registry().test(rule, ["2024-03-05T10:00:00+01:00 first", "2024-03-05T10:05:00+99:99 second",
+                                 "253402300800 third"]).results
+    assert [r.fields["timestamp"] for r in res] == [T(2024, 3, 5, 9)] * 3
+    ctx = [r.fields["context"] for r in res]
+    assert ctx[0]["ts_source"] == "line"
+    assert ctx[1]["ts_source"] == "inherited" and "+99:99" in ctx[1]["ts_rejected"]
+    assert ctx[2]["ts_source"] == "inherited" and "out of range" in ctx[2]["ts_rejected"]
+
+
+def test_a_time_of_day_alone_is_found_only_when_no_date_is(con) -> None:
+    hits = find_layouts(con, ["[10:22:13] [main/INFO]: up", "[10:22:14] [main/WARN]: slow"], ref=REF)
+    assert hits[0].layout.name == "clock_only"
+    dated = ["2024-03-05 10:22:13 retry at 11:00:00", "2024-03-05 10:22:14 ok", "  next run 12:00:00"]
+    assert find_layouts(con, dated, ref=REF)[0].layout.name == "iso_space"
+
+
+def test_a_time_of_day_alone_takes_the_day_of_ref_nearest_to_it(con) -> None:
+    ref = T(2025, 1, 15, 0, 5)
+    assert _parse(con, ["%H:%M:%S"], "23:59:58", ref) == T(2025, 1, 14, 23, 59, 58)
+    assert _parse(con, ["%H:%M:%S"], "00:01:00", ref) == T(2025, 1, 15, 0, 1)
+    assert _parse(con, ["%H:%M:%S.%f"], "09:00:00.250", T(2025, 1, 15, 18)) == T(2025, 1, 15, 9, 0, 0, 250000)
+
+
+@pytest.mark.parametrize("line,want", [
+    ("I250114 08:00:00.031884 1 x.go:1] glued letter, yymmdd", T(2025, 1, 14, 8, 0, 0, 31884)),
+    ("=INFO EVENT==== 14-Jan-2025::08:00:00.500 ===", T(2025, 1, 14, 8, 0, 0, 500000)),
+    ("20,01/14/25,08:00:01,Door opened", T(2025, 1, 14, 8, 0, 1)),
+    ("7,2025-01-14,08:00:01,csv date and time", T(2025, 1, 14, 8, 0, 1)),
+])
+def test_more_layouts(con, line: str, want: T) -> None:
+    hits = find_layouts(con, [line], ref=T(2025, 6, 1))
+    assert hits, line
+    assert _parse(con, hits[0].formats, hits[0].texts[0], T(2025, 6, 1)) == want, hits[0].layout.name

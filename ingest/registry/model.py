@@ -82,7 +82,9 @@ class Rule:
     kept in quarantine with that reason instead of becoming rows. ``fallback_pattern``:
     a looser regex (induced rules: the text before the timestamp and the timestamp only)
     tried first on the lines ``pattern`` misses, so a header variant of the same format
-    keeps its own time instead of inheriting one.
+    keeps its own time instead of inheriting one. ``body_indent``: a regex of the
+    indentation a format puts before its message lines (records whose header is a line
+    of its own); it is taken off each continuation line of the message.
     """
 
     name: str
@@ -100,6 +102,7 @@ class Rule:
     severity_field: str = "severity"
     comment_start: str | None = None
     fallback_pattern: str | None = None
+    body_indent: str | None = None
     builtin: bool = False
 
     @classmethod
@@ -178,6 +181,11 @@ class Rule:
                 re.compile(self.fallback_pattern)
             except re.error as exc:
                 raise RuleError(self.name, f"fallback_pattern does not compile: {exc}") from exc
+        if self.body_indent:
+            try:
+                re.compile(self.body_indent)
+            except re.error as exc:
+                raise RuleError(self.name, f"body_indent does not compile: {exc}") from exc
         if self.comment_start:
             try:
                 re.compile(self.comment_start)

@@ -377,7 +377,10 @@ def compile_rule(rule: Rule, src: str, *, ref: dt.datetime, now: dt.datetime,
     ts_epoch = epoch_sql(rule, "ts_text")
     wy = _ts.with_year_sql(rule.timestamp_formats, "tz_base")
     md = _ts.month_day_sql(rule.timestamp_formats, "tz_base")
-    if md is None:  # every format has a year: one expression per record
+    tod = _ts.time_of_day_sql(rule.timestamp_formats, "tz_base")
+    if tod is not None:  # a time of day only: the date from ref, a day more at each midnight
+        local_ctes = _time_of_day_ctes(wy, md, tod, ref)
+    elif md is None:  # every format has a year: one expression per record
         local_ctes = f"l AS (SELECT *, {wy or 'CAST(NULL AS TIMESTAMP)'} AS ts_local FROM z),"
     elif not monotone:  # year-less: each record's year from ref (the caller checks the order)
         local_ctes = f"l AS (SELECT *, {timestamp_sql(rule, 'tz_base', ref)} AS ts_local FROM z),"
@@ -397,6 +400,17 @@ def compile_rule(rule: Rule, src: str, *, ref: dt.datetime, now: dt.datetime,
         ts_expr = (f"coalesce({ts_epoch}, CASE WHEN tz IS NOT NULL THEN ts_local - "
                    f"to_minutes(CAST({_offset_minutes_sql('tz')} AS BIGINT)) ELSE {to_utc} END)")
         note0 = "NULL"
+    line_src = ("""CASE WHEN ts IS NOT NULL AND ts_tod THEN '"ts_source":"line_time","ts_date":"file_mtime"' """
+                """WHEN ts IS NOT NULL THEN '"ts_source":"line"' END""" if tod is not None
+                else """CASE WHEN ts IS NOT NULL THEN '"ts_source":"line"' END""")
+    # a time that was found but not taken says why (the row keeps an inherited one)
+    epoch_arm = ("""WHEN ts IS NULL AND regexp_full_match(ts_text, '[0-9]{9,}(?:[.][0-9]+)?')
+          THEN '"ts_rejected":' || CAST(to_json('epoch number ' || ts_text || ' out of range') AS VARCHAR)"""
+                 if any(f in EPOCH_FORMATS for f in rule.timestamp_formats) else "")
+    rejected = "NULL" if no_ts else (
+        f"""CASE WHEN ts IS NULL AND tz IS NOT NULL AND ts_local IS NOT NULL AND {_offset_minutes_sql('tz')} IS NULL
+          THEN '"ts_rejected":' || CAST(to_json('UTC offset ' || tz || ' out of range') AS VARCHAR)
+          {epoch_arm} END""")
     sev_key = _severity_key_sql(rule, "severity_raw")
     inferred = inferred_severity_sql("message")
     fallback_sev = lit(rule.default_severity) if rule.default_severity else inferred
@@ -406,7 +420,7 @@ def compile_rule(rule: Rule, src: str, *, ref: dt.datetime, now: dt.datetime,
         """CASE WHEN lvl IS NULL THEN '"severity_source":"inferred"' END,"""
     return f"""
     WITH f AS ({first}),
-    m AS MATERIALIZED (SELECT *, CASE WHEN rest IS NULL THEN msg1 ELSE msg1 || chr(10) || rest END AS message,
+    m AS MATERIALIZED (SELECT *, {_message_sql(rule)} AS message,
             {sev_key} AS sev_key,
             CASE WHEN regexp_matches(right(ts_text, 6), {lit(_TZ_TAIL_RE)})
               THEN regexp_extract(ts_text, {lit(TZ_SPLIT_RE)}, ['tzb', 'tzz']) END AS tzx
@@ -430,11 +444,41 @@ def compile_rule(rule: Rule, src: str, *, ref: dt.datetime, now: dt.datetime,
         CASE WHEN severity_raw IS NOT NULL THEN '"severity_raw":' || CAST(to_json(severity_raw) AS VARCHAR) END,
         CASE WHEN bad_utf8 THEN '"bad_utf8":true' END,
         CASE WHEN ts_note IS NOT NULL THEN '"ts_note":' || CAST(to_json(ts_note) AS VARCHAR) END,
-        CASE WHEN ts IS NOT NULL THEN '"ts_source":"line"' END,
+        {line_src},
+        {rejected},
         {sev_src_piece}
         ctx_parts, {_kv_text_sql('kv0')}) || '}}' AS context,
       {lit(rule.name)} AS rule, {lit(source)} AS source
     FROM q"""
+
+
+def _message_sql(rule: Rule) -> str:
+    """A record's message: its first line's (after the header) and the lines below it.
+    When the first line holds no message (a header line of its own, the message on the
+    following lines), the message is those lines; ``body_indent`` (an induced rule's
+    indentation of them) is taken off each."""
+    body = "rest"
+    if rule.body_indent:
+        rx = "(^|\n)" + rule.body_indent.lstrip("^")
+        body = f"regexp_replace(rest, {lit(rx)}, '\\1', 'g')"
+    return (f"CASE WHEN rest IS NULL THEN msg1 WHEN trim(msg1) = '' THEN {body} "
+            f"ELSE msg1 || chr(10) || {body} END")
+
+
+def _time_of_day_ctes(wy: str | None, md: str | None, tod: str, ref: dt.datetime) -> str:
+    """The ``l`` CTE (with the ones it needs) for rules with a date-less format: each
+    record's ``ts_local``, and ``ts_tod`` = its date came from ref, not from its line."""
+    head = (f"t0 AS (SELECT *, {wy or 'CAST(NULL AS TIMESTAMP)'} AS ts_y, "
+            f"{md or 'CAST(NULL AS TIMESTAMP)'} AS md, {tod} AS tod FROM z),\n    ")
+    if md is not None:
+        head += (_ts.monotone_year_ctes("t0", ref) + ",\n    t1 AS (SELECT * EXCLUDE (roll, first_md), "
+                 "md + to_years(CAST(year_md - 2000 AS INTEGER)) AS ts_md FROM yb),\n    ")
+    else:
+        head += "t1 AS (SELECT *, CAST(NULL AS INTEGER) AS year_md, CAST(NULL AS TIMESTAMP) AS ts_md FROM t0),\n    "
+    return (head + _ts.time_of_day_ctes("t1", ref)
+            + ",\n    l AS (SELECT * EXCLUDE (ts_y, md, tod, year_md, ts_md, droll, last_tod, tod_ts), "
+            "coalesce(ts_y, ts_md, tod_ts) AS ts_local, (ts_y IS NULL AND ts_md IS NULL AND tod IS NOT NULL) AS ts_tod "
+            "FROM tb),")
 
 
 def _unquote(v: str) -> str:
