@@ -28,8 +28,12 @@ CASES = sorted(p.name[: -len(".expected.json")] for p in FORMATS.glob("*.expecte
 
 
 def _mtime(expected: dict) -> float | None:
-    """A year-less fixture's mtime: the end of its ``year_hint`` year (what a file
-    written that year and copied as-is would carry)."""
+    """A fixture's mtime: the end of its ``date_hint`` day (a format with a time of day
+    only), else the end of its ``year_hint`` year (year-less), as a file written then and
+    copied as-is would carry."""
+    day = expected.get("date_hint")
+    if day:
+        return dt.datetime.fromisoformat(f"{day}T23:59:59+00:00").timestamp()
     year = expected.get("year_hint")
     if not year:
         return None

@@ -12,6 +12,13 @@ after the tokens every line shares. A JSON rule that fits a file but finds none 
 level keys there gets, as data, the key whose sample values are all level spellings.
 Nothing here knows a product: level spellings come from the shared alias table
 and a small table of level symbols.
+
+The concerns live in their own modules: token columns (:mod:`.induce_columns`), levels
+written over several tokens or lines (:mod:`.induce_phrase`), record shapes over several
+lines or fields - a header line of its own with the message below it, a preamble before
+the first record, delimited fields, a padded column, a numeric level
+(:mod:`.induce_blocks`) - and JSON level keys (:mod:`.induce_json`); this module finds
+the timestamp, reads the text before it and puts the rule together.
 """
 
 from __future__ import annotations
@@ -22,48 +29,23 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from logpilot_kernel.schema import SEVERITIES, SEVERITY_ALIASES
-
 from ..timestamps import SEARCH_CHARS, LayoutHit, find_layouts
+from .induce_columns import (LEVEL_EXTRA, LEVEL_SHARE, LEVEL_SYMBOLS, MAX_COLUMNS, STABLE, _column_rx,
+                             _header_end, _kind, _level_spellings, _Names, _sep_rx, _tokens,
+                             _typed_columns, level_words)
+from .induce_blocks import (HeaderBody, delimiter_after_time, header_body, literal_lines_rx,
+                            numeric_level_scale, padded_first_column, preamble)
+from .induce_phrase import _level_line_pairs, _level_phrase, _phrase_rx, _tag_after_level
 from .model import Rule
 
-#: One-character level marks some formats use instead of words (debug, verbose,
-#: notice, warning), read only when a whole column consists of them.
-LEVEL_SYMBOLS: dict[str, str] = {".": "DEBUG", "-": "TRACE", "*": "INFO", "#": "WARN"}
-
-#: Level spellings beyond the shared alias table (four-letter column abbreviations),
-#: written into an induced rule's ``severity_map`` when its sample uses them.
-LEVEL_EXTRA: dict[str, str] = {"erro": "ERROR", "eror": "ERROR", "debu": "DEBUG", "debg": "DEBUG",
-                               "trac": "TRACE", "trce": "TRACE", "warng": "WARN", "wrn": "WARN",
-                               "inf": "INFO", "fatl": "FATAL", "crt": "FATAL", "panc": "FATAL",
-                               "v": "TRACE", "d": "DEBUG"}
-
-#: A column is "stable" when its type holds for at least this share of the lines.
-STABLE = 0.9
-#: Share of lines whose column must be a level word for it to be the level column.
-LEVEL_SHARE = 0.8
 #: How far into a line a timestamp is looked for when most sample lines have none in
 #: the finder's usual window (:data:`..timestamps.SEARCH_CHARS`).
 WIDE_SEARCH_CHARS = 160
-#: Columns after the timestamp looked at for header fields.
-MAX_COLUMNS = 8
 #: Lines shaped like the continuation of a record (indented, or a stack trace's lines).
 CONTINUATION_RE = re.compile(
     r"^(?:\s|at |Caused by|Suppressed:|\.\.\. \d+|Traceback|File \"|[\w$.]+(?:Exception|Error|Throwable)\b)")
 #: Lines starting like this, in a file whose other lines do not, are header/comment lines.
 COMMENT_RE = r"^#"
-
-_TOKEN_RE = re.compile(r"(\s*)(\[[^\]]*\](?:[^\s\[\]]*\])*|<[^>]*>|\||[^\s\[<|]+|\S)")
-_WRAP_RE = re.compile(r"^([\[<(#]*)(.*?)([\]>),:;]*)$", re.S)
-_SEPARATORS = {"-", "--", "|", ":", "::", "]", "[", "-:", ">", "=>", "->"}
-
-
-def level_words() -> dict[str, str]:
-    """Every spelling of a level, lower-cased, to its level."""
-    words = {k.lower(): v for k, v in SEVERITY_ALIASES.items() if not k.isdigit()}
-    words.update({s.lower(): s for s in SEVERITIES})
-    words.update({k: v for k, v in LEVEL_EXTRA.items() if k not in words})
-    return words
 
 
 @dataclass
@@ -82,236 +64,19 @@ class Induction:
                 "pattern": self.rule.pattern}
 
 
-def _tokens(text: str) -> list[tuple[str, str]]:
-    return [(m.group(1), m.group(2)) for m in _TOKEN_RE.finditer(text)]
+#: A level column before the timestamp may hold words the alias table lacks (a report
+#: kind) when at least this share of its values are level words and it has few values.
+ENUM_LEVEL_SHARE = 0.5
+ENUM_LEVEL_VALUES = 12
 
 
-def _wrap(tok: str) -> tuple[str, str, str]:
-    m = _WRAP_RE.match(tok)
-    assert m is not None
-    pre, core, suf = m.groups()
-    if tok.startswith("[") and tok.endswith("]"):
-        return "[", tok[1:-1], "]"
-    return pre, core, suf
-
-
-def _kind(tok: str, words: dict[str, str]) -> str:
-    """Type of one token: level, symbol, number, prog_pid, bracket, colon_end,
-    close_end, sep (constant-looking punctuation) or word."""
-    if tok in LEVEL_SYMBOLS:
-        return "symbol"
-    if tok in _SEPARATORS or re.fullmatch(r"([-=|*~])\1{2,}", tok):
-        return "sep"
-    pre, core, suf = _wrap(tok)
-    if core.strip().lower() in words and not core.strip().isdigit() and len(pre) <= 1 and len(suf) <= 2:
-        return "level"
-    if re.fullmatch(r"[^\s\[\]]+\[\d+\]:?", tok):
-        return "prog_pid"
-    lead = re.match(r"([A-Za-z]+)/[^\s/\]]+\]?$", tok)
-    if lead and lead.group(1).lower() in words:
-        return "level_slash"
-    if tok.startswith("[") and tok.endswith("]"):
-        return "bracket"
-    if tok.startswith("<") and tok.endswith(">") and len(tok) > 2:
-        return "angle"
-    if re.fullmatch(r"[A-Za-z_$][\w$]*(?:\.[\w$<>]+){2,}", tok):
-        return "dotted"
-    if core.isdigit() and pre in ("", "[", "#", "(") and suf in ("", "]", ":", ")", ","):
-        return "number"
-    if tok.endswith(":") and len(tok) > 1:
-        return "colon_end"
-    if tok.endswith("]") and len(tok) > 1:
-        return "close_end"
-    return "word"
-
-
-#: Level spellings a header may use beyond those seen in the sample (rare levels such as
-#: FATAL may not be in the first lines); written in the sample's letter case.
-COMMON_LEVELS = ("trace", "debug", "info", "notice", "warn", "warning", "error", "err", "severe",
-                 "critical", "crit", "fatal", "alert", "emerg", "panic", "verbose", "fine", "finer", "finest")
-LEVEL_LETTERS = ("v", "d", "i", "w", "e", "f")
-
-
-def _level_spellings(cores: list[str], words: dict[str, str]) -> list[str]:
-    """The alternation of a level column: what the sample shows, plus the common
-    spellings in the sample's letter case(s); literal (no case folding: cheaper in RE2)."""
-    seen = {c for c in cores if c.lower() in words}
-    cases = {("upper" if c.isupper() else "lower" if c.islower() else "title") for c in seen if c.isalpha()}
-    letters = any(len(c) == 1 for c in seen)
-    base = list(COMMON_LEVELS) + (list(LEVEL_LETTERS) if letters else [])
-    out = set(seen)
-    for case in cases:
-        out |= {getattr(w, case)() if case != "title" else w.title() for w in base}
-    return sorted((re.escape(w) for w in out), key=lambda w: (-len(w), w))
-
-
-def _sep_rx(seps: Sequence[str]) -> str:
-    if all(s == "" for s in seps):
-        return ""
-    if any(s == "" for s in seps):
-        return r"\s*"
-    if all(s == " " for s in seps):
-        return " "
-    return r"\s+"
-
-
-class _Names:
-    """Group names in order of use (``pid`` then ``tid`` for numbers, and so on)."""
-
-    def __init__(self) -> None:
-        self.used: set[str] = set()
-
-    def take(self, *choices: str) -> str:
-        for c in choices:
-            if c not in self.used:
-                self.used.add(c)
-                return c
-        base = choices[-1]
-        k = 2
-        while f"{base}{k}" in self.used:
-            k += 1
-        self.used.add(f"{base}{k}")
-        return f"{base}{k}"
-
-
-def _column_rx(kind: str, toks: list[str], names: _Names, have_level: bool,
-               info: list[dict[str, Any]], words: dict[str, str]) -> tuple[str, bool]:
-    """(regex of one header column, whether it holds the level)."""
-    wraps = Counter(_wrap(t)[0::2] for t in toks)
-    (pre, suf), _ = wraps.most_common(1)[0]
-    if kind == "sep":
-        val = Counter(toks).most_common(1)[0][0]
-        return re.escape(val), False
-    if kind in ("level", "symbol") and not have_level:
-        if kind == "symbol":
-            seen = sorted({t for t in toks if t in LEVEL_SYMBOLS})
-            alts = "|".join(re.escape(s) for s in seen)
-            info.append({"field": "severity", "kind": "level symbols",
-                         "values": {t: LEVEL_SYMBOLS[t] for t in seen}})
-            return f"(?P<severity>{alts})", True
-        alts = "|".join(_level_spellings([_wrap(t)[1].strip() for t in toks], words))
-        info.append({"field": "severity", "kind": "level word" if any(len(_wrap(t)[1]) > 1 for t in toks)
-                     else "level letter", "wrapped": pre + suf})
-        return (re.escape(pre) + r"\s*(?P<severity>" + alts + r")\s*" + re.escape(suf)), True
-    if kind == "level_slash" and not have_level:
-        spell = sorted({w for w in words if re.fullmatch(r"[a-z]+", w)}, key=lambda w: (-len(w), w))
-        n = names.take("process", "component")
-        info.append({"field": "severity", "kind": "level/name"})
-        close = r"\]" if all(t.endswith("]") for t in toks) else ""
-        return r"(?P<severity>(?i:" + "|".join(spell) + rf"))/(?P<{n}>[^\s/\]]+)" + close, True
-    if kind == "number":
-        n = names.take("pid", "tid", "num")
-        info.append({"field": n, "kind": "number"})
-        return re.escape(pre) + rf"(?P<{n}>\d+)" + re.escape(suf), False
-    if kind == "prog_pid":
-        names.take("program"), names.take("pid")
-        info.append({"field": "program[pid]", "kind": "program with pid"})
-        colon = ":" if all(t.endswith(":") for t in toks) else ":?"
-        return r"(?P<program>[^\s\[\]]+)\[(?P<pid>\d+)\]" + colon, False
-    if kind == "bracket":
-        n = names.take("thread", "component", "tag")
-        info.append({"field": n, "kind": "bracketed"})
-        return rf"\[(?P<{n}>.*?)\]", False
-    if kind == "optional":
-        n = names.take("request_id", "field")
-        info.append({"field": n, "kind": "field, '-' when empty"})
-        return rf"(?P<{n}>[^\s|]+)", False
-    if kind == "angle":
-        n = names.take("process", "tag")
-        info.append({"field": n, "kind": "in angle brackets"})
-        return rf"<(?P<{n}>[^>]*)>", False
-    if kind == "dotted":
-        n = names.take("logger", "component", "field")
-        info.append({"field": n, "kind": "dotted name"})
-        return rf"(?P<{n}>[A-Za-z_$][\w$.<>]*)", False
-    if kind == "colon_end":
-        n = names.take("component", "logger", "field")
-        info.append({"field": n, "kind": "name ending in ':'"})
-        return rf"(?P<{n}>\S*?):", False
-    if kind == "close_end":
-        n = names.take("source", "field")
-        info.append({"field": n, "kind": "field closing a bracket"})
-        return rf"(?P<{n}>\S*?)\]", False
-    n = names.take("host" if not info else "field", "field")
-    info.append({"field": n, "kind": "word"})
-    return rf"(?P<{n}>[^\s|]+)", False
-
-
-_ENDS_HEADER = {"colon_end", "prog_pid", "close_end"}
-
-
-def _typed_columns(rows: list[list[tuple[str, str]]], words: dict[str, str],
-                   limit: int) -> list[tuple[str, list[str], list[str]]]:
-    """(kind, tokens, separators) per column while a kind holds for STABLE of the rows."""
-    cols = []
-    n = len(rows)
-    for j in range(limit):
-        toks = [r[j][1] for r in rows if len(r) > j]
-        if len(toks) < STABLE * n:
-            break
-        kinds = Counter(_kind(t, words) for t in toks)
-        kind, cnt = kinds.most_common(1)[0]
-        blank = sum(1 for t in toks if re.fullmatch(r"-+", t))
-        if 0.2 * n <= blank < len(toks) and kind != "symbol":
-            # a field that is sometimes empty ('-' or a dash run): message text never is
-            cols.append(("optional", toks, [r[j][0] for r in rows if len(r) > j]))
-            continue
-        if kind in ("word", "close_end", "colon_end", "number", "prog_pid", "bracket") and cnt < STABLE * n:
-            break
-        if kind == "symbol" and len({t for t in toks if t in LEVEL_SYMBOLS}) < 2:
-            kind = "sep"  # one mark everywhere is punctuation, not a level
-        if kind in ("level", "symbol"):
-            if cnt < LEVEL_SHARE * n:
-                break
-        elif kind == "sep":
-            if Counter(toks).most_common(1)[0][1] < STABLE * n:
-                break
-        elif cnt < STABLE * n:
-            break
-        cols.append((kind, toks, [r[j][0] for r in rows if len(r) > j]))
-    return cols
-
-
-#: Columns that can end a header (what comes after them is the message).
-_TERMINAL = {"level", "symbol", "level_slash", "optional", "prog_pid", "bracket", "angle", "dotted", "colon_end", "close_end", "sep"}
-#: At most this many plain words / numbers in a row inside a header (host, pid, tid,
-#: node...); a longer run is the message (an access log's fields are its message).
-MAX_WEAK_RUN = 3
-
-
-def _header_end(cols: list[tuple[str, list[str], list[str]]], open_brackets: int) -> int:
-    """How many columns form the header (the rest is the message)."""
-    end = 0
-    opened = open_brackets
-    weak = 0
-    have_level = False
-    for j, (kind, toks, _) in enumerate(cols):
-        nxt = cols[j + 1][0] if j + 1 < len(cols) else None
-        if kind in ("level", "symbol") and have_level:
-            kind = "word"  # a second level-like column is message text
-        if kind == "optional" and (j == 0 or cols[j - 1][0] not in _TERMINAL):
-            kind = "word"  # a sometimes-empty field ends a header only right after structure
-        if kind in ("close_end", "level_slash") and opened > 0 and toks[0].endswith("]"):
-            opened -= 1
-            end, weak = j + 1, 0
-            have_level = have_level or kind == "level_slash"
-            continue
-        if kind not in _TERMINAL:
-            weak += 1
-            if weak > MAX_WEAK_RUN:
-                return end
-            continue
-        weak = 0
-        end = j + 1
-        level_next = nxt in ("level", "symbol") and not have_level
-        have_level = have_level or kind in ("level", "symbol")
-        if kind == "sep":
-            if toks[0] in ("]", "[", "|") or nxt == "sep" or level_next or (nxt in ("close_end", "level_slash") and opened > 0):
-                continue
-            return end
-        if kind in _ENDS_HEADER and not level_next:
-            return end
-    return end
+def _enum_level(toks: list[str], words: dict[str, str]) -> bool:
+    """A column of a few capitalised words, most of them level words: the level column
+    (the other words get a level inferred from the message)."""
+    cores = [re.sub(r"^[\[<(#=]*|[\]>),:;=]*$", "", t) for t in toks]
+    if not all(re.fullmatch(r"[A-Za-z]{2,}", c) for c in cores) or len(set(cores)) > ENUM_LEVEL_VALUES:
+        return False
+    return sum(1 for c in cores if c.lower() in words) >= ENUM_LEVEL_SHARE * len(cores)
 
 
 def _prefix(best: LayoutHit, sample: list[str], words: dict[str, str], names: _Names,
@@ -335,9 +100,16 @@ def _prefix(best: LayoutHit, sample: list[str], words: dict[str, str], names: _N
         if len(set(toks)) == 1 and not re.search(r"[A-Za-z0-9]", toks[0]) and toks[0] != "-":
             parts.append(re.escape(toks[0]))  # constant punctuation: '[', '<', ...
             opened += toks[0].count("[") - toks[0].count("]")
-        elif kind == "level" and cnt >= LEVEL_SHARE * len(toks) and not have_level:
+        elif kind == "level" and cnt >= LEVEL_SHARE * len(toks) and not have_level \
+                and (cnt == len(toks) or not _enum_level(toks, words)):
             rx, have_level = _column_rx(kind, toks, names, have_level, info, words)
             parts.append(rx)
+        elif not have_level and _enum_level(toks, words):
+            pre = re.match(r"[\[<(#=]*", toks[0]).group(0)  # type: ignore[union-attr]
+            suf = re.search(r"[\]>),:;=]*$", toks[0]).group(0)  # type: ignore[union-attr]
+            info.append({"field": "severity", "kind": "word column, mostly level words"})
+            parts.append(re.escape(pre) + r"(?P<severity>[A-Za-z]+)" + re.escape(suf))
+            have_level = True
         elif kind in ("number", "bracket", "prog_pid", "colon_end") and cnt == len(toks):
             parts.append(_column_rx(kind, toks, names, have_level, info, words)[0])
         else:
@@ -361,135 +133,6 @@ def _continuation(best: LayoutHit, hits: list[LayoutHit], sample: list[str]) -> 
                       "continuation: read as continuation lines")
     return False, None
 
-
-#: A level written as a phrase before a ':' ("Fatal error:") has at most this many words.
-MAX_PHRASE_WORDS = 3
-#: Constant tokens (a program name, a closing bracket) allowed before such a phrase.
-MAX_PHRASE_LEAD = 3
-
-
-@dataclass
-class _Phrase:
-    """A level column written as a short phrase ending in ':' (found by :func:`_level_phrase`)."""
-
-    lead: int                     # constant tokens before the phrase (header fields / punctuation)
-    ends: list[int | None]        # per row, index of the token ending in ':' (None: no phrase)
-    levels: dict[str, str]        # each phrase as seen (words joined by one space) -> level
-
-
-def _phrase_level(phrase: list[str], words: dict[str, str]) -> str | None:
-    """Level of a phrase: the whole phrase in the alias table ("fatal error"), else the
-    first of its words that is a level word (one letter does not count: "a", "e")."""
-    key = " ".join(w.lower() for w in phrase)
-    if key in words:
-        return words[key]
-    for w in phrase:
-        if len(w) >= 3 and w.lower() in words:
-            return words[w.lower()]
-    return None
-
-
-def _level_phrase(rows: list[list[tuple[str, str]]], words: dict[str, str]) -> _Phrase | None:
-    """A level of several words before a ':' after a constant lead, in most rows.
-
-    Column typing sees one token per column, so "Warning:" in one line and "Fatal error:"
-    in the next look like a level column that misses some lines. Here each row's phrase
-    is read whole: after the tokens every row shares (a program name, punctuation), up
-    to :data:`MAX_PHRASE_WORDS` plain words, the last ending in ':', naming a level in
-    LEVEL_SHARE of the rows. Only used when some phrase has two words or more: a single
-    word is what column typing reads already, and a constant word before it may be a host.
-    """
-    n = len(rows)
-    if not n:
-        return None
-    lead = 0
-    while lead < MAX_PHRASE_LEAD and all(len(r) > lead for r in rows) \
-            and len({r[lead][1] for r in rows}) == 1 and not rows[0][lead][1].endswith(":"):
-        lead += 1
-    ends: list[int | None] = []
-    levels: dict[str, str] = {}
-    multi = False
-    for r in rows:
-        end = None
-        for c in range(lead, min(len(r), lead + MAX_PHRASE_WORDS)):
-            sep, tok = r[c]
-            if (c > lead and sep != " ") or not re.fullmatch(r"[A-Za-z]+:?", tok):
-                break
-            if tok.endswith(":"):
-                end = c
-                break
-        if end is not None:
-            phrase = [t.rstrip(":") for _, t in r[lead:end + 1]]
-            level = _phrase_level(phrase, words)
-            if level is None:
-                end = None
-            else:
-                levels[" ".join(phrase)] = level
-                multi = multi or len(phrase) > 1
-        ends.append(end)
-    found = sum(1 for e in ends if e is not None)
-    if not multi or found < LEVEL_SHARE * n or len(levels) > max(6, n // 2):
-        return None
-    return _Phrase(lead=lead, ends=ends, levels=levels)
-
-
-def _phrase_rx(ph: _Phrase, rows: list[list[tuple[str, str]]], names: _Names,
-               info: list[dict[str, Any]], words: dict[str, str]) -> tuple[str, str]:
-    """(regex of the constant lead and the level phrase with its ':', separator before
-    the message). The alternation holds the phrases seen and every level spelling of the
-    alias table (a rare level may be missing from the sample), matched case-insensitively."""
-    parts = []
-    for j in range(ph.lead):
-        tok = rows[0][j][1]
-        seps = [r[j][0] for r in rows]
-        if re.search(r"[A-Za-z0-9]", tok):
-            n = names.take("component", "tag", "field")
-            info.append({"field": n, "kind": "constant word before the level"})
-            parts.append(_sep_rx(seps) + rf"(?P<{n}>[^\s|:]+)")
-        else:
-            parts.append(_sep_rx(seps) + re.escape(tok))
-    spellings = {w.lower() for w in ph.levels} | {w for w in words if len(w) >= 3 and re.fullmatch(r"[a-z]+(?: [a-z]+)*", w)}
-    alts = "|".join(re.escape(w).replace(r"\ ", r"\s+")
-                    for w in sorted(spellings, key=lambda w: (-len(w), w)))
-    seps = [r[ph.lead][0] for r, e in zip(rows, ph.ends) if e is not None]
-    parts.append(_sep_rx(seps) + r"(?P<severity>(?i:" + alts + r"))\s*:")
-    info.append({"field": "severity", "kind": "level phrase before ':'", "values": dict(ph.levels)})
-    after = [r[e + 1][0] if len(r) > e + 1 else "" for r, e in zip(rows, ph.ends) if e is not None]
-    return "".join(parts), (r"\s*" if any(s == "" for s in after) else r"\s+")
-
-
-def _tag_after_level(rest_rows: list[list[tuple[str, str]]], end: int) -> bool:
-    """'LEVEL tag: message' with tags of varying shape (spaces, padding): true when the
-    first ': ' close after the level is in nearly every line."""
-    tails = ["".join(a + b for a, b in r[end:]).lstrip() for r in rest_rows]
-    tag_rx = re.compile(r"[^\s:\[\](){}](?:[^:\[\](){}\n]{0,30}?[^\s:\[\](){}])?\s*: ")
-    return bool(tails) and sum(1 for t in tails if tag_rx.match(t)) >= STABLE * len(tails)
-
-
-#: A record's second line starting with a level word and ':' ("INFO: Starting ...").
-_LEVEL_LINE_RE = re.compile(r"^[ \t]*([A-Za-z]+)[ \t]*:(?:[ \t]|$)")
-
-
-def _level_line_pairs(best: LayoutHit, sample: list[str], words: dict[str, str]) -> list[str] | None:
-    """Level words of the second lines when records are two-line headers: timestamped
-    lines carrying no level word, each followed (in STABLE of them) by a line without
-    the timestamp that starts with a level word and ':'. None when the sample is not so."""
-    ts = [i for i, t in enumerate(best.texts) if t is not None and i + 1 < len(sample)]
-    if len(ts) < 2:
-        return None
-    levels: list[str] = []
-    with_level = 0
-    for i in ts:
-        after = sample[i][best.starts[i] + len(best.texts[i] or ""):]
-        if any(_wrap(t)[1].strip().lower() in words and len(_wrap(t)[1].strip()) > 1
-               for _, t in _tokens(after)[:MAX_COLUMNS]):
-            with_level += 1
-        m = _LEVEL_LINE_RE.match(sample[i + 1])
-        if best.texts[i + 1] is None and m and m.group(1).lower() in words and len(m.group(1)) > 1:
-            levels.append(m.group(1))
-    if with_level > (1 - STABLE) * len(ts) or len(levels) < STABLE * len(ts):
-        return None
-    return levels
 
 
 def induced_name(stem: str) -> str:
@@ -516,6 +159,14 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
         notes.append(f"{len(commented)} header/comment line(s) starting with '#' in the sample")
     name = induced_name(stem)
     hits = find_layouts(con, sample, ref=ref)
+    k = preamble(hits[0], sample) if hits else 0
+    if k:  # a title / legend block before the records: the file's header lines
+        head_rx = literal_lines_rx(sample[:k])
+        comment = "^(?:" + ("#|" if comment else "") + head_rx[1:] + ")"
+        notes.append(f"{k} line(s) before the first record (a title, a legend, a column header): "
+                     "header lines of the file, not records")
+        sample = sample[k:]
+        hits = find_layouts(con, sample, ref=ref)
     wide_ts = False
     best: LayoutHit | None = hits[0] if hits and hits[0].parsed >= 0.5 * len(sample) else None
     pair_levels: list[str] | None = None
@@ -526,6 +177,11 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
             best = hits[0]
         else:
             pair_levels = None
+    hb: HeaderBody | None = None
+    if hits and best is None and pair_levels is None:
+        hb = header_body(hits[0], sample)  # a header line of its own, the message below it
+        if hb is not None:
+            best = hits[0]
     if best is None:  # a time after a long header (a request log's fields before it)
         wide = find_layouts(con, sample, ref=ref, search_chars=WIDE_SEARCH_CHARS)
         if wide and wide[0].parsed >= 0.5 * len(sample):
@@ -547,7 +203,7 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
         ts_info = {"layout": best.layout.name, "formats": fmts, "position": best.position,
                    "parsed": best.parsed, "of": len(sample)}
         pattern = prefix_rx + f"(?P<timestamp>{best.layout.regex})"
-        joined, note = _continuation(best, hits, sample)
+        joined, note = _continuation(best, hits, sample) if hb is None else (False, None)
         if joined:
             multiline = pattern
             notes.append(note or "")
@@ -567,9 +223,19 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
         seen = {w.lower() for w in pair_levels}
         rule.severity_map.update({k: v for k, v in LEVEL_EXTRA.items() if k in seen})
         return Induction(rule=rule, confidence=0.0, fields=info, timestamp=ts_info, notes=notes)
+    if hb is not None and pattern is not None:
+        return _header_body_induction(name, pattern, hb, rest_rows, open_brackets, have_level, fmts,
+                                      comment, sample, words, names, info, ts_info, notes)
     phrase = None if (have_level or wide_ts) else _level_phrase(rest_rows, words)
     parts = []
-    if wide_ts:
+    delim = None if (wide_ts or phrase is not None or best is None) else \
+        delimiter_after_time(["".join(a + b for a, b in r) for r in rest_rows])
+    padded = False
+    if delim is not None:  # a delimited format: the fields after the time are the message
+        parts.append(re.escape(delim) if delim != "\t" else r"\t")
+        info.append({"field": "message", "kind": f"fields after the time, delimited by {delim!r}"})
+        end, cols, msg_sep = 0, [], ""
+    elif wide_ts:
         # a time after a long header: the header is the fields, the text after the time
         # (past the bracket closing it) the message
         cols = _typed_columns(rest_rows, words, 1)
@@ -581,12 +247,18 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
     else:
         cols = _typed_columns(rest_rows, words, MAX_COLUMNS)
         end = _header_end(cols, open_brackets)
+        padded = end == 0 and best is not None and padded_first_column(rest_rows)
     for j in range(end):
         kind, toks, seps = cols[j]
         rx, lvl = _column_rx(kind, toks, names, have_level, info, words)
         have_level = have_level or lvl
         parts.append(_sep_rx(seps) + rx)
-    if phrase is None:
+    if padded:  # a field padded so the message starts at one column: a header field
+        n = names.take("component", "source")
+        info.append({"field": n, "kind": "padded column"})
+        parts.append(_sep_rx([r[0][0] for r in rest_rows if r]) + rf"(?P<{n}>\S+)")
+        end = 1
+    if phrase is None and delim is None:
         after = [r[end][0] if len(r) > end else "" for r in rest_rows]
         msg_sep = r"\s*" if any(s == "" for s in after) else r"\s+"
     if end and cols[end - 1][0] == "sep" and cols[end - 1][1][0] == "|":
@@ -620,6 +292,65 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
         if f.get("kind") == "level phrase before ':'":  # phrases the alias table lacks whole
             rule.severity_map.update({k.lower(): v for k, v in f["values"].items() if k.lower() not in words})
     if have_level:  # spellings the shared alias table lacks, when the sample uses them
+        seen = {w.lower() for ln in sample[:100] for w in re.findall(r"[A-Za-z]+", ln[:96])}
+        rule.severity_map.update({k: v for k, v in LEVEL_EXTRA.items() if k in seen})
+    else:
+        notes.append("no level in the format: severity is inferred from the message words")
+    return Induction(rule=rule, confidence=0.0, fields=info, timestamp=ts_info, notes=notes)
+
+
+def _header_body_induction(name: str, pattern: str, hb: HeaderBody, rows: list[list[tuple[str, str]]],
+                           open_brackets: int, have_level: bool, fmts: list[str], comment: str | None,
+                           sample: list[str], words: dict[str, str], names: _Names,
+                           info: list[dict[str, Any]], ts_info: dict[str, Any], notes: list[str]) -> Induction:
+    """The rule for records whose header is a line of its own: ``pattern`` (text before
+    the timestamp and the timestamp) plus the header line's fields after it (constant
+    punctuation, a level word, a small number in the timestamp's brackets as a numeric
+    level), the rest of the line as ``source``; the message is the body lines."""
+    parts: list[str] = []
+    level_map: dict[str, str] | None = None
+    opened = open_brackets
+    j = 0
+    while True:
+        toks = [r[j][1] for r in rows if len(r) > j]
+        if not toks or len(toks) < STABLE * len(rows):
+            break
+        seps = [r[j][0] for r in rows if len(r) > j]
+        kind = Counter(_kind(t, words) for t in toks).most_common(1)[0][0]
+        digits = [t.rstrip("]") for t in toks]
+        scale = numeric_level_scale(digits) if (opened > 0 and all(t.endswith("]") for t in toks)
+                                                 and not have_level) else None
+        if len(set(toks)) == 1 and not re.search(r"[A-Za-z0-9]", toks[0]):
+            parts.append(_sep_rx(seps) + re.escape(toks[0]))
+            opened -= toks[0].count("]")
+        elif scale is not None:
+            info.append({"field": "severity", "kind": "number in the timestamp's brackets",
+                         "values": {v: scale[v] for v in sorted(set(digits), key=int)}})
+            parts.append(_sep_rx(seps) + r"(?P<severity>\d+)\]")
+            level_map, have_level, opened = scale, True, opened - 1
+        elif kind == "level" and not have_level:
+            rx, have_level = _column_rx(kind, toks, names, have_level, info, words)
+            parts.append(_sep_rx(seps) + rx)
+        else:
+            break
+        j += 1
+    if any(len(r) > j for r in rows):
+        info.append({"field": "source", "kind": "rest of the header line"})
+        parts.append(r"(?:[ \t]+(?P<source>[^\n]*?))?")
+    full = pattern + "".join(parts) + r"[ \t]*(?P<message>)$"
+    notes.append(f"{len(hb.headers)} header line(s) with the timestamp, each followed by body line(s) "
+                 f"({hb.body_lines} in the sample): one record each, the message is the body"
+                 + (f" (less the indentation {hb.body_indent[1:]!r} every body line has)" if hb.body_indent else ""))
+    rule = Rule(name=name, pattern=full, timestamp_formats=fmts, multiline_start=pattern,
+                fallback_pattern=pattern + r"[^\n]*?(?P<message>)$", comment_start=comment,
+                body_indent=hb.body_indent,
+                description=f"Induced from a sample of the file: a header line with the timestamp "
+                f"{ts_info['layout']}" + (", " + ", ".join(f["field"] for f in info) if info else "")
+                + ", the message on the lines below it")
+    rule.examples = ["\n".join(sample[hb.headers[0]:(hb.headers[1] if len(hb.headers) > 1 else None)])]
+    if level_map:
+        rule.severity_map = level_map
+    elif have_level:
         seen = {w.lower() for ln in sample[:100] for w in re.findall(r"[A-Za-z]+", ln[:96])}
         rule.severity_map.update({k: v for k, v in LEVEL_EXTRA.items() if k in seen})
     else:

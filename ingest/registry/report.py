@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 from typing import TYPE_CHECKING, Any, Sequence
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -32,6 +33,9 @@ def explain(registry: "Registry", lines: Sequence[str], *, stem: str, origin: st
     """Detection (with induction) of one file's sample, plus sample lines split into fields."""
     det = registry.detect_file(lines, stem=stem)
     body = [ln for ln in lines if ln and ln.strip()]
+    if det.rule.comment_start:  # the format's own header lines (a legend, #Fields) are no records
+        head = re.compile(det.rule.comment_start)
+        body = [ln for ln in body if not head.match(ln)]
     shown = []
     if body:
         test = registry.test(det.rule, body[: SHOWN_LINES])

@@ -11,7 +11,8 @@ temporary workspace) over
   level agreement (where the CSV has a level), first line of ``message`` == ``Content``,
   and full-path GA / PA of the stored templates (scorer: ``PATH/tools/score_templates.py``);
 * the blind format fixtures (``tests/fixtures/formats``), scored against their
-  ``expected.json`` the same way,
+  ``expected.json`` the same way (a fixture's ``date_hint`` / ``year_hint`` becomes the
+  copied file's mtime, which is where the product takes a missing date or year from),
 
 once with every builtin rule and once with ``--no-builtin hdfs,hadoop,spark,zookeeper,bgl``
 (the rules written for Loghub), so the second run measures rule induction. The header
@@ -41,6 +42,20 @@ NO_BUILTIN = "hdfs,hadoop,spark,zookeeper,bgl"
 FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "formats"
 #: The file's mtime for the year-less systems' year (a value, scored without the year).
 MTIME = dt.datetime(2017, 12, 31, tzinfo=dt.timezone.utc).timestamp()
+
+
+def _fixture_mtime(expected: dict) -> float | None:
+    """The mtime a fixture is given, as a file written then would carry: the end of its
+    ``date_hint`` day (lines with a time of day only take their date from it), else the
+    end of its ``year_hint`` year (year-less lines take their year from it), else none
+    (the copy's own mtime: the format carries its dates)."""
+    day = expected.get("date_hint")
+    if day:
+        return dt.datetime.fromisoformat(f"{day}T23:59:59+00:00").timestamp()
+    year = expected.get("year_hint")
+    if year:
+        return dt.datetime(int(year), 12, 31, 23, 59, 59, tzinfo=dt.timezone.utc).timestamp()
+    return None
 
 
 def _expected_ts(system: str, r: dict[str, str]) -> tuple[dt.datetime | None, bool]:
@@ -208,9 +223,8 @@ def main(argv: list[str] | None = None) -> int:
         for name in fixtures:
             dst = tmp / "in" / f"{name}.log"
             shutil.copyfile(args.fixtures / f"{name}.log", dst)
-            year = json.loads((args.fixtures / f"{name}.expected.json").read_text(encoding="utf-8")).get("year_hint")
-            if year:
-                mt = dt.datetime(int(year), 12, 31, 23, 59, 59, tzinfo=dt.timezone.utc).timestamp()
+            mt = _fixture_mtime(json.loads((args.fixtures / f"{name}.expected.json").read_text(encoding="utf-8")))
+            if mt is not None:
                 os.utime(dst, (mt, mt))
             inputs.append(dst)
         for label, nb in (("all builtin rules", None), (f"--no-builtin {NO_BUILTIN}", NO_BUILTIN)):

@@ -1,0 +1,182 @@
+"""Record shapes an unknown format shows over several lines or across its fields.
+
+* **Header line, then body lines**: the timestamp is on a line of its own (with at
+  most a few header fields: a level, a source location), the message on the lines
+  below it. Seen in the statistics of the sample: the timestamped lines are a minority
+  and nearly every one of them is followed by a line without one. The record is the
+  header with its body; the message is the body, less the indentation every body line
+  of the sample shares (that indentation is layout, not text).
+* **A preamble**: free-text lines before the first record (a title, a legend of codes,
+  a CSV header) are the file's header lines, not records: they are kept out of the
+  layout statistics and quarantined with that reason (like ``#Fields:`` lines).
+* **A delimiter right after the timestamp** (``|``, ``,``, ``;``, a tab): a delimited
+  format; its fields after the time are the message, unless the field count is
+  constant and only the last field is free text (then the fields before it are a header).
+* **A padded column**: a first field after the time padded with spaces so the message
+  starts at one column in (nearly) every line: that field is a header field.
+* **A small number in the timestamp's brackets** (``[time, 3]``): a numeric level, read
+  on the scale its values show (see :data:`NUMERIC_LEVEL_SCALES`).
+
+Nothing here knows a product; every decision is a statistic over the sample.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Sequence
+
+from ..timestamps import LayoutHit
+from .induce_columns import STABLE, _tokens
+
+#: The header line of a header+body record carries at most this many tokens after the
+#: timestamp (fields, no message).
+MAX_HEADER_TOKENS = 5
+#: At most this many leading lines are read as a preamble.
+MAX_PREAMBLE = 60
+#: Share of lines after a preamble the layout must parse for the block to be a preamble.
+PREAMBLE_PARSED = 0.9
+#: Characters that delimit the fields of a delimited format.
+DELIMITERS = "|,;\t"
+#: Share of lines whose last delimited field has a space for it to be the free-text message
+#: (short messages have none); the fields before it must (nearly) never have one.
+FREE_TEXT_SHARE = 0.5
+#: Share of lines whose message must start at the same column for a padded first field.
+PADDED_SHARE = 0.8
+
+#: Numeric levels, by scale. ``syslog`` (RFC 5424: 0 emergency .. 7 debug) and
+#: ``verbosity`` (a debug level: 0 errors only, 1 warnings, higher = chattier). A column
+#: with a value above 7 cannot be syslog; otherwise the commonest value decides (syslog
+#: files are mostly 5-6, debug-level files mostly 0-3).
+NUMERIC_LEVEL_SCALES: dict[str, dict[str, str]] = {
+    "syslog": {"0": "FATAL", "1": "FATAL", "2": "FATAL", "3": "ERROR", "4": "WARN", "5": "INFO",
+               "6": "INFO", "7": "DEBUG"},
+    "verbosity": {"0": "ERROR", "1": "WARN", "2": "INFO", "3": "INFO", "4": "INFO", "5": "INFO",
+                  **{str(k): "DEBUG" for k in range(6, 11)}},
+}
+#: Largest value a numeric level column may hold.
+MAX_NUMERIC_LEVEL = 10
+
+
+@dataclass
+class HeaderBody:
+    """Records whose header (with the timestamp) is a line of its own."""
+
+    headers: list[int]           # sample indexes of the header lines
+    body_indent: str | None      # indentation every body line of the sample starts with
+    body_lines: int
+
+
+def header_body(best: LayoutHit, sample: Sequence[str]) -> HeaderBody | None:
+    """The sample's records as header line + body lines, or None when it is not so.
+
+    Needs: at least two timestamped lines, at most half of the sample timestamped;
+    STABLE of them followed by a line without the timestamp (every record has a body);
+    and header lines that carry fields only (at most :data:`MAX_HEADER_TOKENS` tokens
+    after the timestamp), so one-line records with occasional continuation lines (a
+    stack trace) are never read this way.
+    """
+    n = len(sample)
+    ts = [i for i, t in enumerate(best.texts) if t is not None]
+    if len(ts) < 2 or len(ts) > 0.5 * n:
+        return None
+    followed = sum(1 for i in ts if i + 1 < n and best.texts[i + 1] is None)
+    if followed < STABLE * len(ts):
+        return None
+    short = sum(1 for i in ts if len(_tokens(sample[i][(best.starts[i] or 0) + len(best.texts[i] or ""):]))
+                <= MAX_HEADER_TOKENS)
+    if short < STABLE * len(ts):
+        return None
+    first = ts[0]
+    body = [sample[i] for i in range(first, n) if best.texts[i] is None]
+    indents = [re.match(r"[ \t]*", ln).group(0) for ln in body]  # type: ignore[union-attr]
+    common = indents[0] if indents else ""
+    for ind in indents[1:]:
+        k = 0
+        while k < min(len(common), len(ind)) and common[k] == ind[k]:
+            k += 1
+        common = common[:k]
+    indent = None
+    if common:
+        indent = "^" + common.replace("\t", r"\t")
+    return HeaderBody(headers=ts, body_indent=indent, body_lines=len(body))
+
+
+def preamble(best: LayoutHit, sample: Sequence[str]) -> int:
+    """How many leading sample lines are a preamble (0: none): the lines before the first
+    line the layout parses, when the layout parses PREAMBLE_PARSED of the lines after
+    them (a consistent record layout follows a block of other text)."""
+    first = next((i for i, t in enumerate(best.texts) if t is not None), None)
+    if not first or first > MAX_PREAMBLE:
+        return 0
+    after = best.texts[first:]
+    parsed = sum(1 for t in after if t is not None)
+    return first if parsed >= PREAMBLE_PARSED * len(after) else 0
+
+
+def literal_lines_rx(lines: Sequence[str]) -> str:
+    """A regex matching exactly these lines (trailing blanks allowed), for ``comment_start``."""
+    def esc(s: str) -> str:
+        out = []
+        for ch in s.rstrip():
+            if ch == "\t":
+                out.append(r"\t")
+            elif ch.isalnum() or ch == " " or ord(ch) > 127:
+                out.append(ch)
+            elif ch.isprintable():
+                out.append("\\" + ch)
+            else:
+                out.append(f"\\x{{{ord(ch):x}}}")
+        return "".join(out)
+    alts = sorted({esc(ln) for ln in lines if ln.strip()}, key=lambda a: (-len(a), a))
+    return r"^(?:" + "|".join(alts) + r")[ \t]*$"
+
+
+def delimiter_after_time(rests: Sequence[str]) -> str | None:
+    """The delimiter every line puts right after its timestamp, when the format is
+    delimited and the fields after the time are its message (see module doc)."""
+    if not rests or not rests[0] or rests[0][0] not in DELIMITERS:
+        return None
+    d = rests[0][0]
+    if any(not r.startswith(d) for r in rests):
+        return None
+    fields = [r[1:].split(d) for r in rests]
+    counts = {len(f) for f in fields}
+    if len(counts) == 1 and counts.pop() >= 2:
+        free = [sum(1 for f in fields if " " in f[j].strip()) for j in range(len(fields[0]))]
+        if free[-1] >= FREE_TEXT_SHARE * len(fields) and all(c <= (1 - STABLE) * len(fields) for c in free[:-1]):
+            return None  # fixed fields then free text: the fields before it are a header
+    return d
+
+
+def padded_first_column(rows: Sequence[list[tuple[str, str]]]) -> bool:
+    """Whether the first field after the time is padded so the next one starts at the
+    same column in PADDED_SHARE of the lines, by two spaces or more in half of them."""
+    offs, wide = [], 0
+    for r in rows:
+        if len(r) < 2:
+            continue
+        offs.append(len(r[0][0]) + len(r[0][1]) + len(r[1][0]))
+        wide += len(r[1][0]) >= 2
+    if len(offs) < max(2, STABLE * len(rows)):
+        return False
+    top = Counter(offs).most_common(1)[0][1]
+    vals = {r[0][1] for r in rows if r}
+    return top >= PADDED_SHARE * len(offs) and wide >= 0.5 * len(offs) and len(vals) > 1
+
+
+def numeric_level_scale(values: Sequence[str]) -> dict[str, str] | None:
+    """The level map of a column of small numbers (None when it is not one)."""
+    if not values or not all(v.isdigit() for v in values):
+        return None
+    nums = [int(v) for v in values]
+    if max(nums) > MAX_NUMERIC_LEVEL or len(set(nums)) < 2:
+        return None
+    mode = Counter(nums).most_common(1)[0][0]
+    scale = "verbosity" if max(nums) > 7 or mode <= 3 else "syslog"
+    return dict(NUMERIC_LEVEL_SCALES[scale])
+
+
+__all__ = ["HeaderBody", "header_body", "preamble", "literal_lines_rx", "delimiter_after_time",
+           "padded_first_column", "numeric_level_scale", "NUMERIC_LEVEL_SCALES"]

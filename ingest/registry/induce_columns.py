@@ -1,0 +1,288 @@
+"""Token columns of an unknown format's header: how a line is cut into tokens, what each
+token column is (a level word, a number, ``program[pid]:``, a bracketed field, constant
+punctuation...) by statistics over the sample, where the header ends, and the regex of
+each column. Split from :mod:`.induce` (one concern: column typing) so both stay small.
+Level spellings come from the shared alias table; nothing here knows a product.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any, Sequence
+
+from logpilot_kernel.schema import SEVERITIES, SEVERITY_ALIASES
+
+#: One-character level marks some formats use instead of words (debug, verbose,
+#: notice, warning), read only when a whole column consists of them.
+LEVEL_SYMBOLS: dict[str, str] = {".": "DEBUG", "-": "TRACE", "*": "INFO", "#": "WARN"}
+
+#: Level spellings beyond the shared alias table (four-letter column abbreviations),
+#: written into an induced rule's ``severity_map`` when its sample uses them.
+LEVEL_EXTRA: dict[str, str] = {"erro": "ERROR", "eror": "ERROR", "debu": "DEBUG", "debg": "DEBUG",
+                               "trac": "TRACE", "trce": "TRACE", "warng": "WARN", "wrn": "WARN",
+                               "inf": "INFO", "fatl": "FATAL", "crt": "FATAL", "panc": "FATAL",
+                               "v": "TRACE", "d": "DEBUG"}
+
+#: A column is "stable" when its type holds for at least this share of the lines.
+STABLE = 0.9
+#: Share of lines whose column must be a level word for it to be the level column.
+LEVEL_SHARE = 0.8
+#: Columns after the timestamp looked at for header fields.
+MAX_COLUMNS = 8
+
+_TOKEN_RE = re.compile(r"(\s*)(\[[^\]]*\](?:[^\s\[\]]*\])*|<[^>]*>|\||[^\s\[<|]+|\S)")
+_WRAP_RE = re.compile(r"^([\[<(#=]*)(.*?)([\]>),:;=]*)$", re.S)
+_SEPARATORS = {"-", "--", "|", ":", "::", "]", "[", "-:", ">", "=>", "->"}
+
+
+def level_words() -> dict[str, str]:
+    """Every spelling of a level, lower-cased, to its level."""
+    words = {k.lower(): v for k, v in SEVERITY_ALIASES.items() if not k.isdigit()}
+    words.update({s.lower(): s for s in SEVERITIES})
+    words.update({k: v for k, v in LEVEL_EXTRA.items() if k not in words})
+    return words
+
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    return [(m.group(1), m.group(2)) for m in _TOKEN_RE.finditer(text)]
+
+
+def _wrap(tok: str) -> tuple[str, str, str]:
+    m = _WRAP_RE.match(tok)
+    assert m is not None
+    pre, core, suf = m.groups()
+    if tok.startswith("[") and tok.endswith("]"):
+        return "[", tok[1:-1], "]"
+    return pre, core, suf
+
+
+def _kind(tok: str, words: dict[str, str]) -> str:
+    """Type of one token: level, symbol, number, prog_pid, bracket, colon_end,
+    close_end, sep (constant-looking punctuation) or word."""
+    if tok in LEVEL_SYMBOLS:
+        return "symbol"
+    if tok in _SEPARATORS or re.fullmatch(r"([-=|*~])\1{2,}", tok):
+        return "sep"
+    pre, core, suf = _wrap(tok)
+    if core.strip().lower() in words and not core.strip().isdigit() and len(pre) <= 1 and len(suf) <= 2:
+        return "level"
+    if re.fullmatch(r"[^\s\[\]]+\[\d+\]:?", tok):
+        return "prog_pid"
+    lead = re.match(r"([A-Za-z]+)/[^\s/\]]+\]?$", tok)
+    if lead and lead.group(1).lower() in words:
+        return "level_slash"
+    if tok.startswith("[") and tok.endswith("]"):
+        tail = re.fullmatch(r"\[[^\]]*/([A-Za-z]+)\]", tok)
+        return "bracket_level" if tail and tail.group(1).lower() in words and len(tail.group(1)) > 1 else "bracket"
+    if tok.startswith("<") and tok.endswith(">") and len(tok) > 2:
+        return "angle"
+    if re.fullmatch(r"[A-Za-z_$][\w$]*(?:\.[\w$<>]+){2,}", tok):
+        return "dotted"
+    if core.isdigit() and pre in ("", "[", "#", "(") and suf in ("", "]", ":", ")", ","):
+        return "number"
+    if tok.endswith(":") and len(tok) > 1:
+        return "colon_end"
+    if tok.endswith("]") and len(tok) > 1:
+        return "close_end"
+    return "word"
+
+
+#: Level spellings a header may use beyond those seen in the sample (rare levels such as
+#: FATAL may not be in the first lines); written in the sample's letter case.
+COMMON_LEVELS = ("trace", "debug", "info", "notice", "warn", "warning", "error", "err", "severe",
+                 "critical", "crit", "fatal", "alert", "emerg", "panic", "verbose", "fine", "finer", "finest")
+LEVEL_LETTERS = ("v", "d", "i", "w", "e", "f")
+
+
+def _level_spellings(cores: list[str], words: dict[str, str]) -> list[str]:
+    """The alternation of a level column: what the sample shows, plus the common
+    spellings in the sample's letter case(s); literal (no case folding: cheaper in RE2)."""
+    seen = {c for c in cores if c.lower() in words}
+    cases = {("upper" if c.isupper() else "lower" if c.islower() else "title") for c in seen if c.isalpha()}
+    letters = any(len(c) == 1 for c in seen)
+    base = list(COMMON_LEVELS) + (list(LEVEL_LETTERS) if letters else [])
+    out = set(seen)
+    for case in cases:
+        out |= {getattr(w, case)() if case != "title" else w.title() for w in base}
+    return sorted((re.escape(w) for w in out), key=lambda w: (-len(w), w))
+
+
+def _sep_rx(seps: Sequence[str]) -> str:
+    if all(s == "" for s in seps):
+        return ""
+    if any(s == "" for s in seps):
+        return r"\s*"
+    if all(s == " " for s in seps):
+        return " "
+    return r"\s+"
+
+
+class _Names:
+    """Group names in order of use (``pid`` then ``tid`` for numbers, and so on)."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+
+    def take(self, *choices: str) -> str:
+        for c in choices:
+            if c not in self.used:
+                self.used.add(c)
+                return c
+        base = choices[-1]
+        k = 2
+        while f"{base}{k}" in self.used:
+            k += 1
+        self.used.add(f"{base}{k}")
+        return f"{base}{k}"
+
+
+def _column_rx(kind: str, toks: list[str], names: _Names, have_level: bool,
+               info: list[dict[str, Any]], words: dict[str, str]) -> tuple[str, bool]:
+    """(regex of one header column, whether it holds the level)."""
+    wraps = Counter(_wrap(t)[0::2] for t in toks)
+    (pre, suf), _ = wraps.most_common(1)[0]
+    if kind == "sep":
+        val = Counter(toks).most_common(1)[0][0]
+        return re.escape(val), False
+    if kind in ("level", "symbol") and not have_level:
+        if kind == "symbol":
+            seen = sorted({t for t in toks if t in LEVEL_SYMBOLS})
+            alts = "|".join(re.escape(s) for s in seen)
+            info.append({"field": "severity", "kind": "level symbols",
+                         "values": {t: LEVEL_SYMBOLS[t] for t in seen}})
+            return f"(?P<severity>{alts})", True
+        alts = "|".join(_level_spellings([_wrap(t)[1].strip() for t in toks], words))
+        info.append({"field": "severity", "kind": "level word" if any(len(_wrap(t)[1]) > 1 for t in toks)
+                     else "level letter", "wrapped": pre + suf})
+        return (re.escape(pre) + r"\s*(?P<severity>" + alts + r")\s*" + re.escape(suf)), True
+    if kind == "level_slash" and not have_level:
+        spell = sorted({w for w in words if re.fullmatch(r"[a-z]+", w)}, key=lambda w: (-len(w), w))
+        n = names.take("process", "component")
+        info.append({"field": "severity", "kind": "level/name"})
+        close = r"\]" if all(t.endswith("]") for t in toks) else ""
+        return r"(?P<severity>(?i:" + "|".join(spell) + rf"))/(?P<{n}>[^\s/\]]+)" + close, True
+    if kind == "number":
+        n = names.take("pid", "tid", "num")
+        info.append({"field": n, "kind": "number"})
+        return re.escape(pre) + rf"(?P<{n}>\d+)" + re.escape(suf), False
+    if kind == "prog_pid":
+        names.take("program"), names.take("pid")
+        info.append({"field": "program[pid]", "kind": "program with pid"})
+        colon = ":" if all(t.endswith(":") for t in toks) else ":?"
+        return r"(?P<program>[^\s\[\]]+)\[(?P<pid>\d+)\]" + colon, False
+    if kind == "bracket_level" and not have_level:
+        n = names.take("thread", "component", "tag")
+        alts = "|".join(_level_spellings([t.rstrip("]").rsplit("/", 1)[-1] for t in toks], words))
+        info.append({"field": n, "kind": "bracketed, with the level after a '/'"})
+        info.append({"field": "severity", "kind": "level after a '/' in a bracket"})
+        return rf"\[(?P<{n}>[^\]]*?)/(?P<severity>{alts})\]", True
+    if kind in ("bracket", "bracket_level"):
+        n = names.take("thread", "component", "tag")
+        info.append({"field": n, "kind": "bracketed"})
+        return rf"\[(?P<{n}>.*?)\]", False
+    if kind == "optional":
+        n = names.take("request_id", "field")
+        info.append({"field": n, "kind": "field, '-' when empty"})
+        return rf"(?P<{n}>[^\s|]+)", False
+    if kind == "angle":
+        n = names.take("process", "tag")
+        info.append({"field": n, "kind": "in angle brackets"})
+        return rf"<(?P<{n}>[^>]*)>", False
+    if kind == "dotted":
+        n = names.take("logger", "component", "field")
+        info.append({"field": n, "kind": "dotted name"})
+        return rf"(?P<{n}>[A-Za-z_$][\w$.<>]*)", False
+    if kind == "colon_end":
+        n = names.take("component", "logger", "field")
+        info.append({"field": n, "kind": "name ending in ':'"})
+        return rf"(?P<{n}>\S*?):", False
+    if kind == "close_end":
+        n = names.take("source", "field")
+        info.append({"field": n, "kind": "field closing a bracket"})
+        return rf"(?P<{n}>\S*?)\]", False
+    n = names.take("host" if not info else "field", "field")
+    info.append({"field": n, "kind": "word"})
+    return rf"(?P<{n}>[^\s|]+)", False
+
+
+_ENDS_HEADER = {"colon_end", "prog_pid", "close_end"}
+
+
+def _typed_columns(rows: list[list[tuple[str, str]]], words: dict[str, str],
+                   limit: int) -> list[tuple[str, list[str], list[str]]]:
+    """(kind, tokens, separators) per column while a kind holds for STABLE of the rows."""
+    cols = []
+    n = len(rows)
+    for j in range(limit):
+        toks = [r[j][1] for r in rows if len(r) > j]
+        if len(toks) < STABLE * n:
+            break
+        kinds = Counter(_kind(t, words) for t in toks)
+        kind, cnt = kinds.most_common(1)[0]
+        blank = sum(1 for t in toks if re.fullmatch(r"-+", t))
+        if 0.2 * n <= blank < len(toks) and kind != "symbol":
+            # a field that is sometimes empty ('-' or a dash run): message text never is
+            cols.append(("optional", toks, [r[j][0] for r in rows if len(r) > j]))
+            continue
+        if kind == "bracket_level" and cnt < LEVEL_SHARE * n:
+            kind = "bracket"
+            cnt = sum(1 for t in toks if _kind(t, words) in ("bracket", "bracket_level"))
+        if kind in ("word", "close_end", "colon_end", "number", "prog_pid", "bracket") and cnt < STABLE * n:
+            break
+        if kind == "symbol" and len({t for t in toks if t in LEVEL_SYMBOLS}) < 2:
+            kind = "sep"  # one mark everywhere is punctuation, not a level
+        if kind in ("level", "symbol"):
+            if cnt < LEVEL_SHARE * n:
+                break
+        elif kind == "sep":
+            if Counter(toks).most_common(1)[0][1] < STABLE * n:
+                break
+        elif cnt < STABLE * n:
+            break
+        cols.append((kind, toks, [r[j][0] for r in rows if len(r) > j]))
+    return cols
+
+
+#: Columns that can end a header (what comes after them is the message).
+_TERMINAL = {"level", "symbol", "level_slash", "optional", "prog_pid", "bracket", "bracket_level", "angle", "dotted", "colon_end", "close_end", "sep"}
+#: At most this many plain words / numbers in a row inside a header (host, pid, tid,
+#: node...); a longer run is the message (an access log's fields are its message).
+MAX_WEAK_RUN = 3
+
+
+def _header_end(cols: list[tuple[str, list[str], list[str]]], open_brackets: int) -> int:
+    """How many columns form the header (the rest is the message)."""
+    end = 0
+    opened = open_brackets
+    weak = 0
+    have_level = False
+    for j, (kind, toks, _) in enumerate(cols):
+        nxt = cols[j + 1][0] if j + 1 < len(cols) else None
+        if kind in ("level", "symbol") and have_level:
+            kind = "word"  # a second level-like column is message text
+        if kind == "optional" and (j == 0 or cols[j - 1][0] not in _TERMINAL):
+            kind = "word"  # a sometimes-empty field ends a header only right after structure
+        if kind in ("close_end", "level_slash") and opened > 0 and toks[0].endswith("]"):
+            opened -= 1
+            end, weak = j + 1, 0
+            have_level = have_level or kind == "level_slash"
+            continue
+        if kind not in _TERMINAL:
+            weak += 1
+            if weak > MAX_WEAK_RUN:
+                return end
+            continue
+        weak = 0
+        end = j + 1
+        level_next = nxt in ("level", "symbol") and not have_level
+        have_level = have_level or kind in ("level", "symbol")
+        if kind == "sep":
+            if toks[0] in ("]", "[", "|") or nxt == "sep" or level_next or (nxt in ("close_end", "level_slash") and opened > 0):
+                continue
+            return end
+        if kind in _ENDS_HEADER and not level_next:
+            return end
+    return end
+
