@@ -1,0 +1,386 @@
+"""``logpilot ingest --cluster``: the bulk job as Dask tasks writing a Parquet lake (issue 16).
+
+The client (this module, in the process that holds the workspace) plans shards
+(:mod:`.cluster_plan`), runs one Dask task per shard (:mod:`.cluster_task`: read, detect,
+parse, mine, write Parquet segments to the lake), merges the shards' templates
+(:mod:`.cluster_merge`), then loads the segments into the workspace's DuckDB with the
+final template ids, and finishes like the single-process job: template statistics,
+embeddings of new templates (once each), handover marks, an :class:`IngestReport` whose
+accounting identity holds.
+
+Why the workspace bulk-loads the segments instead of querying them in place (views over
+``read_parquet``): ``logs`` is the table every other part writes and rewrites (the
+stream, template re-mining, body fixes), the question parser and the why-engine query it
+thousands of times, and a view over an object store would pay the store's latency on every
+query and needs DuckDB's httpfs extension, which this installation cannot download. The
+measured figures are in docs/benchmarks.md ("Dask ingest (issue 16)"). The lake stays the
+system of record: the same segments are readable by Spark or Trino (docs/lake.md).
+
+Dask and s3fs are imported only here and in the tasks, so the rest of LogPilot runs
+without the ``cluster`` extra.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+import uuid
+from collections import Counter
+from typing import Any, Sequence
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..errors import LogPilotError, MissingDependencyError
+from ..query.lexicon import refresh_after_ingest
+from ..schema import FIELD_NAMES
+from ..workspace import Workspace, rewrite_rows, transaction
+from .bulk import (FileReport, IngestReport, _already_complete, _file_seen, _finish_run, _finish_templates,
+                   _quarantine_problems, _record_problem, _start_run, _store_quarantine)
+from .cluster_merge import TemplateMerge, merge_shard_templates
+from .cluster_plan import SHARD_BYTES, Shard, number_pieces, plan_shards
+from .cluster_task import SEED_NAME, count_range, lake_fs, run_shard
+from .mining import TemplateMiner
+from .readers import InputFile, expand_inputs
+from .registry import Registry
+
+__all__ = ["ClusterError", "ingest_cluster", "connect"]
+
+_SUMMED = ("lines_read", "rows_loaded", "duplicates", "quarantined", "merged_lines",
+           "ts_inherited", "ts_file_mtime", "ts_none")
+
+
+class ClusterError(LogPilotError):
+    """The Dask cluster cannot be reached, or a shard failed for good."""
+
+
+def connect(cluster: Any) -> tuple[Any, Any]:
+    """``(client, close)`` for ``cluster``: a ``distributed.Client`` (kept open), ``local:N``
+    (N worker processes on this machine, one thread each) or a scheduler address."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:
+        raise MissingDependencyError("dask[distributed]", "cluster", "ingest --cluster") from exc
+    if isinstance(cluster, Client):
+        return cluster, lambda: None
+    text = str(cluster).strip()
+    if text.startswith("local:"):
+        try:
+            n = int(text.split(":", 1)[1])
+        except ValueError:
+            n = 0
+        if n < 1:
+            raise ClusterError(f"--cluster {text!r}: expected local:N with N >= 1 worker processes")
+        lc = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0")
+        client = Client(lc)
+
+        def close() -> None:
+            client.close()
+            lc.close()
+        return client, close
+    try:
+        client = Client(text, timeout="30s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ClusterError(f"cannot reach the Dask scheduler at {text!r}: {exc} "
+                           "(expected tcp://host:port or local:N)") from None
+    return client, client.close
+
+
+def ingest_cluster(
+    ws: Workspace,
+    inputs: Sequence[str | os.PathLike],
+    *,
+    cluster: Any,
+    lake: str | os.PathLike | None = None,
+    storage_options: dict[str, Any] | None = None,
+    source: str | None = None,
+    rule: str | None = None,
+    progress: bool = False,
+    no_builtin: Sequence[str] | str = (),
+    shard_bytes: int = SHARD_BYTES,
+) -> IngestReport:
+    """Load ``inputs`` into ``ws`` through a Dask cluster; see the module docstring.
+
+    ``cluster``: ``local:N``, a scheduler address or a ``distributed.Client``. ``lake``: a
+    folder or ``s3://bucket/prefix`` (default: the workspace's ``parquet/`` folder);
+    ``storage_options`` go to fsspec on the client and the workers (e.g. an S3
+    ``endpoint_url``; credentials otherwise come from each machine's environment). Input
+    paths must be readable at the same path on every worker. The other arguments mean what
+    they mean for :func:`.bulk.ingest`.
+    """
+    started = time.perf_counter()
+    run_id = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    report = IngestReport(run_id=run_id)
+    registry = Registry(ws.rules_path)
+    if no_builtin:
+        registry.disable(no_builtin)
+    if rule:
+        registry.get(rule)  # an unknown rule fails here, before any task runs
+    lake_url = _lake_url(ws, lake)
+    fs, root = lake_fs(lake_url, storage_options)
+    con = ws.cursor()
+    _start_run(ws, con, run_id, inputs)
+    reasons: Counter[str] = Counter()
+    touched: set[str] = set()
+    try:
+        files, problems = expand_inputs([str(p) for p in inputs])
+        for p in problems:
+            _record_problem(report, reasons, p)
+        _quarantine_problems(ws, con, run_id, [p for p in problems if p.origin_offset > 0])
+        todo: list[InputFile] = []
+        for f in files:
+            if _already_complete(con, f):
+                report.files.append(FileReport(f.origin, "", 0.0, skipped="already ingested, unchanged"))
+                report.skipped_files.append({"origin": f.origin, "reason": "already ingested, unchanged"})
+            else:
+                todo.append(f)
+        seen = {f.origin for f in todo if _file_seen(con, f.origin)}
+        if todo:
+            miner = TemplateMiner(ws.miner_state_path)
+            seed = miner.templates()
+            seed_url = _write_seed(fs, root, lake_url, run_id, ws, rule, source, no_builtin)
+            shards, results = _run_shards(todo, lake_url, storage_options, seed_url, cluster, shard_bytes,
+                                          progress, run_id)
+            merge = merge_shard_templates(seed, [(s.shard_id, results[s.shard_id]["templates"]) for s in shards])
+            _write_template_map(fs, root, run_id, merge)
+            _load(ws, con, fs, shards, results, merge, seen, run_id, report, reasons, touched)
+            _store_templates(ws, con, merge, run_id)
+            report.new_templates = len(merge.new)
+            _teach_miner(ws, miner, merge, report)
+            report.cluster = {"shards": len(shards), "lake": lake_url, "merge_seconds": round(merge.seconds, 3),
+                              "shard_templates": merge.shard_templates, "templates_renamed": merge.renamed,
+                              "workers": sorted({r["worker_pid"] for r in results.values()})}  # type: ignore[attr-defined]
+    finally:
+        report.quarantine_reasons = dict(reasons)
+        report.templates_embedded = _finish_templates(ws, con, report, touched, run_id)
+        report.seconds = time.perf_counter() - started
+        _finish_run(ws, con, report)
+        con.close()
+    refresh_after_ingest(ws)
+    return report
+
+
+def _lake_url(ws: Workspace, lake: str | os.PathLike | None) -> str:
+    if lake is None:
+        return str(ws.parquet_path.resolve())
+    text = os.fspath(lake)
+    if "://" in text:
+        return text.rstrip("/")
+    return os.path.abspath(text)  # workers may run with another working directory
+
+
+def _write_seed(fs: Any, root: str, lake_url: str, run_id: str, ws: Workspace, rule: str | None,
+                source: str | None, no_builtin: Sequence[str] | str) -> str:
+    """What every task needs from the workspace, as one object in the lake."""
+    from .cluster_task import _write_json
+
+    def text(p: Any) -> str | None:
+        return p.read_text(encoding="utf-8") if p.exists() else None
+
+    seed = {"run_id": run_id, "miner_state": text(ws.miner_state_path), "rules": text(ws.rules_path),
+            "rule": rule, "source": source, "chunk_records": ws.settings.chunk_records,
+            "no_builtin": [no_builtin] if isinstance(no_builtin, str) else list(no_builtin)}
+    rel = f"_runs/{run_id}/{SEED_NAME}"
+    fs.makedirs(f"{root}/_runs/{run_id}", exist_ok=True)
+    _write_json(fs, f"{root}/{rel}", seed)
+    return f"{lake_url}/{rel}"
+
+
+def _run_shards(todo: list[InputFile], lake_url: str, storage_options: dict[str, Any] | None, seed_url: str,
+                cluster: Any, shard_bytes: int, progress: bool, run_id: str) -> tuple[list[Shard], dict[str, Any]]:
+    """Plan, number the range pieces on the workers, run every shard; results by shard id."""
+    client, close = connect(cluster)
+    try:
+        from distributed import as_completed
+
+        shards, ranges = plan_shards(todo, shard_bytes)
+        counts: list[int] = []
+        if ranges:
+            counts = client.gather(client.map(count_range, [p.path for p in ranges], [p.start for p in ranges],
+                                              [p.end for p in ranges], pure=False))
+        shards = number_pieces(shards, ranges, counts)
+        # the key is the shard id: submitting a shard twice gives one task, and the
+        # scheduler reruns a task whose worker died (the rerun rewrites the same names)
+        futures = {client.submit(run_shard, s, lake_url, storage_options, seed_url,
+                                 key=f"logpilot-shard-{run_id}-{s.shard_id}", retries=2): s.shard_id
+                   for s in shards}
+        bar = _bar(len(shards), progress, client)
+        results: dict[str, Any] = {}
+        lines = 0
+        t0 = time.perf_counter()
+        try:
+            for fut in as_completed(futures):
+                sid = futures[fut]
+                try:
+                    results[sid] = fut.result()
+                except Exception as exc:  # noqa: BLE001 - a task's error, as one line
+                    raise ClusterError(f"shard {sid} failed: {type(exc).__name__}: {exc}") from None
+                if bar is not None:
+                    lines += sum(f["lines_read"] for f in results[sid]["files"])
+                    bar.set_postfix_str(f"{lines / max(1e-9, time.perf_counter() - t0):,.0f} lines/s")
+                    bar.update(1)
+        finally:
+            if bar is not None:
+                bar.close()
+        return shards, results
+    finally:
+        close()
+
+
+def _bar(total: int, progress: bool, client: Any) -> Any:
+    if not progress:
+        return None
+    from tqdm.auto import tqdm
+
+    link = getattr(client, "dashboard_link", None)
+    return tqdm(total=total, unit="shard", desc=f"ingest ({link})" if link else "ingest", dynamic_ncols=True)
+
+
+def _write_template_map(fs: Any, root: str, run_id: str, merge: TemplateMerge) -> None:
+    """The lake's record of the merge: ``(shard_id, template_id) -> final_id`` and text."""
+    from .cluster_task import _write_parquet
+
+    keys = list(merge.ids)
+    table = pa.table({"shard_id": [k[0] for k in keys], "template_id": [k[1] for k in keys],
+                      "final_id": [merge.ids[k] for k in keys],
+                      "template": [merge.texts[merge.ids[k]] for k in keys]})
+    fs.makedirs(f"{root}/_templates", exist_ok=True)
+    _write_parquet(fs, f"{root}/_templates/run-{run_id}.parquet", table)
+
+
+def _segment_table(fs: Any, shard_id: str, segments: list[dict[str, Any]]) -> pa.Table | None:
+    parts = []
+    for seg in segments:
+        with fs.open(seg["path"], "rb") as fh:
+            t = pq.read_table(fh)
+        t = t.append_column("source", pa.array([seg["source"]] * t.num_rows, pa.string()))
+        parts.append(t.append_column("shard_id", pa.array([shard_id] * t.num_rows, pa.string())))
+    return pa.concat_tables(parts, promote_options="permissive") if parts else None
+
+
+def _load(ws: Workspace, con: Any, fs: Any, shards: list[Shard], results: dict[str, Any], merge: TemplateMerge,
+          seen: set[str], run_id: str, report: IngestReport, reasons: Counter[str], touched: set[str]) -> None:
+    """Segments -> ``logs`` with final ids (dedup by provenance for origins seen before),
+    quarantine -> ``quarantine``, per-file accounting -> the report and ``ingested_files``."""
+    keys = list(merge.ids)
+    con.register("_lp_tmap", pa.table({
+        "shard_id": [k[0] for k in keys], "template_id": [k[1] for k in keys],
+        "final_id": [merge.ids[k] for k in keys], "template": [merge.texts[merge.ids[k]] for k in keys]}))
+    cols = ", ".join("m.final_id AS template_id" if n == "template_id" else "m.template AS body" if n == "body"
+                     else f"s.{n}" for n in FIELD_NAMES)
+    per_file: dict[str, FileReport] = {}
+    loaded: Counter[str] = Counter()
+    try:
+        for shard in shards:
+            res = results[shard.shard_id]
+            seg = _segment_table(fs, shard.shard_id, res["segments"])
+            if seg is not None and seg.num_rows:
+                origins = {p.origin for p in shard.pieces}
+                anti = (" WHERE NOT EXISTS (SELECT 1 FROM logs l WHERE l.origin = s.origin "
+                        "AND l.origin_offset = s.origin_offset)") if origins & seen else ""
+                con.register("_lp_seg", seg)
+                try:
+                    with ws.write_lock, transaction(con):
+                        con.execute("CREATE OR REPLACE TEMP TABLE _lp_new AS SELECT " + cols +
+                                    " FROM _lp_seg s JOIN _lp_tmap m ON m.shard_id = s.shard_id "
+                                    "AND m.template_id = s.template_id" + anti)
+                        if not anti and con.execute("SELECT count(*) FROM _lp_new").fetchone()[0] != seg.num_rows:
+                            raise ClusterError(f"shard {shard.shard_id}: rows without a merged template")
+                        for origin, n in con.execute("SELECT origin, count(*) FROM _lp_new GROUP BY origin").fetchall():
+                            loaded[origin] += int(n)
+                        for (src,) in con.execute("SELECT DISTINCT source FROM _lp_new").fetchall():
+                            touched.add(src)
+                        con.execute("INSERT INTO logs SELECT * FROM _lp_new")
+                        con.execute("DROP TABLE _lp_new")
+                finally:
+                    con.unregister("_lp_seg")
+            if res.get("quarantine"):
+                with fs.open(res["quarantine"], "rb") as fh:
+                    _store_quarantine(ws, con, run_id, pq.read_table(fh))
+            for fd in res["files"]:
+                fr = per_file.get(fd["origin"])
+                if fr is None:
+                    fr = per_file[fd["origin"]] = FileReport(fd["origin"], fd["rule"], fd["confidence"],
+                                                             induced=fd.get("induced"))
+                for k in _SUMMED:
+                    setattr(fr, k, getattr(fr, k) + int(fd.get(k) or 0))
+            for s in res["skipped"]:
+                report.skipped_files.append(s)
+            for k, v in res["quarantine_reasons"].items():
+                reasons[k] += int(v)
+    finally:
+        con.unregister("_lp_tmap")
+    sizes = {p.origin: (p.size, p.mtime) for s in shards for p in s.pieces}
+    for origin, fr in per_file.items():
+        parsed = fr.rows_loaded
+        fr.rows_loaded = loaded.get(origin, 0)
+        fr.duplicates = parsed - fr.rows_loaded
+        for k in ("lines_read", "rows_loaded", "duplicates", "quarantined", "merged_lines"):
+            setattr(report, k, getattr(report, k) + getattr(fr, k))
+        report.files.append(fr)
+        size, mtime = sizes[origin]
+        with ws.write_lock, transaction(con):  # delete + insert (see workspace.rewrite_rows)
+            con.execute("DELETE FROM ingested_files WHERE origin = ?", [origin])
+            con.execute("INSERT INTO ingested_files VALUES (?, ?, ?, ?, ?, true)",
+                        [origin, size, mtime, fr.rows_loaded, run_id])
+
+
+def _store_templates(ws: Workspace, con: Any, merge: TemplateMerge, run_id: str) -> None:
+    """New final templates inserted, changed workspace templates given their merged text."""
+    if not merge.new and not merge.changed:
+        return
+    with ws.write_lock, transaction(con):
+        if merge.new:
+            con.executemany(
+                "INSERT OR IGNORE INTO templates (template_id, template, first_service, created_run) "
+                "VALUES (?, ?, ?, ?)",
+                [(tid, merge.texts[tid], merge.services.get(tid) or None, run_id) for tid in sorted(merge.new)])
+        for tid in sorted(merge.changed):
+            rewrite_rows(con, "templates", ["template_id"],
+                         "SELECT * REPLACE (?::VARCHAR AS template) FROM templates WHERE template_id = ?",
+                         [merge.texts[tid], tid])
+
+
+def _teach_miner(ws: Workspace, miner: TemplateMiner, merge: TemplateMerge, report: IngestReport) -> None:
+    """The workspace miner learns the run's new templates: one message of each is mined
+    and the id the miner gives it is renamed to the final id, so later single-process and
+    stream ingests continue with the same ids."""
+    wanted = sorted(merge.new | merge.changed)
+    if not wanted:
+        return
+    cur = ws.cursor()
+    try:
+        cur.register("_lp_want", pa.table({"template_id": wanted}))
+        try:
+            rows = cur.execute(
+                "SELECT template_id, arg_min(split_part(message, chr(10), 1), origin_offset), "
+                "arg_min(severity, origin_offset) FROM logs WHERE template_id IN (SELECT template_id FROM _lp_want) "
+                "GROUP BY template_id ORDER BY template_id").fetchall()
+        finally:
+            cur.unregister("_lp_want")
+        if not rows:
+            return
+        before = set(miner.templates())
+        res = miner.mine([r[1] for r in rows], con=cur, groups=[r[2] for r in rows])
+    finally:
+        cur.close()
+    rename: dict[str, str] = {}
+    taken = set(miner.templates())
+    for (final, _, _), got in zip(rows, res.template_id.to_pylist()):
+        if got != final and got not in before and got not in rename and final not in taken:
+            rename[got] = final
+            taken.add(final)
+    try:
+        miner.rename(rename)
+    except ValueError as exc:  # ids stay the miner's own; the rows keep the final ids
+        report.skipped_files.append({"origin": "miner", "reason": f"template ids not carried over: {exc}"})
+    miner.save(ws.miner_state_path)
+
+
+def read_manifest(lake: str, shard_id: str, storage_options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A shard's manifest from the lake (what its task returned)."""
+    fs, root = lake_fs(lake, storage_options)
+    with fs.open(f"{root}/_shards/{shard_id}.json", "rb") as fh:
+        return json.loads(fh.read().decode("utf-8"))
