@@ -61,6 +61,23 @@ def test_initial_render_matches_sql(demo_ws):
     assert d.drill_html.value == ""  # no selection, no drill-down yet
 
 
+def test_figure_state_carries_the_data(demo_ws):
+    """The browser draws a figure from its synced state when its view comes up after the
+    data messages (a fresh kernel's first cell): that state must hold the data, from the
+    first render on and after every re-render."""
+    d = Dashboard(demo_ws, period="all")
+    for name, fig in d.figures.items():
+        assert fig._widget_data == fig._data, name
+        assert any(len(t.get("x") or t.get("z") or []) for t in fig._widget_data), name
+    assert sum(sum(t["y"]) for t in d.figures["volume"]._widget_data) == d.kpis["volume"]
+    d.set_filters(services=["sshd"])
+    vol = d.figures["volume"]._widget_data
+    assert sum(sum(t["y"]) for t in vol) == d.kpis["volume"] == demo_ws.scalar(
+        "SELECT count(*) FROM logs WHERE service_name = 'sshd'")
+    assert d.figures["failures"]._widget_data[0]["x"] == ["sshd"]
+    assert d.figures["volume"]._widget_layout["xaxis"]["range"]
+
+
 def test_filter_change_rerenders(demo_ws):
     d = Dashboard(demo_ws, period="2024")
     d.service_box.value = ("sshd",)
@@ -81,22 +98,27 @@ def test_click_bar_filters_and_drills_down(demo_ws):
     bar = d.figures["failures"].data[0]
     worst = bar.x[0]
     click(bar, 0)
-    assert d.selection == Selection(f"service {worst}", service=worst)
-    expected = demo_ws.scalar("SELECT count(*) FROM logs WHERE service_name = ?", [worst])
-    assert d.drill_total == expected == d.kpis["volume"]
+    assert d.selection == Selection.failures(worst)
+    # A failures bar lists that service's failures only (ERROR/FATAL), as many as the bar.
+    expected = demo_ws.scalar("SELECT count(*) FROM logs WHERE service_name = ? AND severity "
+                              "IN ('ERROR', 'FATAL')", [worst])
+    assert d.drill_total == expected == d.kpis["volume"] == bar.y[0] > 0
     assert set(d.drill["service_name"]) == {worst}
+    assert set(d.drill["severity"]) <= {"ERROR", "FATAL"}
     assert {"origin", "origin_offset"} <= set(d.drill.columns)
     assert d.drill["origin"].str.contains("logs/").all()
     assert "lp-drill" in d.drill_html.value and not d.clear_button.disabled
-    # A second click on the volume chart narrows to one bucket of that service.
-    trace = next(t for t in d.figures["volume"].data if len(t.x))
-    lo = pd.Timestamp(trace.x[0]).to_pydatetime()
+    # A second click on a segment of the volume chart narrows to that bucket and severity.
+    trace = next(t for t in d.figures["volume"].data if any(t.y))
+    i = next(j for j, v in enumerate(trace.y) if v)
+    lo = pd.Timestamp(trace.x[i]).to_pydatetime()
     hi = lo + dt.timedelta(seconds=d.bucket[1])  # the bucket of the chart that was clicked
-    click(trace, 0)
+    click(trace, i)
     assert (d.selection.start, d.selection.end) == (lo, hi)
     n = demo_ws.scalar("SELECT count(*) FROM logs WHERE service_name = ? AND timestamp >= ? "
-                       "AND timestamp < ?", [worst, lo, hi])
-    assert d.drill_total == n and d.selection.service == worst
+                       "AND timestamp < ? AND severity = ?", [worst, lo, hi, trace.name])
+    assert d.drill_total == n == trace.y[i] and d.selection.service == worst
+    assert set(d.drill["severity"]) == {trace.name}
     d.clear_button.click()
     assert d.selection is None and d.drill_html.value == ""
     assert d.kpis["volume"] == demo_ws.scalar("SELECT count(*) FROM logs")

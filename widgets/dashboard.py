@@ -5,11 +5,22 @@ A composite ``VBox`` over one workspace. Every number comes from
 change or a click sets :attr:`Dashboard.filters` / :attr:`Dashboard.selection` and calls
 :meth:`Dashboard.refresh`. Callback errors go to the status line (never swallowed, never a
 dead widget): every handler runs through :meth:`Dashboard._guard`.
+
+Why the figures are built from pre-filled plain figures (and their state re-synced after
+every fill): with plotly >= 6 a ``FigureWidget`` is an anywidget whose front-end model
+deep-copies ``_widget_data`` on every read, so a restyle/update message that reaches the
+browser before a view of the figure exists is applied to a throw-away copy and lost; the
+view then draws the state sent when the widget was created. In the first cell of a fresh
+kernel the slow cell lets each figure's front-end model load before the output is
+displayed, so the data sent after construction never showed (blank axes -1..6 until the
+cell was re-run). The first render's data therefore travels in the initial state, and
+:func:`_sync_state` keeps the state equal to what the messages drew.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import html
 import time
@@ -24,25 +35,24 @@ from . import dashboard_data as D
 from . import dashboard_figures as F
 
 
-@dataclass(frozen=True)
-class Selection:
-    """What a click picked: a time window, a service, a template (any may be None)."""
+Selection = D.Selection  # what a click picked; the rules live in the data layer
 
-    label: str
-    start: dt.datetime | None = None
-    end: dt.datetime | None = None
-    service: str | None = None
-    template_id: str | None = None
-    severity: str | None = None
 
-    def apply(self, f: D.Filters) -> D.Filters:
-        """``f`` narrowed to this selection (the window never widens the period)."""
-        return f.narrow(
-            start=max(self.start, f.start) if self.start else f.start,
-            end=min(self.end, f.end) if self.end else f.end,
-            services=(self.service,) if self.service else f.services,
-            severities=(self.severity,) if self.severity else f.severities,
-            template_id=self.template_id or f.template_id)
+@dataclass
+class _Computed:
+    """One render's numbers, computed before any widget changes."""
+
+    render: D.Render
+    filters: D.Filters
+    drill: pd.DataFrame
+    drill_total: int
+
+
+def _sync_state(fig: Any) -> None:
+    """Make a FigureWidget's synced state equal to its Python-side figure (see the module
+    docstring): a view created after this draws the data, not the construction state."""
+    fig._widget_data = copy.deepcopy(fig._data)
+    fig._widget_layout = copy.deepcopy(fig._layout_obj._props)
 
 
 def _load_command(path: str) -> str:
@@ -90,7 +100,6 @@ class Dashboard(w.VBox):
                                placeholder="text in the template", layout=w.Layout(width="300px"))
         self.notice = w.HTML()
         self.kpi_html = w.HTML()
-        self.figures = F.empty_figures(go.FigureWidget)
         self.templates_table = w.HTML()
         self.selection_html = w.HTML("<i>Click a bar or point to drill down.</i>")
         self.clear_button = w.Button(description="Clear selection", icon="times",
@@ -101,6 +110,21 @@ class Dashboard(w.VBox):
         self.why_out = w.Output()
         self.status_line = w.HTML()
         self.status_line.add_class("lp-status")
+        self.discover_button = w.Button(description="Discover", icon="list",
+                                        tooltip="open the Discover panel on this view",
+                                        layout=w.Layout(width="120px"))
+        self.discover_out = w.Output()
+
+        self._wire_filters()
+        self._init_options(D.as_tuple(service), tuple(s.upper() for s in severities or ()))
+        # The first render is computed before the figures exist, so its data is part of
+        # each FigureWidget's initial state (see the module docstring).
+        t0 = time.perf_counter()
+        first = self._guard("render", self._compute)
+        static = F.empty_figures(go.Figure)
+        if first is not None:
+            F.fill(static, first.render.frames, first.render.hourly, first.render.bucket[1])
+        self.figures = {name: go.FigureWidget(fig) for name, fig in static.items()}
 
         boxes = {}
         for name, fig in self.figures.items():
@@ -115,9 +139,11 @@ class Dashboard(w.VBox):
             w.HBox([boxes["templates"], w.Box([self.templates_table],
                                                 layout=w.Layout(width="50%", overflow="auto"))]),
             boxes["new_templates"],
-            w.HBox([self.selection_html, self.clear_button, self.explain_button]),
+            w.HBox([self.selection_html, self.clear_button, self.explain_button,
+                    self.discover_button]),
             self.drill_html,
             self.why_out,
+            self.discover_out,
         ])
         filters = w.HBox([w.VBox([self.period_box, self.text_box]), self.service_box,
                           self.severity_box])
@@ -126,17 +152,22 @@ class Dashboard(w.VBox):
         self.add_class("lp-dashboard")
         self.drill_html.add_class("lp-drill-box")
 
-        self._wire()
-        self._init_options(D.as_tuple(service), tuple(s.upper() for s in severities or ()))
+        self._wire_clicks()
         self._quiet = False
-        self._guard("render", self.refresh)
+        if first is not None:
+            self._guard("render", lambda: self._show(first, t0, filled=True))
+        elif self.last_error is None:
+            self._guard("render", self.refresh)  # the empty workspace's notice
 
     # ----------------------------------------------------------------- wiring
-    def _wire(self) -> None:
+    def _wire_filters(self) -> None:
         for box in (self.period_box, self.service_box, self.severity_box, self.text_box):
             box.observe(lambda _c: self._on_filter(), names="value")
+
+    def _wire_clicks(self) -> None:
         self.clear_button.on_click(lambda _b: self._guard("clear selection", self.clear_selection))
         self.explain_button.on_click(lambda _b: self.explain())
+        self.discover_button.on_click(lambda _b: self._guard("discover", self.discover))
         # Traces are fixed (see dashboard_figures): bind the clicks once.
         for trace in self.figures["volume"].data:
             trace.on_click(self._click_handler(self._volume_selection))
@@ -230,6 +261,14 @@ class Dashboard(w.VBox):
     def refresh(self) -> None:
         """Recompute every aggregate for :attr:`effective` and update the widgets in place."""
         t0 = time.perf_counter()
+        computed = self._compute()
+        if computed is None:
+            self._empty_workspace()
+            return
+        self._show(computed, t0)
+
+    def _compute(self) -> _Computed | None:
+        """The aggregates of :attr:`effective` (None: the workspace holds no rows)."""
         if self.extent.rows == 0:  # empty so far: data may have been loaded since
             cur = self.workspace.cursor()
             try:
@@ -243,8 +282,7 @@ class Dashboard(w.VBox):
                 finally:
                     self._quiet = False
         if self.extent.rows == 0:
-            self._empty_workspace()
-            return
+            return None
         f = self.effective
         cur = self.workspace.cursor()
         try:
@@ -252,17 +290,21 @@ class Dashboard(w.VBox):
             drill, total = D.drilldown(cur, f, self.drill_rows) if self.selection else (pd.DataFrame(), 0)
         finally:
             cur.close()
+        return _Computed(r, f, drill, total)
+
+    def _show(self, c: _Computed, t0: float, filled: bool = False) -> None:
+        """Put computed numbers in the widgets (``filled``: the figures already hold them)."""
+        r, f = c.render, c.filters
         k, frames, hourly, self.bucket = r.kpis, r.frames, r.hourly, r.bucket
-        lo, hi = k["first"], k["last"]
         self.kpis, self.frames, self.hourly, self.rendered = k, frames, hourly, f
-        self.drill, self.drill_total = drill, total
+        self.drill, self.drill_total = c.drill, c.drill_total
         with self.hold_sync():
             self._title(f)
             self.charts.layout.display = None
             self.kpi_html.value = F.kpi_html(k)
-            self._fill(frames, hourly)
-            lo_b = _bucket_floor(lo, self.bucket[1]) if lo is not None else None
-            self.templates_table.value = F.templates_html(frames["templates"], lo_b, hi, self.bucket[1])
+            if not filled:
+                self._fill(frames, hourly)
+            self.templates_table.value = F.templates_html(frames["templates"])
             self._show_selection()
             if k["volume"] == 0:
                 self.notice.value = self._no_rows_text(f)
@@ -276,7 +318,9 @@ class Dashboard(w.VBox):
         with contextlib.ExitStack() as stack:
             for fig in self.figures.values():
                 stack.enter_context(fig.batch_update())
-            F.fill(self.figures, frames, hourly)
+            F.fill(self.figures, frames, hourly, self.bucket[1])
+        for fig in self.figures.values():
+            _sync_state(fig)
 
     def _title(self, f: D.Filters) -> None:
         span = f"{f.start:%Y-%m-%d %H:%M} – {f.end:%Y-%m-%d %H:%M} UTC"
@@ -306,12 +350,12 @@ class Dashboard(w.VBox):
 
     # --------------------------------------------------------------- clicks
     def _volume_selection(self, trace: Any, points: Any) -> Selection:
+        # A segment of the stacked bar: its bucket and its severity (the trace's name).
         t = pd.Timestamp(points.xs[0]).to_pydatetime()
-        end = t + dt.timedelta(seconds=self.bucket[1])
-        return Selection(f"{t:%Y-%m-%d %H:%M} + {self.bucket[0]}", start=t, end=end)
+        return Selection.bucket(t, self.bucket[1], self.bucket[0], severity=trace.name)
 
     def _service_selection(self, trace: Any, points: Any) -> Selection:
-        return Selection(f"service {points.xs[0]}", service=str(points.xs[0]))
+        return Selection.failures(str(points.xs[0]))
 
     def _heatmap_selection(self, trace: Any, points: Any) -> Selection:
         svc = str(points.ys[0])
@@ -348,13 +392,7 @@ class Dashboard(w.VBox):
             return
         # A second click narrows the first: the window of one, the service of the other.
         if self.selection is not None:
-            prev = self.selection
-            selection = Selection(f"{prev.label}; {selection.label}",
-                                  start=selection.start or prev.start,
-                                  end=selection.end or prev.end,
-                                  service=selection.service or prev.service,
-                                  template_id=selection.template_id or prev.template_id,
-                                  severity=selection.severity or prev.severity)
+            selection = self.selection.then(selection)
         self.selection = selection
         self.refresh()
 
@@ -409,16 +447,23 @@ class Dashboard(w.VBox):
         return (f"<LogPilot Dashboard {self.workspace.path} {span}: "
                 f"{self.kpis.get('volume', 0):,} rows>")
 
+    # --------------------------------------------------------------- discover
+    def discover(self) -> Any:
+        """Open the Discover panel below the charts on what the dashboard shows now
+        (period, services, severities, template text and the click selection)."""
+        from .discover import Discover
+
+        f = self.effective
+        panel = Discover(self.workspace, period=(f.start, f.end), services=f.services,
+                         severities=f.severities, text=f.text, template_id=f.template_id)
+        self.discover_out.outputs = ()
+        self.discover_out.append_display_data(panel)
+        self.discover_panel = panel
+        return panel
+
     # --------------------------------------------------------------- export
     def export(self, path: Any, *, include_plotlyjs: Any = True) -> Any:
         """A standalone HTML file of what the dashboard shows (see :mod:`.export`)."""
         from .export import export_html
 
         return export_html(self, path, include_plotlyjs=include_plotlyjs)
-
-
-def _bucket_floor(t: dt.datetime, size: int) -> dt.datetime:
-    """``t`` floored to the dashboard's bucket grid (see :data:`dashboard_data.ORIGIN`)."""
-    origin = D.ORIGIN
-    seconds = int((t - origin).total_seconds() // size) * size
-    return origin + dt.timedelta(seconds=seconds)

@@ -1,9 +1,10 @@
 """The dashboard's data layer: pure functions over a DuckDB cursor returning small frames.
 
 Why a separate module: the widget only arranges what these functions return, so the
-logic (periods, filters, every aggregate) is testable without a browser or a kernel, and
-the same numbers feed the live widget, the HTML export and the notebooks. Every aggregate
-is computed by DuckDB; Python only fills zero buckets for sparklines (no counting).
+logic (periods, filters, clicks, every aggregate) is testable without a browser or a
+kernel, and the same numbers feed the live widget, the HTML export and the notebooks. Every
+aggregate is computed by DuckDB, zero buckets included (a ``range`` grid joined in SQL):
+Python arranges frames, it never counts or fills gaps.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ BUCKETS = (("1 minute", 60), ("5 minutes", 300), ("15 minutes", 900), ("1 hour",
 MAX_BUCKETS = 150
 DRILL_COLUMNS = ("timestamp", "severity", "service_name", "message", "template_id",
                  "origin", "origin_offset")
+FAILURE_SEVERITIES = ("ERROR", "FATAL")
+# An IN list no severity matches: the intersection of two severity sets can be empty, and
+# an empty tuple in Filters means "all severities".
+NO_SEVERITY = ("(none)",)
 
 
 class PeriodError(LogPilotError):
@@ -61,6 +66,64 @@ class Filters:
 
     def narrow(self, **changes: Any) -> "Filters":
         return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What a click picked: a time window, a service, a template, severities (any may be unset).
+
+    Why here and not in the widget: "a click on the failures bar of X lists the failures of
+    X" is a rule about data, tested against DuckDB without a browser. The constructors name
+    what each chart's click means.
+    """
+
+    label: str
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+    service: str | None = None
+    template_id: str | None = None
+    severities: tuple[str, ...] = ()
+
+    @classmethod
+    def failures(cls, service: str) -> "Selection":
+        """A bar of "failures by service": that service's ERROR and FATAL rows only."""
+        return cls(f"failures of service {service}", service=service,
+                   severities=FAILURE_SEVERITIES)
+
+    @classmethod
+    def bucket(cls, start: dt.datetime, size: int, bucket_name: str,
+               severity: str | None = None) -> "Selection":
+        """A segment of the stacked volume chart: one time bucket, of one severity if given."""
+        end = start + dt.timedelta(seconds=size)
+        what = f"{severity} in " if severity else ""
+        return cls(f"{what}{start:%Y-%m-%d %H:%M} + {bucket_name}", start=start, end=end,
+                   severities=(severity,) if severity else ())
+
+    def then(self, other: "Selection") -> "Selection":
+        """A second click narrows the first: each part of ``other`` replaces the same part."""
+        return Selection(f"{self.label}; {other.label}",
+                         start=other.start or self.start, end=other.end or self.end,
+                         service=other.service or self.service,
+                         template_id=other.template_id or self.template_id,
+                         severities=_intersect(self.severities, other.severities))
+
+    def apply(self, f: "Filters") -> "Filters":
+        """``f`` narrowed to this selection (never widened: the window stays in the period,
+        the severities stay within the filter's)."""
+        return f.narrow(
+            start=max(self.start, f.start) if self.start else f.start,
+            end=min(self.end, f.end) if self.end else f.end,
+            services=(self.service,) if self.service else f.services,
+            severities=_intersect(f.severities, self.severities),
+            template_id=self.template_id or f.template_id)
+
+
+def _intersect(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+    """Severity sets where ``()`` means all: the rows in both (:data:`NO_SEVERITY` if none)."""
+    if not a or not b:
+        return a or b
+    both = tuple(s for s in b if s in a)
+    return both or NO_SEVERITY
 
 
 @dataclass
@@ -305,12 +368,16 @@ def overview(cur: Any, f: Filters, size: int, hourly: bool, n: int = 10) -> dict
     ``GROUPING SETS`` pass builds a small cube, (bucket, hour, service, severity) and
     (template, bucket, severity), with integer bucket arithmetic (cheaper than
     ``time_bucket``, same grid); the cube is a temporary table of this cursor and the
-    frames are DuckDB aggregates over it.
+    frames are DuckDB aggregates over it. Time frames are zero-filled in SQL: a
+    ``range`` of buckets (or hours) from the first to the last one with data, joined to
+    the counts, so a quiet bucket is a 0 and not a gap that a chart bridges.
 
-    Frames: ``volume`` (t, severity, rows), ``failures`` (service_name, failures, rows),
-    ``heatmap`` (service_name, hour, rows, failures; ``hour`` a clock hour when ``hourly``,
-    else the hour of day), ``templates`` (template_id, template, service, rows, failures,
-    spark, distinct_templates; ``spark`` a list of ``{t, c}``) and ``totals`` (rows, failures).
+    Frames: ``volume`` (t, severity, rows; every bucket x every severity present),
+    ``failures`` (service_name, failures, rows), ``heatmap`` (service_name, hour, rows,
+    failures; every service x every hour; ``hour`` a clock hour when ``hourly``, else the
+    hour of day 0-23), ``templates`` (template_id, template, service, rows, failures,
+    spark, distinct_templates; ``spark`` the counts per bucket over the data's buckets)
+    and ``totals`` (rows, failures). Counts are BIGINT.
     """
     clause, params = where(f)
     size_us = int(size) * 1_000_000
@@ -324,23 +391,38 @@ def overview(cur: Any, f: Filters, size: int, hourly: bool, n: int = 10) -> dict
                   FROM logs WHERE {clause})
             GROUP BY GROUPING SETS ((b, h, service_name, severity), (template_id, b, severity))""",
         params)
-    t = f"make_timestamp({_ORIGIN_US} + b * {size_us})"
+    t = f"make_timestamp({_ORIGIN_US} + g.b * {size_us})"
     svc = "FROM lp_cube WHERE by_service = 1"
+    buckets = ("grid AS (SELECT range AS b FROM range((SELECT min(b) FROM lp_cube), "
+               "(SELECT max(b) FROM lp_cube) + 1)) ")
+    hours = ("range((SELECT min(h) FROM hm), (SELECT max(h) FROM hm) + 1)" if hourly
+             else "range(0, 24)")
     try:
         out = {
             "volume": cur.execute(
-                f"SELECT {t} AS t, severity, sum(rows)::BIGINT AS rows {svc} "
-                "GROUP BY ALL ORDER BY t, severity").df(),
+                f"""WITH v AS (SELECT b, severity, sum(rows) AS rows {svc} GROUP BY ALL),
+                         sev AS (SELECT DISTINCT severity FROM v), {buckets}
+                    SELECT {t} AS t, sev.severity, coalesce(v.rows, 0)::BIGINT AS rows
+                    FROM grid g CROSS JOIN sev LEFT JOIN v ON v.b = g.b AND v.severity = sev.severity
+                    ORDER BY t, severity""").df(),
             "failures": cur.execute(
                 f"""SELECT service_name,
                           coalesce(sum(rows) FILTER (WHERE {_FAIL_SQL}), 0)::BIGINT AS failures,
                           sum(rows)::BIGINT AS rows {svc}
                     GROUP BY 1 ORDER BY failures DESC, rows DESC, service_name""").df(),
             "heatmap": cur.execute(
-                f"""SELECT service_name, {'make_timestamp(h * 3600000000)' if hourly else 'h'} AS hour,
-                          sum(rows)::BIGINT AS rows,
-                          coalesce(sum(rows) FILTER (WHERE {_FAIL_SQL}), 0)::BIGINT AS failures
-                    {svc} GROUP BY ALL ORDER BY service_name, hour""").df(),
+                f"""WITH hm AS (SELECT service_name, h, sum(rows) AS rows,
+                                       sum(rows) FILTER (WHERE {_FAIL_SQL}) AS failures
+                                {svc} GROUP BY ALL),
+                         sv AS (SELECT DISTINCT service_name FROM hm),
+                         hs AS (SELECT range AS h FROM {hours})
+                    SELECT sv.service_name,
+                           {'make_timestamp(hs.h * 3600000000)' if hourly else 'hs.h'} AS hour,
+                           coalesce(hm.rows, 0)::BIGINT AS rows,
+                           coalesce(hm.failures, 0)::BIGINT AS failures
+                    FROM sv CROSS JOIN hs
+                    LEFT JOIN hm ON hm.service_name = sv.service_name AND hm.h = hs.h
+                    ORDER BY sv.service_name, hour""").df(),
             "totals": cur.execute(
                 f"""SELECT coalesce(sum(rows), 0)::BIGINT AS rows,
                           coalesce(sum(rows) FILTER (WHERE {_FAIL_SQL}), 0)::BIGINT AS failures
@@ -352,13 +434,19 @@ def overview(cur: Any, f: Filters, size: int, hourly: bool, n: int = 10) -> dict
                       FROM lp_cube WHERE by_service = 0 GROUP BY 1, 2),
                     top AS (
                       SELECT template_id, sum(c)::BIGINT AS rows, sum(fc)::BIGINT AS failures,
-                             list({{'t': {t}, 'c': c::BIGINT}} ORDER BY b) AS spark,
                              count(*) OVER () AS distinct_templates
-                      FROM tb GROUP BY 1 ORDER BY rows DESC, template_id LIMIT {int(n)})
+                      FROM tb GROUP BY 1 ORDER BY rows DESC, template_id LIMIT {int(n)}),
+                    {buckets},
+                    sp AS (
+                      SELECT top.template_id, list(coalesce(tb.c, 0)::BIGINT ORDER BY g.b) AS spark
+                      FROM top CROSS JOIN grid g
+                      LEFT JOIN tb ON tb.template_id = top.template_id AND tb.b = g.b
+                      GROUP BY 1)
                     SELECT top.template_id, coalesce(tp.template, top.template_id) AS template,
                            coalesce(tp.first_service, '?') AS service, top.rows, top.failures,
-                           top.spark, top.distinct_templates
-                    FROM top LEFT JOIN templates tp USING (template_id)
+                           sp.spark, top.distinct_templates
+                    FROM top JOIN sp USING (template_id)
+                    LEFT JOIN templates tp USING (template_id)
                     ORDER BY top.rows DESC, top.template_id""").df(),
         }
     finally:
@@ -366,18 +454,20 @@ def overview(cur: Any, f: Filters, size: int, hourly: bool, n: int = 10) -> dict
     return out
 
 
-def spark_series(spark: Any, lo: dt.datetime, hi: dt.datetime, size: int) -> list[int]:
-    """Counts per bucket from ``lo`` to ``hi`` with zeros where DuckDB had no row."""
+def time_axis_range(lo: dt.datetime | None, hi: dt.datetime | None,
+                    size: int) -> tuple[dt.datetime, dt.datetime] | None:
+    """The x range of a time chart whose bars start at bucket ``lo`` .. bucket ``hi``.
+
+    Why not plotly's autorange: a single bar (or point) on a date axis autoranges to a few
+    milliseconds around it (23:59:59.999 to 00:00:00.001). The range covers whole buckets,
+    and one bucket on each side when there is only one, so a lone bar reads as a bar.
+    """
     if lo is None or hi is None:
-        return []
-    n = int((hi - lo).total_seconds() // size) + 1
-    out = [0] * max(n, 1)
-    for item in list(spark) if spark is not None else []:
-        t = pd.Timestamp(item["t"]).to_pydatetime()
-        i = int((t - lo).total_seconds() // size)
-        if 0 <= i < len(out):
-            out[i] += int(item["c"])
-    return out
+        return None
+    step = dt.timedelta(seconds=size)
+    if hi <= lo:
+        return lo - step, lo + 2 * step
+    return lo, hi + step
 
 
 def new_templates(cur: Any, f: Filters, limit: int = 500) -> pd.DataFrame:

@@ -1,8 +1,10 @@
 """Plotly figures and HTML fragments of the dashboard, shared by the widget and the export.
 
-Why figures are built empty and then filled: a ``FigureWidget`` keeps its traces (and the
-click callbacks bound to them) across re-renders, so a filter change only replaces the
-data of fixed traces; the static export fills plain ``go.Figure`` objects the same way.
+Why figures have fixed traces that :func:`fill` fills: a ``FigureWidget`` keeps its traces
+(and the click callbacks bound to them) across re-renders, so a filter change only replaces
+the data of fixed traces; the static export fills plain ``go.Figure`` objects the same way,
+and the dashboard fills plain figures *before* it wraps them in widgets (see
+:mod:`.dashboard`: the first data must travel in the widget's initial state).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from .dashboard_data import SEVERITIES, spark_series
+from .dashboard_data import SEVERITIES, time_axis_range
 
 COLORS = {"TRACE": "#c7c7c7", "DEBUG": "#9ecae1", "INFO": "#3182bd", "WARN": "#fdae6b",
           "ERROR": "#e6550d", "FATAL": "#a50f15"}
@@ -31,22 +33,27 @@ def empty_figures(factory: Any = go.Figure) -> dict[str, Any]:
     """The five charts with their fixed traces and no data (``factory``: Figure or FigureWidget)."""
     figs = {
         "volume": factory(
-            data=[go.Bar(name=s, x=[], y=[], marker_color=COLORS[s]) for s in SEVERITIES],
+            data=[go.Bar(name=s, x=[], y=[], marker_color=COLORS[s], offset=0,
+                         hovertemplate=f"{s}: %{{y:,d}} rows<br>from %{{x}}<extra></extra>")
+                  for s in SEVERITIES],
             layout=_layout("Volume over time by severity", barmode="stack",
-                           legend=dict(orientation="h", y=-0.2))),
+                           legend=dict(orientation="h", y=-0.2),
+                           yaxis=dict(rangemode="tozero", tickformat=",d"))),
         "failures": factory(
             data=[go.Bar(name="failures", x=[], y=[], marker_color=COLORS["ERROR"],
-                         customdata=[], hovertemplate="%{x}: %{y:,} failures"
+                         customdata=[], hovertemplate="%{x}: %{y:,d} failures"
                          "<br>%{customdata:.2f}% of its rows<extra></extra>")],
-            layout=_layout("Failures (ERROR + FATAL) by service")),
+            layout=_layout("Failures (ERROR + FATAL) by service",
+                           yaxis=dict(rangemode="tozero", tickformat=",d"))),
         "templates": factory(
             data=[go.Bar(name="rows", x=[], y=[], orientation="h", marker_color="#3182bd",
-                         customdata=[], hovertemplate="%{customdata}<br>%{x:,} rows<extra></extra>")],
+                         customdata=[], hovertemplate="%{customdata}<br>%{x:,d} rows<extra></extra>")],
             layout=_layout("Top templates", height=340,
+                           xaxis=dict(rangemode="tozero", tickformat=",d"),
                            yaxis=dict(autorange="reversed", automargin=True))),
         "heatmap": factory(
             data=[go.Heatmap(x=[], y=[], z=[], colorscale="OrRd",
-                             hovertemplate="%{y} @ %{x}: %{z:,} rows<extra></extra>")],
+                             hovertemplate="%{y} @ %{x}: %{z:,d} rows<extra></extra>")],
             layout=_layout("Rows by service and hour", xaxis=dict(type="category"))),
         "new_templates": factory(
             data=[go.Scatter(x=[], y=[], mode="markers", customdata=[],
@@ -62,14 +69,21 @@ def _short(text: str, n: int = 60) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def fill(figs: dict[str, Any], frames: dict[str, pd.DataFrame], hourly: bool) -> None:
-    """Replace the data of every chart with the frames of one render."""
+def fill(figs: dict[str, Any], frames: dict[str, pd.DataFrame], hourly: bool,
+         size: int = 3600) -> None:
+    """Replace the data of every chart with the frames of one render (``size``: the bucket
+    in seconds; each volume bar spans its bucket, from its start)."""
     vol = frames["volume"]
     fig = figs["volume"]
     for i, sev in enumerate(SEVERITIES):
         part = vol[vol["severity"] == sev] if len(vol) else vol
         fig.data[i].x = list(part["t"]) if len(part) else []
         fig.data[i].y = [int(v) for v in part["rows"]] if len(part) else []
+        fig.data[i].width = size * 1000 * 0.92  # a date axis measures in milliseconds
+    lo = vol["t"].min() if len(vol) else None
+    hi = vol["t"].max() if len(vol) else None
+    span = time_axis_range(_dt(lo), _dt(hi), size)
+    fig.layout.xaxis.range = list(span) if span else None
     fail = frames["failures"]
     bar = figs["failures"].data[0]
     bar.x = list(fail["service_name"])
@@ -84,14 +98,14 @@ def fill(figs: dict[str, Any], frames: dict[str, pd.DataFrame], hourly: bool) ->
     hm = frames["heatmap"]
     heat = figs["heatmap"].data[0]
     if len(hm):
-        pivot = hm.pivot_table(index="service_name", columns="hour", values="rows",
-                               aggfunc="sum", fill_value=0)
+        # The frame is a complete service x hour grid (zero-filled in SQL): a reshape.
+        pivot = hm.pivot(index="service_name", columns="hour", values="rows")
         # Category axis: one column per hour, whatever the span (a date axis zooms oddly
         # on a single column).
         heat.x = ([pd.Timestamp(c).strftime("%m-%d %Hh") for c in pivot.columns] if hourly
                   else [f"{int(c):02d}h" for c in pivot.columns])
         heat.y = list(pivot.index)
-        heat.z = pivot.values.tolist()
+        heat.z = pivot.astype("int64").values.tolist()
     else:
         heat.x, heat.y, heat.z = [], [], []
     figs["heatmap"].layout.xaxis.title = "hour (UTC)" if hourly else "hour of day (UTC)"
@@ -100,6 +114,17 @@ def fill(figs: dict[str, Any], frames: dict[str, pd.DataFrame], hourly: bool) ->
     sc.x = list(new["first_seen"])
     sc.y = list(new["service"].fillna("?"))
     sc.customdata = [html.escape(_short(t, 90)) for t in new["template"]]
+    if len(new):
+        first, last = _dt(new["first_seen"].min()), _dt(new["first_seen"].max())
+        nspan = time_axis_range(min(first, span[0]) if span else first,
+                                max(last, span[1]) if span else last, size)
+        figs["new_templates"].layout.xaxis.range = list(nspan) if nspan else None
+    else:
+        figs["new_templates"].layout.xaxis.range = None
+
+
+def _dt(value: Any) -> dt.datetime | None:
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).to_pydatetime()
 
 
 def _arrow(change: float | None, unit: str = "%", worse_up: bool = False) -> str:
@@ -142,14 +167,13 @@ def sparkline_svg(values: list[int], width: int = 120, height: int = 22) -> str:
             f"<polyline fill='none' stroke='#3182bd' stroke-width='1.2' points='{pts}'/></svg>")
 
 
-def templates_html(top: pd.DataFrame, lo: dt.datetime | None, hi: dt.datetime | None,
-                   size: int) -> str:
-    """The top templates as a table, each with its sparkline over the period."""
+def templates_html(top: pd.DataFrame) -> str:
+    """The top templates as a table, each with its sparkline (zero-filled counts per bucket)."""
     if not len(top):
         return "<i>no templates in this selection</i>"
     rows = []
     for rec in top.itertuples(index=False):
-        spark = sparkline_svg(spark_series(rec.spark, lo, hi, size))
+        spark = sparkline_svg([int(v) for v in rec.spark] if rec.spark is not None else [])
         rows.append(
             f"<tr><td><code>{html.escape(_short(rec.template or '', 90))}</code></td>"
             f"<td>{html.escape(str(rec.service))}</td><td style='text-align:right'>{rec.rows:,}</td>"

@@ -22,7 +22,7 @@ def static_figures(dashboard: Any) -> dict[str, go.Figure]:
     """Plain plotly figures of what ``dashboard`` shows: for reports rendered without a kernel."""
     figs = F.empty_figures(go.Figure)
     if dashboard.frames:
-        F.fill(figs, dashboard.frames, dashboard.hourly)
+        F.fill(figs, dashboard.frames, dashboard.hourly, dashboard.bucket[1])
     return figs
 
 
