@@ -45,6 +45,8 @@ def _logpilot_parser() -> MagicArgumentParser:
     sub.add_parser("config", help="effective settings")
     p = sub.add_parser("dashboard", help="the analyst dashboard", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)
+    p = sub.add_parser("discover", help="search and browse rows, fields and patterns", add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
     p = sub.add_parser("stream", help="Kafka ingestion in the background: start | stop | status")
     p.add_argument("stream_args", nargs=argparse.REMAINDER)
     return parser
@@ -61,7 +63,13 @@ class LogPilotMagics(Magics):
     @line_magic
     def logpilot(self, line: str) -> Any:
         """``%logpilot open|status|ingest|templates|schema|config ...``"""
-        args = _logpilot_parser().parse_args(split_line(line))
+        words = split_line(line)
+        if words and words[0] in ("dashboard", "discover"):
+            # Their own parsers read the rest: argparse's REMAINDER drops a rest that
+            # starts with an option (``dashboard --period all`` was "unrecognized").
+            args = argparse.Namespace(action=words[0], rest=words[1:])
+        else:
+            args = _logpilot_parser().parse_args(words)
         try:
             return self._run(args)
         except LogPilotError as exc:
@@ -102,6 +110,10 @@ class LogPilotMagics(Magics):
             from .dashboard import dashboard_magic
 
             return dashboard_magic(pilot, args.rest)
+        if args.action == "discover":
+            from ..widgets.discover import discover_magic
+
+            return discover_magic(pilot, args.rest)
         if args.action == "stream":
             from .stream import stream_magic
 
