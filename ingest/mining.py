@@ -44,30 +44,31 @@ from __future__ import annotations
 import csv
 import functools
 import hashlib
-import json
 import os
 import pathlib
 import re
-import tempfile
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from drain3.drain import Drain, LogCluster
 
-from logpilot_kernel.errors import WorkspaceError
 from logpilot_kernel.ingest.known_templates import HOLE, PARAM, KnownTemplates, recipe_of
 from logpilot_kernel.ingest.masks import MASKS, Mask, combined_pattern
+from logpilot_kernel.ingest.mining_arrow import query as _query
+from logpilot_kernel.ingest.mining_arrow import strings as _strings
+from logpilot_kernel.ingest.mining_arrow import to_array
+from logpilot_kernel.ingest.mining_budget import DEFAULT_BUDGET, CoarseTemplates, MiningBudget
 from logpilot_kernel.ingest.mining_merge import Unit, combine, merge_units
+from logpilot_kernel.ingest.mining_state import load_state, save_state
 from logpilot_kernel.ingest.mining_tokens import split as _split
-from logpilot_kernel.ingest.mining_tree import dump_node as _dump_node
-from logpilot_kernel.ingest.mining_tree import load_node as _load_node
 from logpilot_kernel.ingest.mining_structured import (REQUEST_SHAPE, SHAPE, maybe_structured, request_masks,
                                                       split_request, structure)
 
-__all__ = ["Mask", "MASKS", "TemplateMiner", "MineResult", "mine_file"]
+__all__ = ["Mask", "MASKS", "MiningBudget", "TemplateMiner", "MineResult", "mine_file"]
 
 _HOLE = HOLE  # private-use char: placeholder for a masked value in masked text
 _SEP = "\ue001"  # private-use char: separates parameters inside a recipe
@@ -97,6 +98,12 @@ class _TokenDrain(Drain):
     #: words never generalise by similarity (``exact_words`` setting): the merge pass's
     #: statistics decide which words are variables
     exact_words = False
+    #: tokens compared by ``fast_match`` since the counter was last reset (the budget's measure)
+    compared = 0
+
+    def fast_match(self, cluster_ids, tokens, sim_th: float, include_params: bool):  # noqa: D102
+        self.compared += len(cluster_ids) * len(tokens)
+        return super().fast_match(cluster_ids, tokens, sim_th, include_params)
 
     def get_content_as_tokens(self, content: Any) -> list[str]:  # noqa: D102
         return content
@@ -150,6 +157,12 @@ class MineResult:
     changed_templates: dict[str, str] = field(default_factory=dict)
     #: ids returned by earlier calls that this call merged into another (old -> survivor)
     merged_templates: dict[str, str] = field(default_factory=dict)
+    #: per message: grouped by the coarse rule (``mining_budget``); None when no row was
+    coarse: pa.Array | None = None
+    #: which limit of the budget this call passed (a sentence), or None
+    budget_hit: str | None = None
+    #: what Drain spent in this call: clusters created, tokens compared
+    spent: dict[str, int] = field(default_factory=dict)
 
 
 _DIGIT = re.compile(r"\d")
@@ -168,45 +181,17 @@ def _render(template_tokens: Sequence[str], seps: Sequence[str], lead: str) -> s
     return lead + "".join(t + s for t, s in zip(template_tokens, seps))
 
 
-def _to_array(messages: Any) -> pa.Array:
-    if isinstance(messages, pa.ChunkedArray):
-        arr = messages.combine_chunks() if messages.num_chunks != 1 else messages.chunk(0)
-    elif isinstance(messages, pa.Array):
-        arr = messages
-    else:
-        arr = pa.array(list(messages), type=pa.large_string())
-    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-        arr = arr.cast(pa.large_string())
-    arr = pc.fill_null(arr, "")
-    # our private markers (U+E000..U+E003) must not occur in the data itself: one pass to look
-    if len(arr) and pc.any(pc.match_substring_regex(arr, _MARKERS)).as_py():
-        arr = pc.replace_substring_regex(arr, _MARKERS, "\ufffd")
-    return arr
-
-
-def _query(con, name: str, columns: dict[str, pa.Array], select: str, params: dict | None = None,
-           source: str = "{name}") -> pa.Table:
-    """``SELECT <select> FROM columns`` in DuckDB, rows kept in input order.
-
-    DuckDB keeps scan order unless the caller's connection turned
-    ``preserve_insertion_order`` off; only then do we pay for an explicit row index.
-    """
-    ordered = bool(con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0])
-    n = len(next(iter(columns.values())))
-    tbl = pa.table(columns if ordered else {**columns, "_i": pa.array(range(n), pa.int64())})
-    con.register(name, tbl)
-    try:
-        res = con.execute(f"SELECT {select} FROM {source.format(name=name)}" + ("" if ordered else " ORDER BY _i"),
-                          params or {})
-        return res.to_arrow_table() if hasattr(res, "to_arrow_table") else res.fetch_arrow_table()
-    finally:
-        con.unregister(name)
-
-
 class TemplateMiner:
-    """One per thread (Drain3 has no locks).  Mines incrementally across calls."""
+    """One per thread (Drain3 has no locks).  Mines incrementally across calls.
 
-    def __init__(self, state_path: pathlib.Path | None = None, settings: dict[str, Any] | None = None) -> None:
+    ``budget`` bounds what one ``mine`` call spends in Drain (``mining_budget``); None
+    means no bound (the quadratic worst case on free text).
+    """
+
+    def __init__(self, state_path: pathlib.Path | None = None, settings: dict[str, Any] | None = None,
+                 budget: MiningBudget | None = DEFAULT_BUDGET) -> None:
+        self.budget = budget
+        self._coarse = CoarseTemplates()
         self.state_path = pathlib.Path(state_path) if state_path is not None else None
         self.masks: tuple[Mask, ...] = MASKS
         unknown = set(settings or {}) - set(SETTINGS)
@@ -249,7 +234,8 @@ class TemplateMiner:
 
     def mine(self, messages: "pa.Array | pa.ChunkedArray | Sequence[str]",
              con: "duckdb.DuckDBPyConnection | None" = None,
-             groups: "pa.Array | pa.ChunkedArray | Sequence[str] | None" = None) -> MineResult:
+             groups: "pa.Array | pa.ChunkedArray | Sequence[str] | None" = None,
+             coarse: bool = False) -> MineResult:
         """Mine a batch; results are per message, ids stay stable across calls and runs.
 
         ``groups`` (one key per message, e.g. the severity) keeps messages of different
@@ -257,8 +243,11 @@ class TemplateMiner:
         ``payment declined for order <*>`` (ERROR) differ by one word, which Drain would
         merge, yet an analyst counts them apart. The key leads the token list, so Drain's
         prefix tree routes each group separately; it never appears in the template text.
+
+        ``coarse``: group every message that fits no known template by the coarse rule
+        from the start (a caller whose earlier batch of the same source passed the budget).
         """
-        arr = _to_array(messages)
+        arr = to_array(messages, _MARKERS)
         own = con is None
         con = duckdb.connect() if own else con
         name = f"_lp_mine_{id(self):x}_{os.getpid()}"
@@ -268,7 +257,7 @@ class TemplateMiner:
                        f"ELSE regexp_replace(msg, $p, '{_HOLE}', 'g') END")
         values_expr = "CASE WHEN rq THEN regexp_extract_all(msg, $pr) ELSE regexp_extract_all(msg, $p) END"
         if groups is not None:
-            cols["grp"] = _to_array(groups)
+            cols["grp"] = to_array(groups, _MARKERS)
             masked_expr = f"grp || '{_GROUP}' || {masked_expr}"
         try:
             masked_tbl = _query(con, name, cols,
@@ -280,12 +269,21 @@ class TemplateMiner:
             before = dict(self._text)
             touched: set[str] = set()
             merged: dict[str, str] = {}
-            per_distinct = self._cluster(distinct, touched, set(before), merged)
+            spent: dict[str, Any] = {"coarse": coarse}
+            per_distinct = self._cluster(distinct, touched, set(before), merged, spent)
             merged.update(self._merge_pass(touched, frozen=set(before)))
             tids, texts, recipes = self._finalise(per_distinct)
             idx = enc.indices
-            result_ids = pa.array(tids, pa.string()).take(idx)
-            result_text = pa.array(texts, pa.string()).take(idx)
+            flags = None
+            if len(per_distinct) < len(distinct):  # the budget ran out (or ``coarse``)
+                r_ids, r_texts, r_recipes, r_flags = self._past_budget(
+                    con, name, enc.dictionary.slice(len(per_distinct)), groups is not None)
+                tids = pa.concat_arrays([pa.array(tids, pa.string()), r_ids])
+                texts = pa.concat_arrays([pa.array(texts, pa.string()), r_texts])
+                recipes = pa.concat_arrays([pa.array(recipes, pa.string()), r_recipes])
+                flags = pa.concat_arrays([pa.array([False] * len(per_distinct), pa.bool_()), r_flags]).take(idx)
+            result_ids = _strings(tids).take(idx)
+            result_text = _strings(texts).take(idx)
             params = self._params(con, name, masked_tbl.column("v"), idx, recipes)
             params = params.cast(pa.list_(pa.string()))  # canonical list<item: string>
         finally:
@@ -293,7 +291,9 @@ class TemplateMiner:
                 con.close()
         new = {t: self._text[t] for t in self._text if t not in before}
         changed = {t: s for t, s in self._text.items() if t in before and before[t] != s}
-        return MineResult(result_ids, result_text, params, new, changed, merged)
+        hit = spent.pop("hit", None)
+        spent.pop("coarse", None)
+        return MineResult(result_ids, result_text, params, new, changed, merged, flags, hit, spent)
 
     def _merge_pass(self, touched: set[str], frozen: set[str]) -> dict[str, str]:
         """Merge templates that differ only where values vary (``mining_merge``).
@@ -364,16 +364,24 @@ class TemplateMiner:
         self._text[sid] = _render(u.tokens[skip:], seps, lead) if u.tokens is tokens else self._render_unit(sid)
 
     def _cluster(self, distinct: list[str], touched: set[str], frozen: set[str] | None = None,
-                 merged: dict[str, str] | None = None) -> list[tuple[LogCluster, Any, Any]]:
+                 merged: dict[str, str] | None = None,
+                 spent: dict[str, Any] | None = None) -> list[tuple[LogCluster, Any, Any]]:
         """Run Drain over each distinct masked message (first-seen order, for determinism).
 
         A message that fits a known template exactly takes the index's fast path (the
         cluster Drain would pick, without Drain's search); see ``known_templates``.
         Each entry is ``(cluster, raw tokens, None)`` or ``(cluster, None, (slots, entry))``.
+        Past the budget (``mining_budget``), or with ``spent["coarse"]``, a message that
+        misses the fast path takes a coarse cluster instead of Drain's search.
         """
         out: list[tuple[LogCluster, Any, Any]] = []
         drain, index = self._drain, self._index
         glue = self.settings["glue"]
+        spent = spent if spent is not None else {}
+        budget = self.budget
+        over = "coarse from the start (an earlier batch of this source passed the budget)" \
+            if spent.get("coarse") else None
+        drain.compared = created = 0
         for masked in distinct:
             key = None
             if _GROUP in masked:
@@ -402,8 +410,13 @@ class TemplateMiner:
                     shaped = False
             if key is not None:  # the group key leads; it is a fixed token, never a value
                 raw, toks = [_GROUP + key] + raw, [_GROUP + key] + toks
+            if over is None and budget is not None:
+                over = budget.exceeded(created, drain.compared)
+            if over is not None:  # this message and every later one: ``_past_budget``
+                break
             cluster, change = drain.add_log_message(toks)
             if change == "cluster_created":
+                created += 1
                 sid = self._new_id(_render(cluster.log_template_tokens[fixed:], seps, lead))
                 self._tid[cluster.cluster_id] = sid
                 self._note(sid, cluster, seps, lead, fixed, True)
@@ -422,7 +435,48 @@ class TemplateMiner:
             if not shaped:
                 index.learn(key, cluster, seps, lead)
             out.append((cluster, raw, None))
+        spent.update(templates_created=created, tokens_compared=drain.compared, hit=over)
         return out
+
+    def _past_budget(self, con, name: str, rest: pa.Array, grouped: bool):
+        """Distinct messages past the budget: the fast path where a known template may fit
+        (picked in one vectorised pass), the coarse rule (``mining_budget``) for the others.
+
+        Returns per message: ids, texts, recipes (Arrow) and the coarse flags.
+        """
+        if grouped:
+            parts = pc.split_pattern(rest, _GROUP, max_splits=1)
+            keys, bodies = pc.list_element(parts, 0), pc.list_element(parts, 1)
+        else:
+            keys, bodies = pa.nulls(len(rest), pa.string()), rest
+        t = _query(con, name, {"k": keys, "b": bodies}, CoarseTemplates.SELECT, CoarseTemplates.select_params(),
+                   source="(SELECT k, b, regexp_extract_all(b, $n) AS runs, regexp_split_to_array(b, $n) AS seps "
+                          "FROM {name})")
+        names = pc.binary_join_element_wise(pc.fill_null(keys, ""), pc.fill_null(t.column("first"), ""),
+                                            pc.cast(t.column("n"), pa.string()), "\x00")
+        candidates = pc.fill_null(pc.and_(pc.is_in(names, pa.array(self._index.bucket_names(), pa.string())),
+                                          pc.invert(pc.match_substring(bodies, ".."))), False)
+        hits, hit_at = [], []
+        for i in np.flatnonzero(candidates.to_numpy(zero_copy_only=False)).tolist():
+            key, body = keys[i].as_py(), bodies[i].as_py()
+            found = None if maybe_structured(body) else self._index.match(key, body)
+            if found is not None:
+                found[0].size += 1
+                hits.append((found[0], None, (found[1], found[2])))
+                hit_at.append(i)
+        coarse = pc.invert(pc.is_in(pa.array(range(len(rest)), pa.int64()), pa.array(hit_at, pa.int64())))
+        cap = self.budget.coarse_max if self.budget is not None else DEFAULT_BUDGET.coarse_max
+        c_ids, c_texts, c_recipes, made = self._coarse.assign(t.filter(coarse), cap, self._new_id)
+        self._text.update(made)
+        h_ids, h_texts, h_recipes = self._finalise(hits)
+        order = np.empty(len(rest), np.int64)  # position in [hits..., coarse...] of each message
+        order[np.asarray(hit_at, np.int64)] = np.arange(len(hit_at))
+        order[coarse.to_numpy(zero_copy_only=False)] = np.arange(len(hit_at), len(rest))
+        take = pa.array(order)
+        ids = pa.concat_arrays([pa.array(h_ids, pa.string()), c_ids.cast(pa.string())]).take(take)
+        texts = pa.concat_arrays([pa.array(h_texts, pa.string()), c_texts.cast(pa.string())]).take(take)
+        recipes = pa.concat_arrays([pa.array(h_recipes, pa.string()), c_recipes.cast(pa.string())]).take(take)
+        return ids, texts, recipes, coarse
 
     def _new_id(self, text: str) -> str:
         salt = 0
@@ -488,93 +542,26 @@ class TemplateMiner:
         the row's parameters.  ``None`` (common) means "the masked values as they are".
         """
         values = values.combine_chunks()
-        if all(r is None for r in recipes):
+        recipes = _strings(recipes)
+        if recipes.null_count == len(recipes):
             return values
-        cols = {"v": values, "r": pa.array(recipes, pa.string()).take(idx)}
-        sql = ("CASE WHEN r IS NULL THEN v ELSE string_split(array_to_string(list_transform("
+        cols = {"v": values, "r": recipes.take(idx)}
+        sql = (f"CASE WHEN r IS NULL THEN v WHEN strpos(r, '{_HOLE}') = 0 THEN string_split(r, '{_SEP}')[2:] "
+               "ELSE string_split(array_to_string(list_transform("
                f"string_split(r, '{_HOLE}'), (piece, j) -> piece || coalesce(v[j], '')), ''), '{_SEP}')[2:] "
                "END AS params")
         return _query(con, name, cols, sql).column(0).combine_chunks()
 
     # ------------------------------------------------------------- persistence
     def save(self, path: pathlib.Path | None = None) -> None:
-        """Write the state as plain JSON, atomically (tmp file in the same dir + os.replace)."""
+        """Write the state as plain JSON, atomically (``mining_state``)."""
         path = pathlib.Path(path) if path is not None else self.state_path
         if path is None:
             raise ValueError("no state path given")
-        d = self._drain
-        state = {
-            "format": _STATE_FORMAT,
-            "version": _STATE_VERSION,
-            "drain": self._drain_config(),
-            "settings": self.settings,
-            "masks": [[m.name, m.pattern] for m in self.masks],
-            "counter": d.clusters_counter,
-            "clusters": [
-                {"id": self._tid[c.cluster_id], "drain_id": c.cluster_id, "size": c.size,
-                 "tokens": list(c.log_template_tokens), "text": self._text[self._tid[c.cluster_id]]}
-                for c in d.id_to_cluster.values()
-            ],
-            # a unit's tokens are stored only when a merge made them differ from its cluster's
-            "units": {sid: {"tokens": None if any(u.tokens is c.log_template_tokens for c in d.id_to_cluster.values()
-                                                  if self._tid[c.cluster_id] == sid) else list(u.tokens),
-                            "seps": list(u.shape[0]), "lead": u.shape[1], "age": u.age, "fixed": u.fixed}
-                      for sid, u in self._units.items()},
-            "merged": self._merged,
-            "tree": _dump_node(d.root_node),
-        }
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(state, f, ensure_ascii=False, separators=(",", ":"))
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            pathlib.Path(tmp).unlink(missing_ok=True)
-            raise
+        save_state(self, path)
 
     def _load(self, path: pathlib.Path) -> None:
-        try:
-            state = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
-            raise WorkspaceError(str(path), f"unreadable template-miner state ({e})") from e
-        if not isinstance(state, dict) or state.get("format") != _STATE_FORMAT:
-            raise WorkspaceError(str(path), "not a LogPilot template-miner state file")
-        if not isinstance(state.get("version"), int) or state["version"] > _STATE_VERSION:
-            raise WorkspaceError(str(path), f"template-miner state version {state.get('version')!r} "
-                                            f"is newer than this LogPilot ({_STATE_VERSION})")
-        try:
-            drain = _TokenDrain(**{k: state["drain"][k] for k in DRAIN_CONFIG})
-            # a state written before the settings existed (version 1) keeps routing as it did
-            settings = {**SETTINGS, "var_min": 0, "exact_words": False, **state.get("settings", {}),
-                        "depth": drain.log_cluster_depth, "sim_th": drain.sim_th}
-            masks = tuple(Mask(str(n), str(p)) for n, p in state["masks"])
-            drain.clusters_counter = int(state["counter"])
-            tid: dict[int, str] = {}
-            text: dict[str, str] = {}
-            for c in state["clusters"]:
-                cl = LogCluster([str(t) for t in c["tokens"]], int(c["drain_id"]))
-                cl.size = int(c["size"])
-                drain.id_to_cluster[cl.cluster_id] = cl
-                tid[cl.cluster_id] = str(c["id"])
-                text[str(c["id"])] = str(c["text"])
-            drain.root_node = _load_node(state["tree"])
-            if state["version"] == 1 and len(text) != len(tid):
-                raise ValueError("duplicate template ids")
-            units: dict[str, Unit] = {}
-            by_sid = {sid: drain.id_to_cluster[cid] for cid, sid in tid.items()}
-            for sid, u in state.get("units", {}).items():
-                tokens = tuple(map(str, u["tokens"])) if u["tokens"] is not None else by_sid[sid].log_template_tokens
-                units[str(sid)] = Unit(tokens, (tuple(map(str, u["seps"])), str(u["lead"])), int(u["age"]),
-                                       int(u["fixed"]))
-            merged = {str(k): str(v) for k, v in state.get("merged", {}).items()}
-        except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as e:
-            raise WorkspaceError(str(path), f"corrupt template-miner state ({e!r})") from e
-        self._drain, self._tid, self._text, self.masks = drain, tid, text, masks
-        self._units, self._merged, self.settings = units, merged, settings
-        self._drain.exact_words = bool(settings["exact_words"])
+        load_state(self, path)
 
 
 def mine_file(input_path: str | os.PathLike, output_csv: str | os.PathLike) -> int:
