@@ -6,6 +6,12 @@ messages, then keep only rows whose provenance key is new, append them to the Pa
 archive and to ``logs``. At the end: template statistics, embeddings of new templates
 (once each), the handover mark per source for the stream, and an :class:`IngestReport`
 whose accounting identity is checked, so a silently dropped line is a bug we see.
+
+Two bounds hold whatever the input (issue 17): the miner's budget (``mining_budget``)
+keeps a file of free text linear (past it, the rest of that file's new shapes are grouped
+coarsely, flagged ``context.template_quality = "coarse"``, and the report names the
+file); the archive is exactly-once after any kill (``segments``: staged, renamed, recorded
+in the same transaction as the rows).
 """
 
 from __future__ import annotations
@@ -26,7 +32,9 @@ import pyarrow.compute as pc
 from ..query.lexicon import refresh_after_ingest
 from ..schema import FIELD_NAMES
 from ..workspace import Workspace, rewrite_rows, transaction
-from .mining import TemplateMiner
+from . import segments
+from .mining import MiningBudget, TemplateMiner
+from .mining_budget import DEFAULT_BUDGET
 from .readers import InputFile, Problem, expand_inputs, read_records
 from .registry import Registry, parse_records
 from .registry.report import file_stem
@@ -53,6 +61,10 @@ class FileReport:
     ts_none: int = 0
     #: What was induced (fields, timestamp layout, notes) when the rule is ``induced:...``.
     induced: dict[str, Any] | None = None
+    #: The mining budget's limit this file passed (then its later new shapes are coarse).
+    template_budget: str | None = None
+    #: Rows whose template is coarse (``context.template_quality = "coarse"``).
+    coarse_rows: int = 0
 
     @property
     def ts_not_from_line(self) -> int:
@@ -79,6 +91,13 @@ class IngestReport:
     files: list[FileReport] = field(default_factory=list)
     skipped_files: list[dict[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+    #: What opening the workspace cleaned after a killed run (``segments.recover``).
+    recovered: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def budget_files(self) -> list[str]:
+        """Files that passed the mining budget (their later new shapes are coarse)."""
+        return [f.origin for f in self.files if f.template_budget]
 
     @property
     def lines_per_second(self) -> float:
@@ -114,12 +133,17 @@ class IngestReport:
                 notes.append(f"{f.ts_not_from_line:,} of {f.rows_loaded + f.duplicates:,} rows without a time of "
                              f"their own ({f.ts_inherited:,} inherited, {f.ts_file_mtime:,} file mtime, "
                              f"{f.ts_none:,} none)")
+            if f.template_budget:
+                notes.append(f"mining budget passed ({f.template_budget}): {f.coarse_rows:,} rows grouped "
+                             "coarsely (context.template_quality = coarse)")
             if notes:
                 per_file.append(f"{f.origin}: " + "; ".join(notes))
         if per_file:
             text += " Per file: " + " | ".join(per_file) + "."
         if self.skipped_files:
             text += " Skipped: " + "; ".join(f"{s['origin']} ({s['reason']})" for s in self.skipped_files)
+        if segments.summary(self.recovered):
+            text += " " + segments.summary(self.recovered)
         if not self.balanced:
             text += " WARNING: accounting does not balance."
         return text
@@ -141,17 +165,19 @@ def ingest(
     parquet: bool | None = None,
     chunk_records: int | None = None,
     no_builtin: Sequence[str] | str = (),
+    mining_budget: MiningBudget | None = DEFAULT_BUDGET,
 ) -> IngestReport:
     """Load files, directories or globs into ``ws``; see the module docstring.
 
     ``source`` names the logical stream (default: the detected rule's name, or the file
     stem for an induced rule); ``rule`` forces a registry rule instead of detection;
-    ``no_builtin`` switches builtin rules off for this run. Rerunning over the same
-    inputs adds nothing and completes files an interrupted run left partial.
+    ``no_builtin`` switches builtin rules off for this run; ``mining_budget`` bounds the
+    miner per chunk (None: unbounded). Rerunning over the same inputs adds nothing and
+    completes files an interrupted run left partial.
     """
     started = time.perf_counter()
     run_id = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
-    report = IngestReport(run_id=run_id)
+    report = IngestReport(run_id=run_id, recovered=dict(getattr(ws, "recovered", None) or {}))
     settings = ws.settings
     write_parquet = settings.parquet_archive if parquet is None else parquet
     chunk = chunk_records or settings.chunk_records
@@ -159,9 +185,10 @@ def ingest(
     if no_builtin:
         registry.disable(no_builtin)
     forced = registry.get(rule) if rule else None
-    miner = TemplateMiner(ws.miner_state_path)
+    miner = TemplateMiner(ws.miner_state_path, budget=mining_budget)
     con = ws.cursor()
     _start_run(ws, con, run_id, inputs)
+    writer = segments.SegmentWriter(ws.path, ws.parquet_path, run_id) if write_parquet else None
 
     files, problems = expand_inputs([str(p) for p in inputs])
     reasons: Counter[str] = Counter()
@@ -173,7 +200,7 @@ def ingest(
     touched_sources: set[str] = set()
     try:
         for f in files:
-            fr = _ingest_file(ws, con, f, registry, forced, miner, source, chunk, write_parquet,
+            fr = _ingest_file(ws, con, f, registry, forced, miner, source, chunk, writer,
                               run_id, report, reasons, bar, touched_sources)
             report.files.append(fr)
             miner.save()
@@ -190,7 +217,7 @@ def ingest(
 
 
 def _ingest_file(ws: Workspace, con: Any, f: InputFile, registry: Registry, forced: Any,
-                 miner: TemplateMiner, source: str | None, chunk: int, write_parquet: bool,
+                 miner: TemplateMiner, source: str | None, chunk: int, writer: segments.SegmentWriter | None,
                  run_id: str, report: IngestReport, reasons: Counter[str], bar: Any,
                  touched_sources: set[str]) -> FileReport:
     if _already_complete(con, f):
@@ -212,7 +239,7 @@ def _ingest_file(ws: Workspace, con: Any, f: InputFile, registry: Registry, forc
         fr.induced = induced
     src = source or (rule.name.split(":", 1)[1] if rule.name.startswith("induced:") else rule.name)
     seen_before = _file_seen(con, f.origin)
-    for rc in read_records(f, multiline_start=rule.multiline_start, chunk_records=chunk):
+    for k, rc in enumerate(read_records(f, multiline_start=rule.multiline_start, chunk_records=chunk)):
         fr.lines_read += rc.lines_read
         report.lines_read += rc.lines_read
         for p in rc.problems:
@@ -225,6 +252,7 @@ def _ingest_file(ws: Workspace, con: Any, f: InputFile, registry: Registry, forc
         fr.merged_lines += merged
         report.merged_lines += merged
         parsed = parse_records(con, table, rule, source=src, file_mtime=f.mtime, registry=registry)
+        segments.fault_point("parse")
         if parsed.quarantine.num_rows:
             _store_quarantine(ws, con, run_id, parsed.quarantine)
             for r in parsed.quarantine.column("reason").to_pylist():
@@ -235,8 +263,8 @@ def _ingest_file(ws: Workspace, con: Any, f: InputFile, registry: Registry, forc
         if rows.num_rows == 0:
             continue
         _count_ts_sources(fr, rows)
-        staged = _mine(con, miner, rows, ws, run_id, report)
-        loaded = _store_rows(ws, con, staged, f.origin, seen_before, write_parquet, run_id)
+        staged = _mine(con, miner, rows, ws, run_id, report, fr)
+        loaded = _store_rows(ws, con, staged, f.origin, seen_before, writer, k)
         seen_before = True
         fr.rows_loaded += loaded
         fr.duplicates += rows.num_rows - loaded
@@ -269,12 +297,23 @@ def _count_ts_sources(fr: FileReport, rows: pa.Table) -> None:
 
 
 def _mine(con: Any, miner: TemplateMiner, rows: pa.Table, ws: Workspace,
-          run_id: str, report: IngestReport) -> pa.Table:
-    """Mine a parsed batch; record new templates; return it with body, template_id, params."""
+          run_id: str, report: IngestReport, fr: FileReport | None = None) -> pa.Table:
+    """Mine a parsed batch; record new templates; return it with body, template_id, params.
+
+    Once a chunk of a file passed the mining budget, the file's later chunks are mined
+    coarse from the start (``fr.template_budget``): the cost stays linear in its lines.
+    """
     # A multi-line record's template is its first line's (the stack trace stays in
     # `message`); severity groups the mining: one word apart at another level is another event.
     first_lines = pc.list_element(pc.split_pattern(rows.column("message"), "\n", max_splits=1), 0)
-    result = miner.mine(first_lines, con=con, groups=rows.column("severity"))
+    coarse = fr is not None and fr.template_budget is not None
+    result = miner.mine(first_lines, con=con, groups=rows.column("severity"), coarse=coarse)
+    if fr is not None and result.budget_hit and not coarse:
+        fr.template_budget = result.budget_hit
+    if result.coarse is not None:
+        rows = _flag_coarse(rows, result.coarse)
+        if fr is not None:
+            fr.coarse_rows += int(pc.sum(pc.cast(result.coarse, pa.int64())).as_py() or 0)
     if result.new_templates or result.changed_templates:
         services = rows.column("service_name")
         first_service: dict[str, str] = {}
@@ -295,6 +334,20 @@ def _mine(con: Any, miner: TemplateMiner, rows: pa.Table, ws: Workspace,
         report.new_templates += len(result.new_templates)
     return rows.append_column("body", result.template).append_column(
         "template_id", result.template_id).append_column("params", result.params)
+
+
+_COARSE = '"template_quality":"coarse"'
+
+
+def _flag_coarse(rows: pa.Table, coarse: pa.Array) -> pa.Table:
+    """``context.template_quality = "coarse"`` on the rows the budget's rule grouped (one
+    vectorised splice into the JSON text, as ``GOLDEN_SELECT`` does for ``params``)."""
+    i = rows.schema.get_field_index("context")
+    ctx = rows.column(i).combine_chunks().cast(pa.string())
+    empty = pc.fill_null(pc.match_substring_regex(ctx, r"^\s*\{\s*\}\s*$"), True)
+    spliced = pc.replace_substring_regex(ctx, r"\}\s*$", "," + _COARSE + "}", max_replacements=1)
+    flagged = pc.if_else(empty, pa.scalar("{" + _COARSE + "}"), spliced)
+    return rows.set_column(i, rows.schema.field(i).with_type(pa.string()), pc.if_else(coarse, flagged, ctx))
 
 
 def _golden_select() -> str:
@@ -324,8 +377,9 @@ GOLDEN_SELECT = _golden_select()
 
 
 def _store_rows(ws: Workspace, con: Any, staged: pa.Table, origin: str, seen_before: bool,
-                write_parquet: bool, run_id: str) -> int:
-    """Append the rows not yet present; Parquet first (the archive), then DuckDB.
+                writer: segments.SegmentWriter | None, chunk: int) -> int:
+    """Append the rows not yet present: archive segments staged and renamed into place,
+    then the rows and the segments' record in ONE DuckDB transaction (``segments``).
 
     The golden columns are built by DuckDB straight from the staged Arrow batch into a
     temporary table; no round trip through Python objects.
@@ -335,26 +389,36 @@ def _store_rows(ws: Workspace, con: Any, staged: pa.Table, origin: str, seen_bef
         with ws.write_lock:
             if seen_before:  # a rerun or a file an interrupted run left partial
                 con.execute(
-                    f"CREATE OR REPLACE TEMP VIEW _lp_new AS SELECT {GOLDEN_SELECT} FROM _lp_staged "
-                    "WHERE origin_offset NOT IN (SELECT origin_offset FROM logs "
-                    f"WHERE origin = '{_sql_path(origin)}')")
+                    f"CREATE OR REPLACE TEMP TABLE _lp_new AS SELECT {GOLDEN_SELECT} FROM _lp_staged "
+                    "WHERE origin_offset NOT IN (SELECT origin_offset FROM logs WHERE origin = ?)", [origin])
                 n = con.execute("SELECT count(*) FROM _lp_new").fetchone()[0]
             else:  # a new file: every row is new, no anti-join, no count query
-                con.execute(f"CREATE OR REPLACE TEMP VIEW _lp_new AS SELECT {GOLDEN_SELECT} FROM _lp_staged")
+                con.execute(f"CREATE OR REPLACE TEMP TABLE _lp_new AS SELECT {GOLDEN_SELECT} FROM _lp_staged")
                 n = staged.num_rows
-            if n == 0:
-                return 0
-            if write_parquet:
-                target = ws.parquet_path
-                target.mkdir(parents=True, exist_ok=True)
-                con.execute(
-                    f"COPY (SELECT *, strftime(timestamp, '%Y-%m-%d') AS date FROM _lp_new) "
-                    f"TO '{_sql_path(target)}' (FORMAT parquet, PARTITION_BY (source, date), "
-                    f"APPEND, FILENAME_PATTERN 'run-{run_id}-{{uuid}}')"
-                )
-            con.execute("INSERT INTO logs SELECT * FROM _lp_new")
-            con.execute("DROP VIEW _lp_new")
-            return int(n)
+            try:
+                if n == 0:
+                    return 0
+                files = None
+                if writer is not None:
+                    files = writer.stage(con, "SELECT *, strftime(timestamp, '%Y-%m-%d') AS date FROM _lp_new")
+                    segments.fault_point("parquet-staged")
+                    writer.publish(files)
+                    segments.fault_point("before-commit")
+                try:
+                    with transaction(con):
+                        con.execute("INSERT INTO logs SELECT * FROM _lp_new")
+                        if files:
+                            first, last = con.execute(
+                                "SELECT min(origin_offset), max(origin_offset) FROM _lp_new").fetchone()
+                            writer.record(con, files, origin, chunk, first, last)  # type: ignore[union-attr]
+                        segments.fault_point("in-commit")
+                except BaseException:
+                    if files:  # the rows are not in logs: neither may their segments be
+                        writer.discard(files)  # type: ignore[union-attr]
+                    raise
+                return int(n)
+            finally:
+                con.execute("DROP TABLE IF EXISTS _lp_new")
     finally:
         con.unregister("_lp_staged")
 
@@ -386,6 +450,7 @@ def _finish_templates(ws: Workspace, con: Any, report: IngestReport, sources: se
                     "HAVING max(timestamp) IS NOT NULL",
                     [src, src, run_id, src])
     try:
+        segments.fault_point("embed")
         return ws.embed_pending_templates()
     except Exception as exc:  # embeddings must not lose a load; the next run retries
         report.skipped_files.append({"origin": "chroma", "reason": f"embedding deferred: {exc}"})
@@ -395,9 +460,9 @@ def _finish_templates(ws: Workspace, con: Any, report: IngestReport, sources: se
 def _start_run(ws: Workspace, con: Any, run_id: str, inputs: Iterable[Any]) -> None:
     with ws.write_lock:
         con.execute(
-            "INSERT INTO ingest_runs (run_id, kind, started_at, status, inputs) "
-            "VALUES (?, 'bulk', current_timestamp, 'running', ?)",
-            [run_id, json.dumps([str(i) for i in inputs])],
+            "INSERT INTO ingest_runs (run_id, kind, started_at, status, inputs, report) "
+            "VALUES (?, 'bulk', current_timestamp, 'running', ?, ?)",
+            [run_id, json.dumps([str(i) for i in inputs]), segments.run_marker()],
         )
 
 
@@ -481,10 +546,6 @@ def _progress_bar(files: list[InputFile], progress: bool) -> Any:
 
     total = sum(f.size or 0 for f in files)
     return tqdm(total=total, unit="B", unit_scale=True, desc="ingest", dynamic_ncols=True)
-
-
-def _sql_path(p: Path) -> str:
-    return str(p).replace("'", "''")
 
 
 def time_sources(ws: Workspace) -> list[dict[str, Any]]:

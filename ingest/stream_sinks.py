@@ -29,6 +29,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..atomic import atomic_write, stale_temporaries
 from ..schema import FIELD_NAMES
 from ..workspace import Workspace, rewrite_rows, transaction
 from .mining import TemplateMiner
@@ -286,6 +287,9 @@ class SegmentStream(StreamConsumer):
     def open_sink(self) -> None:
         for sub in ("logs", "quarantine"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
+        # half-written segments of a killed worker (their process is gone): never read, now removed
+        for tmp in stale_temporaries([self.root / "logs", self.root / "quarantine"]):
+            tmp.unlink(missing_ok=True)
 
     def close_sink(self) -> None:
         self.miner.save()
@@ -339,21 +343,8 @@ def _by_partition(table: pa.Table) -> dict[tuple[str, int], pa.Table]:
 
 
 def _atomic_parquet(table: pa.Table, path: Path) -> None:
-    """Write to a hidden temporary name, fsync, rename: readers never see half a segment."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(table, tmp)
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    try:
-        fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    except OSError:
-        pass
+    """Readers never see half a segment: the one atomic-write helper (``logpilot_kernel.atomic``)."""
+    atomic_write(path, lambda tmp: pq.write_table(table, tmp))
 
 
 def segments_views(con: duckdb.DuckDBPyConnection, directory: str | os.PathLike,

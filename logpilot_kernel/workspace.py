@@ -52,6 +52,8 @@ class _SharedDB:
         self.con = con
         self.refs = 0
         self.write_lock = threading.RLock()
+        #: what the first open in this process cleaned after killed runs (``_recover``)
+        self.recovered: dict[str, Any] | None = None
 
     @classmethod
     def acquire(cls, path: Path) -> "_SharedDB":
@@ -190,6 +192,32 @@ class Workspace:
         except Exception:
             self.close()
             raise
+        if self._shared.recovered is None:
+            self._shared.recovered = self._recover()
+        #: What opening cleaned after a killed run: stale temporaries, unrecorded archive
+        #: segments, runs left 'running' (``ingest.segments.recover``); empty lists if none.
+        self.recovered: dict[str, Any] = self._shared.recovered
+
+    def _recover(self) -> dict[str, Any]:
+        """Clean what killed processes left, once per process (the first open of the file).
+
+        Why only then: DuckDB lets one process hold the file, so when this process could
+        open it no other writer is alive, and no thread of this process is writing yet.
+        A failure here is reported, never a reason to refuse the workspace.
+        """
+        import logging
+
+        from .ingest.segments import recover, summary
+
+        try:
+            with self.write_lock:
+                done = recover(self.path, self.parquet_path, self._shared.con)
+        except (OSError, duckdb.Error) as exc:
+            done = {"error": f"cleanup after an interrupted run failed: {exc}"}
+        text = summary(done) or done.get("error", "")
+        if text:
+            logging.getLogger("logpilot").warning("%s: %s", self.path, text)
+        return done
 
     def _apply_limits(self) -> None:
         limit = self.settings.memory_limit.strip()
