@@ -10,15 +10,14 @@ so a rule that is accepted is a rule that works.
 from __future__ import annotations
 
 import json
-import os
 import pathlib
-import tempfile
 import threading
 from typing import Any, Sequence
 
 import duckdb
 import pyarrow as pa
 
+from ...atomic import write_text
 from .builtins import load_builtins
 from .detection import _chunk, detect as _detect, group_records
 from .model import (
@@ -99,14 +98,8 @@ class Registry:
         path = self.user_rules_path
         path.parent.mkdir(parents=True, exist_ok=True)
         payload = {"version": _FILE_VERSION, "rules": [r.to_dict() for r in self._user.values()]}
-        fd, tmp = tempfile.mkstemp(prefix=".rules.", suffix=".json", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(payload, fh, indent=1, ensure_ascii=False)
-            os.replace(tmp, path)  # atomic: a crash never leaves half a rules file
-        except BaseException:
-            pathlib.Path(tmp).unlink(missing_ok=True)
-            raise
+        # atomic (the one helper): a crash never leaves half a rules file
+        write_text(path, json.dumps(payload, indent=1, ensure_ascii=False))
 
     def disable(self, names: Sequence[str] | str) -> None:
         """Switch builtin rules off for this registry (detection, fallbacks, lookup), to
