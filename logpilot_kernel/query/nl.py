@@ -101,6 +101,9 @@ class Intent:
     notes: list[str] = dataclasses.field(default_factory=list)
     alternatives: list[str] = dataclasses.field(default_factory=list)
     distinct_slot: str | None = None
+    #: "successful ...": rows not at these levels and whose template has none of these words
+    exclude: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+    ungrounded: tuple[str, str] | None = None  # (statistic, why no numeric field): refuse
     special: str | None = None
     requests: bool = False
 
@@ -281,9 +284,13 @@ def _parse(question: str, lex: Lexicon, now: dt.datetime, forced: list[str] | No
     _read_time(t, intent, now, lex, question)
     scope = forced or _scope(t.s, lex)
     _measures(t, intent, lex, scope)
+    if intent.ungrounded is not None and intent.field is None:
+        raise NotUnderstood(question, [intent.ungrounded[0]], g.SUPPORTED_FORMS[:3],
+                            intent.ungrounded[1])
     t.take(rf"\bacross\s+(?:all|every)\s+(?:the\s+)?(?:{g._NUM}\s+)?[a-z]+\b")  # a total, not a grouping
     t.take(rf"\b(?:over\s+|during\s+|in\s+|for\s+)?(?:all|the\s+whole|the\s+entire)\s+(?:the\s+)?"
            rf"(?:{g._NUM}\s+)?(?:days|weeks|months|hours)\b(?:\s+of\s+data)?")  # the whole range
+    t.take(rf"\b(?:over|during|in|for|across)\s+the\s+{g._NUM}\s+(?:days|weeks|months)\b")
     _best_dims(t, intent, lex, scope)
     after_top = _order(t, intent)
     _groups(t, intent, lex, scope, after_top)

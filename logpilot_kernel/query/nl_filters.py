@@ -195,6 +195,7 @@ def filters(w: Words, intent: "Intent", lex: Lexicon, scope: list[str], q: str) 
     ids = [ki for ki in lex.key_infos() if ki.shape]
     last_sev = -2
     paired: dict[int, list[str]] = {}
+    words_at += _phrases(w, lex, scope or intent.services)
     for i in range(len(w.toks)):
         word = w.word(i)
         if word is None:
@@ -245,6 +246,14 @@ def filters(w: Words, intent: "Intent", lex: Lexicon, scope: list[str], q: str) 
             continue
         if word in skip:
             w.use(i)
+            continue
+        neg = L.opposite_of(word)
+        if neg is not None:  # "successful X": the rows of X that did not fail
+            w.use(i)
+            forms = tuple(L.template_stems(neg, lex, scope or intent.services)) if lex.words else ()
+            sev = L.severity_of(neg) or ()
+            old = intent.exclude or ((), ())
+            intent.exclude = (tuple(dict.fromkeys(old[0] + sev)), tuple(dict.fromkeys(old[1] + forms)))
             continue
         if _before_threshold(w, i):
             continue  # the field of a threshold, read with it
@@ -314,8 +323,12 @@ def filters(w: Words, intent: "Intent", lex: Lexicon, scope: list[str], q: str) 
             _add_filter(intent, infos, val)
             continue
         sev = L.severity_of(word)
-        forms = L.template_stems(word, lex, scope or intent.services) if lex.words else []
-        in_scope = L.link_word(word, lex, scope or intent.services)
+        # template words are read in the services the filters so far pin down ("504s ...
+        # customers": the web tier's rows, not another service's "user" messages)
+        tscope = scope or intent.services or sorted(
+            {x for k, _ in intent.filters for x in intent.key_services.get(k, [])})
+        forms = L.template_stems(word, lex, tscope) if lex.words else []
+        in_scope = L.link_word(word, lex, tscope)
         if i in paired:
             w.use(i)
             words_at.append((i, paired[i]))
@@ -328,6 +341,14 @@ def filters(w: Words, intent: "Intent", lex: Lexicon, scope: list[str], q: str) 
             if pair[0] < i:
                 w.use(pair[0])
                 words_at.append((pair[0], pair[2]))
+            continue
+        own = _verb_forms(word, intent, lex, scope) if sev and not intent.services else []
+        if own:
+            # a verb ("batches ... failing") of the templates of the rows that carry the field
+            # counted or grouped: what those rows say, not a level
+            w.use(i)
+            words_at.append((i, own))
+            intent.alternatives.append(f"{word!r} as severity {' or '.join(sev)}")
             continue
         if sev and word.upper() in intent.level_names:  # "ERROR" as written: that level
             sev = (_LEVEL_NAMES.get(word.upper(), word.upper()),)
@@ -381,6 +402,52 @@ def filters(w: Words, intent: "Intent", lex: Lexicon, scope: list[str], q: str) 
         unknown.append(word)
     _merge_words(intent, words_at, lex, {i: w.toks[i][2] for i, _ in words_at})
     return unknown
+
+
+def _verb_forms(word: str, intent: "Intent", lex: Lexicon, scope: list[str]) -> list[str]:
+    """Template words of the same stem as a verb form ("-ed", "-ing") in the services that
+    log the fields the question counts or groups by; none when it names no such field."""
+    if not re.search(r"(?:ed|ing)$", word) or word.upper() in intent.level_names or not lex.words:
+        return []
+    if not intent.key_services:
+        return []
+    where = sorted({x for svcs in intent.key_services.values() for x in svcs} | set(scope))
+    if not where:
+        return []
+    return [f for f in L.template_stems(word, lex, where) if L.stem(f) == L.stem(word)]
+
+
+def _phrases(w: Words, lex: Lexicon, scope: list[str]) -> list[tuple[int, list[str]]]:
+    """Runs of 2-4 words holding a function word that a template of the scope holds as
+    written ("out of memory"): one template phrase, so its function words are not dropped
+    and its content word does not match every template that has it alone."""
+    if not lex.templates:
+        return []
+    bodies = [" ".join(re.findall(r"[a-z0-9]+", b.lower())) for svc, tpls in lex.templates.items()
+              if not scope or svc in scope for _t, b, _n in tpls]
+    skip = L.skip_words()
+    out: list[tuple[int, list[str]]] = []
+    i = 0
+    while i < len(w.toks):
+        for k in (4, 3, 2):
+            idx = list(range(i, i + k))
+            words = [w.word(j) for j in idx if j < len(w.toks)]
+            if len(words) < k or not all(words) or any(
+                    w.toks[a + 1][0] - w.toks[a][1] > 1 for a in idx[:-1]):
+                continue  # not k adjacent words still unread
+            n_skip = sum(x in skip for x in words)
+            if not n_skip or n_skip == k or not all(re.fullmatch(r"[a-z]+", x) for x in words):
+                continue
+            if words[-1] in skip:
+                continue
+            phrase = " ".join(words)
+            if any(re.search(rf"(?:^| ){re.escape(phrase)}(?: |$)", b) for b in bodies):
+                w.use(*idx)
+                out.append((i, [phrase]))
+                i += k - 1
+                break
+        i += 1
+    return out
 
 
 def _compound_parts(word: str, lex: Lexicon, scope: list[str]) -> list[list[str]]:
@@ -445,6 +512,13 @@ def _jointly(words_at: list[tuple[int, list[str]]], raw: dict[int, str], lex: Le
     wide = [(i, set(L.template_forms_wide(raw.get(i, ""), lex)) | set(f)) for i, f in words_at]
     hits = [body for body in bodies if all(body & forms for _, forms in wide)]
     if not hits:
+        # a word linked by synonym only ("logins" -> password) is the weaker reading: when
+        # the words named by their own form stand together in a template, it describes them
+        own = [(i, f) for i, f in words_at if any(
+            x == raw.get(i, "").lower() or L.stem(x) == L.stem(raw.get(i, "")) for x in f)]
+        if own and len(own) < len(words_at) and any(
+                all(body & set(f) for _, f in own) for body in bodies):
+            return own
         return words_at
     seen = set().union(*hits)
     return [(i, sorted(forms & seen)) for i, forms in wide]

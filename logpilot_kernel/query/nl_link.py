@@ -32,7 +32,8 @@ def stem(word: str) -> str:
     if len(w) <= 3:
         return w
     for _ in range(2):
-        for suf, rep in (("sses", "ss"), ("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""),
+        for suf, rep in (("sses", "ss"), ("ies", "y"), ("ied", "y"), ("ations", ""),
+                         ("ation", ""), ("ing", ""), ("ed", ""),
                          ("es", "e"), ("s", "")):
             if w.endswith(suf) and len(w) - len(suf) >= 3 and not w.endswith("ss"):
                 w = w[: len(w) - len(suf)] + rep
@@ -89,6 +90,20 @@ def dimension_words() -> dict[str, str]:
 def builtin_dimension(phrase: str) -> str | None:
     """service | severity | host | source | template | minute ... weekday, or None."""
     return dimension_words().get(" ".join(stem(t) for t in phrase.split()))
+
+
+def opposite_of(word: str) -> str | None:
+    """The word this one negates ("successful" -> "fail", from the table's ``opposites``),
+    or None: such a word names the rows that are not of the other word's kind."""
+    syn = synonyms(word)
+    return next((neg for pos, neg in table().get("opposites", {}).items() if stem(pos) in syn),
+                None)
+
+
+def measure_word(word: str) -> str:
+    """The quantity a word names right after a statistic ("median time" -> duration), from
+    the table's ``measure_words``; other words unchanged."""
+    return table().get("measure_words", {}).get(word.lower(), word)
 
 
 def key_tokens(name: str) -> list[str]:

@@ -126,6 +126,8 @@ def _add_group(intent: "Intent", dim: str, infos: list[KeyInfo]) -> None:
 def _scope(s: str, lex: Lexicon) -> list[str]:
     """Services the question names or implies (by a value only they hold); not consumed."""
     found: list[str] = []
+    # a path or URL ("/api/NAME") is an entity of the message, not a service the question names
+    s = " ".join(tok for tok in s.split() if "/" not in tok)
     for w in re.findall(r"[a-z][a-z0-9_-]*", s):
         if w in L.skip_words():
             continue
@@ -174,20 +176,25 @@ def _measures(t: _Text, intent: "Intent", lex: Lexicon, scope: list[str]) -> Non
         if words[0] in _NOT_A_FIELD:
             pos = m.end(1)
             continue
+        words = [L.measure_word(x) for x in words]
         # the field may follow a service or a describing phrase ("p90 of SVC slow-x duration"):
-        # up to two words are skipped and left behind for the filters
-        for j in range(0, min(3, len(words))):
-            if j and words[j - 1] in _NOT_A_FIELD:
+        # up to three words are skipped and left behind for the filters; the last field named
+        # before a function word is the head of the phrase ("p95 SVC-ish latency": latency)
+        for j in range(0, min(4, len(words))):
+            if j and (words[j - 1] in _NOT_A_FIELD or words[j] in L.skip_words()):
                 break
             for k in range(min(3, len(words) - j), 0, -1):
                 keys = [x for x in L.link_key(" ".join(words[j:j + k]), lex, scope)
-                        if x.info.numeric]
+                        if x.info.numeric and x.info.distinct != 1]
                 if keys:
-                    got = (keys, j, k)
+                    if got is None or j + k > got[1] + got[2]:  # the span ending last wins
+                        got = (keys, j, k)
                     break
-            if got:
-                break
         if got is None:
+            if re.fullmatch(_STRICT_AGG, m.group(1)) and intent.ungrounded is None:
+                # a percentile or mean of something that is not a number: never count rows
+                # instead (a silent wrong answer); the parser refuses, naming numeric fields
+                intent.ungrounded = (m.group(1), _ungrounded(m.group(1), m.group(2), lex, scope))
             pos = m.end(1)
             continue
         keys, j, k = got
@@ -240,6 +247,29 @@ def _measures(t: _Text, intent: "Intent", lex: Lexicon, scope: list[str]) -> Non
                         ("appear", "occur", "report", "happen")):
                     t.blank(m.start() + tok.start(), m.start() + tok.end())
             break
+
+
+#: Measure words that name a statistic of a number and nothing else ("highest", "total",
+#: "longest" also rank or count rows, so they do not make the parser refuse).
+_STRICT_AGG = (r"average|avg|mean|median|p(?:50|75|90|95|99)|(?:50|75|90|95|99)(?:th)?\s+"
+               r"percentile")
+
+
+def _ungrounded(word: str, phrase: str, lex: Lexicon, scope: list[str]) -> str:
+    """Why a statistic cannot be computed, in one line: what it was asked of, and the
+    numeric fields (of the services in scope when there are some) nearest to that phrase."""
+    import difflib
+    infos = [ki for ki in lex.key_infos(scope) if ki.numeric and ki.distinct != 1] or [
+        ki for ki in lex.key_infos() if ki.numeric and ki.distinct != 1]
+    names = list(dict.fromkeys(ki.name for ki in sorted(infos, key=lambda k: -k.rows)))
+    words = [x for x in phrase.split() if x not in L.skip_words()][:3]
+    close = [n for x in words for n in difflib.get_close_matches(
+        x, names, n=3, cutoff=0.4)] if words else []
+    near = list(dict.fromkeys(close + names))[:5]
+    what = " ".join(words) or phrase.strip()
+    where = f" of {' or '.join(scope)}" if scope else ""
+    return (f"{word.strip()!r} needs a numeric field and {what!r} is not a numeric field{where} "
+            f"(numeric fields: {', '.join(near) or 'none'})")
 
 
 #: "when did X first ...", "first seen", "the latest ...": the cue words only are consumed.
@@ -357,6 +387,8 @@ def _groups(t: _Text, intent: "Intent", lex: Lexicon, scope: list[str],
             after_top: int | None = None) -> None:
     if after_top is not None:
         _dim_after(t, after_top, intent, lex, scope)
+    if t.take(r"\bday\s+of\s+(?:the\s+)?week\b"):  # before "by day" takes its first word
+        _add_group(intent, "weekday", [])
     by = _take_dim(t, r"grouped\s+by|broken\s+down\s+by|split\s+by|by|per|for\s+each|for\s+every|"
                  r"in\s+each|each|every|across|among|distribution\s+of|breakdown\s+of|"
                  r"rank|ranked|sort|sorted|list", intent, lex, scope)

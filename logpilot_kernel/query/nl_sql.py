@@ -130,6 +130,17 @@ def conditions(i: "Intent", lex: "Lexicon") -> tuple[list[tuple[str, str]], list
     if sev:
         target.append((f"with severity {' or '.join(sev)}",
                        f"severity IN ({', '.join(map(_lit, sev))})"))
+    if i.exclude:
+        levels, forms = i.exclude
+        label = "that did not fail (" + ", ".join(
+            ([f"severity not {' or '.join(levels)}"] if levels else []) +
+            ([f"template mentions none of {', '.join(repr(f) for f in forms[:6])}"] if forms
+             else [])) + ")"
+        sql = ([f"severity NOT IN ({', '.join(map(_lit, levels))})"] if levels else []) + (
+            ["NOT (" + " OR ".join(f"body ILIKE {_lit('%' + f + '%')}" for f in forms) + ")"]
+            if forms else [])
+        if sql:
+            target.append((label, " AND ".join(sql)))
     for text in i.texts:
         pat = _lit("%" + text + "%")
         target.append((f"whose message contains {text!r}",

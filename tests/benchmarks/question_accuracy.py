@@ -63,6 +63,7 @@ def _instant(v: Any) -> dt.datetime | None:
         return v.to_pydatetime().replace(tzinfo=None)
     if isinstance(v, str):
         s = v.strip().replace("T", " ")
+        s = re.sub(r"(?:Z|[+-]00:?00)$", "", s)  # an explicit UTC offset: the same instant
         for fmt in ("%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
             try:
                 return dt.datetime.strptime(s, fmt)
