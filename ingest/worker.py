@@ -18,13 +18,13 @@ import logging
 import os
 import signal
 import sys
-import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..atomic import write_text
 from ..errors import LogPilotError
 
 if TYPE_CHECKING:  # the stream stack (duckdb, kafka, pyarrow) loads only when a worker runs
@@ -190,11 +190,7 @@ class _HealthReporter:
         return Handler
 
     def _write(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(self.snapshot(), fh, default=str)
-        os.replace(tmp, self.path)
+        write_text(self.path, json.dumps(self.snapshot(), default=str))  # the one atomic-write helper
 
     def _loop(self) -> None:
         while not self._done.wait(1.0):
