@@ -142,8 +142,12 @@ def cmd_workspace(args: argparse.Namespace) -> int:
         _print_json(info)
         return 0
     print(f"workspace {info['path']} (schema v{info['schema_version']})")
+    files = info.get("quarantined_files") or []
     print(f"  {info['rows']:,} rows from {info['first']} to {info['last']}; "
-          f"{info['templates']:,} templates; {info['quarantined']:,} quarantined")
+          f"{info['templates']:,} templates; {info['quarantined']:,} quarantined lines"
+          + (f", {len(files):,} quarantined files" if files else ""))
+    for q in files:  # whole (binary) files set aside, with their size in the reason
+        print(f"  quarantined file {q['origin']}: {q['reason']}")
     for s in info["sources"]:
         print(f"  {s['source']:<24} {s['rows']:>10,} rows  {s['first']} .. {s['last']}")
     odd = [t for t in info["time_sources"] if t["inherited"] or t["file_mtime"] or t["none"]
