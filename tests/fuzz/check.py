@@ -112,6 +112,8 @@ def _check_store(case: Case, ws: Path, res: Outcome) -> None:
         f.append(f"{res.lines_read} lines read, the input has {case.lines}")
     if res.rows + res.quarantined + res.merged != case.lines:
         f.append(f"rows {res.rows} + quarantined {res.quarantined} + merged {res.merged} != {case.lines} lines")
+    if res.quarantined < case.bad_lines:
+        f.append(f"{res.quarantined} lines quarantined, but {case.bad_lines} hold control bytes or are too long")
     if report.get("duplicates"):
         f.append(f"{report['duplicates']} duplicates in a new workspace")
     if with_cr:

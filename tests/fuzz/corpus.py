@@ -33,6 +33,10 @@ import zstandard
 
 READERS = ("plain", "gz", "bz2", "xz", "zst", "tar", "tgz", "zip")
 _BREAK = re.compile(rb"\r\n|\r|\n|\xe2\x80\xa8|\xe2\x80\xa9")
+#: C0 control bytes a line may not hold (TAB, BS, VT, FF, ESC are text) ...
+_CONTROL = re.compile(rb"[\x00-\x07\x0e-\x1a\x1c-\x1f]")
+#: ... and the longest line kept (the ingest default max_line_bytes).
+MAX_LINE_BYTES = 1_000_000
 
 
 def _line(i: int) -> bytes:
@@ -44,15 +48,24 @@ def _lines(n: int, start: int = 0, end: bytes = b"\n") -> bytes:
     return b"".join(_line(i) + end for i in range(start, start + n))
 
 
-def count_lines(data: bytes, encoding: str = "utf-8") -> int:
-    """Non-blank lines of ``data``: each of CRLF, CR, LF, U+2028 and U+2029 ends one; a line
-    of only spaces and tabs is blank; a final line end opens no line."""
+def _pieces(data: bytes, encoding: str) -> list[bytes]:
     if encoding != "utf-8":
         data = data.decode(encoding).encode("utf-8")
     pieces = _BREAK.split(data)
     if pieces and pieces[-1] == b"":
         pieces.pop()
-    return sum(1 for p in pieces if p.strip(b" \t"))
+    return [p for p in pieces if p.strip(b" \t")]
+
+
+def count_lines(data: bytes, encoding: str = "utf-8") -> int:
+    """Non-blank lines of ``data``: each of CRLF, CR, LF, U+2028 and U+2029 ends one; a line
+    of only spaces and tabs is blank; a final line end opens no line."""
+    return len(_pieces(data, encoding))
+
+
+def count_bad_lines(data: bytes, encoding: str = "utf-8") -> int:
+    """Lines that must be quarantined whatever the format: control bytes, or too long."""
+    return sum(1 for p in _pieces(data, encoding) if _CONTROL.search(p) or len(p) > MAX_LINE_BYTES)
 
 
 # ----------------------------------------------------------------- contents
@@ -128,6 +141,7 @@ class Case:
     reader: str
     path: Path
     lines: int  # non-blank lines an ingest must account for (0 for a binary file)
+    bad_lines: int = 0  # of which at least this many must be quarantined (control bytes, overlong)
     binary_files: dict[str, int] = field(default_factory=dict)  # origin -> size, to quarantine whole
     exit_code: int = 0
     outside: list[Path] = field(default_factory=list)  # paths that must not exist afterwards
@@ -148,7 +162,7 @@ def content_cases(folder: Path) -> list[Case]:
             path, origin = _wrap(reader, name, data, sub)
             size = len(data) if reader in ("tar", "tgz", "zip") else path.stat().st_size
             cases.append(Case(name, reader, path, 0 if binary else count_lines(data, encoding),
-                              {origin: size} if binary else {}))
+                              0 if binary else count_bad_lines(data, encoding), {origin: size} if binary else {}))
     return cases
 
 
@@ -218,7 +232,7 @@ def _zip_bomb(folder: Path) -> Case:
             for _ in range(20):
                 fh.write(block)
             fh.write(b"\n")
-    return Case("zip_bomb", "zip", path, 1, {f"{path}!zeros.log": 100 << 20})
+    return Case("zip_bomb", "zip", path, 1, 1, {f"{path}!zeros.log": 100 << 20})
 
 
 def special_cases(folder: Path) -> list[Case]:
@@ -235,4 +249,5 @@ def all_cases(folder: Path) -> list[Case]:
     return content_cases(folder) + special_cases(folder)
 
 
-__all__ = ["CONTENTS", "Case", "READERS", "all_cases", "content_cases", "count_lines", "special_cases"]
+__all__ = ["CONTENTS", "Case", "READERS", "all_cases", "content_cases", "count_bad_lines", "count_lines",
+           "special_cases"]
