@@ -35,6 +35,7 @@ import os
 import re
 import tempfile
 import threading
+import time
 import urllib.parse
 from collections import Counter
 from dataclasses import asdict, dataclass
@@ -231,6 +232,7 @@ def count_range(path: str, start: int, end: int) -> int:
 
 def run_shard(shard: Shard, lake: str, storage_options: dict[str, Any] | None, seed_url: str) -> dict[str, Any]:
     """Ingest one shard into the lake; return its manifest (see the module docstring)."""
+    t0 = time.perf_counter()
     seed = _seed(seed_url, storage_options)
     fs, root = lake_fs(lake, storage_options)
     registry = Registry(seed["rules_path"]) if seed["rules_path"] else Registry()
@@ -258,7 +260,8 @@ def run_shard(shard: Shard, lake: str, storage_options: dict[str, Any] | None, s
     finally:
         con.close()
     result.update({"shard_id": shard.shard_id, "files": files, "skipped": skipped,
-                   "quarantine_reasons": dict(reasons), "worker_pid": os.getpid()})
+                   "quarantine_reasons": dict(reasons), "worker_pid": os.getpid(),
+                   "seconds": round(time.perf_counter() - t0, 3)})
     _write_json(fs, f"{root}/_shards/{shard.shard_id}.json", result)
     return result
 
