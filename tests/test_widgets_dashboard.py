@@ -62,20 +62,52 @@ def test_initial_render_matches_sql(demo_ws):
 
 
 def test_figure_state_carries_the_data(demo_ws):
-    """The browser draws a figure from its synced state when its view comes up after the
-    data messages (a fresh kernel's first cell): that state must hold the data, from the
-    first render on and after every re-render."""
+    """The browser draws a chart from its view's synced state, whenever the view comes up
+    (a fresh kernel's first cell included): that state must hold the figure's data from the
+    first render on and after every re-render, and no copy of plotly.js."""
+    import json
+
+    from logpilot_kernel.widgets.plotly_view import PlotlyView
+
     d = Dashboard(demo_ws, period="all")
-    for name, fig in d.figures.items():
-        assert fig._widget_data == fig._data, name
-        assert any(len(t.get("x") or t.get("z") or []) for t in fig._widget_data), name
-    assert sum(sum(t["y"]) for t in d.figures["volume"]._widget_data) == d.kpis["volume"]
+    assert set(d.views) == set(d.figures)
+    for name, view in d.views.items():
+        assert isinstance(view, PlotlyView) and view.figure is d.figures[name]
+        state = json.loads(view.get_state()["figure_json"])
+        assert state["data"] == json.loads(d.figures[name].to_json())["data"], name
+        assert any(len(t.get("x") or t.get("z") or []) for t in state["data"]), name
+        assert len(view.get_state()["_esm"]) < 20_000  # plotly.js is loaded once per page
+    vol = json.loads(d.views["volume"].figure_json)
+    assert sum(sum(t["y"]) for t in vol["data"]) == d.kpis["volume"]
     d.set_filters(services=["sshd"])
-    vol = d.figures["volume"]._widget_data
-    assert sum(sum(t["y"]) for t in vol) == d.kpis["volume"] == demo_ws.scalar(
+    vol = json.loads(d.views["volume"].figure_json)
+    assert sum(sum(t["y"]) for t in vol["data"]) == d.kpis["volume"] == demo_ws.scalar(
         "SELECT count(*) FROM logs WHERE service_name = 'sshd'")
-    assert d.figures["failures"]._widget_data[0]["x"] == ["sshd"]
-    assert d.figures["volume"]._widget_layout["xaxis"]["range"]
+    assert json.loads(d.views["failures"].figure_json)["data"][0]["x"] == ["sshd"]
+    assert vol["layout"]["xaxis"]["range"]
+
+
+def test_view_serves_plotly_js_and_routes_clicks(demo_ws):
+    """The two custom messages of a view's front end, through the real comm handler: a
+    request for plotly.js is answered with the installed bundle as one binary buffer, and a
+    plotly.js click event reaches the dashboard's click callback (drill-down)."""
+    import plotly
+
+    d = Dashboard(demo_ws, period="all")
+    view = d.views["failures"]
+    sent = []
+    view.send = lambda content, buffers=None: sent.append((content, buffers))
+    view._handle_custom_msg({"type": "plotly-js"}, [])
+    (content, buffers), = sent
+    assert content == {"type": "plotly-js"} and len(buffers) == 1
+    assert f"plotly.js v{plotly.offline.get_plotlyjs_version()}".encode() in bytes(buffers[0][:200])
+    worst = d.figures["failures"].data[0].x[0]
+    view._handle_custom_msg({"type": "click", "points": [
+        {"trace": 0, "index": 0, "x": worst, "y": 1}]}, [])
+    assert d.selection == Selection.failures(worst) and d.drill_total > 0
+    assert set(d.drill["severity"]) <= {"ERROR", "FATAL"}
+    view._handle_custom_msg({"type": "click", "points": [{"trace": 7, "index": 0}]}, [])
+    assert d.selection == Selection.failures(worst) and d.last_error is None
 
 
 def test_filter_change_rerenders(demo_ws):
@@ -234,3 +266,48 @@ def test_dashboard_magic(demo_ws, tmp_path: Path):
             dashboard_magic(pilot, ["--nope"])
     finally:
         pilot.close()
+
+
+def test_saved_notebook_with_dashboard_and_three_charts_stays_under_one_megabyte(tmp_path: Path):
+    """Issue 18's Done-when, on a real saved notebook: a fresh kernel (nbclient) runs the
+    dashboard and three ``%%logsql --plot`` charts, and the .ipynb is written WITH the
+    widget state (nbclient stores every widget model's state in the notebook metadata, as
+    JupyterLab's "save widget state" does). Five plotly FigureWidgets put five copies of
+    plotly's 4.9 MB front-end bundle in that state; the dashboard's own views must not."""
+    import json
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    from logpilot_kernel import Workspace
+    from logpilot_kernel.demo import generate
+    from logpilot_kernel.ingest.bulk import ingest
+
+    generate(tmp_path / "estate", days=1, seed=3, lines=5_000)
+    with Workspace(tmp_path / "ws") as ws:  # closed: the notebook's kernel opens it
+        ingest(ws, [str(tmp_path / "estate" / "logs")], progress=False, parquet=False)
+    cells = [nbformat.v4.new_code_cell(f"%load_ext logpilot_kernel\n%logpilot open {tmp_path / 'ws'}"),
+             nbformat.v4.new_code_cell("%logpilot dashboard --period all")]
+    for q in ("SELECT severity, count(*) AS n FROM logs GROUP BY 1 ORDER BY 2 DESC",
+              "SELECT service_name, count(*) AS n FROM logs GROUP BY 1 ORDER BY 2 DESC",
+              "SELECT time_bucket(INTERVAL '1 hour', timestamp) AS t, count(*) AS n FROM logs "
+              "GROUP BY 1 ORDER BY 1"):
+        cells.append(nbformat.v4.new_code_cell(f"%%logsql --plot auto\n{q}"))
+    nb = nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {
+        "name": "python3", "display_name": "Python 3", "language": "python"}})
+    NotebookClient(nb, timeout=300, kernel_name="python3", store_widget_state=True).execute()
+    errors = [o for c in nb.cells for o in c.outputs if o.output_type == "error"]
+    assert not errors, errors
+    out = tmp_path / "dashboard.ipynb"
+    nbformat.write(nb, str(out))
+    state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    size = out.stat().st_size
+    print(f"saved notebook (dashboard + three charts, widget state included): {size:,} bytes; "
+          f"widget state {len(json.dumps(state)):,} bytes")
+    views = [m for m in state.values() if m["model_name"] == "AnyModel"]
+    assert len(views) == 5, [m["model_name"] for m in state.values()]  # the five charts
+    # Each view holds its figure's data (drawn on first render) and a small front end.
+    for m in views:
+        assert json.loads(m["state"]["figure_json"])["data"], m["state"].get("figure_json", "")[:200]
+        assert len(m["state"]["_esm"]) < 20_000
+    assert size < 1_000_000, size

@@ -6,21 +6,18 @@ change or a click sets :attr:`Dashboard.filters` / :attr:`Dashboard.selection` a
 :meth:`Dashboard.refresh`. Callback errors go to the status line (never swallowed, never a
 dead widget): every handler runs through :meth:`Dashboard._guard`.
 
-Why the figures are built from pre-filled plain figures (and their state re-synced after
-every fill): with plotly >= 6 a ``FigureWidget`` is an anywidget whose front-end model
-deep-copies ``_widget_data`` on every read, so a restyle/update message that reaches the
-browser before a view of the figure exists is applied to a throw-away copy and lost; the
-view then draws the state sent when the widget was created. In the first cell of a fresh
-kernel the slow cell lets each figure's front-end model load before the output is
-displayed, so the data sent after construction never showed (blank axes -1..6 until the
-cell was re-run). The first render's data therefore travels in the initial state, and
-:func:`_sync_state` keeps the state equal to what the messages drew.
+Why the charts are :class:`.plotly_view.PlotlyView` widgets over plain ``go.Figure``
+objects instead of ``go.FigureWidget``: with plotly >= 6 each FigureWidget carries plotly's
+4.9 MB front-end bundle in its own state, so five of them made the first render wait for
+~25 MB (11 s) and a notebook saved with widget state 25 MB heavier. A PlotlyView holds its
+figure as JSON, loads plotly.js once per page, and routes clicks through the traces'
+``on_click`` callbacks of the plain figure in :attr:`Dashboard.figures`; its initial state
+already holds the first render's data (the blank-first-render fix of plotly >= 6 FigureWidgets
+stays true by construction).
 """
 
 from __future__ import annotations
 
-import contextlib
-import copy
 import datetime as dt
 import html
 import time
@@ -33,6 +30,7 @@ import plotly.graph_objects as go
 
 from . import dashboard_data as D
 from . import dashboard_figures as F
+from .plotly_view import PlotlyView
 
 
 Selection = D.Selection  # what a click picked; the rules live in the data layer
@@ -46,13 +44,6 @@ class _Computed:
     filters: D.Filters
     drill: pd.DataFrame
     drill_total: int
-
-
-def _sync_state(fig: Any) -> None:
-    """Make a FigureWidget's synced state equal to its Python-side figure (see the module
-    docstring): a view created after this draws the data, not the construction state."""
-    fig._widget_data = copy.deepcopy(fig._data)
-    fig._widget_layout = copy.deepcopy(fig._layout_obj._props)
 
 
 def _load_command(path: str) -> str:
@@ -118,18 +109,20 @@ class Dashboard(w.VBox):
         self._wire_filters()
         self._init_options(D.as_tuple(service), tuple(s.upper() for s in severities or ()))
         # The first render is computed before the figures exist, so its data is part of
-        # each FigureWidget's initial state (see the module docstring).
+        # each view's initial state (see the module docstring).
         t0 = time.perf_counter()
         first = self._guard("render", self._compute)
         static = F.empty_figures(go.Figure)
         if first is not None:
             F.fill(static, first.render.frames, first.render.hourly, first.render.bucket[1])
-        self.figures = {name: go.FigureWidget(fig) for name, fig in static.items()}
+        self.figures: dict[str, go.Figure] = static  # what the charts show; clicks bind here
+        self.views = {name: PlotlyView(fig, layout=w.Layout(width="100%"))
+                      for name, fig in static.items()}
 
         boxes = {}
-        for name, fig in self.figures.items():
+        for name, view in self.views.items():
             wide = name in ("volume", "new_templates")
-            box = w.Box([fig], layout=w.Layout(width="100%" if wide else "50%"))
+            box = w.Box([view], layout=w.Layout(width="100%" if wide else "50%"))
             box.add_class(f"lp-chart-{name.replace('_', '-')}")
             boxes[name] = box
         self.charts = w.VBox([
@@ -314,13 +307,10 @@ class Dashboard(w.VBox):
         self._status(f"{k['volume']:,} rows in view; rendered in {self.render_seconds * 1000:.0f} ms")
 
     def _fill(self, frames: dict[str, pd.DataFrame], hourly: bool) -> None:
-        # One message per figure instead of one per property.
-        with contextlib.ExitStack() as stack:
-            for fig in self.figures.values():
-                stack.enter_context(fig.batch_update())
-            F.fill(self.figures, frames, hourly, self.bucket[1])
-        for fig in self.figures.values():
-            _sync_state(fig)
+        # The plain figures change in Python; each view then sends one message.
+        F.fill(self.figures, frames, hourly, self.bucket[1])
+        for view in self.views.values():
+            view.sync()
 
     def _title(self, f: D.Filters) -> None:
         span = f"{f.start:%Y-%m-%d %H:%M} – {f.end:%Y-%m-%d %H:%M} UTC"

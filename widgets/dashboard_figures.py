@@ -1,10 +1,11 @@
 """Plotly figures and HTML fragments of the dashboard, shared by the widget and the export.
 
-Why figures have fixed traces that :func:`fill` fills: a ``FigureWidget`` keeps its traces
-(and the click callbacks bound to them) across re-renders, so a filter change only replaces
-the data of fixed traces; the static export fills plain ``go.Figure`` objects the same way,
-and the dashboard fills plain figures *before* it wraps them in widgets (see
-:mod:`.dashboard`: the first data must travel in the widget's initial state).
+Why figures have fixed traces that :func:`fill` fills: the dashboard keeps one plain
+``go.Figure`` per chart for its lifetime (the click callbacks are bound to its traces, and a
+:class:`.plotly_view.PlotlyView` draws it), so a filter change only replaces the data of
+fixed traces; the static export fills fresh figures the same way. The dashboard fills its
+figures *before* it creates the views, so the first data travels in each view's initial
+state (see :mod:`.dashboard`).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def _layout(title: str, height: int = 300, **kw: Any) -> dict[str, Any]:
 
 
 def empty_figures(factory: Any = go.Figure) -> dict[str, Any]:
-    """The five charts with their fixed traces and no data (``factory``: Figure or FigureWidget)."""
+    """The five charts with their fixed traces and no data (``factory``: a Figure class)."""
     figs = {
         "volume": factory(
             data=[go.Bar(name=s, x=[], y=[], marker_color=COLORS[s], offset=0,
