@@ -34,6 +34,7 @@ from ..schema import FIELD_NAMES
 from ..workspace import Workspace, rewrite_rows, transaction
 from . import segments
 from .mining import MiningBudget, TemplateMiner
+from .mining_arrow import first_positions
 from .mining_budget import DEFAULT_BUDGET
 from .readers import InputFile, Problem, expand_inputs, read_records
 from .registry import Registry, parse_records
@@ -316,17 +317,23 @@ def _mine(con: Any, miner: TemplateMiner, rows: pa.Table, ws: Workspace,
             fr.coarse_rows += int(pc.sum(pc.cast(result.coarse, pa.int64())).as_py() or 0)
     if result.new_templates or result.changed_templates:
         services = rows.column("service_name")
-        first_service: dict[str, str] = {}
-        for tid, svc in zip(result.template_id.to_pylist(), services.to_pylist()):
-            if tid in result.new_templates and tid not in first_service:
-                first_service[tid] = svc
+        # the service of each template's first row: per distinct id, not a Python loop per row
+        enc = pc.dictionary_encode(result.template_id)
+        first = first_positions(enc.indices, len(enc.dictionary))
+        first_service = dict(zip(enc.dictionary.to_pylist(), pc.take(services, first).to_pylist()))
         with ws.write_lock:
-            if result.new_templates:
-                con.executemany(
-                    "INSERT OR IGNORE INTO templates (template_id, template, first_service, created_run) "
-                    "VALUES (?, ?, ?, ?)",
-                    [(tid, text, first_service.get(tid), run_id) for tid, text in result.new_templates.items()],
-                )
+            if result.new_templates:  # one insert from Arrow (executemany costs ~3 ms a row)
+                new = pa.table({"template_id": list(result.new_templates),
+                                "template": list(result.new_templates.values()),
+                                "first_service": [first_service.get(t) for t in result.new_templates]},
+                               schema=pa.schema([("template_id", pa.string()), ("template", pa.string()),
+                                                 ("first_service", pa.string())]))
+                con.register("_lp_new_templates", new)
+                try:
+                    con.execute("INSERT OR IGNORE INTO templates (template_id, template, first_service, created_run) "
+                                "SELECT template_id, template, first_service, ? FROM _lp_new_templates", [run_id])
+                finally:
+                    con.unregister("_lp_new_templates")
             for tid, text in result.changed_templates.items():
                 rewrite_rows(con, "templates", ["template_id"],
                              "SELECT * REPLACE (?::VARCHAR AS template) FROM templates WHERE template_id = ?",

@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from logpilot_kernel.ingest.known_templates import PARAM, SEP_CHARS
+from logpilot_kernel.ingest.mining_arrow import first_positions
 
 _SEP_MARK = "\ue001"  # the miner's recipe separator (``mining._SEP``)
 _ALL = "\ue003"  # key of a group's catch-all template (a private marker never in masked text)
@@ -109,7 +110,7 @@ class CoarseTemplates:
         groups = pc.fill_null(t.column("k").combine_chunks(), "")
         enc = pc.dictionary_encode(pc.binary_join_element_wise(groups, text1, "\x00"))
         uniq = enc.dictionary.to_pylist()
-        seconds = pc.take(text2, _first_positions(enc.indices, len(uniq))).to_pylist()
+        seconds = pc.take(text2, first_positions(enc.indices, len(uniq))).to_pylist()
         tier: list[int] = []
         ids: list[str] = []
         made: dict[str, str] = {}
@@ -151,13 +152,3 @@ class CoarseTemplates:
     def text_of(self, key: str) -> str:
         text = key.split("\x00", 1)[1]
         return PARAM if text == _ALL else text
-
-
-def _first_positions(indices: pa.Array, n: int) -> pa.Array:
-    """Row of the first occurrence of each dictionary entry."""
-    import numpy as np
-
-    idx = indices.to_numpy(zero_copy_only=False)
-    out = np.full(n, -1, dtype=np.int64)
-    out[idx[::-1]] = np.arange(len(idx) - 1, -1, -1)
-    return pa.array(out)
