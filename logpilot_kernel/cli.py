@@ -20,7 +20,7 @@ from typing import Any, Callable, Sequence
 
 from .cli_args import (
     CliParser, UsageError, add_format, add_workspace, any_int, folder, in_file, in_path, iso_date, names,
-    out_file, positive_int, text,
+    out_file, positive_int, require_file, text,
 )
 from .errors import LogPilotError
 
@@ -92,6 +92,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_mine(args: argparse.Namespace) -> int:
     from .ingest.mining import mine_file
 
+    require_file(args.input, "INPUT")
     n = mine_file(args.input, args.output)
     print(f"mined {n:,} lines -> {args.output}", file=sys.stderr)
     return 0
@@ -212,6 +213,8 @@ def cmd_registry(args: argparse.Namespace) -> int:
     if args.action == "add":
         if args.from_induced:
             from .ingest.registry.report import file_stem
+
+            require_file(args.from_induced, "--from-induced")
 
             det = reg.detect_file(_read_sample(args.rule_file, args.lines), stem=file_stem(args.rule_file))
             if det.induced is None:

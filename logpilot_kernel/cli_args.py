@@ -152,12 +152,18 @@ def out_file(value: str) -> str:
     return value
 
 
-@_validator("in_file", "an existing file")
+@_validator("in_file", "a file path to read")
 def in_file(value: str) -> str:
-    _path(value)
-    if not os.path.isfile(value):
-        raise ValueError("no such file" if not os.path.exists(value) else "not a file")
-    return value
+    """Syntax only: whether the file exists is checked when the command runs
+    (:func:`require_file`), so a documented command line parses anywhere."""
+    return _path(value)
+
+
+def require_file(path: str, what: str) -> None:
+    """Refuse a missing input file with one line naming the argument (exit 2 via ``main``)."""
+    if not os.path.isfile(path):
+        why = "not a file" if os.path.exists(path) else "no such file"
+        raise UsageError(f"{what} {path!r}: {why} (accepted: an existing file)")
 
 
 @_validator("in_path", "an existing file, folder or glob pattern")
@@ -185,4 +191,4 @@ def add_now(p: argparse.ArgumentParser) -> None:
 
 __all__ = ["CliParser", "UsageError", "add_format", "add_now", "add_workspace", "any_int", "count_int",
            "duration_ms", "folder", "in_file", "in_path", "iso_date", "iso_time", "names", "out_file",
-           "port", "positive_int", "text"]
+           "port", "positive_int", "require_file", "text"]
