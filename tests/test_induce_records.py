@@ -136,6 +136,26 @@ def test_one_line_records_with_a_stack_trace_stay_one_line_records(tmp_path: Pat
     assert rows[1][3].split("\n")[0] == "failed to bind" and "BindException" in rows[1][3]
 
 
+def test_a_short_message_with_one_continuation_each_stays_on_its_first_line(tmp_path: Path) -> None:
+    """Guard: every record has a continuation line, but the first line carries text."""
+    lines = ["2025-01-14 08:00:00 ERROR Failed to connect", "\tat a.b.C.call(C.java:1)",
+             "2025-01-14 08:00:01 ERROR Lost the leader", "\tat a.b.C.call(C.java:2)",
+             "2025-01-14 08:00:02 WARN Slow disk", "\tat a.b.C.call(C.java:3)"]
+    _, rows = _load(tmp_path, "shortmsg", lines)
+    assert [r[3].split("\n")[0] for r in rows] == ["Failed to connect", "Lost the leader", "Slow disk"]
+
+
+def test_header_lines_half_of_the_file_with_a_level_word(tmp_path: Path) -> None:
+    """One header line per body line (half the file timestamped): still header + body."""
+    lines = ["[Tue Jan 14 08:00:00 2025] ERROR", "    cannot open the spool",
+             "[Tue Jan 14 08:00:05 2025] INFO", "    spool opened",
+             "[Tue Jan 14 08:01:00 2025] WARN", "    spool 91% full"]
+    _, rows = _load(tmp_path, "spooler", lines)
+    assert [(r[0], r[1], r[2], r[3]) for r in rows] == [
+        (1, T(2025, 1, 14, 8), "ERROR", "cannot open the spool"), (3, T(2025, 1, 14, 8, 0, 5), "INFO", "spool opened"),
+        (5, T(2025, 1, 14, 8, 1), "WARN", "spool 91% full")]
+
+
 # --- 2. a one-letter level glued to a yymmdd date --------------------------------------
 
 def test_level_letter_glued_to_a_two_digit_year_date(tmp_path: Path) -> None:
@@ -236,6 +256,15 @@ def test_a_padded_first_column_is_a_header_field(tmp_path: Path) -> None:
         "Vault engine 4.2 starting", "Listening on port 7100.", "Opening store 'main'.",
         "Login failed for 'ops'.", "Store 'main' is open."]
     assert rows[0][1] == T(2025, 1, 14, 8, 0, 0, 120000) and rows[3][4]["component"] == "Logon"
+
+
+def test_date_and_time_in_separate_delimited_columns(tmp_path: Path) -> None:
+    lines = ["2025-01-14;08:00:00;pump-2;started", "2025-01-14;08:00:07;pump-2;pressure low",
+             "2025-01-14;08:01:00;pump-3;started"]
+    _, rows = _load(tmp_path, "pumps", lines)
+    assert [r[1] for r in rows] == [T(2025, 1, 14, 8), T(2025, 1, 14, 8, 0, 7), T(2025, 1, 14, 8, 1)]
+    assert [r[3] for r in rows] == ["pump-2;started", "pump-2;pressure low", "pump-3;started"]
+    assert all(r[4]["ts_source"] == "line" for r in rows)
 
 
 @pytest.mark.parametrize("ref_year,want", [(2026, T(2024, 3, 5)), (2004, T(2003, 5, 24))])

@@ -178,8 +178,8 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
         else:
             pair_levels = None
     hb: HeaderBody | None = None
-    if hits and best is None and pair_levels is None:
-        hb = header_body(hits[0], sample)  # a header line of its own, the message below it
+    if hits and pair_levels is None and hits[0].parsed <= 0.5 * len(sample):
+        hb = header_body(hits[0], sample, words)  # a header line of its own, the message below it
         if hb is not None:
             best = hits[0]
     if best is None:  # a time after a long header (a request log's fields before it)

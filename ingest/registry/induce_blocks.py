@@ -68,14 +68,29 @@ class HeaderBody:
     body_lines: int
 
 
-def header_body(best: LayoutHit, sample: Sequence[str]) -> HeaderBody | None:
+#: Two plain words in a row ("connection refused") are message text, not header fields.
+_PLAIN_WORD = re.compile(r"[A-Za-z][a-z']+[,.;:!?]?")
+
+
+def _has_words(tokens: Sequence[str], words: dict[str, str]) -> bool:
+    """Whether header tokens hold text (two plain non-level words in a row)."""
+    run = 0
+    for t in tokens:
+        plain = bool(_PLAIN_WORD.fullmatch(t)) and t.rstrip(",.;:!?").lower() not in words
+        run = run + 1 if plain else 0
+        if run >= 2:
+            return True
+    return False
+
+
+def header_body(best: LayoutHit, sample: Sequence[str], words: dict[str, str]) -> HeaderBody | None:
     """The sample's records as header line + body lines, or None when it is not so.
 
     Needs: at least two timestamped lines, at most half of the sample timestamped;
     STABLE of them followed by a line without the timestamp (every record has a body);
     and header lines that carry fields only (at most :data:`MAX_HEADER_TOKENS` tokens
-    after the timestamp), so one-line records with occasional continuation lines (a
-    stack trace) are never read this way.
+    after the timestamp, no two plain words in a row), so records with a message on
+    their first line and continuation lines (a stack trace) are never read this way.
     """
     n = len(sample)
     ts = [i for i, t in enumerate(best.texts) if t is not None]
@@ -84,8 +99,8 @@ def header_body(best: LayoutHit, sample: Sequence[str]) -> HeaderBody | None:
     followed = sum(1 for i in ts if i + 1 < n and best.texts[i + 1] is None)
     if followed < STABLE * len(ts):
         return None
-    short = sum(1 for i in ts if len(_tokens(sample[i][(best.starts[i] or 0) + len(best.texts[i] or ""):]))
-                <= MAX_HEADER_TOKENS)
+    tails = [[t for _, t in _tokens(sample[i][(best.starts[i] or 0) + len(best.texts[i] or ""):])] for i in ts]
+    short = sum(1 for t in tails if len(t) <= MAX_HEADER_TOKENS and not _has_words(t, words))
     if short < STABLE * len(ts):
         return None
     first = ts[0]
