@@ -34,9 +34,16 @@ def test_bootstrap_runs_the_notebook_and_keeps_the_executed_copy(tmp_path: Path)
 
 
 def test_bootstrap_failure_is_one_line_naming_the_cell_and_the_run_log(tmp_path: Path) -> None:
-    p = subprocess.run([sys.executable, "-m", "logpilot_kernel.cli", "bootstrap", "",
-                        "--workspace", str(tmp_path / "ws"), "--quiet"],
+    (tmp_path / "app.log").write_text("2024-06-01T10:00:00Z INFO hello\n")
+    p = subprocess.run([sys.executable, "-m", "logpilot_kernel.cli", "bootstrap", str(tmp_path / "*.log"),
+                        "--workspace", str(tmp_path / "ws"), "--quiet", "--format", "no-such-rule"],
                        capture_output=True, text=True, timeout=600)
     assert p.returncode == 2
     err = p.stderr.strip()
-    assert "archive_glob" in err and "executed copy" in err and "Traceback" not in err
+    assert "cell" in err and "no-such-rule" in err and "executed copy" in err and "Traceback" not in err
+    # an archive glob that matches nothing is refused before any notebook runs (issue 17)
+    p = subprocess.run([sys.executable, "-m", "logpilot_kernel.cli", "bootstrap", "",
+                        "--workspace", str(tmp_path / "ws2"), "--quiet"],
+                       capture_output=True, text=True, timeout=600)
+    assert p.returncode == 2 and "archive_glob" in p.stderr and "Traceback" not in p.stderr
+    assert not (tmp_path / "ws2").exists()
