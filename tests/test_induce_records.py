@@ -258,6 +258,20 @@ def test_a_padded_first_column_is_a_header_field(tmp_path: Path) -> None:
     assert rows[0][1] == T(2025, 1, 14, 8, 0, 0, 120000) and rows[3][4]["component"] == "Logon"
 
 
+def test_an_optional_bracket_glued_to_the_header_is_a_field(tmp_path: Path) -> None:
+    """``LEVEL[pid]`` in most lines, ``LEVEL[pid][session]`` in some: the same header."""
+    lines = ["[Jan 14 08:00:00] NOTICE[101] core.c: 12 plugins loaded",
+             "[Jan 14 08:00:02] WARNING[101] net.c: port 5070 busy",
+             "[Jan 14 08:01:00] NOTICE[230][S-0001] call.c: session opened",
+             "[Jan 14 08:01:05] ERROR[230][S-0001] call.c: codec mismatch",
+             "[Jan 14 08:02:00] NOTICE[101] core.c: reload done",
+             "[Jan 14 08:03:00] NOTICE[101] core.c: idle"]
+    _, rows = _load(tmp_path, "switchd", lines, mtime=T(2025, 1, 20))
+    assert [r[3] for r in rows] == ["core.c: 12 plugins loaded", "net.c: port 5070 busy", "call.c: session opened",
+                                    "call.c: codec mismatch", "core.c: reload done", "core.c: idle"]
+    assert rows[2][4]["tag"] == "S-0001" and rows[2][1] == T(2025, 1, 14, 8, 1)
+
+
 def test_date_and_time_in_separate_delimited_columns(tmp_path: Path) -> None:
     lines = ["2025-01-14;08:00:00;pump-2;started", "2025-01-14;08:00:07;pump-2;pressure low",
              "2025-01-14;08:01:00;pump-3;started"]

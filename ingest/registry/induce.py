@@ -34,7 +34,7 @@ from .induce_columns import (LEVEL_EXTRA, LEVEL_SHARE, LEVEL_SYMBOLS, MAX_COLUMN
                              _header_end, _kind, _level_spellings, _Names, _sep_rx, _tokens,
                              _typed_columns, level_words)
 from .induce_blocks import (HeaderBody, delimiter_after_time, header_body, literal_lines_rx,
-                            numeric_level_scale, padded_first_column, preamble)
+                            numeric_level_scale, optional_glued_bracket, padded_first_column, preamble)
 from .induce_phrase import _level_line_pairs, _level_phrase, _phrase_rx, _tag_after_level
 from .model import Rule
 
@@ -258,8 +258,14 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
         info.append({"field": n, "kind": "padded column"})
         parts.append(_sep_rx([r[0][0] for r in rest_rows if r]) + rf"(?P<{n}>\S+)")
         end = 1
+    glued = end > 0 and end == len(cols) and delim is None and optional_glued_bracket(rest_rows, end)
+    if glued:  # a bracketed field glued to the header's last one in some lines only
+        n = names.take("tag", "field")
+        info.append({"field": n, "kind": "optional bracketed field"})
+        parts.append(rf"(?:\[(?P<{n}>[^\]]*)\])?")
     if phrase is None and delim is None:
-        after = [r[end][0] if len(r) > end else "" for r in rest_rows]
+        after = [(r[end + 1][0] if glued and len(r) > end + 1 and r[end][0] == "" and r[end][1].startswith("[")
+                  else r[end][0]) if len(r) > end else "" for r in rest_rows]
         msg_sep = r"\s*" if any(s == "" for s in after) else r"\s+"
     if end and cols[end - 1][0] == "sep" and cols[end - 1][1][0] == "|":
         msg_sep = ""  # a delimited format: the message starts right after the delimiter

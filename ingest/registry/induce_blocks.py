@@ -14,6 +14,7 @@
   constant and only the last field is free text (then the fields before it are a header).
 * **A padded column**: a first field after the time padded with spaces so the message
   starts at one column in (nearly) every line: that field is a header field.
+* **An optional glued bracket** (``LEVEL[pid][tag]`` in some lines only): a header field.
 * **A small number in the timestamp's brackets** (``[time, 3]``): a numeric level, read
   on the scale its values show (see :data:`NUMERIC_LEVEL_SCALES`).
 
@@ -181,6 +182,22 @@ def padded_first_column(rows: Sequence[list[tuple[str, str]]]) -> bool:
     return top >= PADDED_SHARE * len(offs) and wide >= 0.5 * len(offs) and len(vals) > 1
 
 
+#: Share of lines (at least, at most) with a bracketed field glued to the header's last
+#: token for it to be an optional header field.
+GLUED_SHARE = (0.1, 0.9)
+
+
+def optional_glued_bracket(rows: Sequence[list[tuple[str, str]]], end: int) -> bool:
+    """Whether some lines (not all) carry a ``[...]`` field glued, with no space, to the
+    last header token (``LEVEL[pid][call-id]``): an optional header field, so those lines'
+    messages start after it like the others'."""
+    if not rows:
+        return False
+    hit = sum(1 for r in rows if len(r) > end and r[end][0] == "" and r[end][1].startswith("[")
+              and r[end][1].endswith("]") and r[end - 1][1].endswith("]"))
+    return GLUED_SHARE[0] * len(rows) <= hit <= GLUED_SHARE[1] * len(rows)
+
+
 def numeric_level_scale(values: Sequence[str]) -> dict[str, str] | None:
     """The level map of a column of small numbers (None when it is not one)."""
     if not values or not all(v.isdigit() for v in values):
@@ -194,4 +211,4 @@ def numeric_level_scale(values: Sequence[str]) -> dict[str, str] | None:
 
 
 __all__ = ["HeaderBody", "header_body", "preamble", "literal_lines_rx", "delimiter_after_time",
-           "padded_first_column", "numeric_level_scale", "NUMERIC_LEVEL_SCALES"]
+           "padded_first_column", "optional_glued_bracket", "numeric_level_scale", "NUMERIC_LEVEL_SCALES"]
