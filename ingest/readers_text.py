@@ -6,7 +6,10 @@ and when a whole file is. The fuzz corpus (``tests/fuzz``) runs them against eac
 
 - **Line ends**: ``\\r\\n``, a lone ``\\r``, ``\\n``, U+2028 and U+2029 each end one line,
   so a CRLF (or old Mac) file never keeps a ``\\r`` in a message and a line number means
-  the same thing whatever the producer's platform.
+  the same thing whatever the producer's platform. One exception: a line that is valid
+  JSON as a whole keeps its U+2028/U+2029, which JSON allows unescaped inside strings
+  (``JSON.stringify`` and ``json.dumps(ensure_ascii=False)`` write them raw); splitting
+  there would turn one good record into two quarantined halves.
 - **Control bytes**: a line with NUL or another C0 control byte (TAB, BS, VT, FF and ESC,
   which colourised and tabular logs use, excepted) is quarantined with its reason; the
   rest of the file loads.
@@ -22,6 +25,7 @@ and when a whole file is. The fuzz corpus (``tests/fuzz``) runs them against eac
 from __future__ import annotations
 
 import codecs
+import json
 import re
 from dataclasses import dataclass
 from typing import Iterator
@@ -39,7 +43,7 @@ _CONTROL_SINGLES = [bytes([c]) for c in CONTROL]
 _CONTROL_RE = re.compile(b"[" + b"".join(b"\\x%02x" % c for c in CONTROL) + b"]")
 _CONTROL_RE2 = "[" + "".join(f"\\x{c:02x}" for c in CONTROL) + "]"  # Arrow's RE2 syntax
 _ESCAPES = {c: f"\\x{c:02x}" for c in CONTROL}
-_BREAKS = re.compile(rb"\r\n|\r|\n|\xe2\x80\xa8|\xe2\x80\xa9")
+_BREAKS = re.compile(rb"\r\n|\r|\n")
 _LS, _PS = "\u2028".encode(), "\u2029".encode()
 #: A binary file: more than this share of the sample is in binary lines ...
 BINARY_LINE_SHARE = 0.5
@@ -181,6 +185,23 @@ def last_break(data: bytes, *, final: bool = False) -> int:
     return j + 3 if j >= 0 else 0
 
 
+def _separators_to_breaks(line: str) -> str:
+    """U+2028/U+2029 as line ends, unless the line is one JSON value (then they are text)."""
+    stripped = line.strip()
+    if stripped[:1] in ("{", "[") and stripped[-1:] in ("}", "]"):
+        try:
+            json.loads(stripped)
+            return line
+        except ValueError:
+            pass
+    return line.replace("\u2028", "\n").replace("\u2029", "\n")
+
+
+def _with_separators(text: str) -> str:
+    return "\n".join(_separators_to_breaks(line) if ("\u2028" in line or "\u2029" in line) else line
+                     for line in text.split("\n"))
+
+
 def split_lines(data: bytes) -> tuple[pa.Array, np.ndarray]:
     """Lines of ``data`` (each line end normalised) and the per-line bad-UTF-8 flags.
 
@@ -195,16 +216,17 @@ def split_lines(data: bytes) -> tuple[pa.Array, np.ndarray]:
         texts, flags = [], []
         for piece in pieces:
             try:
-                texts.append(piece.decode("utf-8"))
-                flags.append(False)
+                text, bad = piece.decode("utf-8"), False
             except UnicodeDecodeError:
-                texts.append(piece.decode("utf-8", errors="replace"))
-                flags.append(True)
+                text, bad = piece.decode("utf-8", errors="replace"), True
+            parts = _separators_to_breaks(text).split("\n") if ("\u2028" in text or "\u2029" in text) else [text]
+            texts.extend(parts)
+            flags.extend([bad] * len(parts))
         return pa.array(texts, pa.string()), np.array(flags, dtype=bool)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\u2028" in text or "\u2029" in text:
-        text = text.replace("\u2028", "\n").replace("\u2029", "\n")
+        text = _with_separators(text)
     lines = pc.split_pattern(pa.array([text], pa.large_string()), "\n").values.cast(pa.string())
     if not text or text.endswith("\n"):
         lines = lines.slice(0, len(lines) - 1)  # zero-copy: the final line end opens no line

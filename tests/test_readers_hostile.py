@@ -165,3 +165,18 @@ def test_latin1_lines_load_flagged_not_quarantined(tmp_path):
     assert probs == [] and lines == 2
     assert table.column("bad_utf8").to_pylist() == [True, True]
     assert table.column("raw").to_pylist() == ["caf\ufffd cr\ufffdme", "na\ufffdve"]
+
+
+@pytest.mark.parametrize("latin1_elsewhere", [False, True])
+def test_a_json_line_keeps_u2028_inside_its_strings(tmp_path, latin1_elsewhere):
+    """JSON allows raw U+2028 in strings (JSON.stringify writes it so): one record, not two
+    quarantined halves; outside JSON it still ends a line."""
+    record = '{"ts": "2024-06-01T10:00:00Z", "msg": "pasted\u2028text\u2029here"}'
+    data = (record + "\nplain\u2028text\n").encode() + (b"caf\xe9\n" if latin1_elsewhere else b"")
+    raw, offsets, probs, lines, _, _ = read(tmp_path, "plain", data)
+    assert raw[:3] == [record, "plain", "text"] and offsets[:3] == [1, 2, 3] and probs == []
+    assert lines == (4 if latin1_elsewhere else 3)
+    (tmp_path / "b").mkdir()
+    broken = '{"ts": 1, "msg": "not closed\u2028"'  # not JSON as a whole: separators are line ends
+    raw, _, _, _, _, _ = read(tmp_path / "b", "plain", (broken + "\n").encode())
+    assert raw == ['{"ts": 1, "msg": "not closed', '"']
