@@ -61,3 +61,12 @@ def show_figure(fig: Any) -> None:
     from IPython.display import display
 
     display(figure_bundle(fig), raw=True)
+
+
+def use_light_charts() -> None:
+    """Register the ``logpilot`` renderer and make it plotly's default in this kernel, so
+    ``display(fig)`` and ``fig.show()`` add a few KB to a notebook, not plotly.js."""
+    import plotly.io as pio
+
+    register_renderer()
+    pio.renderers.default = RENDERER

@@ -121,20 +121,29 @@ _TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 """
 
 
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+
+
 def _light_outputs(nb: Any) -> bool:
-    """Rewrite plotly outputs to the light form in place; True when any figure remains.
+    """Rewrite outputs for a page read without a kernel; True when any figure remains.
 
     A figure shown with plotly's own renderers carries plotly.js (a 4.8 MB init output)
     or a CDN script; its JSON part is rebuilt as a library-free ``<div>`` and the init
-    outputs are dropped, so the page holds plotly.js exactly once.
+    outputs are dropped, so the page holds plotly.js exactly once. Widgets (which need a
+    kernel; the notebooks draw static figures next to them) and stderr are dropped too.
     """
     from .display import PLOTLY_MIME, figure_bundle
 
     found = False
+    widget_state = bool(nb.metadata.get("widgets"))
     for cell in nb.cells:
         kept = []
         for out in cell.get("outputs", []):
             data = out.get("data", {})
+            if WIDGET_MIME in data and not widget_state:
+                continue  # a live widget without its state: only its repr would show
+            if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                continue  # progress bars and warnings of the run, not the report's content
             html = data.get("text/html", "")
             html = "".join(html) if isinstance(html, list) else html
             if PLOTLY_MIME in data:
