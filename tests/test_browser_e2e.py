@@ -11,7 +11,11 @@ re-run: this is the blank-figure regression of plotly >= 6 FigureWidgets), a cli
 "failures by service" bar lists only that service's ERROR/FATAL rows, a click on a segment
 of the stacked volume chart lists only that severity, and the Discover panel (opened from
 the dashboard) filters by a field value and expands a row into its neighbours in the same
-file. Screenshots and the measured time to first render go to ``test-output/browser/``.
+file. Three ``%%logsql --plot`` chart cells are appended to the notebook's copy, and the
+notebook is saved by JupyterLab WITH its widget state: the file must stay under 1 MB (the
+dashboard's charts carry no copy of plotly.js; at most one is loaded into the page).
+Screenshots, the time to first render, the websocket bytes received until then and the
+saved notebook's size go to ``test-output/browser/timings.json``.
 The server (and its kernel) is stopped in every case.
 
 Every wait is a condition with a deadline, never a fixed sleep; deadlines are multiplied
@@ -41,6 +45,10 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
                   "--disable-dev-shm-usage"]
 
 pytestmark = pytest.mark.slow
+CHART_QUERIES = (
+    "SELECT severity, count(*) AS n FROM logs GROUP BY 1 ORDER BY 2 DESC",
+    "SELECT service_name, count(*) AS n FROM logs GROUP BY 1 ORDER BY 2 DESC",
+    "SELECT time_bucket(INTERVAL '1 hour', timestamp) AS t, count(*) AS n FROM logs GROUP BY 1 ORDER BY 1")
 
 
 def _scale() -> float:
@@ -100,12 +108,20 @@ def lab(tmp_path_factory):
         ws.close()  # the notebook's kernel opens it
     nbdir = root / "notebooks"
     nbdir.mkdir()
-    shutil.copy(reports.find("dashboard"), nbdir / "dashboard.ipynb")
+    import nbformat
+
+    nb = nbformat.read(str(reports.find("dashboard")), as_version=4)
+    nb.cells += [nbformat.v4.new_code_cell(f"%%logsql --plot auto\n{q}") for q in CHART_QUERIES]
+    nbformat.write(nb, str(nbdir / "dashboard.ipynb"))
     # No news/update pop-up over the page: user settings live in tmp, not in ~/.jupyter.
     settings = root / "lab-settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
     (settings / "notification.jupyterlab-settings").write_text(
         json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    # Save widget state with the notebook (off by default): the Done-when measures that file.
+    manager = root / "lab-settings" / "@jupyter-widgets" / "jupyterlab-manager"
+    manager.mkdir(parents=True)
+    (manager / "plugin.jupyterlab-settings").write_text(json.dumps({"saveState": True}))
     port, token = _free_port(), "logpilot-e2e-" + os.urandom(6).hex()
     env = dict(os.environ, LOGPILOT_HOME=str(root / "ws"),
                JUPYTERLAB_SETTINGS_DIR=str(root / "lab-settings"),
@@ -135,7 +151,8 @@ def lab(tmp_path_factory):
             if time.monotonic() > deadline:
                 pytest.fail("jupyter lab did not answer within its deadline")
             time.sleep(0.5)  # poll interval of the condition above, not a wait for an effect
-        yield {"base": base, "token": token, "chromium": chromium, "root": root}
+        yield {"base": base, "token": token, "chromium": chromium, "root": root,
+               "notebook": nbdir / "dashboard.ipynb"}
     finally:
         _stop(proc)
         log.close()
@@ -217,6 +234,12 @@ def test_dashboard_in_jupyterlab(lab):
             headless=True, args=CHROMIUM_FLAGS, viewport={"width": 1500, "height": 1100})
         try:
             page = ctx.new_page()
+            received = [0]  # websocket bytes from the server (kernel messages, widget state)
+
+            def _count(payload) -> None:
+                received[0] += len(payload)
+
+            page.on("websocket", lambda sock: sock.on("framereceived", _count))
             page.goto(f"{lab['base']}/lab/tree/dashboard.ipynb?token={lab['token']}")
             page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=ms(90))
             # JupyterLab may ask which kernel to start even with one installed: accept it.
@@ -232,12 +255,13 @@ def test_dashboard_in_jupyterlab(lab):
                 ".jp-Notebook-ExecutionIndicator'); return s && /idle/i.test(s.getAttribute('data-status') "
                 "|| s.title || s.textContent || ''); }", timeout=ms(60))
             page.locator(".lm-MenuBar-item", has_text="Run").first.click()
-            t_run = time.monotonic()
+            t_run, bytes_before = time.monotonic(), received[0]
             page.locator(".lm-Menu-item", has_text="Run All Cells").first.click()
 
             # A fresh kernel's first render: every one of the five figures must get data
             # without re-running the cell (a blank figure never does: the wait fails).
             page.locator(".lp-dashboard").wait_for(timeout=ms(180))
+            dashboard_output = time.monotonic() - t_run  # the kernel's part: cells run, widget shown
             try:
                 page.wait_for_function(
                     f"() => {{ const f = ({_FIGURE_STATE})(); return f.length === 5 && "
@@ -246,15 +270,43 @@ def test_dashboard_in_jupyterlab(lab):
                 page.screenshot(path=str(SHOTS / "blank-figures.png"))
                 pytest.fail(f"dashboard figures without data on first render: {page.evaluate(_FIGURE_STATE)}")
             first_render = time.monotonic() - t_run
+            bytes_to_render = received[0] - bytes_before
             figures = page.evaluate(_FIGURE_STATE)
             assert [f["name"] for f in figures] == [
                 "lp-chart-volume", "lp-chart-failures", "lp-chart-heatmap", "lp-chart-templates",
                 "lp-chart-new-templates"], figures
             # Not plotly's empty-figure axes (-1..6): the volume axis spans real time.
             assert not (figures[0]["xrange"] == [-1, 6]), figures
+            # plotly.js once per page: our views evaluate at most one copy (a blob script).
+            loads = page.evaluate("() => document.querySelectorAll('script[src^=\"blob:\"]').length")
+            assert loads <= 1, loads
+
+            # The three chart cells, then JupyterLab saves the notebook with widget state.
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('.jp-RenderedPlotly')]"
+                ".filter(e => (e.data || []).length > 0).length === 3", timeout=ms(120))
+            nb_path, mtime = lab["notebook"], lab["notebook"].stat().st_mtime_ns
+            page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+            deadline = time.monotonic() + 60 * _scale()
+            while not (nb_path.stat().st_mtime_ns != mtime and "application/vnd.jupyter.widget-state+json"
+                       in nb_path.read_text()):
+                assert time.monotonic() < deadline, "JupyterLab did not save the widget state"
+                time.sleep(0.2)  # poll interval of the condition above
+            saved = json.loads(nb_path.read_text())
+            state = saved["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+            size = nb_path.stat().st_size
             (SHOTS / "timings.json").write_text(json.dumps(
-                {"dashboard_first_render_s": round(first_render, 1), "figures": figures}, indent=1))
-            print(f"dashboard: Run All to every figure drawn with data in {first_render:.1f} s")
+                {"dashboard_first_render_s": round(first_render, 1),
+                 "dashboard_output_shown_s": round(dashboard_output, 1),
+                 "websocket_bytes_to_save": received[0] - bytes_before,
+                 "websocket_bytes_to_first_render": bytes_to_render,
+                 "plotly_js_blob_scripts": loads,
+                 "saved_notebook_bytes": size, "saved_widget_models": len(state),
+                 "figures": figures}, indent=1))
+            print(f"dashboard: Run All to the widget shown in {dashboard_output:.1f} s, to every "
+                  f"figure drawn with data in {first_render:.1f} s, "
+                  f"{bytes_to_render:,} websocket bytes; saved notebook {size:,} bytes")
+            assert size < 1_000_000, size
 
             # Widgets rendered with data: filters, KPIs with numbers, five charts with marks.
             assert page.locator(".lp-dashboard .widget-text input").count() >= 2

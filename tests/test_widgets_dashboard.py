@@ -108,6 +108,11 @@ def test_view_serves_plotly_js_and_routes_clicks(demo_ws):
     assert set(d.drill["severity"]) <= {"ERROR", "FATAL"}
     view._handle_custom_msg({"type": "click", "points": [{"trace": 7, "index": 0}]}, [])
     assert d.selection == Selection.failures(worst) and d.last_error is None
+    # In JupyterLab the views need no kernel round trip: the dashboard's first child is a
+    # hidden plotly output, which the plotly extension draws with its own plotly.js.
+    loader = d.children[0]
+    assert loader.layout.display == "none"
+    assert loader.outputs[0]["data"]["application/vnd.plotly.v1+json"] == {"data": [], "layout": {}}
 
 
 def test_filter_change_rerenders(demo_ws):

@@ -10,7 +10,8 @@ Why the charts are :class:`.plotly_view.PlotlyView` widgets over plain ``go.Figu
 objects instead of ``go.FigureWidget``: with plotly >= 6 each FigureWidget carries plotly's
 4.9 MB front-end bundle in its own state, so five of them made the first render wait for
 ~25 MB (11 s) and a notebook saved with widget state 25 MB heavier. A PlotlyView holds its
-figure as JSON, loads plotly.js once per page, and routes clicks through the traces'
+figure as JSON, loads plotly.js once per page (in JupyterLab the plotly extension's copy,
+through :func:`.plotly_view.page_loader`), and routes clicks through the traces'
 ``on_click`` callbacks of the plain figure in :attr:`Dashboard.figures`; its initial state
 already holds the first render's data (the blank-first-render fix of plotly >= 6 FigureWidgets
 stays true by construction).
@@ -30,7 +31,7 @@ import plotly.graph_objects as go
 
 from . import dashboard_data as D
 from . import dashboard_figures as F
-from .plotly_view import PlotlyView
+from .plotly_view import PlotlyView, page_loader
 
 
 Selection = D.Selection  # what a click picked; the rules live in the data layer
@@ -140,8 +141,9 @@ class Dashboard(w.VBox):
         ])
         filters = w.HBox([w.VBox([self.period_box, self.text_box]), self.service_box,
                           self.severity_box])
-        super().__init__([self.title, filters, self.notice, self.charts, self.status_line],
-                         **kwargs)
+        # First child: its plotly output makes JupyterLab evaluate plotly.js for the views.
+        super().__init__([page_loader(), self.title, filters, self.notice, self.charts,
+                          self.status_line], **kwargs)
         self.add_class("lp-dashboard")
         self.drill_html.add_class("lp-drill-box")
 

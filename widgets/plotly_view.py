@@ -7,13 +7,14 @@ figures shipped and evaluated ~25 MB (11 s to a first render), and a notebook sa
 its widget state grew by 25 MB.
 
 :class:`PlotlyView` keeps the figure as plotly JSON in one string trait and a front end of
-a few KB. plotly.js itself is in no widget state: the front end uses the page's
-``window.Plotly`` when there is one (JupyterLab's plotly extension or an earlier view has
-loaded it, or does so while the view waits) and otherwise asks the kernel, once per page,
-for the ``plotly.min.js`` of the installed ``plotly`` package (one binary comm buffer,
-evaluated as a classic script: works offline and without the extension). Every other view
-on the page awaits that same load. The request is a comm message, so a kernel busy with
-later cells answers it when they are done (the extension's copy, if any, is used sooner).
+a few KB. plotly.js itself is in no widget state. The front end uses the page's
+``window.Plotly`` (plotly.js defines it when evaluated) once there is one; JupyterLab's
+plotly extension, already downloaded with the page, evaluates its copy when it draws a
+plotly output, and :func:`page_loader` gives it one to draw (an empty figure in a hidden
+``Output``), so in JupyterLab the charts need no kernel round trip and no extra bytes.
+Elsewhere (no extension on the page) the front end asks the kernel, once per page, for the
+``plotly.min.js`` of the installed ``plotly`` package: one binary comm buffer, evaluated as
+a classic script, offline. Every other view on the page awaits that same load.
 
 A click on a point comes back as a custom message and goes through plotly's own trace
 dispatch (``trace._dispatch_on_click``), so ``trace.on_click`` callbacks registered on the
@@ -27,6 +28,7 @@ import functools
 from typing import Any
 
 import anywidget
+import ipywidgets as w
 import plotly.graph_objects as go
 import plotly.io as pio
 import traitlets
@@ -34,7 +36,11 @@ from plotly.callbacks import Points
 
 _ESM = r"""
 const KEY = Symbol.for("logpilot.plotly.js");
-const RETRY_MS = 15000;
+const GRACE_MS = 300;       // let a page loader (JupyterLab's plotly extension) start first
+const EXTENSION_MS = 10000; // the extension is drawing on this page: its plotly.js is coming
+const RETRY_MS = 15000;     // a request lost with its model (cell re-run) is asked again
+
+const hasPlotly = () => !!(globalThis.Plotly && typeof globalThis.Plotly.react === "function");
 
 function pageState() {
   let st = globalThis[KEY];
@@ -51,7 +57,7 @@ function evaluate(st, buffers) {
   const script = document.createElement("script");
   const done = (err) => {
     URL.revokeObjectURL(url);
-    if (!err && globalThis.Plotly) { st.resolve(globalThis.Plotly); return; }
+    if (!err && hasPlotly()) { st.resolve(globalThis.Plotly); return; }
     delete globalThis[KEY];  // the next view asks again
     st.reject(err || new Error("plotly.js loaded without defining Plotly"));
   };
@@ -63,31 +69,27 @@ function evaluate(st, buffers) {
 
 // plotly.js once per page: the page's own Plotly, or one copy asked from the kernel.
 function loadPlotly(model) {
-  if (globalThis.Plotly && typeof globalThis.Plotly.react === "function") {
-    return { promise: Promise.resolve(globalThis.Plotly), stop() {} };
-  }
+  if (hasPlotly()) return { promise: Promise.resolve(globalThis.Plotly), stop() {} };
   const st = pageState();
+  const since = Date.now();
   const onMsg = (msg, buffers) => {
     if (!msg || msg.type !== "plotly-js" || st.started) return;
     if (!buffers || !buffers.length) { st.reject(new Error(msg.error || "no plotly.js from the kernel")); return; }
     evaluate(st, buffers);
   };
-  const ask = () => {
-    if (st.started || Date.now() - st.requestedAt < RETRY_MS) return;
+  const tick = () => {
+    if (st.started) return;
+    if (hasPlotly()) { st.started = true; st.resolve(globalThis.Plotly); return; }
+    const waited = Date.now() - since;
+    const extension = document.querySelector(".jp-RenderedPlotly") !== null;
+    if (waited < GRACE_MS || (extension && waited < EXTENSION_MS)) return;
+    if (Date.now() - st.requestedAt < RETRY_MS) return;
     st.requestedAt = Date.now();
     try { model.send({ type: "plotly-js" }); } catch (e) { st.requestedAt = 0; }
   };
-  // JupyterLab's plotly extension may load its plotly.js meanwhile (a chart output): use it.
-  const poll = setInterval(() => {
-    if (!st.started && globalThis.Plotly && typeof globalThis.Plotly.react === "function") {
-      st.started = true;
-      st.resolve(globalThis.Plotly);
-    }
-  }, 100);
   model.on("msg:custom", onMsg);
-  ask();  // the first view asks; a lost answer (its cell re-run) is asked again later
-  const timer = setInterval(ask, RETRY_MS);
-  const stop = () => { clearInterval(timer); clearInterval(poll); model.off("msg:custom", onMsg); };
+  const timer = setInterval(tick, 100);
+  const stop = () => { clearInterval(timer); model.off("msg:custom", onMsg); };
   st.promise.then(stop, stop);
   return { promise: st.promise, stop };
 }
@@ -147,6 +149,17 @@ def plotly_js() -> bytes:
     from plotly.offline import get_plotlyjs
 
     return get_plotlyjs().encode("utf-8")
+
+
+def page_loader() -> w.Output:
+    """A hidden ``Output`` holding an empty figure as ``application/vnd.plotly.v1+json``:
+    JupyterLab's plotly extension draws it, which evaluates its plotly.js (part of the page
+    already) and defines ``window.Plotly`` for the views; display it with the views (first)."""
+    out = w.Output(layout=w.Layout(display="none"))
+    out.outputs = ({"output_type": "display_data", "metadata": {},
+                    "data": {"application/vnd.plotly.v1+json": {"data": [], "layout": {}},
+                             "text/plain": "(plotly.js for the charts)"}},)
+    return out
 
 
 def figure_json(fig: go.Figure) -> str:
