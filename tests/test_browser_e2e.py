@@ -93,14 +93,19 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    """A loaded workspace and a JupyterLab server over a notebook dir holding the dashboard."""
+    """A loaded workspace and a JupyterLab server over a notebook dir holding the dashboard
+    with three chart cells after it."""
+    yield from _serve_lab(tmp_path_factory.mktemp("lab"), lines=20_000, charts=CHART_QUERIES)
+
+
+def _serve_lab(root: Path, lines: int, charts: tuple[str, ...]):
+    """Estate, workspace, notebook dir and a JupyterLab server over it (stopped at the end)."""
     chromium = _require_browser()
     from logpilot_kernel import Workspace, reports
     from logpilot_kernel.demo import generate
     from logpilot_kernel.ingest.bulk import ingest
 
-    root = tmp_path_factory.mktemp("lab")
-    generate(root / "estate", days=1, seed=7, lines=20_000)
+    generate(root / "estate", days=1, seed=7, lines=lines)
     ws = Workspace(root / "ws")
     try:
         ingest(ws, [str(root / "estate" / "logs")], progress=False, parquet=False)
@@ -111,7 +116,7 @@ def lab(tmp_path_factory):
     import nbformat
 
     nb = nbformat.read(str(reports.find("dashboard")), as_version=4)
-    nb.cells += [nbformat.v4.new_code_cell(f"%%logsql --plot auto\n{q}") for q in CHART_QUERIES]
+    nb.cells += [nbformat.v4.new_code_cell(f"%%logsql --plot auto\n{q}") for q in charts]
     nbformat.write(nb, str(nbdir / "dashboard.ipynb"))
     # No news/update pop-up over the page: user settings live in tmp, not in ~/.jupyter.
     settings = root / "lab-settings" / "@jupyterlab" / "apputils-extension"
@@ -223,6 +228,35 @@ def _wait_drill_change(page, before: str) -> str:
     return _drill_text(page)
 
 
+def _run_all(page, lab) -> float:
+    """Open the notebook in a fresh kernel and Run All; returns the monotonic time of the click."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page.goto(f"{lab['base']}/lab/tree/dashboard.ipynb?token={lab['token']}")
+    page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=ms(90))
+    # JupyterLab may ask which kernel to start even with one installed: accept it.
+    dialog = page.locator(".jp-Dialog .jp-mod-accept")
+    try:
+        dialog.wait_for(timeout=ms(10))
+        dialog.click()
+    except PlaywrightTimeout:
+        pass
+    # The kernel must be idle before Run All, or the cells queue behind its start-up.
+    page.wait_for_function(
+        "() => { const s = document.querySelector('.jp-Toolbar-kernelStatus, "
+        ".jp-Notebook-ExecutionIndicator'); return s && /idle/i.test(s.getAttribute('data-status') "
+        "|| s.title || s.textContent || ''); }", timeout=ms(60))
+    page.locator(".lm-MenuBar-item", has_text="Run").first.click()
+    t_run = time.monotonic()
+    page.locator(".lm-Menu-item", has_text="Run All Cells").first.click()
+    return t_run
+
+
+_ALL_DRAWN = (f"() => {{ const f = ({_FIGURE_STATE})(); return f.length === 5 && "
+              "f.every(x => x.points > 0 && x.marks > 0); }")
+_BLOB_SCRIPTS = "() => document.querySelectorAll('script[src^=\"blob:\"]').length"
+
+
 def test_dashboard_in_jupyterlab(lab):
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
@@ -240,32 +274,14 @@ def test_dashboard_in_jupyterlab(lab):
                 received[0] += len(payload)
 
             page.on("websocket", lambda sock: sock.on("framereceived", _count))
-            page.goto(f"{lab['base']}/lab/tree/dashboard.ipynb?token={lab['token']}")
-            page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=ms(90))
-            # JupyterLab may ask which kernel to start even with one installed: accept it.
-            dialog = page.locator(".jp-Dialog .jp-mod-accept")
-            try:
-                dialog.wait_for(timeout=ms(10))
-                dialog.click()
-            except PlaywrightTimeout:
-                pass
-            # The kernel must be idle before Run All, or the cells queue behind its start-up.
-            page.wait_for_function(
-                "() => { const s = document.querySelector('.jp-Toolbar-kernelStatus, "
-                ".jp-Notebook-ExecutionIndicator'); return s && /idle/i.test(s.getAttribute('data-status') "
-                "|| s.title || s.textContent || ''); }", timeout=ms(60))
-            page.locator(".lm-MenuBar-item", has_text="Run").first.click()
-            t_run, bytes_before = time.monotonic(), received[0]
-            page.locator(".lm-Menu-item", has_text="Run All Cells").first.click()
+            t_run, bytes_before = _run_all(page, lab), received[0]
 
             # A fresh kernel's first render: every one of the five figures must get data
             # without re-running the cell (a blank figure never does: the wait fails).
             page.locator(".lp-dashboard").wait_for(timeout=ms(180))
             dashboard_output = time.monotonic() - t_run  # the kernel's part: cells run, widget shown
             try:
-                page.wait_for_function(
-                    f"() => {{ const f = ({_FIGURE_STATE})(); return f.length === 5 && "
-                    "f.every(x => x.points > 0 && x.marks > 0); }", timeout=ms(180))
+                page.wait_for_function(_ALL_DRAWN, timeout=ms(180))
             except PlaywrightTimeout:
                 page.screenshot(path=str(SHOTS / "blank-figures.png"))
                 pytest.fail(f"dashboard figures without data on first render: {page.evaluate(_FIGURE_STATE)}")
@@ -278,7 +294,7 @@ def test_dashboard_in_jupyterlab(lab):
             # Not plotly's empty-figure axes (-1..6): the volume axis spans real time.
             assert not (figures[0]["xrange"] == [-1, 6]), figures
             # plotly.js once per page: our views evaluate at most one copy (a blob script).
-            loads = page.evaluate("() => document.querySelectorAll('script[src^=\"blob:\"]').length")
+            loads = page.evaluate(_BLOB_SCRIPTS)
             assert loads <= 1, loads
 
             # The three chart cells, then JupyterLab saves the notebook with widget state.
@@ -394,3 +410,4 @@ def test_dashboard_in_jupyterlab(lab):
             if "page" in locals():
                 page.screenshot(path=str(SHOTS / "last.png"))
             ctx.close()
+
