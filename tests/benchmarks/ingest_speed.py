@@ -42,7 +42,8 @@ def measured_child(cmd: list[str]) -> dict:
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise SystemExit(f"{' '.join(cmd[:4])} failed ({code}): {err[-2000:]}")
-    return {"seconds": seconds, "peak_rss_mib": usage.ru_maxrss / 1024, "stdout": out, "stderr": err}
+    return {"seconds": seconds, "peak_rss_mib": usage.ru_maxrss / 1024, "stdout": out, "stderr": err,
+            "cpu_seconds": usage.ru_utime + usage.ru_stime}
 
 
 def data_files(estate: Path) -> list[Path]:

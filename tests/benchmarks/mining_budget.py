@@ -1,6 +1,6 @@
 """Bounded mining: unique free text ingests in time linear in lines, memory bounded.
 
-usage: python tests/benchmarks/mining_budget.py [--lines 200000 1000000] [--out DIR]
+usage: python tests/benchmarks/mining_budget.py [--lines 200000 1000000] [--repeat N] [--out DIR]
        python tests/benchmarks/mining_budget.py --spend DIR   (Loghub-2k: what normal logs spend)
 
 For each size, two files of that many lines in the same plain-text shape are generated:
@@ -62,7 +62,8 @@ def ingest_one(path: Path, ws: Path) -> dict:
         con.close()
     shutil.rmtree(ws, ignore_errors=True)
     budget = [f.get("template_budget") for f in report["files"] if f.get("template_budget")]
-    return {"seconds": round(run["seconds"], 2), "peak_rss_mib": round(run["peak_rss_mib"]), "rows": rows,
+    return {"seconds": round(run["seconds"], 2), "cpu_seconds": round(run["cpu_seconds"], 2),
+            "peak_rss_mib": round(run["peak_rss_mib"]), "rows": rows,
             "coarse_rows": coarse, "templates": templates, "budget": budget[0] if budget else None}
 
 
@@ -86,6 +87,7 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--lines", type=int, nargs="+", default=[200_000, 1_000_000])
     ap.add_argument("--out", default="bench-output/mining_budget")
+    ap.add_argument("--repeat", type=int, default=1, help="runs per size and kind, interleaved; the fastest counts")
     ap.add_argument("--spend", type=Path, default=None, help="Loghub-2k folder: print what normal logs spend")
     a = ap.parse_args(argv)
     if a.spend is not None:
@@ -94,22 +96,34 @@ def main(argv: list[str] | None = None) -> None:
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     results = []
-    print("| lines | kind | seconds | lines/s | peak RSS (MiB) | templates | coarse rows | budget passed |")
-    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |", flush=True)
+    # The machine is shared: wall time follows its load, CPU seconds of the child (all its
+    # threads) much less, so both are printed and the ratio is given for each.
+    print("| lines | kind | wall s | lines/s | CPU s | lines per CPU s | peak RSS (MiB) | templates | coarse rows |")
+    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |", flush=True)
     for n in a.lines:
-        per = {}
+        per: dict[str, dict] = {}
+        paths = {}
         for kind in ("repetitive", "unique"):
-            path = out / f"{kind}-{n}.log"
-            generate(path, n, kind)
-            r = ingest_one(path, out / "ws")
-            path.unlink()
-            r.update(lines=n, kind=kind, lines_per_s=round(n / r["seconds"]))
-            per[kind] = r
+            paths[kind] = out / f"{kind}-{n}.log"
+            generate(paths[kind], n, kind)
+        for _ in range(a.repeat):
+            for kind in ("repetitive", "unique"):
+                r = ingest_one(paths[kind], out / "ws")
+                if kind not in per or r["seconds"] < per[kind]["seconds"]:
+                    per[kind] = r
+        for kind in ("repetitive", "unique"):
+            paths[kind].unlink()
+            r = per[kind]
+            r.update(lines=n, kind=kind, lines_per_s=round(n / r["seconds"]),
+                     lines_per_cpu_s=round(n / r["cpu_seconds"]))
             results.append(r)
-            print(f"| {n:,} | {kind} | {r['seconds']:.1f} | {r['lines_per_s']:,} | {r['peak_rss_mib']:,} | "
-                  f"{r['templates']:,} | {r['coarse_rows']:,} | {r['budget'] or '-'} |", flush=True)
-        ratio = per["unique"]["lines_per_s"] / per["repetitive"]["lines_per_s"]
-        print(f"|  | unique / repetitive | | **{ratio:.2f}x** | | | | |", flush=True)
+            print(f"| {n:,} | {kind} | {r['seconds']:.1f} | {r['lines_per_s']:,} | {r['cpu_seconds']:.1f} | "
+                  f"{r['lines_per_cpu_s']:,} | {r['peak_rss_mib']:,} | {r['templates']:,} | {r['coarse_rows']:,} |",
+                  flush=True)
+        wall = per["unique"]["lines_per_s"] / per["repetitive"]["lines_per_s"]
+        cpu = per["unique"]["lines_per_cpu_s"] / per["repetitive"]["lines_per_cpu_s"]
+        print(f"| {n:,} | unique / repetitive | | **{wall:.2f}x** | | **{cpu:.2f}x** | | | |", flush=True)
+        print(f"budget passed ({n:,} unique): {per['unique']['budget']}", flush=True)
     (out / "mining_budget.json").write_text(json.dumps(results, indent=1))
 
 
