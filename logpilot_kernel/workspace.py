@@ -195,7 +195,7 @@ class Workspace:
         if self._shared.recovered is None:
             self._shared.recovered = self._recover()
         #: What opening cleaned after a killed run: stale temporaries, unrecorded archive
-        #: segments, runs left 'running' (``ingest.segments.recover``); empty lists if none.
+        #: segments, runs left 'running' (``archive.recover``); empty lists if none.
         self.recovered: dict[str, Any] = self._shared.recovered
 
     def _recover(self) -> dict[str, Any]:
@@ -207,7 +207,7 @@ class Workspace:
         """
         import logging
 
-        from .ingest.segments import recover, summary
+        from .archive import recover, summary
 
         try:
             with self.write_lock:
