@@ -29,6 +29,8 @@ from typing import Any, Callable, Iterable, Sequence
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..errors import LogPilotError
+from ..progress import Progress, rate, resolve
 from ..query.lexicon import refresh_after_ingest
 from ..schema import FIELD_NAMES
 from ..workspace import Workspace, rewrite_rows, transaction
@@ -94,6 +96,9 @@ class IngestReport:
     seconds: float = 0.0
     #: What opening the workspace cleaned after a killed run (``segments.recover``).
     recovered: dict[str, Any] = field(default_factory=dict)
+    #: A ``--cluster`` run's figures (shards, lake, workers, per-phase and per-worker
+    #: seconds, merge counts; ``ingest.cluster``); None for a single-process run.
+    cluster: dict[str, Any] | None = None
 
     @property
     def budget_files(self) -> list[str]:
@@ -143,6 +148,10 @@ class IngestReport:
             text += " Per file: " + " | ".join(per_file) + "."
         if self.skipped_files:
             text += " Skipped: " + "; ".join(f"{s['origin']} ({s['reason']})" for s in self.skipped_files)
+        if self.cluster:
+            c = self.cluster
+            text += (f" Cluster: {c.get('shards', 0)} shard(s) on {len(c.get('workers') or [])} worker(s), "
+                     f"lake {c.get('lake')}.")
         if segments.summary(self.recovered):
             text += " " + segments.summary(self.recovered)
         if not self.balanced:
@@ -156,17 +165,30 @@ class IngestReport:
 ProgressFn = Callable[[int], None]
 
 
+def check_cluster_options(cluster: Any, lake: Any) -> None:
+    """A lake without a cluster is refused: the single-process job's archive is the
+    workspace's own ``parquet/`` folder (crash recovery scans only it), so a lake there
+    would be silently ignored. Called by :func:`ingest` and by the CLI before it opens the
+    workspace."""
+    if lake is not None and cluster is None:
+        raise LogPilotError("--lake needs --cluster (the single-process ingest archives to the workspace's "
+                            "parquet/ folder)")
+
+
 def ingest(
     ws: Workspace,
     inputs: Sequence[str | os.PathLike],
     *,
     source: str | None = None,
     rule: str | None = None,
-    progress: bool = False,
+    progress: bool | Progress = False,
     parquet: bool | None = None,
     chunk_records: int | None = None,
     no_builtin: Sequence[str] | str = (),
     mining_budget: MiningBudget | None = DEFAULT_BUDGET,
+    cluster: Any = None,
+    lake: str | os.PathLike | None = None,
+    storage_options: dict[str, Any] | None = None,
 ) -> IngestReport:
     """Load files, directories or globs into ``ws``; see the module docstring.
 
@@ -174,8 +196,20 @@ def ingest(
     stem for an induced rule); ``rule`` forces a registry rule instead of detection;
     ``no_builtin`` switches builtin rules off for this run; ``mining_budget`` bounds the
     miner per chunk (None: unbounded). Rerunning over the same inputs adds nothing and
-    completes files an interrupted run left partial.
+    completes files an interrupted run left partial. ``progress``: True for tqdm bars, or
+    a :class:`~logpilot_kernel.progress.Progress` that receives every phase.
+
+    ``cluster`` (``local:N``, a scheduler address or a ``distributed.Client``) runs the
+    same job as Dask tasks writing Parquet segments to ``lake`` (default: the workspace's
+    ``parquet/``; ``storage_options`` for fsspec): :func:`.cluster.ingest_cluster`, so the
+    CLI, the magic and the notebooks reach it through this one entry point.
     """
+    check_cluster_options(cluster, lake)
+    if cluster is not None:
+        from .cluster import ingest_cluster  # dask only when asked for
+
+        return ingest_cluster(ws, inputs, cluster=cluster, lake=lake, storage_options=storage_options,
+                              source=source, rule=rule, progress=progress, no_builtin=no_builtin)
     started = time.perf_counter()
     run_id = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     report = IngestReport(run_id=run_id, recovered=dict(getattr(ws, "recovered", None) or {}))
@@ -197,7 +231,7 @@ def ingest(
         _record_problem(report, reasons, p)
     _quarantine_problems(ws, con, run_id, [p for p in problems if p.origin_offset > 0])
 
-    bar = _progress_bar(files, progress)
+    bar = _Phases(resolve(progress), files)
     touched_sources: set[str] = set()
     try:
         for f in files:
@@ -205,27 +239,31 @@ def ingest(
                               run_id, report, reasons, bar, touched_sources)
             report.files.append(fr)
             miner.save()
+        bar.reporter.finish("detection")
+        bar.reporter.finish("parsing+mining")
     finally:
-        if bar is not None:
-            bar.close()
         report.quarantine_reasons = dict(reasons)
-        report.templates_embedded = _finish_templates(ws, con, report, touched_sources, run_id)
-        report.seconds = time.perf_counter() - started
-        _finish_run(ws, con, report)
-        con.close()
+        try:
+            report.templates_embedded = _finish_templates(ws, con, report, touched_sources, run_id, bar.reporter)
+            report.seconds = time.perf_counter() - started
+            _finish_run(ws, con, report)
+        finally:
+            bar.reporter.close()
+            con.close()
     refresh_after_ingest(ws)  # the question parser's lexicon of the touched services
     return report
 
 
 def _ingest_file(ws: Workspace, con: Any, f: InputFile, registry: Registry, forced: Any,
                  miner: TemplateMiner, source: str | None, chunk: int, writer: segments.SegmentWriter | None,
-                 run_id: str, report: IngestReport, reasons: Counter[str], bar: Any,
+                 run_id: str, report: IngestReport, reasons: Counter[str], bar: "_Phases",
                  touched_sources: set[str]) -> FileReport:
+    bar.detected(0)
     if _already_complete(con, f):
         fr = FileReport(f.origin, "", 0.0, skipped="already ingested, unchanged")
         report.skipped_files.append({"origin": f.origin, "reason": fr.skipped or ""})
-        if bar is not None:
-            bar.update(f.size or 0)
+        bar.detected(1)
+        bar.parsed(f.size or 0, 0)
         return fr
     if forced is not None:
         rule, confidence = forced, 1.0
@@ -235,12 +273,15 @@ def _ingest_file(ws: Workspace, con: Any, f: InputFile, registry: Registry, forc
         det = registry.detect_file(sample, stem=_stem(f), ref=ref)
         rule, confidence = det.rule, det.confidence
         induced = det.induced.to_dict() if det.induced is not None else None
+    bar.detected(1)
     fr = FileReport(f.origin, rule.name, round(float(confidence), 3))
     if forced is None:
         fr.induced = induced
     src = source or (rule.name.split(":", 1)[1] if rule.name.startswith("induced:") else rule.name)
     seen_before = _file_seen(con, f.origin)
+    bar.parsed(0, 0)
     for k, rc in enumerate(read_records(f, multiline_start=rule.multiline_start, chunk_records=chunk)):
+        bar.parsed(0, rc.lines_read)
         fr.lines_read += rc.lines_read
         report.lines_read += rc.lines_read
         for p in rc.problems:
@@ -265,7 +306,9 @@ def _ingest_file(ws: Workspace, con: Any, f: InputFile, registry: Registry, forc
             continue
         _count_ts_sources(fr, rows)
         staged = _mine(con, miner, rows, ws, run_id, report, fr)
+        bar.reporter.start("storing", unit="rows")
         loaded = _store_rows(ws, con, staged, f.origin, seen_before, writer, k)
+        bar.reporter.update("storing", loaded)
         seen_before = True
         fr.rows_loaded += loaded
         fr.duplicates += rows.num_rows - loaded
@@ -273,15 +316,12 @@ def _ingest_file(ws: Workspace, con: Any, f: InputFile, registry: Registry, forc
         report.duplicates += rows.num_rows - loaded
         if loaded:
             touched_sources.add(src)
-        if bar is not None:
-            bar.update(0)
     with ws.write_lock:  # delete + insert, never an in-place update (see rewrite_rows)
         with transaction(con):
             con.execute("DELETE FROM ingested_files WHERE origin = ?", [f.origin])
             con.execute("INSERT INTO ingested_files VALUES (?, ?, ?, ?, ?, true)",
                         [f.origin, f.size, f.mtime, fr.rows_loaded, run_id])
-    if bar is not None:
-        bar.update(f.size or 0)
+    bar.parsed(f.size or 0, 0)
     return fr
 
 
@@ -431,8 +471,12 @@ def _store_rows(ws: Workspace, con: Any, staged: pa.Table, origin: str, seen_bef
 
 
 def _finish_templates(ws: Workspace, con: Any, report: IngestReport, sources: set[str],
-                      run_id: str) -> int:
-    """Refresh template statistics and body text, then embed what Chroma lacks."""
+                      run_id: str, progress: Progress | None = None) -> int:
+    """Refresh template statistics and body text, then embed what Chroma lacks.
+
+    On ``progress``: the statistics are the end of "storing", then "embedding"."""
+    progress = progress or Progress()
+    progress.start("storing", unit="rows")
     with ws.write_lock:  # deletes + inserts only, so a stream beside it keeps checkpointing
         with transaction(con):
             rewrite_rows(
@@ -456,12 +500,18 @@ def _finish_templates(ws: Workspace, con: Any, report: IngestReport, sources: se
                     "current_timestamp::TIMESTAMP AS updated_at FROM logs WHERE source = ? "
                     "HAVING max(timestamp) IS NOT NULL",
                     [src, src, run_id, src])
+    progress.finish("storing")
+    progress.start("embedding", unit="templates")
     try:
         segments.fault_point("embed")
-        return ws.embed_pending_templates()
+        n = ws.embed_pending_templates()
+        progress.update("embedding", n)
+        return n
     except Exception as exc:  # embeddings must not lose a load; the next run retries
         report.skipped_files.append({"origin": "chroma", "reason": f"embedding deferred: {exc}"})
         return 0
+    finally:
+        progress.finish("embedding")
 
 
 def _start_run(ws: Workspace, con: Any, run_id: str, inputs: Iterable[Any]) -> None:
@@ -546,13 +596,27 @@ def _sample_lines(f: InputFile) -> list[str]:
     return []
 
 
-def _progress_bar(files: list[InputFile], progress: bool) -> Any:
-    if not progress:
-        return None
-    from tqdm.auto import tqdm
+class _Phases:
+    """The bulk job's calls to its reporter: detection in files, parsing+mining in input
+    bytes with lines/s (a chunk's bytes are not known before the file ends, so the bar
+    moves per file and the rate per chunk)."""
 
-    total = sum(f.size or 0 for f in files)
-    return tqdm(total=total, unit="B", unit_scale=True, desc="ingest", dynamic_ncols=True)
+    def __init__(self, reporter: Progress, files: list[InputFile]) -> None:
+        self.reporter = reporter
+        self.files = len(files)
+        self.bytes = sum(f.size or 0 for f in files)
+        self.lines = 0
+        self.t0 = time.perf_counter()
+
+    def detected(self, n: int) -> None:
+        self.reporter.start("detection", total=self.files, unit="file")
+        if n:
+            self.reporter.update("detection", n)
+
+    def parsed(self, nbytes: int, lines: int) -> None:
+        self.reporter.start("parsing+mining", total=self.bytes or None, unit="B")
+        self.lines += lines
+        self.reporter.update("parsing+mining", nbytes, rate(self.lines, self.t0))
 
 
 def time_sources(ws: Workspace) -> list[dict[str, Any]]:

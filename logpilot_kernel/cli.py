@@ -48,7 +48,9 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
         kwargs["rename_seed"] = args.rename_seed
     if getattr(args, "extra_incidents", False):
         kwargs["extra_incidents"] = True
-    truth = generate(args.out, **kwargs)
+    from .progress import for_cli
+
+    truth = generate(args.out, progress=for_cli(args.progress), **kwargs)
     d = truth.to_dict()
     lines = sum(f["lines"] for f in d["files"])
     print(f"wrote {lines:,} lines in {len(d['files'])} files to {args.out} "
@@ -67,21 +69,16 @@ def _require_inputs(paths: Sequence[str], what: str = "input") -> None:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from .ingest.bulk import ingest
+    from .ingest.bulk import check_cluster_options, ingest
+    from .progress import for_cli
 
+    check_cluster_options(args.cluster, args.lake)  # before a workspace is opened or created
     _require_inputs(args.inputs)
-    with _open(args) as ws:
-        if args.cluster:  # the same job as Dask tasks writing a Parquet lake (ingest/cluster.py)
-            from .ingest.cluster import ingest_cluster
-
-            report = ingest_cluster(ws, args.inputs, cluster=args.cluster, lake=args.lake, source=args.source,
-                                    rule=args.format, progress=not args.quiet and sys.stderr.isatty(),
-                                    no_builtin=args.no_builtin or ())
-        else:
-            report = ingest(ws, args.inputs, source=args.source, rule=args.format,
-                            progress=not args.quiet and sys.stderr.isatty(),
-                            parquet=False if args.no_parquet else None,
-                            no_builtin=args.no_builtin or ())
+    with _open(args) as ws:  # --cluster: the same job as Dask tasks writing a Parquet lake (ingest/cluster.py)
+        report = ingest(ws, args.inputs, source=args.source, rule=args.format,
+                        progress=for_cli(args.progress, args.quiet),
+                        parquet=False if args.no_parquet else None,
+                        no_builtin=args.no_builtin or (), cluster=args.cluster, lake=args.lake)
     if args.json:
         _print_json(report.to_dict())
     else:
@@ -299,6 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="rename services, context keys and message words by this seed")
     p.add_argument("--extra-incidents", action="store_true",
                    help="add incidents whose root cause is outside the symptom's service")
+    p.add_argument("--progress", action="store_true", help="progress bars on stderr even when it is not a terminal")
     p.set_defaults(func=cmd_demo_data)
 
     p = sub.add_parser("ingest", help="bulk-load files, folders or globs into a workspace")
@@ -316,6 +314,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="comma-separated builtin rules to switch off for this run (e.g. to measure induction)")
     p.add_argument("--json", action="store_true", help="print the IngestReport as JSON")
     p.add_argument("--quiet", "-q", action="store_true")
+    p.add_argument("--progress", action="store_true",
+                   help="a bar per phase on stderr even when it is not a terminal (default: only on a terminal)")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("mine", help="mine templates of one-message-per-line INPUT into a CSV")

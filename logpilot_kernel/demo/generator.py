@@ -11,7 +11,9 @@ import datetime as dt
 import math
 import os
 import random
+import time
 from pathlib import Path
+from typing import Any
 
 from .formats import DAY_MS, HOUR_MS, MINUTE_MS, SEVERITIES, Clock
 from .incidents import schedule, tick
@@ -76,7 +78,8 @@ LOGS_DIR = "logs"
 
 def generate(out: str | os.PathLike, *, days: int = 3, seed: int = 7, lines: int | None = None,
              start: dt.date | str = dt.date(2024, 5, 30),
-             rename_seed: int | None = None, extra_incidents: bool = False) -> GroundTruth:
+             rename_seed: int | None = None, extra_incidents: bool = False,
+             progress: Any = None) -> GroundTruth:
     """Write a demo estate under ``out/logs`` (and ``out/ground_truth.json``); return its truth.
 
     ``lines`` sets the approximate total of physical lines (default 100k per day); output is
@@ -85,8 +88,13 @@ def generate(out: str | os.PathLike, *, days: int = 3, seed: int = 7, lines: int
     and distinctive words (:mod:`.renames`) in the files, their paths and the ground truth,
     which then carries the mapping; everything else equals the plain estate of ``seed``.
     ``extra_incidents`` adds the incidents of :mod:`.extra_incidents` (root cause outside
-    the service that shows the symptom) after the default five.
+    the service that shows the symptom) after the default five. ``progress``: a
+    :class:`logpilot_kernel.progress.Progress` (or True for tqdm bars) that gets the
+    "generation" phase in simulated hours, with lines/s.
     """
+    from ..progress import rate, resolve
+
+    reporter = resolve(progress)
     if days < 1:
         raise ValueError("days must be >= 1")
     if lines is not None and lines < 1:
@@ -116,6 +124,8 @@ def generate(out: str | os.PathLike, *, days: int = 3, seed: int = 7, lines: int
     total_w = sum(weights) * days
     cum_w = 0.0
     minutes = days * 1440
+    reporter.start("generation", total=days * 24, unit="hour")
+    t_gen = time.perf_counter()
     for m in range(minutes):
         m0 = start_ms + m * MINUTE_MS
         base = target * weights[m % 1440] / total_w
@@ -133,7 +143,11 @@ def generate(out: str | os.PathLike, *, days: int = 3, seed: int = 7, lines: int
         for t0 in sorted([m0 + int(r() * span) for _ in range(n)]):
             req(t0)
         estate.flush(m0 + MINUTE_MS)
+        if m % 60 == 59:
+            reporter.update("generation", 1, rate(estate.generated_lines, t_gen))
     estate.close(end_ms)
+    reporter.finish("generation")
+    reporter.close()
 
     def iso(ts: int | None) -> str | None:
         return None if ts is None else clock.iso_s(ts)
