@@ -41,6 +41,7 @@ import pyarrow.parquet as pq
 
 from ..archive import SEGMENTS_DDL, STAGING, recover, summary  # noqa: F401 (re-exported: the writer and recovery share one table)
 from ..atomic import publish
+from ..sqltext import literal
 
 __all__ = ["SegmentWriter", "Staged", "fault_point", "recover", "summary", "SEGMENTS_DDL", "run_marker"]
 
@@ -93,8 +94,9 @@ class SegmentWriter:
         d = self.staging / f"{self.run_id}-{chunk:06d}"
         shutil.rmtree(d, ignore_errors=True)
         d.mkdir(parents=True)
-        con.execute(f"COPY ({select_sql}) TO '{_sql_str(str(d))}' (FORMAT parquet, "
-                    f"PARTITION_BY (source, date), FILENAME_PATTERN 'seg-{self.run_id}-{chunk:06d}-{{i}}')")
+        pattern = literal(f"seg-{self.run_id}-{chunk:06d}-{{i}}")
+        con.execute(f"COPY ({select_sql}) TO ? (FORMAT parquet, "  # bound: the path is data
+                    f"PARTITION_BY (source, date), FILENAME_PATTERN {pattern})", [str(d)])
         files = []
         for tmp in sorted(d.rglob("*.parquet")):
             rel = tmp.relative_to(d)
@@ -132,7 +134,3 @@ def _remove_staging(directory: Path) -> None:
         directory.parent.rmdir()  # the staging folder itself, once no chunk is in it
     except OSError:
         pass
-
-
-def _sql_str(text: str) -> str:
-    return text.replace("'", "''")
