@@ -31,6 +31,7 @@ import pyarrow.parquet as pq
 
 from ..atomic import atomic_write, stale_temporaries
 from ..schema import FIELD_NAMES
+from ..sqltext import glob_escape, literal
 from ..workspace import Workspace, rewrite_rows, transaction
 from .mining import TemplateMiner
 from .registry import Registry
@@ -358,13 +359,13 @@ def segments_views(con: duckdb.DuckDBPyConnection, directory: str | os.PathLike,
     made = []
     cols = ", ".join(FIELD_NAMES)
     for kind, key in (("logs", "origin, origin_offset"), ("quarantine", "origin, origin_offset")):
-        glob = str(root / kind / "**" / "*.parquet").replace("'", "''")
+        glob = literal(glob_escape(str(root / kind)) + "/**/*.parquet")  # a view cannot take parameters
         if not any((root / kind).rglob("*.parquet")):
             continue
         select = cols if kind == "logs" else "origin, origin_offset, raw, reason"
         con.execute(
             f"CREATE OR REPLACE VIEW {prefix}{kind} AS SELECT {select} FROM "
-            f"read_parquet('{glob}', hive_partitioning = false, union_by_name = true) "
+            f"read_parquet({glob}, hive_partitioning = false, union_by_name = true) "
             f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY origin_offset) = 1")
         made.append(prefix + kind)
     return made
