@@ -25,6 +25,7 @@ import pandas as pd
 from ..errors import LogPilotError
 from ..query.guard import check_read_only
 from ..query.lexicon import _NOTE_KEYS
+from ..sqltext import literal_list
 from . import dashboard_data as D
 
 #: Columns a field filter may name directly; anything else is a key of ``context``.
@@ -238,7 +239,7 @@ def fields(cur: Any, q: Query, *, top: int = 5, keys: int = 6,
     sampled = total > sample
     src = (f"(SELECT context FROM logs WHERE {clause} USING SAMPLE reservoir({int(sample)} ROWS) "
            "REPEATABLE (7))" if sampled else f"(SELECT context FROM logs WHERE {clause})")
-    notes = ", ".join("'" + k.replace("'", "''") + "'" for k in _NOTE_KEYS)
+    notes = literal_list(_NOTE_KEYS)
     kv = _run(cur, f"""
         WITH je AS (SELECT j.key AS k, json_extract_string(j.value, '$') AS v
                     FROM {src} s, json_each(s.context) j
