@@ -158,10 +158,6 @@ def record_template_merges(cur: duckdb.DuckDBPyConnection, mapping: dict[str, st
         cur.unregister("_lp_merges")
 
 
-def _sql_str(text: str) -> str:
-    return text.replace("'", "''")
-
-
 class Workspace:
     """Open (creating if needed) the workspace at ``path``; see the module docstring.
 
@@ -224,7 +220,7 @@ class Workspace:
         if not limit:
             return
         try:
-            self._shared.con.execute(f"SET memory_limit = '{limit.replace(chr(39), '')}'")
+            self._shared.con.execute("SET memory_limit = ?", [limit])  # bound: a config value
         except duckdb.Error as exc:
             self.close()
             from .errors import ConfigError
@@ -232,7 +228,7 @@ class Workspace:
             raise ConfigError("memory_limit", f"{limit!r} not accepted by DuckDB ({str(exc).splitlines()[0]}); "
                               "accepted: a size such as 512MB, 2GB, 8GB") from None
         tmp = self.path / ".duckdb-tmp"
-        self._shared.con.execute(f"SET temp_directory = '{_sql_str(str(tmp))}'")
+        self._shared.con.execute("SET temp_directory = ?", [str(tmp)])
 
     # ----------------------------------------------------------------- paths
     @property
