@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..sqltext import placeholders
 from .contrast import TemplateChange
 
 WEIGHTS = {"significance": 0.30, "onset": 0.25, "upstream": 0.20, "change": 0.15,
@@ -83,7 +84,7 @@ def trace_links(cur: Any, lo: dt.datetime, hi: dt.datetime,
     """
     if not template_ids:
         return {}
-    ids = ", ".join("'" + t.replace("'", "''") + "'" for t in template_ids)
+    ids = placeholders(len(template_ids))  # bound: template ids are data
     rows = cur.execute(
         f"""
         WITH r AS (
@@ -100,7 +101,7 @@ def trace_links(cur: Any, lo: dt.datetime, hi: dt.datetime,
                list(DISTINCT o.svc) FILTER (WHERE o.svc <> r.svc AND o.t >= r.t)
         FROM r JOIN f USING (trace_id) JOIN r o ON o.trace_id = r.trace_id
         GROUP BY 1
-        """, [lo, hi]).fetchall()
+        """, [lo, hi, *template_ids]).fetchall()
     out: dict[str, dict[str, Any]] = {}
     for tid, traces, shared, first, after in rows:
         out[tid] = {"traces": traces, "shared": shared, "first": first,

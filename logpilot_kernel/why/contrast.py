@@ -23,6 +23,8 @@ from typing import Any
 
 from scipy.stats import chi2
 
+from ..sqltext import literal_list, placeholders
+
 #: Context keys that are parse notes or per-record noise, never an explanation.
 SKIP_KEYS = ("params", "_rule", "severity_raw", "ts_note", "bad_utf8", "ts_source", "severity_source", "msg", "message",
              "timestamp", "time", "ts", "level")
@@ -144,8 +146,8 @@ def significant_terms(cur: Any, lo: dt.datetime, hi: dt.datetime, base_lo: dt.da
     """
     if not template_ids:
         return []
-    ids = ", ".join("'" + t.replace("'", "''") + "'" for t in template_ids)
-    skip = ", ".join(f"'{k}'" for k in SKIP_KEYS)
+    ids = placeholders(len(template_ids))  # bound: template ids are data
+    skip = literal_list(SKIP_KEYS)
     rows = cur.execute(
         f"""
         WITH r AS (
@@ -160,7 +162,7 @@ def significant_terms(cur: Any, lo: dt.datetime, hi: dt.datetime, base_lo: dt.da
         SELECT template_id, k, v, count(*) FILTER (WHERE inw), count(*) FILTER (WHERE NOT inw)
         FROM kv WHERE v IS NOT NULL AND length(v) <= 120 GROUP BY ALL
         ORDER BY count(*) FILTER (WHERE inw) DESC LIMIT {int(max_values)}
-        """, [lo, hi, base_lo, base_hi]).fetchall()
+        """, [lo, hi, *template_ids, base_lo, base_hi]).fetchall()
     totals: dict[tuple[str, str], list[int]] = {}
     for tid, k, _v, a, b in rows:
         t = totals.setdefault((tid, k), [0, 0])

@@ -24,7 +24,8 @@ from .answer import WhyAnswer
 from .causality import candidates_from, rank, trace_links
 from .contrast import significant_terms, template_changes
 from .entity import follow
-from .scope import Scope, parse_question, retrieve_templates, sql_lit
+from ..sqltext import literal, literal_list, placeholders
+from .scope import Scope, parse_question, retrieve_templates
 from .window import Window, bucket_seconds_for, detect, refine, series
 
 
@@ -60,7 +61,7 @@ def _naive(t: Any) -> dt.datetime | None:
 
 
 def _svc_where(services: list[str]) -> str:
-    return f"service_name IN ({', '.join(map(sql_lit, services))})" if services else "TRUE"
+    return f"service_name IN ({literal_list(services)})" if services else "TRUE"
 
 
 def why(workspace: Any, question: str = "", *, since: Any = None, until: Any = None,
@@ -328,7 +329,7 @@ def _cause_onset(cur: Any, template_id: str, window: Window, clo: dt.datetime,
     with a background rate (firewall blocks) has ordinary rows there too. A change-point
     on the cause's own counts says where its burst starts.
     """
-    where = f"template_id = {sql_lit(template_id)}"
+    where = f"template_id = {literal(template_id)}"
     s = series(cur, where, base_lo, base_hi, "cause", window.bucket_seconds)
     found = detect(s, k=1, overlap=(window.start, window.end),
                    max_len=max(2, int(6 * 3600 / window.bucket_seconds)))
@@ -385,7 +386,7 @@ def _find_window(cur: Any, ans: WhyAnswer, scope: Scope, lo: dt.datetime, hi: dt
     attempts = []
     quoted = [t["template_id"] for t in scope.templates if t["score"] >= 1.0]
     if quoted:  # text the analyst quoted names the symptom exactly
-        attempts.append((f"template_id IN ({', '.join(map(sql_lit, quoted[:8]))})",
+        attempts.append((f"template_id IN ({literal_list(quoted[:8])})",
                          "rows of the quoted text's templates"))
     if services and scope.numbers:  # "the gateway 504s": rows of that service naming 504
         attempts.append((f"{_svc_where(services)} AND {_naming(scope.numbers)}",
@@ -398,12 +399,12 @@ def _find_window(cur: Any, ans: WhyAnswer, scope: Scope, lo: dt.datetime, hi: dt
                          f"errors of {', '.join(services)}"))
     strong = [t["template_id"] for t in scope.templates if t["how"] != "semantic" or t["score"] >= 0.5]
     if strong and not scope.services:  # no service named: the question's words lead
-        attempts.append((f"template_id IN ({', '.join(map(sql_lit, strong[:8]))}) AND "
+        attempts.append((f"template_id IN ({literal_list(strong[:8])}) AND "
                          f"severity IN ('WARN', 'ERROR', 'FATAL')",
                          "warnings and errors of the templates the question's words name"))
     attempts.append((SEVERE, "errors of all services"))
     if scope.templates:
-        ids = ", ".join(sql_lit(t["template_id"]) for t in scope.templates[:8])
+        ids = literal_list(t["template_id"] for t in scope.templates[:8])
         attempts.append((f"template_id IN ({ids}) AND severity IN ('WARN', 'ERROR', 'FATAL')",
                          "warnings and errors of the retrieved templates"))
     attempts.append(("severity IN ('WARN', 'ERROR', 'FATAL')", "warnings and errors of all services"))
@@ -478,8 +479,8 @@ def _samples(cur: Any, lo: dt.datetime, hi: dt.datetime, ids: list[str], n: int 
         f"SELECT template_id, timestamp, service_name, severity, message, trace_id, origin, "
         f"origin_offset FROM (SELECT *, row_number() OVER (PARTITION BY template_id "
         f"ORDER BY timestamp) AS k FROM logs WHERE timestamp >= ? AND timestamp < ? AND "
-        f"template_id IN ({', '.join(map(sql_lit, ids))})) WHERE k <= {int(n)} ORDER BY timestamp",
-        [lo, hi]).fetchall()
+        f"template_id IN ({placeholders(len(ids))})) WHERE k <= {int(n)} ORDER BY timestamp",
+        [lo, hi, *ids]).fetchall()
     out: dict[str, list] = {}
     for tid, ts, svc, sev, msg, trace, origin, off in rows:
         out.setdefault(tid, []).append({"timestamp": ts.isoformat(), "service": svc,
@@ -501,7 +502,7 @@ def _timeline(cur: Any, lo: dt.datetime, hi: dt.datetime, ids: list[str],
     rows = cur.execute(
         f"SELECT template_id, time_bucket(INTERVAL '{bucket} seconds', timestamp, ?::TIMESTAMP) "
         f"AS b, count(*) FROM logs WHERE timestamp >= ? AND timestamp < ? AND template_id IN "
-        f"({', '.join(map(sql_lit, ids))}) GROUP BY 1, 2 ORDER BY 2", [lo, lo, hi]).fetchall()
+        f"({placeholders(len(ids))}) GROUP BY 1, 2 ORDER BY 2", [lo, lo, hi, *ids]).fetchall()
     out: dict[str, Any] = {"bucket_seconds": bucket, "series": {}}
     for tid, b, n in rows:
         out["series"].setdefault(tid, []).append((b.isoformat(), n))

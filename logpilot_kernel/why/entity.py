@@ -13,7 +13,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from .scope import entity_predicate, sql_lit
+from ..sqltext import literal_list
+from .scope import entity_predicate
 
 SEVERE = ("ERROR", "FATAL")
 
@@ -59,7 +60,7 @@ def follow(cur: Any, entity: str, lo: dt.datetime | None, hi: dt.datetime | None
         f"SELECT trace_id FROM logs WHERE {pred}{tw} AND trace_id IS NOT NULL AND trace_id <> '' "
         f"GROUP BY 1 ORDER BY max(CASE WHEN severity IN ('ERROR','FATAL') THEN 1 ELSE 0 END) DESC, "
         f"min(timestamp) LIMIT {int(max_traces)}", params).fetchall()]
-    traces = ", ".join(sql_lit(t) for t in trail.trace_ids) or "NULL"
+    traces = (literal_list(trail.trace_ids) if trail.trace_ids else "NULL")
     rows = cur.execute(
         f"SELECT timestamp, service_name, severity, template_id, body, message, trace_id, origin, "
         f"origin_offset FROM logs WHERE (({pred}{tw}) OR trace_id IN ({traces})) "

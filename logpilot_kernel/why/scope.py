@@ -15,12 +15,14 @@ shared word, while an exact phrase the analyst quotes must always be found.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..query import nl_grammar as g
 from ..query.timephrase import TimeSpan, blank_time, find_time, resolve_time
+from ..sqltext import literal
 
 #: Words that carry no retrieval meaning in a why-question (on top of the SQL filler).
 STOP = frozenset("""
@@ -80,11 +82,6 @@ class Scope:
             "abnormal": self.abnormal, "notes": self.notes,
             "time": self.time.label if self.time else None,
         }
-
-
-def sql_lit(v: str) -> str:
-    """A SQL string literal (values come from questions: always quote, never splice)."""
-    return "'" + str(v).replace("'", "''") + "'"
 
 
 def read_time(question: str, now: dt.datetime | None,
@@ -169,8 +166,13 @@ def entity_predicate(cur: Any, entity: str) -> str:
     DuckDB (one JSON scan); the raw message is searched too, so an id that no parser
     extracted into a field is still found.
     """
-    e = sql_lit(entity)
-    like = sql_lit(f"%{entity}%")
-    # the plain-text LIKE on context is a cheap prefilter; the JSON parse runs only on hits
-    return (f"(trace_id = {e} OR host = {e} OR (CAST(context AS VARCHAR) LIKE {like} AND "
-            f"list_contains(json_extract_string(context, '$.*'), {e})) OR message LIKE {like})")
+    e = literal(entity)
+    ctx = f"list_contains(json_extract_string(context, '$.*'), {e})"
+    if json.dumps(entity)[1:-1] == entity:
+        # a substring test on the JSON text is a cheap prefilter (the JSON parse runs only
+        # on hits), exact only when the value is written unescaped in that text: a quote,
+        # backslash, newline or non-ASCII character may be escaped there, so such values
+        # skip the prefilter rather than miss rows
+        ctx = f"(contains(CAST(context AS VARCHAR), {e}) AND {ctx})"
+    # contains(), not LIKE: an entity holding % or _ is text, not a pattern
+    return f"(trace_id = {e} OR host = {e} OR {ctx} OR contains(message, {e}))"
