@@ -44,22 +44,28 @@ MAX_OFFSET_HOURS = 14
 EPOCH_MIN_S = 946_684_800
 EPOCH_MAX_S = 4_102_444_800
 
-#: Zone abbreviations honoured after a timestamp (minutes east of UTC). Ambiguous ones
-#: (CST, IST) take their most common reading in server logs.
-TZ_ABBREV_MINUTES: dict[str, int] = {
-    "Z": 0, "UTC": 0, "GMT": 0, "WET": 0, "WEST": 60, "BST": 60, "CET": 60, "CEST": 120,
-    "EET": 120, "EEST": 180, "MSK": 180, "IST": 330, "JST": 540, "KST": 540,
-    "AEST": 600, "AEDT": 660, "EST": -300, "EDT": -240, "CST": -360, "CDT": -300,
-    "MST": -420, "MDT": -360, "PST": -480, "PDT": -420,
-}
+ZONE_FILE = "timezones.json"
 
-_ABBREVS = "|".join(k for k in TZ_ABBREV_MINUTES if k != "Z")
+
+def _zone_table() -> dict[str, int]:
+    """Zone abbreviations honoured after a timestamp (minutes east of UTC), from
+    ``timezones.json``: data, like the layouts, so a zone is a line of JSON. Ambiguous
+    ones (IST, CST, BST) take the reading the file documents as the common one."""
+    text = resources.files(__package__).joinpath(ZONE_FILE).read_text(encoding="utf-8")
+    return {str(k): int(v) for k, v in json.loads(text)["zones"].items()}
+
+
+#: Zone abbreviation -> minutes east of UTC (see :func:`_zone_table`).
+TZ_ABBREV_MINUTES: dict[str, int] = _zone_table()
+
+#: Longest first, so an alternation never stops at a shorter abbreviation.
+_ABBREVS = "|".join(sorted((k for k in TZ_ABBREV_MINUTES if k != "Z"), key=lambda k: (-len(k), k)))
 
 #: Splits "<time> <offset>" so formats never need %z: group 1 the local time (it must
-#: end in a clock time, compact or not, so a date's "-02" is never read as an offset),
-#: group 2 the zone.
+#: end in a clock time, compact or not, with an optional AM/PM, so a date's "-02" is
+#: never read as an offset), group 2 the zone.
 TZ_SPLIT_RE = (
-    r"^(.*(?:\d{1,2}:\d{2}(?::\d{2})?|T\d{6})(?:[.,:]\d+)?(?: \d{4})?)\s*(Z|[+-]\d{2}(?::?\d{2})?|"
+    r"^(.*(?:\d{1,2}:\d{2}(?::\d{2})?|T\d{6})(?:[.,:]\d+)?(?: [AaPp][Mm])?(?: \d{4})?)\s*(Z|[+-]\d{2}(?::?\d{2})?|"
     + _ABBREVS + r")$"
 )
 
@@ -172,14 +178,16 @@ def time_of_day_sql(formats: Sequence[str], base: str) -> str | None:
 
 
 def _tod_on_ref_day(tod: str, ref: dt.datetime) -> str:
-    """``tod`` (a time on 2000-01-01) put on the day of ``ref``, or the day before or after
-    when that is nearer to ref: a file's mtime is its last write, and within half a day
-    of it the time of day names one day whatever the local zone of the writer."""
+    """``tod`` (a time on 2000-01-01) put on the day of ``ref``, or on the day before when
+    that would put it later than ref by more than any zone's offset
+    (:data:`MAX_OFFSET_HOURS`). A file's mtime is its last write, so its last record is
+    not after it; a writer's local clock may run up to 14 hours ahead of the (UTC) mtime,
+    hence the slack. Not "the nearest day": a morning record in a file last written in
+    the evening is that evening's day, not the next one."""
     day = lit(ref.strftime("%Y-%m-%d"))
     at = f"(DATE {day} + ({tod} - TIMESTAMP '2000-01-01'))"
     r = f"TIMESTAMP {lit(ref.strftime('%Y-%m-%d %H:%M:%S'))}"
-    return (f"(CASE WHEN {at} > {r} + INTERVAL 12 HOUR THEN {at} - INTERVAL 1 DAY "
-            f"WHEN {at} < {r} - INTERVAL 12 HOUR THEN {at} + INTERVAL 1 DAY ELSE {at} END)")
+    return f"(CASE WHEN {at} > {r} + INTERVAL {MAX_OFFSET_HOURS} HOUR THEN {at} - INTERVAL 1 DAY ELSE {at} END)"
 
 
 #: A time of day this much before the previous record's is the next day (midnight crossed),
@@ -190,7 +198,7 @@ DAY_ROLLBACK = "INTERVAL 1 HOUR"
 def time_of_day_ctes(src: str, ref: dt.datetime) -> str:
     """Two CTE bodies (``ta``, ``tb``) over ``src`` (columns ``rn``, ``tod``) giving
     ``tod_ts``: each date-less time on its day. The last record's day is the one of
-    ``ref`` (the file's mtime) nearest to it (see :func:`_tod_on_ref_day`); walking
+    ``ref`` (the file's mtime), or the day before when it would be after ref (see :func:`_tod_on_ref_day`); walking
     back, each point where the time of day went backwards (more than
     :data:`DAY_ROLLBACK`) is a midnight, so the records before it are a day earlier."""
     last = _tod_on_ref_day("last_tod", ref)
@@ -222,7 +230,7 @@ def local_time_sql(formats: Sequence[str], base: str, ref: dt.datetime) -> str:
     if md:
         parts.append(f"{md} + to_years({ref_year_sql(md, ref)} - 2000)")
     tod = time_of_day_sql(formats, base)
-    if tod:  # one record alone: the day of ref nearest to it (rules use time_of_day_ctes)
+    if tod:  # one record alone: the day of ref (rules use time_of_day_ctes)
         parts.append(_tod_on_ref_day(tod, ref))
     return "coalesce(" + ", ".join(parts) + ")" if parts else "CAST(NULL AS TIMESTAMP)"
 
@@ -380,13 +388,24 @@ def find_layouts(con: Any, lines: Sequence[str], *, ref: dt.datetime | None = No
         hits.append(LayoutHit(lay, len(rs), len(parsed_lines), position, length,
                               _pick_formats(ok_formats, counts), texts, starts))
     order = {lay.name: i for i, lay in enumerate(table)}
-    hits.sort(key=lambda h: (-h.parsed, h.layout.is_epoch, -h.length, h.position, order[h.layout.name]))
+    indented = {id(h): _mostly_indented(h, heads) for h in hits}
+    hits.sort(key=lambda h: (-h.parsed, h.layout.is_epoch, indented[id(h)], -h.length, h.position,
+                             order[h.layout.name]))
     if hits and hits[0].layout.is_time_only:
         # a time of day alone is the line's time only when no date is in as many lines:
         # a clock in the message of dated lines (or their continuations) is not it
         dated = [h for h in hits if not h.layout.is_time_only and h.parsed >= 0.5 * hits[0].parsed]
         hits = dated + [h for h in hits if h not in dated]
     return hits
+
+
+def _mostly_indented(hit: LayoutHit, heads: Sequence[str]) -> bool:
+    """Whether most lines a layout parsed start with whitespace while some sample lines
+    do not: then its time sits in a record's indented detail lines."""
+    idx = [i for i, t in enumerate(hit.texts) if t is not None]
+    if all(h[:1].isspace() for h in heads if h):
+        return False
+    return sum(1 for i in idx if heads[i][:1].isspace()) > 0.5 * len(idx)
 
 
 def _parsed_sql(fmt: str, text: str) -> str:

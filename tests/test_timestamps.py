@@ -171,7 +171,7 @@ def test_a_time_of_day_alone_is_found_only_when_no_date_is(con) -> None:
     assert find_layouts(con, dated, ref=REF)[0].layout.name == "iso_space"
 
 
-def test_a_time_of_day_alone_takes_the_day_of_ref_nearest_to_it(con) -> None:
+def test_a_time_of_day_alone_takes_the_day_of_ref_unless_after_it(con) -> None:
     ref = T(2025, 1, 15, 0, 5)
     assert _parse(con, ["%H:%M:%S"], "23:59:58", ref) == T(2025, 1, 14, 23, 59, 58)
     assert _parse(con, ["%H:%M:%S"], "00:01:00", ref) == T(2025, 1, 15, 0, 1)

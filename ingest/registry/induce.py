@@ -33,7 +33,7 @@ from ..timestamps import SEARCH_CHARS, LayoutHit, find_layouts
 from .induce_columns import (LEVEL_EXTRA, LEVEL_SHARE, LEVEL_SYMBOLS, MAX_COLUMNS, STABLE, _column_rx,
                              _header_end, _kind, _level_spellings, _Names, _sep_rx, _tokens,
                              _typed_columns, level_words)
-from .induce_blocks import (HeaderBody, delimiter_after_time, header_body, literal_lines_rx,
+from .induce_blocks import (CONTINUATION_RE, HeaderBody, delimiter_after_time, header_body, literal_lines_rx,
                             numeric_level_scale, optional_glued_bracket, padded_first_column, preamble)
 from .induce_phrase import _level_line_pairs, _level_phrase, _phrase_rx, _tag_after_level
 from .model import Rule
@@ -41,9 +41,6 @@ from .model import Rule
 #: How far into a line a timestamp is looked for when most sample lines have none in
 #: the finder's usual window (:data:`..timestamps.SEARCH_CHARS`).
 WIDE_SEARCH_CHARS = 160
-#: Lines shaped like the continuation of a record (indented, or a stack trace's lines).
-CONTINUATION_RE = re.compile(
-    r"^(?:\s|at |Caused by|Suppressed:|\.\.\. \d+|Traceback|File \"|[\w$.]+(?:Exception|Error|Throwable)\b)")
 #: Lines starting like this, in a file whose other lines do not, are header/comment lines.
 COMMENT_RE = r"^#"
 
@@ -128,11 +125,29 @@ def _continuation(best: LayoutHit, hits: list[LayoutHit], sample: list[str]) -> 
     without = [(ln, o) for ln, t, o in zip(sample, best.texts, other_ts) if t is None]
     cont = sum(1 for ln, o in without if CONTINUATION_RE.match(ln)
                or (not o and not ln.lstrip().startswith("{")))
-    if without and cont >= 0.5 * len(without) and len(without) <= 0.5 * len(sample):
+    if without and cont >= 0.5 * len(without) and (len(without) <= 0.5 * len(sample)
+                                                   or indented_body(best, sample)):
         return True, (f"{len(without)} sample line(s) without a timestamp, {cont} shaped like a "
                       "continuation: read as continuation lines")
     return False, None
 
+
+
+#: Share of the lines without the time that must be indented (or stack-trace shaped)
+#: for timestamped lines in a minority to still start the records.
+INDENTED_BODY_SHARE = 0.95
+
+
+def indented_body(hit: LayoutHit, sample: list[str]) -> bool:
+    """Timestamped lines at the margin, every other line indented: records whose
+    continuation lines outnumber their first lines (a pretty-printed property block,
+    a long stack trace under each entry) still start at each timestamp."""
+    dated = [ln for ln, t in zip(sample, hit.texts) if t is not None]
+    without = [ln for ln, t in zip(sample, hit.texts) if t is None]
+    if len(dated) < 2 or any(ln[:1].isspace() for ln in dated):
+        return False
+    cont = sum(1 for ln in without if ln[:1].isspace() or CONTINUATION_RE.match(ln))
+    return cont >= INDENTED_BODY_SHARE * len(without)
 
 
 def induced_name(stem: str) -> str:
@@ -182,6 +197,8 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
         hb = header_body(hits[0], sample, words)  # a header line of its own, the message below it
         if hb is not None:
             best = hits[0]
+    if best is None and hb is None and pair_levels is None and hits and indented_body(hits[0], sample):
+        best = hits[0]  # few timestamped lines, each followed by an indented block
     if best is None:  # a time after a long header (a request log's fields before it)
         wide = find_layouts(con, sample, ref=ref, search_chars=WIDE_SEARCH_CHARS)
         if wide and wide[0].parsed >= 0.5 * len(sample):

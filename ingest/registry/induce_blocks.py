@@ -38,6 +38,13 @@ MAX_HEADER_TOKENS = 5
 MAX_PREAMBLE = 60
 #: Share of lines after a preamble the layout must parse for the block to be a preamble.
 PREAMBLE_PARSED = 0.9
+#: With fewer parsed lines after it, a leading block is still a preamble when the layout
+#: parses this share of the lines after it and no line of the block looks like the tail
+#: of a record (indented, a stack frame): no record precedes it to belong to.
+PREAMBLE_PARSED_MIN = 0.5
+#: Lines shaped like the continuation of a record (indented, or a stack trace's lines).
+CONTINUATION_RE = re.compile(
+    r"^(?:\s|at |Caused by|Suppressed:|\.\.\. \d+|Traceback|File \"|[\w$.]+(?:Exception|Error|Throwable)\b)")
 #: Characters that delimit the fields of a delimited format.
 DELIMITERS = "|,;\t"
 #: Share of lines whose last delimited field has a space for it to be the free-text message
@@ -122,17 +129,23 @@ def header_body(best: LayoutHit, sample: Sequence[str], words: dict[str, str]) -
 def preamble(best: LayoutHit, sample: Sequence[str]) -> int:
     """How many leading sample lines are a preamble (0: none): the lines before the first
     line the layout parses, when the layout parses PREAMBLE_PARSED of the lines after
-    them (a consistent record layout follows a block of other text)."""
+    them (a consistent record layout follows a block of other text), or
+    PREAMBLE_PARSED_MIN of them (multi-line records follow) and the block has no line
+    shaped like a record's continuation (an environment banner, a column header)."""
     first = next((i for i, t in enumerate(best.texts) if t is not None), None)
     if not first or first > MAX_PREAMBLE:
         return 0
     after = best.texts[first:]
     parsed = sum(1 for t in after if t is not None)
-    return first if parsed >= PREAMBLE_PARSED * len(after) else 0
+    if parsed >= PREAMBLE_PARSED * len(after):
+        return first
+    tail_like = any(CONTINUATION_RE.match(ln) for ln in sample[:first])
+    return first if parsed >= PREAMBLE_PARSED_MIN * len(after) and not tail_like else 0
 
 
 def literal_lines_rx(lines: Sequence[str]) -> str:
-    """A regex matching exactly these lines (trailing blanks allowed), for ``comment_start``."""
+    """A regex matching exactly these lines (trailing blanks allowed), alone or joined
+    into one block, for ``comment_start``."""
     def esc(s: str) -> str:
         out = []
         for ch in s.rstrip():
@@ -145,8 +158,10 @@ def literal_lines_rx(lines: Sequence[str]) -> str:
             else:
                 out.append(f"\\x{{{ord(ch):x}}}")
         return "".join(out)
-    alts = sorted({esc(ln) for ln in lines if ln.strip()}, key=lambda a: (-len(a), a))
-    return r"^(?:" + "|".join(alts) + r")[ \t]*$"
+    alts = "|".join(sorted({esc(ln) for ln in lines if ln.strip()}, key=lambda a: (-len(a), a)))
+    # a multi-line rule's reader joins the lines before the first record into one block
+    # (blank lines kept): the block matches when each of its lines is one of them
+    return rf"^(?:{alts})[ \t]*(?:\r?\n(?:(?:{alts})[ \t]*)?)*$"
 
 
 def delimiter_after_time(rests: Sequence[str]) -> str | None:
