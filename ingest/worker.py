@@ -20,14 +20,17 @@ import signal
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..atomic import write_text
 from ..errors import LogPilotError
 
-if TYPE_CHECKING:  # the stream stack (duckdb, kafka, pyarrow) loads only when a worker runs
+# The stream stack (duckdb, kafka, pyarrow) and http.server load only when a worker runs:
+# `logpilot --help` registers `worker` from this module and must not pay for them (issue 16).
+if TYPE_CHECKING:
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
     from .stream import StreamConsumer
 
 _STD_ATTRS = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
@@ -159,6 +162,8 @@ class _HealthReporter:
         self._done = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         if port is not None:
+            from http.server import ThreadingHTTPServer
+
             self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
             threading.Thread(target=self._server.serve_forever, name="logpilot-health-http",
                              daemon=True).start()
@@ -171,6 +176,8 @@ class _HealthReporter:
         return snap
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
+        from http.server import BaseHTTPRequestHandler
+
         reporter = self
 
         class Handler(BaseHTTPRequestHandler):

@@ -9,20 +9,23 @@ that compose them (:func:`load_ipython_extension` and the CLI) import them lazil
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-from .config import LogPilot, load_settings  # noqa: E402
-from .errors import (  # noqa: E402
+from .errors import (  # noqa: E402 - light (no third-party imports)
     ConfigError,
     LogPilotError,
     ValidationError,
     WorkspaceError,
     WorkspaceLockedError,
 )
-from .schema import LogRecord  # noqa: E402
-from .workspace import Workspace  # noqa: E402
+from .lazy import lazy_exports  # noqa: E402
+
+if TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers and readers
+    from .config import LogPilot, load_settings
+    from .schema import LogRecord
+    from .workspace import Workspace
 
 __all__ = [
     "ConfigError",
@@ -37,6 +40,12 @@ __all__ = [
     "__version__",
     "load_ipython_extension",
 ]
+
+
+# Loaded on first use: they pull in traitlets, pyarrow and duckdb (about 0.25 s), and every
+# `logpilot` command and `%load_ext` import this package first (issue 16: start-up).
+__getattr__, __dir__ = lazy_exports(__name__, {"LogPilot": ".config", "load_settings": ".config",
+                                               "LogRecord": ".schema", "Workspace": ".workspace"})
 
 
 def load_ipython_extension(ipython: Any) -> None:

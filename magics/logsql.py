@@ -17,24 +17,28 @@ import argparse
 import html
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
-import pandas as pd
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.display import HTML, display
 
 from ..errors import LogPilotError
 from ..display import show_figure
-from ..query import charts
-from ..query.engine import QueryResult, explain, one_line, run_query
-from ..query.nl import NotUnderstood
-from ..query.guard import is_sql
+from ..lazy import lazy_exports
 from .args import MagicArgumentParser, split_line
 from .pilot import Pilot
 
+if TYPE_CHECKING:
+    from ..query.engine import QueryResult
+
+# duckdb, pandas and the query engine are imported in the functions that run a query, so
+# `%load_ext logpilot_kernel` registers this magic without them (issue 16: start-up).
+
 JUPYSQL_ALIAS = "logpilot"
+
+# ``ResultFrame`` is still importable from here; it loads pandas on first use.
+__getattr__, __dir__ = lazy_exports(__name__, {"ResultFrame": ".result_frame"})
 
 _ASSIGN = re.compile(r"^\s*([A-Za-z_]\w*)\s*<<\s*")
 _TEMPLATE = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)\s*\}\}")
@@ -58,6 +62,8 @@ class LogSQLArgs:
 
 
 def _parser() -> MagicArgumentParser:
+    from ..query import charts
+
     p = MagicArgumentParser(prog="%%logsql", add_help=False,
                             description="SQL or a plain-English question over the workspace.")
     p.add_argument("-o", "--out", help="store the DataFrame in this variable")
@@ -96,6 +102,10 @@ def parse_line(line: str, cell: str | None) -> LogSQLArgs:
 
 def _parse_error(text: str) -> str:
     """DuckDB's own parse error for ``text`` (why it was not taken as SQL), one line."""
+    import duckdb
+
+    from ..query.engine import one_line
+
     try:
         duckdb.extract_statements(text)
     except duckdb.Error as exc:
@@ -105,40 +115,6 @@ def _parse_error(text: str) -> str:
 
 def _only_comments(text: str) -> bool:
     return not re.sub(r"--[^\n]*|/\*.*?\*/", "", text, flags=re.DOTALL).strip()
-
-
-class ResultFrame(pd.DataFrame):
-    """A DataFrame that displays one page (``page_size`` rows) instead of every row.
-
-    Derived frames are plain DataFrames; ``page(k)`` returns page ``k`` (1-based).
-    """
-
-    _metadata = ["page_size"]
-
-    @property
-    def _constructor(self) -> type[pd.DataFrame]:
-        return pd.DataFrame
-
-    def page(self, k: int = 1) -> pd.DataFrame:
-        size = getattr(self, "page_size", 50) or 50
-        return pd.DataFrame(self).iloc[(k - 1) * size: k * size]
-
-    def _footer(self) -> str:
-        size = getattr(self, "page_size", 50) or 50
-        if len(self) <= size:
-            return ""
-        pages = -(-len(self) // size)
-        return (f"rows 1-{size} of {len(self):,} (page 1 of {pages}); "
-                f"use .page(k) for page k, or the variable for all rows")
-
-    def _repr_html_(self) -> str:
-        foot = self._footer()
-        body = self.page(1)._repr_html_() or ""
-        return body + (f"<small>{html.escape(foot)}</small>" if foot else "")
-
-    def __repr__(self) -> str:
-        foot = self._footer()
-        return repr(self.page(1)) + (f"\n{foot}" if foot else "")
 
 
 @magics_class
@@ -191,6 +167,10 @@ class LogSQLMagics(Magics):
         return f"WITH {ctes}\n{body}"
 
     def _run(self, args: LogSQLArgs, query: str) -> Any:
+        from ..query.engine import explain, run_query
+        from ..query.guard import is_sql
+        from ..query.nl import NotUnderstood
+
         ws = self.pilot.workspace
         self.register_jupysql()
         settings = self.pilot.settings
@@ -238,6 +218,9 @@ class LogSQLMagics(Magics):
                      f"<pre>%%logsql\n{html.escape(sql)}</pre>"))
 
     def _present(self, result: QueryResult, args: LogSQLArgs) -> Any:
+        from ..query import charts
+        from .result_frame import ResultFrame
+
         self._show_sql(result.sql, result.origin, result.question)
         display(HTML(f"<small>{html.escape(result.summary())}</small>"))
         frame = ResultFrame(result.frame)

@@ -8,10 +8,11 @@ Magics are thin wrappers over these methods, so anything a magic does a script c
 from __future__ import annotations
 
 import os
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
-from ..config import LogPilot
-from ..workspace import Workspace
+if TYPE_CHECKING:  # Workspace imports duckdb: loaded when the workspace is first opened,
+    from ..config import LogPilot  # so `%load_ext logpilot_kernel` stays light (issue 16)
+    from ..workspace import Workspace
 
 
 class Pilot:
@@ -28,6 +29,8 @@ class Pilot:
     def workspace(self) -> Workspace:
         """The open workspace (opened on first use, so loading the extension is instant)."""
         if self._workspace is None:
+            from ..workspace import Workspace
+
             self._workspace = Workspace(self._path, settings=self.settings)
         return self._workspace
 

@@ -20,15 +20,26 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import LogPilotError
 from ..isotime import to_utc
-from .answer import PilotAnswer
-from .conversation import Conversation, Resolved, Scope, Turn
-from .router import INTENTS, Route, route
+from ..lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from .answer import PilotAnswer
+    from .conversation import Conversation, Resolved, Scope, Turn
+    from .router import INTENTS, Route, route
 
 __all__ = ["Conversation", "INTENTS", "PilotAnswer", "Route", "Scope", "ask", "route"]
+
+# The conversation, router and answer modules load on first use: ``logpilot pilot``'s
+# parser is registered from ``pilot.cli``, which imports this package, and their
+# module-level patterns cost every command (``--help`` included) about 0.08 s (issue 16).
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "PilotAnswer": ".answer", "Conversation": ".conversation", "Resolved": ".conversation",
+    "Scope": ".conversation", "Turn": ".conversation", "INTENTS": ".router", "Route": ".router",
+    "route": ".router"})
 
 
 def _naive(t: Any) -> dt.datetime | None:
@@ -61,6 +72,9 @@ def ask(workspace: Any, question: str, *, state: Conversation | None = None,
     ``dashboard``: ``factory(workspace, period=, service=)`` building the dashboard widget
     (the notebook layer passes it; without one the answer is the dashboard's plan).
     """
+    from .conversation import Conversation
+    from .router import route
+
     t0 = time.perf_counter()
     question = (question or "").strip()
     if not question:
@@ -102,6 +116,8 @@ def ask(workspace: Any, question: str, *, state: Conversation | None = None,
 
 def _finish(conv: Conversation, ans: PilotAnswer, res: Resolved, t0: float) -> None:
     """Record the answered turn (so follow-ups refine it) and stamp context and time."""
+    from .conversation import Turn
+
     sql = getattr(ans.answer, "sql", None) if ans.answer is not None else None
     conv.record(Turn(ans.question, ans.route.intent, ans.route.engine, res.scope,
                      res.base if res.followup else ans.question,
@@ -116,6 +132,7 @@ def _deterministic(ws: Any, question: str, rt: Route, res: Resolved, when: dt.da
     """The router's answer: ambiguity, coverage, then the chosen engine (or its plan)."""
     from . import engines as E
     from ..query.nl import NotUnderstood
+    from .answer import PilotAnswer
 
     scope = res.scope
     ans = PilotAnswer(question, rt, scope=scope.to_dict(), effective_question=question)

@@ -14,11 +14,22 @@ Relative times in questions are relative to ``now`` (naive UTC; default: the rea
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .engine import QueryError, QueryResult, explain, run_query
-from .guard import GuardError, check_read_only, is_sql
-from .nl import NotUnderstood, Vocabulary, parse
+from ..lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from .engine import QueryError, QueryResult, explain, run_query
+    from .guard import GuardError, check_read_only, is_sql
+    from .nl import NotUnderstood, Vocabulary, parse
+
+# Re-exported names load on first use: ``logpilot sql``'s parser is registered from
+# ``query.cli``, which imports this package, and the engine pulls in pandas and duckdb
+# (issue 16: ``logpilot --help`` must not pay for them).
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "QueryError": ".engine", "QueryResult": ".engine", "explain": ".engine", "run_query": ".engine",
+    "GuardError": ".guard", "check_read_only": ".guard", "is_sql": ".guard",
+    "NotUnderstood": ".nl", "Vocabulary": ".nl", "parse": ".nl"})
 
 __all__ = ["GuardError", "NotUnderstood", "QueryError", "QueryResult", "ask", "check_read_only",
            "explain", "is_sql", "run_sql", "to_sql"]
@@ -26,6 +37,8 @@ __all__ = ["GuardError", "NotUnderstood", "QueryError", "QueryResult", "ask", "c
 
 def run_sql(workspace: Any, sql: str, *, write: bool = False, limit: int | None = None) -> QueryResult:
     """Run the user's ``sql`` on a fresh cursor of ``workspace``; read-only unless ``write``."""
+    from .engine import run_query
+
     cur = workspace.cursor()
     try:
         return run_query(cur, sql, read_only=not write, limit=limit)
@@ -51,6 +64,8 @@ def vocabulary(workspace: Any, cur: Any) -> Vocabulary:
 
 
 def _parse(workspace: Any, cur: Any, question: str, now: dt.datetime | None) -> Any:
+    from .nl import parse
+
     return parse(question, vocabulary(workspace, cur), now=now)
 
 
@@ -62,6 +77,8 @@ def to_sql(workspace: Any, question: str, *, now: dt.datetime | None = None,
     surface that shows the SQL shows how the question was read above it. Raises
     :class:`NotUnderstood` when the parser refuses and no model is configured.
     """
+    from .nl import NotUnderstood
+
     cur = workspace.cursor()
     try:
         try:
@@ -88,6 +105,9 @@ def ask(workspace: Any, question: str, *, now: dt.datetime | None = None, model:
     ``notes`` of the result start with the parser's reading; an empty or zero answer gets
     a note naming the condition that removed every row and what the data holds instead.
     """
+    from .engine import run_query
+    from .nl import NotUnderstood
+
     cur = workspace.cursor()
     try:
         parsed = _parse(workspace, cur, question, now)

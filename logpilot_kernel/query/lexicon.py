@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
-import duckdb
+if TYPE_CHECKING:  # duckdb is imported where its error is caught: the NL grammar imports
+    import duckdb  # this module, and `logpilot --help` must not load duckdb (issue 16)
 
 #: Keys that are the parser's own bookkeeping, never a field a question names.
 _NOTE_KEYS = ("params", "_rule", "severity_raw", "ts_note", "bad_utf8", "ts_source", "severity_source")
@@ -130,6 +131,8 @@ def _stamps(cur: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, Any]]:
 
 
 def _stored_stamps(cur: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, Any]] | None:
+    import duckdb
+
     try:
         return {s: (n, t) for s, n, t in cur.execute(
             "SELECT service_name, rows, last_ts FROM lexicon_stamp").fetchall()}
@@ -233,6 +236,8 @@ def refresh(cur: duckdb.DuckDBPyConnection) -> list[str]:
     Called at the end of an ingest run and lazily by :func:`load`; a service whose row
     count and last time are unchanged keeps its entries (the incremental part).
     """
+    import duckdb
+
     cur.execute(_TABLE)
     cur.execute(_STAMP)
     now = _stamps(cur)
@@ -304,6 +309,8 @@ def _stale(cur: duckdb.DuckDBPyConnection, grown: float = 0.05) -> bool:
     A stream appending to known services does not rescan them on every question; the
     ingest hook and this threshold keep the lexicon close enough for linking words.
     """
+    import duckdb
+
     stored = _stored_stamps(cur)
     try:
         version = cur.execute("SELECT value FROM lexicon WHERE kind = 'version'").fetchall()
@@ -323,6 +330,8 @@ def load(cur: duckdb.DuckDBPyConnection) -> Lexicon:
     A read-only connection that cannot store it still gets a correct lexicon (built in
     memory from the same scans).
     """
+    import duckdb
+
     first, last = cur.execute("SELECT min(timestamp), max(timestamp) FROM logs").fetchone()
     try:
         if _stale(cur):
@@ -340,6 +349,8 @@ def refresh_after_ingest(ws: Any) -> None:
     A failure here must not fail an ingest that stored every row: the lexicon is rebuilt
     lazily by the next question anyway.
     """
+    import duckdb
+
     try:
         cur = ws.cursor()
         try:

@@ -17,7 +17,18 @@ change with G-test p-values, significant terms, new/disappeared templates) ->
 
 from __future__ import annotations
 
-from .answer import WhyAnswer
-from .engine import why
+from typing import TYPE_CHECKING
+
+from ..lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from .answer import WhyAnswer
+    from .engine import why
 
 __all__ = ["WhyAnswer", "why"]
+
+
+# ``why`` and ``WhyAnswer`` load on first use: ``logpilot why``'s parser is registered from
+# ``why.cli``, which imports this package, and the engine pulls in scipy (about 0.5 s;
+# issue 16: ``logpilot --help`` must not pay for it).
+__getattr__, __dir__ = lazy_exports(__name__, {"why": ".engine", "WhyAnswer": ".answer"})
