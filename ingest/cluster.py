@@ -34,6 +34,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import LogPilotError, MissingDependencyError
+from ..progress import Progress, rate, resolve
 from ..query.lexicon import refresh_after_ingest
 from ..schema import FIELD_NAMES
 from ..workspace import Workspace, rewrite_rows, transaction
@@ -41,7 +42,7 @@ from .bulk import (FileReport, IngestReport, _already_complete, _file_seen, _fin
                    _quarantine_problems, _record_problem, _start_run, _store_quarantine)
 from .cluster_merge import TemplateMerge, merge_shard_templates
 from .cluster_plan import SHARD_BYTES, Shard, number_pieces, plan_shards
-from .cluster_task import SEED_NAME, count_range, lake_fs, run_shard
+from .cluster_task import SEED_NAME, _is_local, count_range, lake_fs, run_shard
 from .mining import TemplateMiner
 from .readers import InputFile, expand_inputs
 from .registry import Registry
@@ -97,7 +98,7 @@ def ingest_cluster(
     storage_options: dict[str, Any] | None = None,
     source: str | None = None,
     rule: str | None = None,
-    progress: bool = False,
+    progress: bool | Progress = False,
     no_builtin: Sequence[str] | str = (),
     shard_bytes: int = SHARD_BYTES,
 ) -> IngestReport:
@@ -112,7 +113,7 @@ def ingest_cluster(
     """
     started = time.perf_counter()
     run_id = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
-    report = IngestReport(run_id=run_id)
+    report = IngestReport(run_id=run_id, recovered=dict(getattr(ws, "recovered", None) or {}))
     registry = Registry(ws.rules_path)
     if no_builtin:
         registry.disable(no_builtin)
@@ -121,16 +122,18 @@ def ingest_cluster(
     lake_url = _lake_url(ws, lake)
     fs, root = lake_fs(lake_url, storage_options)
     client, close = connect(cluster)  # a bad address fails here, before the run is recorded
+    reporter = resolve(progress)
     try:
         return _ingest(ws, inputs, client, run_id, report, lake_url, fs, root, storage_options, source, rule,
-                       progress, no_builtin, shard_bytes, started)
+                       reporter, no_builtin, shard_bytes, started)
     finally:
+        reporter.close()
         close()
 
 
 def _ingest(ws: Workspace, inputs: Sequence[str | os.PathLike], client: Any, run_id: str, report: IngestReport,
             lake_url: str, fs: Any, root: str, storage_options: dict[str, Any] | None, source: str | None,
-            rule: str | None, progress: bool, no_builtin: Sequence[str] | str, shard_bytes: int,
+            rule: str | None, progress: Progress, no_builtin: Sequence[str] | str, shard_bytes: int,
             started: float) -> IngestReport:
     con = ws.cursor()
     _start_run(ws, con, run_id, inputs)
@@ -160,15 +163,15 @@ def _ingest(ws: Workspace, inputs: Sequence[str | os.PathLike], client: Any, run
             merge = merge_shard_templates(seed, [(s.shard_id, results[s.shard_id]["templates"]) for s in shards])
             _write_template_map(fs, root, run_id, merge)
             t2 = time.perf_counter()
-            _load(ws, con, fs, shards, results, merge, seen, run_id, report, reasons, touched)
+            _load(ws, con, fs, root, lake_url, shards, results, merge, seen, run_id, report, reasons, touched,
+                  progress)
             _store_templates(ws, con, merge, run_id)
             report.new_templates = len(merge.new)
             _teach_miner(ws, miner, merge, report)
             busy: Counter[int] = Counter()
             for r in results.values():
                 busy[r["worker_pid"]] += r["seconds"]
-            # not a dataclass field (bulk.py's IngestReport is another engineer's): read as an attribute
-            report.cluster = {  # type: ignore[attr-defined]
+            report.cluster = {
                 "shards": len(shards), "lake": lake_url, "workers": sorted(busy),
                 "task_seconds": {str(k): round(v, 2) for k, v in busy.items()},
                 "shard_seconds": round(t1 - t0, 2), "merge_seconds": round(merge.seconds, 3),
@@ -176,7 +179,7 @@ def _ingest(ws: Workspace, inputs: Sequence[str | os.PathLike], client: Any, run
                 "shard_templates": merge.shard_templates, "templates_renamed": merge.renamed}
     finally:
         report.quarantine_reasons = dict(reasons)
-        report.templates_embedded = _finish_templates(ws, con, report, touched, run_id)
+        report.templates_embedded = _finish_templates(ws, con, report, touched, run_id, progress)
         report.seconds = time.perf_counter() - started
         _finish_run(ws, con, report)
         con.close()
@@ -211,7 +214,8 @@ def _write_seed(fs: Any, root: str, lake_url: str, run_id: str, ws: Workspace, r
 
 
 def _run_shards(todo: list[InputFile], lake_url: str, storage_options: dict[str, Any] | None, seed_url: str,
-                client: Any, shard_bytes: int, progress: bool, run_id: str) -> tuple[list[Shard], dict[str, Any]]:
+                client: Any, shard_bytes: int, progress: Progress,
+                run_id: str) -> tuple[list[Shard], dict[str, Any]]:
     """Plan, number the range pieces on the workers, run every shard; results by shard id."""
     from distributed import as_completed
 
@@ -226,34 +230,24 @@ def _run_shards(todo: list[InputFile], lake_url: str, storage_options: dict[str,
     futures = {client.submit(run_shard, s, lake_url, storage_options, seed_url,
                              key=f"logpilot-shard-{run_id}-{s.shard_id}", retries=2): s.shard_id
                for s in shards}
-    bar = _bar(len(shards), progress, client)
+    # detection, parsing and mining run inside the tasks: one phase, in shards, with the
+    # cluster's lines/s and the Dask dashboard link
+    phase = "shards (detection, parsing+mining)"
+    link = getattr(client, "dashboard_link", None)
+    progress.start(phase, total=len(shards), unit="shard")
     results: dict[str, Any] = {}
     lines = 0
     t0 = time.perf_counter()
-    try:
-        for fut in as_completed(futures):
-            sid = futures[fut]
-            try:
-                results[sid] = fut.result()
-            except Exception as exc:  # noqa: BLE001 - a task's error, as one line
-                raise ClusterError(f"shard {sid} failed: {type(exc).__name__}: {exc}") from None
-            if bar is not None:
-                lines += sum(f["lines_read"] for f in results[sid]["files"])
-                bar.set_postfix_str(f"{lines / max(1e-9, time.perf_counter() - t0):,.0f} lines/s")
-                bar.update(1)
-    finally:
-        if bar is not None:
-            bar.close()
+    for fut in as_completed(futures):
+        sid = futures[fut]
+        try:
+            results[sid] = fut.result()
+        except Exception as exc:  # noqa: BLE001 - a task's error, as one line
+            raise ClusterError(f"shard {sid} failed: {type(exc).__name__}: {exc}") from None
+        lines += sum(f["lines_read"] for f in results[sid]["files"])
+        progress.update(phase, 1, rate(lines, t0) + (f", dashboard {link}" if link else ""))
+    progress.finish(phase)
     return shards, results
-
-
-def _bar(total: int, progress: bool, client: Any) -> Any:
-    if not progress:
-        return None
-    from tqdm.auto import tqdm
-
-    link = getattr(client, "dashboard_link", None)
-    return tqdm(total=total, unit="shard", desc=f"ingest ({link})" if link else "ingest", dynamic_ncols=True)
 
 
 def _write_template_map(fs: Any, root: str, run_id: str, merge: TemplateMerge) -> None:
@@ -278,10 +272,13 @@ def _segment_table(fs: Any, shard_id: str, segments: list[dict[str, Any]]) -> pa
     return pa.concat_tables(parts, promote_options="permissive") if parts else None
 
 
-def _load(ws: Workspace, con: Any, fs: Any, shards: list[Shard], results: dict[str, Any], merge: TemplateMerge,
-          seen: set[str], run_id: str, report: IngestReport, reasons: Counter[str], touched: set[str]) -> None:
+def _load(ws: Workspace, con: Any, fs: Any, root: str, lake_url: str, shards: list[Shard], results: dict[str, Any],
+          merge: TemplateMerge, seen: set[str], run_id: str, report: IngestReport, reasons: Counter[str],
+          touched: set[str], progress: Progress) -> None:
     """Segments -> ``logs`` with final ids (dedup by provenance for origins seen before),
-    quarantine -> ``quarantine``, per-file accounting -> the report and ``ingested_files``."""
+    each shard's segments recorded in ``archive_segments`` in the same transaction as its
+    rows (:func:`_record_segments`), quarantine -> ``quarantine``, per-file accounting ->
+    the report and ``ingested_files``."""
     keys = list(merge.ids)
     con.register("_lp_tmap", pa.table({
         "shard_id": [k[0] for k in keys], "template_id": [k[1] for k in keys],
@@ -290,8 +287,11 @@ def _load(ws: Workspace, con: Any, fs: Any, shards: list[Shard], results: dict[s
                      else f"s.{n}" for n in FIELD_NAMES)
     per_file: dict[str, FileReport] = {}
     loaded: Counter[str] = Counter()
+    skipped_seen: set[tuple[str, str]] = set()
+    local_archive = _archive_root(ws, fs, root)
+    progress.start("storing", unit="rows")
     try:
-        for shard in shards:
+        for n_shard, shard in enumerate(shards):
             res = results[shard.shard_id]
             seg = _segment_table(fs, shard.shard_id, res["segments"])
             if seg is not None and seg.num_rows:
@@ -312,8 +312,10 @@ def _load(ws: Workspace, con: Any, fs: Any, shards: list[Shard], results: dict[s
                             touched.add(src)
                         con.execute("INSERT INTO logs SELECT * FROM _lp_new")
                         con.execute("DROP TABLE _lp_new")
+                        _record_segments(con, res["segments"], root, lake_url, local_archive, run_id, n_shard)
                 finally:
                     con.unregister("_lp_seg")
+                progress.update("storing", seg.num_rows)
             if res.get("quarantine"):
                 with fs.open(res["quarantine"], "rb") as fh:
                     _store_quarantine(ws, con, run_id, pq.read_table(fh))
@@ -324,8 +326,10 @@ def _load(ws: Workspace, con: Any, fs: Any, shards: list[Shard], results: dict[s
                                                              induced=fd.get("induced"))
                 for k in _SUMMED:
                     setattr(fr, k, getattr(fr, k) + int(fd.get(k) or 0))
-            for s in res["skipped"]:
-                report.skipped_files.append(s)
+            for s in res["skipped"]:  # a binary file split into ranges is noted once
+                if (s["origin"], s["reason"]) not in skipped_seen:
+                    skipped_seen.add((s["origin"], s["reason"]))
+                    report.skipped_files.append(s)
             for k, v in res["quarantine_reasons"].items():
                 reasons[k] += int(v)
     finally:
@@ -343,6 +347,44 @@ def _load(ws: Workspace, con: Any, fs: Any, shards: list[Shard], results: dict[s
             con.execute("DELETE FROM ingested_files WHERE origin = ?", [origin])
             con.execute("INSERT INTO ingested_files VALUES (?, ?, ?, ?, ?, true)",
                         [origin, size, mtime, fr.rows_loaded, run_id])
+
+
+def _archive_root(ws: Workspace, fs: Any, root: str) -> str | None:
+    """``root`` when the lake is the workspace's own archive folder (then segment paths are
+    recorded relative to it, like the bulk job's, and recovery on open scans them), else None."""
+    if not _is_local(fs):
+        return None
+    try:
+        return root if os.path.samefile(root, ws.parquet_path) else None
+    except OSError:
+        return None
+
+
+def _record_segments(con: Any, segs: list[dict[str, Any]], root: str, lake_url: str, local_archive: str | None,
+                     run_id: str, chunk: int) -> None:
+    """A shard's segments in ``archive_segments`` (inside the caller's transaction, with
+    its rows): the bulk job's table, so a segment in the workspace's archive that no row
+    names is an orphan of a killed run and is removed when the workspace is next opened
+    (``seg-`` names, :func:`.cluster_task.segment_path`). A segment of another lake is
+    recorded by its URL (recovery leaves other lakes alone). ``origin`` is the segment's
+    one origin, or ``"<n> origins"`` with no offsets when a grouped shard holds several."""
+    rows = []
+    for seg in segs:
+        path = seg["path"]
+        if local_archive is not None and path.startswith(local_archive + "/"):
+            rel = os.path.relpath(path, local_archive)
+        else:
+            rel = lake_url + path[len(root):] if path.startswith(root) else path
+        origins = seg.get("origins") or []
+        if len(origins) == 1:
+            origin, first, last = origins[0], seg.get("first_offset"), seg.get("last_offset")
+        else:
+            origin, first, last = f"{len(origins)} origins", None, None
+        rows.append((rel, run_id, origin, chunk, first, last, int(seg["rows"])))
+    if rows:
+        con.executemany(
+            "INSERT OR REPLACE INTO archive_segments (path, run_id, origin, chunk, first_offset, last_offset, rows) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 def _store_templates(ws: Workspace, con: Any, merge: TemplateMerge, run_id: str) -> None:

@@ -4,8 +4,12 @@ A task reads its pieces, detects each file's format from the file's head (the sa
 line sample the single-process ingest uses, so every piece of one file picks the same
 rule), parses and mines with a miner seeded from the workspace's state, and writes:
 
-* its rows as Parquet segments ``<lake>/source=<s>/date=<d>/<shard_id>.parquet``;
-* its quarantined lines as ``<lake>/_quarantine/<shard_id>.parquet``;
+* its rows as Parquet segments ``<lake>/source=<s>/date=<d>/seg-<shard_id>.parquet`` (the
+  ``seg-`` prefix the bulk job's segments carry: in the workspace's own archive folder, a
+  segment no ``archive_segments`` row names is a killed run's orphan, which the next open
+  of the workspace removes, ``logpilot_kernel.archive``);
+* its quarantined lines, and a binary file set aside whole (at offset 0, as the
+  single-process ingest stores it), as ``<lake>/_quarantine/<shard_id>.parquet``;
 * last, its manifest ``<lake>/_shards/<shard_id>.json`` (accounting, templates,
   segments), which is also the task's return value.
 
@@ -79,7 +83,7 @@ def _hive(value: str) -> str:
 
 
 def segment_path(root: str, source: str, date: str, shard_id: str) -> str:
-    return f"{root}/source={_hive(source)}/date={date}/{shard_id}.parquet"
+    return f"{root}/source={_hive(source)}/date={date}/seg-{shard_id}.parquet"
 
 
 def _write_bytes(fs: Any, path: str, write: Any) -> None:
@@ -295,6 +299,8 @@ def _ingest_piece(con: Any, p: Piece, registry: Registry, forced: Any, miner: Te
                 reasons[_reason_key(prob.reason)] += 1
             else:
                 skipped.append({"origin": prob.origin, "reason": prob.reason})
+                if prob.quarantined_file:  # a whole (binary) file: in the quarantine at offset 0, like bulk's
+                    line_problems.append(prob)
         if line_problems:
             quarantine.append(pa.table({
                 "origin": [q.origin for q in line_problems],
@@ -347,7 +353,10 @@ def _write_shard(con: Any, fs: Any, root: str, shard: Shard, miner: TemplateMine
                 path = segment_path(root, source, day, shard.shard_id)
                 fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
                 _write_parquet(fs, path, part)
-                segments.append({"path": path, "source": source, "date": day, "rows": int(n)})
+                origins = sorted(set(part.column("origin").to_pylist()))
+                offsets = part.column("origin_offset")
+                segments.append({"path": path, "source": source, "date": day, "rows": int(n), "origins": origins,
+                                 "first_offset": pc.min(offsets).as_py(), "last_offset": pc.max(offsets).as_py()})
             texts = miner.templates()
             for tid, sev, svc, n in con.execute(
                     "SELECT template_id, min(severity), min(service_name), count(*) FROM _lp_shard_rows "

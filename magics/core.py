@@ -30,6 +30,8 @@ def _logpilot_parser() -> MagicArgumentParser:
     p.add_argument("--source")
     p.add_argument("--format")
     p.add_argument("--no-builtin", default=None, help="comma-separated builtin rules to switch off")
+    p.add_argument("--cluster", default=None, help="a Dask scheduler address (tcp://host:8786) or local:N")
+    p.add_argument("--lake", default=None, help="with --cluster: a folder or s3://bucket/prefix for the segments")
     p = sub.add_parser("detect", help="per file: rule, confidence, what was induced, sample lines split")
     p.add_argument("paths", nargs="+")
     p.add_argument("--lines", type=int, default=200)
@@ -86,14 +88,13 @@ class LogPilotMagics(Magics):
             return pilot.status()
         if args.action == "detect":
             return self._detect(args)
-        if args.action == "ingest":
-            if args.no_builtin:
-                from ..ingest.bulk import ingest
+        if args.action == "ingest":  # one entry point: bulk.ingest (``cluster`` delegates to the Dask path)
+            from ..ingest.bulk import check_cluster_options, ingest
 
-                report = ingest(pilot.workspace, list(args.inputs), source=args.source, rule=args.format,
-                                no_builtin=args.no_builtin)
-            else:
-                report = pilot.ingest(*args.inputs, source=args.source, format=args.format)
+            check_cluster_options(args.cluster, args.lake)  # before the workspace is opened
+            report = ingest(pilot.workspace, list(args.inputs), source=args.source, rule=args.format,
+                            no_builtin=args.no_builtin or (), cluster=args.cluster, lake=args.lake,
+                            progress=True)
             display(HTML(f"<pre>{report.summary()}</pre>"))
             return report
         if args.action == "templates":

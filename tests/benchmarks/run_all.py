@@ -1,7 +1,8 @@
 """`make bench`: every benchmark, each a ratio against its baseline in the same run.
 
 usage: python tests/benchmarks/run_all.py --shared ../shared [--out bench-output]
-       [--lines 2000000] [--only ingest|accuracy|mining|logsql|why|stream|formats|questions]
+       [--lines 2000000] [--cluster-lines 300000]
+       [--only ingest|accuracy|mining|logsql|why|stream|formats|questions|cluster]
 
 Writes OUT/benchmarks.md (the tables docs/benchmarks.md reports) and the raw JSON/text of
 each benchmark beside it.
@@ -35,7 +36,10 @@ def main() -> None:
     ap.add_argument("--baseline-lines", type=int, default=200_000,
                     help="plain Drain3 runs on a prefix this long (0 = the whole corpus: over 40 "
                          "CPU-minutes on 2M lines, because Drain3 slows as clusters accumulate)")
-    ap.add_argument("--only", choices=["ingest", "accuracy", "mining", "logsql", "why", "stream", "formats", "questions"], default=None)
+    ap.add_argument("--cluster-lines", type=int, default=300_000,
+                    help="size of the generated estate of the Dask ingest benchmark (1 and 2 workers)")
+    ap.add_argument("--only", choices=["ingest", "accuracy", "mining", "logsql", "why", "stream", "formats", "questions",
+                                       "cluster"], default=None)
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -104,6 +108,29 @@ def main() -> None:
             (out / f"{name}.txt").write_text(text)
             md += [f"## {name.replace('_', ' ')}\n", f"`python tests/benchmarks/{' '.join(cmd)}`\n",
                    "```", text.strip(), "```\n"]
+
+    if args.only in (None, "cluster"):  # a LocalCluster of 1, then 2 worker processes
+        cmd = ["cluster_ingest.py", "--lines", str(args.cluster_lines), "--out", str(out / "cluster")]
+        text = _run([str(HERE / cmd[0]), *cmd[1:]])
+        r = json.loads(text[text.index("{"):])
+        sp = r["single_process"]
+        md += ["## Dask ingest (`ingest --cluster`, LocalCluster on this machine)\n",
+               f"`python tests/benchmarks/{' '.join(cmd)}`\n",
+               "| workers | shards | wall s | lines/s | shard phase lines/s | per-worker lines/s | merge s "
+               "(s per 1M shard templates) | load s |",
+               "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for run in r["runs"]:
+            md.append(f"| {run['workers']} | {run['shards']} | {run['wall_seconds']} | {run['lines_per_second']:,} | "
+                      f"{run['shard_phase_lines_per_second']:,} | {run['per_worker_lines_per_second'] or 0:,} | "
+                      f"{run['merge_seconds']} ({run['merge_seconds_per_million_templates']}) | "
+                      f"{run['load_seconds']} |")
+        md += ["", f"Single process on the same {r['lines']:,} lines: {sp['lines_per_second']:,} lines/s "
+               f"({sp['seconds']} s).\n"]
+        queries = next((run["queries_ms"] for run in r["runs"] if "queries_ms" in run), None)
+        if queries:
+            md += ["| query (best of 3, ms) | logs table | lake view |", "| --- | ---: | ---: |"]
+            md += [f"| {name} | {q['logs_table']} | {q['lake_view']} |" for name, q in queries.items()]
+            md.append("")
 
     if args.only in (None, "stream"):  # about 13 minutes: a real broker and a 10-minute soak
         text = _run([str(HERE / "stream_throughput.py")])
