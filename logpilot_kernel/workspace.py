@@ -13,6 +13,18 @@ DuckDB allows one writing process per file, and inside a process a second ``conn
 the same file with another configuration fails. So a process keeps one database instance
 per workspace path (shared by every ``Workspace`` object opened on it) and hands out
 cursors: background threads (stream ingestion) and notebook queries each take their own.
+
+Many readers, one writer (issue 18): the first process to open a workspace holds the file
+read-write and keeps ``<ws>/snapshot/logpilot.duckdb`` up to date after its commits
+(``logpilot_kernel.snapshot``, which says why a snapshot and not the Parquet lake or a query
+service); a process that then finds the file locked opens that snapshot READ_ONLY, logs one
+line saying how old it is, and picks up a newer snapshot on its next cursor. Its writes
+(``write_lock``, which every writer takes) raise the one-line lock error naming the holder.
+``read_only=True`` opens the live file READ_ONLY when no writer holds it (else the snapshot).
+
+A widget that keeps querying (the dashboard) calls :meth:`Workspace.hold`; closing the
+handle is then deferred until the last holder is closed or collected, so a notebook's
+``close()`` never pulls the workspace from under a live widget.
 """
 
 from __future__ import annotations
@@ -22,9 +34,11 @@ import json
 import os
 import re
 import threading
+import time
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import duckdb
 
@@ -32,54 +46,168 @@ from . import __version__
 from .config import LogPilot, load_settings, resolve_home
 from .errors import WorkspaceError, WorkspaceLockedError
 from .migrations import MIGRATIONS, SCHEMA_VERSION
+from . import snapshot as _snap
 
 DB_FILE = "logpilot.duckdb"
 COLLECTION = "templates"
 _KNOWN_ENTRIES = {
     DB_FILE, DB_FILE + ".wal", "chroma", "parquet", "miner", "rules.json", "logpilot.toml",
-    "pyproject.toml", "runs", "segments", "exports", "health",
+    "pyproject.toml", "runs", "segments", "exports", "health", _snap.SNAPSHOT_DIR,
 }
 
 
+class _WriteLock:
+    """``ws.write_lock``: the process's RLock for multi-statement writes; leaving the
+    outermost block is a commit point, so it tells the snapshotter (``snapshot``)."""
+
+    def __init__(self, on_commit: Callable[[], None]) -> None:
+        self._lock = threading.RLock()
+        self._depth = threading.local()
+        self._on_commit = on_commit
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        got = self._lock.acquire(blocking, timeout)
+        if got:
+            self._depth.n = getattr(self._depth, "n", 0) + 1
+        return got
+
+    def release(self) -> None:
+        self._depth.n -= 1
+        outermost = self._depth.n == 0
+        self._lock.release()
+        if outermost:
+            self._on_commit()
+
+    def __enter__(self) -> "_WriteLock":
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    @property
+    def quiet(self) -> threading.RLock:
+        """The lock without the commit notice: opening's bookkeeping, which readers need not see."""
+        return self._lock
+
+
 class _SharedDB:
-    """One DuckDB instance per workspace file per process, reference counted."""
+    """One DuckDB instance per workspace file per process, reference counted.
+
+    ``mode`` is ``"write"`` (this process holds the file, a snapshotter copies it for
+    others), ``"read"`` (the live file READ_ONLY) or ``"snapshot"`` (another process holds
+    the file; ``con`` is the snapshot, swapped for a newer one by :meth:`refresh`).
+    """
 
     _lock = threading.Lock()
     _open: dict[Path, "_SharedDB"] = {}
 
-    def __init__(self, path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, path: Path, con: duckdb.DuckDBPyConnection, mode: str = "write",
+                 holder: str | None = None, snapshot_ino: int | None = None) -> None:
         self.path = path
         self.con = con
+        self.mode = mode
+        self.holder = holder
+        self.snapshot_ino = snapshot_ino
         self.refs = 0
-        self.write_lock = threading.RLock()
+        self.snapshotter: _snap.Snapshotter | None = None
+        if mode == "write":
+            self.snapshotter = _snap.Snapshotter(con, path.parent, path.name)
+        self.write_lock = _WriteLock(self._committed)
         #: what the first open in this process cleaned after killed runs (``_recover``)
         self.recovered: dict[str, Any] | None = None
 
+    def _committed(self) -> None:
+        if self.snapshotter is not None:
+            self.snapshotter.mark_dirty()
+
     @classmethod
-    def acquire(cls, path: Path) -> "_SharedDB":
+    def acquire(cls, path: Path, read_only: bool = False) -> "_SharedDB":
         key = path.resolve()
         with cls._lock:
             shared = cls._open.get(key)
             if shared is None:
-                shared = cls(key, _connect(key))
+                try:
+                    shared = cls(key, _connect(key, read_only), "read" if read_only else "write")
+                except WorkspaceLockedError as locked:
+                    shared = cls._snapshot(key, locked)
                 cls._open[key] = shared
             shared.refs += 1
             return shared
 
+    @classmethod
+    def _snapshot(cls, key: Path, locked: WorkspaceLockedError) -> "_SharedDB":
+        """Another process holds the file: its snapshot, waiting a little for a writer that
+        is writing its first one (it copies on open when there is none)."""
+        deadline = time.monotonic() + 10.0
+        while True:
+            try:
+                con, ino = _snap.open_snapshot(key.parent, key.name)
+                break
+            except FileNotFoundError:
+                # no copy under way (a holder that is not LogPilot): the lock error at once
+                if not _snap.copy_pending(key.parent) or time.monotonic() > deadline:
+                    raise locked from None
+                time.sleep(0.2)
+            except duckdb.Error:
+                raise locked from None
+        shared = cls(key, con, "snapshot", locked.holder, ino)
+        shared.note()
+        return shared
+
+    def note(self) -> str:
+        """Log (and return) the one line saying this is a snapshot and how old it is."""
+        try:
+            stamp = _snap.read_stamp(self.con)
+        except duckdb.Error:
+            stamp = {}
+        line = _snap.freshness_line(self.path.parent, stamp, self.holder)
+        import logging
+
+        logging.getLogger("logpilot").warning("%s", line)
+        return line
+
+    def refresh(self) -> None:
+        """Snapshot mode: reopen when the writer published a newer snapshot."""
+        if self.mode != "snapshot":
+            return
+        try:
+            ino = _snap.snapshot_file(self.path.parent, self.path.name).stat().st_ino
+        except OSError:
+            return
+        if ino == self.snapshot_ino:
+            return
+        with self._lock:
+            if ino == self.snapshot_ino:
+                return
+            try:
+                con, ino = _snap.open_snapshot(self.path.parent, self.path.name)
+            except (OSError, duckdb.Error):
+                return  # keep the one we have; the next cursor tries again
+            self.con, self.snapshot_ino = con, ino  # cursors of the old one keep working
+        self.note()
+
     def release(self) -> None:
         with self._lock:
             self.refs -= 1
-            if self.refs <= 0:
+            last = self.refs <= 0
+            if last:
                 self._open.pop(self.path, None)
-                try:
-                    self.con.close()
-                except duckdb.Error:
-                    pass
+        if not last:
+            return
+        if self.snapshotter is not None:
+            self.snapshotter.stop()
+        try:
+            self.con.close()
+        except duckdb.Error:
+            pass
 
 
-def _connect(path: Path) -> duckdb.DuckDBPyConnection:
+def _connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    if read_only and not path.exists():
+        raise WorkspaceError(str(path), "no workspace here to open read-only")
     try:
-        con = duckdb.connect(str(path))
+        con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as exc:
         text = str(exc)
         if "lock" in text.lower():
@@ -163,11 +291,13 @@ class Workspace:
 
     ``Workspace()`` opens ``$LOGPILOT_HOME`` or ``./logpilot-workspace``. Use it as a
     context manager or call :meth:`close`; closing the last handle in a process releases
-    the DuckDB file lock for other processes.
+    the DuckDB file lock for other processes. When another process holds the file, the
+    handle reads that process's snapshot (:attr:`read_only`, :attr:`freshness`);
+    ``read_only=True`` never takes the file for writing.
     """
 
     def __init__(self, path: str | os.PathLike | None = None, *,
-                 settings: LogPilot | None = None) -> None:
+                 settings: LogPilot | None = None, read_only: bool = False) -> None:
         base = Path(path).expanduser() if path is not None else resolve_home(settings)
         if base.exists() and not base.is_dir():
             raise WorkspaceError(str(base), "is a file, not a workspace folder")
@@ -177,9 +307,11 @@ class Workspace:
             raise WorkspaceError(str(base), f"cannot create the workspace folder: {exc.strerror}") from None
         self.path = base
         self.settings = settings or load_settings(base)
-        self._check_foreign()
-        self._shared = _SharedDB.acquire(self.db_path)
+        self._check_foreign(read_only)
+        self._shared = _SharedDB.acquire(self.db_path, read_only)
         self._closed = False
+        self._holders: set[int] = set()
+        self._close_pending = False
         self._apply_limits()
         self._chroma: Any = None
         self._collection: Any = None
@@ -189,7 +321,10 @@ class Workspace:
             self.close()
             raise
         if self._shared.recovered is None:
-            self._shared.recovered = self._recover()
+            self._shared.recovered = self._recover() if self._shared.mode == "write" else {}
+            snapshotter = self._shared.snapshotter
+            if snapshotter is not None and snapshotter.needs_copy_on_open():
+                snapshotter.mark_dirty()  # copied by its thread: a reader may be waiting
         #: What opening cleaned after a killed run: stale temporaries, unrecorded archive
         #: segments, runs left 'running' (``archive.recover``); empty lists if none.
         self.recovered: dict[str, Any] = self._shared.recovered
@@ -206,7 +341,7 @@ class Workspace:
         from .archive import recover, summary
 
         try:
-            with self.write_lock:
+            with self._shared.write_lock.quiet:
                 done = recover(self.path, self.parquet_path, self._shared.con)
         except (OSError, duckdb.Error) as exc:
             done = {"error": f"cleanup after an interrupted run failed: {exc}"}
@@ -261,14 +396,53 @@ class Workspace:
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A new cursor on the shared instance: one per thread, never shared across threads."""
         self._require_open()
-        cur = self._shared.con.cursor()
+        self._shared.refresh()  # a reader picks up the writer's newer snapshot here
+        shared = self._shared
+        cur = shared.con.cursor()
         cur.execute("SET TimeZone = 'UTC'")
+        if shared.mode == "snapshot":  # a cursor starts in the in-memory catalog
+            cur.execute(f"USE {_snap.catalog(shared.path.name)}")
         return cur
 
     @property
-    def write_lock(self) -> threading.RLock:
-        """Serialises multi-statement writes (bulk job vs stream thread) in this process."""
+    def write_lock(self) -> _WriteLock:
+        """Serialises multi-statement writes (bulk job vs stream thread) in this process.
+
+        Every writer takes it, so it is where a read-only handle refuses a write (the
+        lock error naming the holder) and where the writer's snapshotter learns of commits.
+        """
+        self._require_writable()
         return self._shared.write_lock
+
+    @property
+    def read_only(self) -> bool:
+        """True when this process cannot write here (a snapshot, or opened ``read_only``)."""
+        return self._shared.mode != "write"
+
+    @property
+    def freshness(self) -> str | None:
+        """For a snapshot, the one line saying how old it is (None on the live file)."""
+        if self._shared.mode != "snapshot":
+            return None
+        try:
+            stamp = _snap.read_stamp(self._shared.con)
+        except duckdb.Error:
+            stamp = {}
+        return _snap.freshness_line(self.path, stamp, self._shared.holder)
+
+    def snapshot_now(self, timeout: float = 600.0) -> bool:
+        """Writer: copy what is committed for readers now (they would get it after
+        ``snapshot.QUIET`` s anyway); False on a read-only handle."""
+        snapshotter = self._shared.snapshotter
+        return snapshotter.flush(timeout) if snapshotter is not None else False
+
+    def _require_writable(self) -> None:
+        self._require_open()
+        if self._shared.mode == "snapshot":
+            raise WorkspaceLockedError(str(self.db_path), self._shared.holder)
+        if self._shared.mode == "read":
+            raise WorkspaceError(str(self.db_path), "opened read-only; open it without "
+                                 "read_only to write")
 
     def sql(self, query: str, params: Iterable[Any] | None = None) -> Any:
         """Run a query on a fresh cursor and return a pandas DataFrame (convenience)."""
@@ -290,11 +464,12 @@ class Workspace:
     def schema_version(self) -> int:
         return int(self.scalar("SELECT value FROM meta WHERE key = 'schema_version'"))
 
-    def _check_foreign(self) -> None:
+    def _check_foreign(self, read_only: bool = False) -> None:
         db = self.db_path
         if db.exists():
-            if not os.access(db, os.R_OK | os.W_OK):
-                raise WorkspaceError(str(db), "is not readable and writable by this user")
+            if not os.access(db, os.R_OK if read_only else os.R_OK | os.W_OK):
+                raise WorkspaceError(str(db), "is not readable by this user" if read_only
+                                     else "is not readable and writable by this user")
             with open(db, "rb") as fh:
                 head = fh.read(16)
             if len(head) >= 12 and head[8:12] != b"DUCK":
@@ -310,7 +485,13 @@ class Workspace:
 
     def _migrate(self) -> None:
         con = self._shared.con
-        with self.write_lock:
+        if self._shared.mode != "write":
+            version = int(con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchall()[0][0])
+            if version != SCHEMA_VERSION:
+                raise WorkspaceError(str(self.db_path), f"has schema version {version}, this LogPilot "
+                                     f"reads {SCHEMA_VERSION}; open it once read-write with this version")
+            return
+        with self._shared.write_lock.quiet:
             # fetchall, never fetchone, on the shared root connection: a pending result keeps
             # its transaction open for the life of the process (see rewrite_rows).
             tables = {r[0] for r in con.execute(
@@ -332,6 +513,8 @@ class Workspace:
                 with transaction(con):
                     MIGRATIONS[target - 1](con)
                     con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(target)])
+        if version < SCHEMA_VERSION:
+            self._shared._committed()  # readers of an older snapshot could not read it
 
     # --------------------------------------------------------------- chroma
     @property
@@ -483,9 +666,40 @@ class Workspace:
         if getattr(self, "_closed", True):
             raise WorkspaceError(str(self.path), "this workspace handle is closed")
 
+    def hold(self, user: object) -> None:
+        """Keep this handle open while ``user`` (a widget) lives: :meth:`close` is deferred
+        until every holder was passed to :meth:`let_go` or garbage-collected.
+
+        Why: a notebook's last cell closing the workspace (or Run All re-running the
+        opening cell) must not turn a dashboard above it into "this handle is closed".
+        """
+        self._require_open()
+        key = id(user)
+        self._holders.add(key)
+        weakref.finalize(user, self._let_go_key, key)
+
+    def let_go(self, user: object) -> None:
+        """``user`` no longer queries; a close asked for meanwhile happens now."""
+        self._let_go_key(id(user))
+
+    def _let_go_key(self, key: int) -> None:
+        self._holders.discard(key)
+        if self._close_pending and not self._holders:
+            self._close_pending = False
+            self.close()
+
+    @property
+    def holders(self) -> int:
+        """Live widgets holding this handle open (see :meth:`hold`)."""
+        return len(self._holders)
+
     def close(self) -> None:
-        """Release this handle; the last one in the process closes DuckDB and Chroma."""
+        """Release this handle; the last one in the process closes DuckDB and Chroma.
+        Deferred while a widget holds it (:meth:`hold`)."""
         if getattr(self, "_closed", True):
+            return
+        if self._holders:
+            self._close_pending = True
             return
         self._closed = True
         self._collection = None
@@ -499,5 +713,6 @@ class Workspace:
         self.close()
 
     def __repr__(self) -> str:
-        state = "closed" if self._closed else "open"
+        state = "closed" if self._closed else ("snapshot" if self._shared.mode == "snapshot" else
+                                                "read-only" if self._shared.mode == "read" else "open")
         return f"Workspace({str(self.path)!r}, {state})"

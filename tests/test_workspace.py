@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -126,6 +127,14 @@ def test_a_lock_held_by_another_process_names_that_process(tmp_path: Path) -> No
         stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "ready"
+        reader = Workspace(path)  # the snapshot the last writer left: readable, never writable
+        try:
+            assert reader.read_only
+            with pytest.raises(WorkspaceLockedError, match=f"PID {holder.pid}"):
+                reader.write_lock
+        finally:
+            reader.close()
+        shutil.rmtree(path / "snapshot")
         with pytest.raises(WorkspaceLockedError) as info:
             Workspace(path)
         assert str(holder.pid) in str(info.value)
