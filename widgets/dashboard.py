@@ -65,6 +65,9 @@ class Dashboard(w.VBox):
                  severities: Iterable[str] | None = None, text: str = "",
                  top_n: int = 10, drill_rows: int = 50, **kwargs: Any) -> None:
         self.workspace = workspace
+        hold = getattr(workspace, "hold", None)
+        if hold is not None:  # a notebook's close() waits until this widget is closed (Workspace.hold)
+            hold(self)
         self.top_n = top_n
         self.drill_rows = drill_rows
         self.selection: Selection | None = None
@@ -431,6 +434,13 @@ class Dashboard(w.VBox):
         self.why_out.append_display_data(answer)
         self._status(f"explained: {question}")
         return answer
+
+    def close(self) -> None:
+        """Close the widget and let the workspace go (a close asked for meanwhile happens now)."""
+        let_go = getattr(self.workspace, "let_go", None)
+        if let_go is not None:
+            let_go(self)
+        super().close()
 
     def __repr__(self) -> str:
         # The default repr walks every child (figures included): megabytes in a notebook.
