@@ -60,7 +60,6 @@ def test_slots_filters_and_grouping() -> None:
 
 
 @pytest.mark.parametrize("q,unknown", [
-    ("errors excluding payment", "excluding"),
     ("how many errors not in payment", "not"),
     ("average duration by service", "average"),
     ("which service failed on blue moons", "moons"),

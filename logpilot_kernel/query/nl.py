@@ -76,6 +76,7 @@ class Intent:
     field: str | None = None
     severities: tuple[str, ...] = ()
     services: list[str] = dataclasses.field(default_factory=list)
+    not_services: list[str] = dataclasses.field(default_factory=list)  # "leaving X aside"
     hosts: list[str] = dataclasses.field(default_factory=list)
     group: list[str] = dataclasses.field(default_factory=list)
     lo: dt.datetime | None = None
@@ -92,6 +93,8 @@ class Intent:
     numerator: "Intent | None" = None  # a share's "... were X" part, when it has one
     share_at: int = 0  # where "what fraction of" ended in the question
     difference: tuple[str, str, str] | None = None  # (dimension, a, b): "how many more in a than b"
+    ratio: bool = False  # the difference is a / b instead of a - b ("ratio of X in A to B")
+    ratio_values: tuple[str, str, str] | None = None  # (key, a, b): "ratio of 4xx to 5xx"
     by_metric: bool = False  # compared periods ranked by the measure ("more on A or on B?")
     key_services: dict[str, list[str]] = dataclasses.field(default_factory=dict)
     top: int | None = None
@@ -183,6 +186,9 @@ def _read_time(t: _Text, intent: Intent, now: dt.datetime, lex: Lexicon, q: str)
                 t.blank(sp.begin + 1, sp.stop + 1)
             if len(spans) > 1:
                 spans = _share_year(sorted(spans, key=lambda sp: sp.begin))
+                seen: set = set()  # "on A than on B (A minus B)": a period named again is one
+                spans = [sp for sp in spans if not ((sp.start, sp.end) in seen
+                                                    or seen.add((sp.start, sp.end)))]
                 between = [text[a.stop + 1:b.begin + 1] for a, b in zip(spans, spans[1:])]
                 before = text[:spans[0].begin + 1]
                 if (len(spans) == 2 and re.search(r"\b(?:between|from)\s*$", before)
@@ -192,10 +198,11 @@ def _read_time(t: _Text, intent: Intent, now: dt.datetime, lex: Lexicon, q: str)
                     intent.lo, intent.hi = lo, hi
                     intent.time_label = label_of(lo, hi)
                     return
-                if not all(re.search(r"\b(?:vs|versus|compared\s+(?:to|with)|against|and|or|than)\b",
-                                     x) for x in between):
+                joiners = r"vs|versus|compared\s+(?:to|with)|against|and|or|than|minus" + (
+                    r"|to" if re.search(r"\bratio\b", text) else "")  # "ratio of X in A to B"
+                if not all(re.search(rf"\b(?:{joiners})\b", x) for x in between):
                     raise NotUnderstood(q, [], g.SUPPORTED_FORMS[:4], "two time ranges")
-                t.take_all(r"\b(?:vs|versus|compared\s+(?:to|with)|against|compare)\b")
+                t.take_all(r"\b(?:vs|versus|compared\s+(?:to|with)|against|compare|minus)\b")
                 intent.compare = [(_period_label(sp.start, sp.end, sp.label), sp.start, sp.end)
                                   for sp in spans]
             else:
@@ -204,6 +211,29 @@ def _read_time(t: _Text, intent: Intent, now: dt.datetime, lex: Lexicon, q: str)
             return
     _times(t, intent, now, q)
     intent.time_label = label_of(intent.lo, intent.hi)
+
+
+#: "leaving X aside", "except X", "other than X", "excluding X", "apart from X", "not
+#: counting X", "X aside": a service named there is left out, not scoped to.
+_EXCEPT = re.compile(r"\b(?:leaving|setting|putting|leave|set|put)\s+(?:the\s+)?([a-z][\w.-]*)\s+aside\b|"
+                     r"\b(?:except(?:\s+for)?|other\s+than|excluding|exclude|apart\s+from|"
+                     r"aside\s+from|besides|not\s+counting|ignoring|without)\s+(?:the\s+)?"
+                     r"([a-z][\w.-]*)\b")
+
+
+def _excluded_services(t: _Text, intent: Intent, lex: Lexicon) -> None:
+    """Consume the services a question leaves out; only a word naming a service counts."""
+    pos = 0
+    while (m := _EXCEPT.search(t.s, pos)) is not None:
+        word = m.group(1) or m.group(2)
+        hit = L.link_service(word, lex)
+        names = [hit[0]] if hit and hit[1] != "fuzzy" else L.services_named(word, lex)
+        if not names:
+            pos = m.end()
+            continue
+        intent.not_services += [n for n in names if n not in intent.not_services]
+        t.blank(m.start(), m.end())
+        pos = m.end()
 
 
 def parse(question: str, vocab: Lexicon, now: dt.datetime | None = None) -> Parsed:
@@ -237,6 +267,22 @@ def _compare_named(intent: Intent, question: str) -> None:
     low = question.lower()
     if intent.compare and _MORE.search(low):
         intent.by_metric = True
+    if (intent.measure == "rate" and intent.numerator is None and not intent.share
+            and not intent.compare and re.search(r"\bratio\s+of\b.*\bto\b", low)):
+        keys = [k for k, _ in intent.filters]
+        two = [k for k in dict.fromkeys(keys) if keys.count(k) == 2]
+        if len(two) == 1:  # "ratio of A to B", two values of one field: count(A) / count(B)
+            a, b = [v for k, v in intent.filters if k == two[0]]
+            intent.filters = [(k, v) for k, v in intent.filters if k != two[0]]
+            intent.measure, intent.share_at, intent.ratio_values = "count", 0, (two[0], a, b)
+            if two[0] not in intent.present:
+                intent.present.append(two[0])
+            return
+    if (len(intent.compare) == 2 and not intent.group and intent.measure == "rate"
+            and intent.numerator is None and not intent.share and re.search(r"\bratio\s+of\b", low)):
+        intent.measure, intent.share_at, intent.ratio = "count", 0, True  # A / B, as one number
+        intent.difference = ("period", intent.compare[0][0], intent.compare[1][0])
+        return
     if (len(intent.compare) == 2 and not intent.group
             and re.search(r"\bhow\s+(?:many|much)\s+more\b", low)):  # A minus B, as one number
         intent.difference = ("period", intent.compare[0][0], intent.compare[1][0])
@@ -280,8 +326,11 @@ def _parse(question: str, lex: Lexicon, now: dt.datetime, forced: list[str] | No
     rest = re.sub(r"'s\b", " ", rest)
     rest = re.sub(r"(?<=\w)\.(?=\s|$)", " ", rest)
     rest = re.sub(r"\b(\d{3}|\dxx)'?s\b", r"\1", rest)  # "404s", "5xxs"
+    rest = re.sub(r"\b([1-5]\d\d)\s+ok\b", r"\1", rest)  # "200 OK": the code and its status text
+    rest = re.sub(r"\b(\w+)\s+by\s+\1\b", r"by \1", rest)  # "hour by hour", "day by day"
     t = _Text(rest)
     _read_time(t, intent, now, lex, question)
+    _excluded_services(t, intent, lex)
     scope = forced or _scope(t.s, lex)
     _measures(t, intent, lex, scope)
     if intent.ungrounded is not None and intent.field is None:

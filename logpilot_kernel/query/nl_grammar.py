@@ -11,6 +11,7 @@ import re
 from typing import Iterable
 
 from . import nl_link
+from .timewords import CARDINALS
 
 MONTHS: dict[str, int] = {
     m: i + 1 for i, m in enumerate(
@@ -21,11 +22,7 @@ MONTHS.update({k[:3]: v for k, v in list(MONTHS.items())})
 MONTHS["sept"] = 9
 _MON = "(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + ")"
 
-NUMBERS: dict[str, int] = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15,
-    "twenty": 20, "fifty": 50, "hundred": 100, "a dozen": 12, "dozen": 12,
-}
+NUMBERS: dict[str, int] = {**CARDINALS, "a dozen": 12, "dozen": 12}
 _NUM = r"(?:\d+|" + "|".join(sorted(NUMBERS, key=len, reverse=True)) + ")"
 
 #: A calendar date in the forms analysts type: 2024-05-31, May 31(st) [2024], 31 May [2024].

@@ -106,6 +106,12 @@ def measure_word(word: str) -> str:
     return table().get("measure_words", {}).get(word.lower(), word)
 
 
+def superlatives() -> dict[str, tuple[str, str]]:
+    """Adjectives that are a statistic of an implied quantity ("cheapest" -> min, price),
+    from the table's ``superlatives``."""
+    return {k: (v[0], v[1]) for k, v in table().get("superlatives", {}).items()}
+
+
 def key_tokens(name: str) -> list[str]:
     """A field name as stemmed words: ``wait_ms`` -> wait, millisecond; ``SPT`` ->
     source, port (abbreviations from the table)."""

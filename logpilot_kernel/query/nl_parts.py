@@ -169,8 +169,12 @@ def _measures(t: _Text, intent: "Intent", lex: Lexicon, scope: list[str]) -> Non
     if m:
         intent.measure = "rate"
         intent.share_at = m.end()
+    _implied_statistic(t, intent, lex, scope)
+    for m in re.finditer(r"\b(?:average|avg|mean|median)\s+(number\s+of)\s+([a-z0-9_]+)", t.s):
+        if any(x.info.numeric and x.info.distinct != 1 for x in L.link_key(m.group(2), lex, scope)):
+            t.blank(m.start(1), m.end(1))  # "average number of X", X a numeric field: its mean
     pos = 0
-    while (m := re.compile(_AGG_RE + _WORDS5).search(t.s, pos)):
+    while intent.field is None and (m := re.compile(_AGG_RE + _WORDS5).search(t.s, pos)):
         words = m.group(2).split()
         got = None
         if words[0] in _NOT_A_FIELD:
@@ -211,14 +215,31 @@ def _measures(t: _Text, intent: "Intent", lex: Lexicon, scope: list[str]) -> Non
     m = t.take(r"\b(?:how\s+many|number\s+of|count\s+of|count)?\s*(?:unique|distinct|different)\s+")
     if m:
         pos = m.start()
-        words = t.s[m.end():].split()[:3]
-        got = _dim(words, lex, scope, counting=True) if words else None
+        words = t.s[m.end():].split()[:5]
+        got, skip = None, 0
+        for skip in range(0, min(3, len(words))):  # "distinct ADJ FIELD": the modifier stays
+            if skip and words[skip - 1] in L.skip_words():
+                break
+            got = _dim(words[skip:skip + 3], lex, scope, counting=True, head=bool(skip))
+            if got and skip and not (got[0].startswith("ctx:") and L.stem(got[0][4:]) == L.stem(
+                    words[skip])):  # after a modifier only a field named as written
+                got = None
+            if got:
+                break
         if got:
             dim, k, infos = got
-            _blank_words(t, m.end(), k)
+            pre = re.compile(r"(?:\S+\s+){%d}" % skip).match(t.s, m.end()) if skip else None
+            _blank_words(t, pre.end() if pre else m.end(), k)
             intent.measure, intent.field = "distinct", dim
             if infos:
                 intent.key_services[dim[4:]] = _key_services(infos)
+        elif intent.ungrounded is None and words:
+            # "how many different X" where X is no field: counting rows instead would be a
+            # silent wrong answer, so the parser refuses and names the fields in scope
+            names = sorted({ki.name for ki in lex.key_infos(scope) if ki.distinct != 1})[:6]
+            intent.ungrounded = (m.group(0).strip(), (
+                f"{' '.join(words[:3])!r} names no field to count distinct values of"
+                f"{' in ' + ', '.join(scope) if scope else ''} (fields: {', '.join(names) or 'none'})"))
     else:
         m = re.search(r"\b(?:how\s+many|number\s+of)\s+" + _WORDS, t.s)
         if m:
@@ -237,7 +258,13 @@ def _measures(t: _Text, intent: "Intent", lex: Lexicon, scope: list[str]) -> Non
                 intent.measure, intent.field = "distinct", dim
                 if infos:
                     intent.key_services[dim[4:]] = _key_services(infos)
-                intent.alternatives.append("count of rows instead of distinct values")
+                if (plural and infos and infos[0].numeric and dim.startswith("ctx:")
+                        and (m2 := re.search(_TOTAL, t.s))):  # "how many bytes ... in total"
+                    intent.measure, intent.field = "sum", dim[4:]
+                    t.blank(m2.start(), m2.end())
+                    intent.alternatives.append("number of distinct values instead of their sum")
+                else:
+                    intent.alternatives.append("count of rows instead of distinct values")
     for measure, rx in _FIRST_LAST:
         m = re.search(rx, t.s)
         if m:
@@ -248,6 +275,30 @@ def _measures(t: _Text, intent: "Intent", lex: Lexicon, scope: list[str]) -> Non
                     t.blank(m.start() + tok.start(), m.start() + tok.end())
             break
 
+
+def _implied_statistic(t: _Text, intent: "Intent", lex: Lexicon, scope: list[str]) -> None:
+    """"the cheapest one": an adjective that is the min or max of the quantity it implies,
+    when a numeric field of the services in scope carries that quantity."""
+    table = L.superlatives()
+    if not table:
+        return
+    rx = r"\b(" + "|".join(re.escape(k).replace("\\ ", r"\s+") for k in sorted(
+        table, key=len, reverse=True)) + r")\b"
+    m = re.search(rx, t.s)
+    if not m:
+        return
+    stat, quantity = table[re.sub(r"\s+", " ", m.group(1))]
+    keys = [x for x in L.link_key(quantity, lex, scope) if x.info.numeric and x.info.distinct != 1]
+    if not keys:
+        return
+    intent.measure, intent.field = stat, keys[0].info.name
+    intent.key_services[intent.field] = _key_services(
+        [x.info for x in keys if x.info.name == intent.field])
+    t.blank(m.start(), m.end())
+
+
+#: Words that ask for the sum of a counted quantity ("how many bytes ... in total").
+_TOTAL = r"\b(?:in\s+total|all\s+told|altogether|combined|summed|in\s+sum)\b"
 
 #: Measure words that name a statistic of a number and nothing else ("highest", "total",
 #: "longest" also rank or count rows, so they do not make the parser refuse).
@@ -276,14 +327,14 @@ def _ungrounded(word: str, phrase: str, lex: Lexicon, scope: list[str]) -> str:
 _FIRST_LAST = [
     ("first", r"\bwhen\s+(?:was|were|is|did)\s+the\s+(?:first|earliest)\b|"
               r"\b(?:when\s+(?:was|were|did|is)\b[^?]*?\b)?(?:first\s+(?:seen|logged|appear\w*|"
-              r"occur\w*|time|reported|happen\w*)|earliest)\b|\bwhen\s+did\b[^?]*\bfirst\b|"
+              r"occur\w*|time|reported|happen\w*)|earliest)\b|\b(?:when|what\s+time)\s+did\b[^?]*\bfirst\b|"
               r"\bwhen\s+did\b[^?]*\b(?:start|begin|began)\b"),
     ("last", r"\bwhen\s+(?:was|were|is|did)\s+the\s+(?:last|latest|most\s+recent)\b|"
              r"\b(?:when\s+(?:was|were|did|is)\b[^?]*?\b)?(?:last\s+(?:seen|logged|appear\w*|"
              r"occur\w*|time|reported|happen\w*)|latest|most\s+recent(?:ly)?)\b|"
-             r"\bwhen\s+did\b[^?]*\blast\b|\bwhen\s+did\b[^?]*\b(?:stop|end)\b"),
+             r"\b(?:when|what\s+time)\s+did\b[^?]*\blast\b|\bwhen\s+did\b[^?]*\b(?:stop|end)\b"),
 ]
-_WHEN_WORDS = frozenset("when was were is did the first earliest last latest most recent recently "
+_WHEN_WORDS = frozenset("when what was were is did the first earliest last latest most recent recently "
                         "seen time start begin began stop end".split())
 
 

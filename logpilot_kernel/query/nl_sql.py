@@ -79,11 +79,38 @@ def _kind(lex: "Lexicon", key: str) -> str:
     return kinds.pop() if len(kinds) == 1 else "categorical"
 
 
+def text_pattern(text: str, lex: Lexicon) -> str:
+    """The ILIKE pattern of a quoted phrase: as written, or across the slots of a template.
+
+    Why: analysts quote a message as they read it, without its variable parts ("'widget
+    not ready'" for "Widget <*> not ready"). When no template holds the phrase as written
+    but one holds its words in sequence with only slots between, those gaps become ``%``.
+    """
+    low = text.lower()
+    words = re.findall(r"\S+", low)
+    bodies = [body.lower() for tpls in lex.templates.values() for _t, body, _n in tpls]
+    if len(words) < 2 or any(low in b for b in bodies):
+        return "%" + text + "%"
+    gap = r"(?:\s+<\*>)+\s+|\s+"
+    rx = re.compile(r"(?<!\w)" + ("(" + gap + ")").join(re.escape(w) for w in words) + r"(?!\w)")
+    for b in bodies:
+        m = rx.search(b)
+        if m and "<*>" in m.group(0):
+            out = words[0]
+            for w, sep in zip(words[1:], m.groups()):
+                out += ("%" if "<*>" in sep else " ") + w
+            return "%" + out + "%"
+    return "%" + text + "%"
+
+
 def conditions(i: "Intent", lex: "Lexicon") -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(base conditions, numerator conditions of a share) as (English, SQL) pairs."""
     base: list[tuple[str, str]] = []
     num: list[tuple[str, str]] = []
     share = i.measure == "rate"
+    if i.not_services:
+        base.append((f"not from service {' or '.join(i.not_services)}",
+                     f"service_name NOT IN ({', '.join(map(_lit, i.not_services))})"))
     if i.services:
         base.append((f"from service {' or '.join(i.services)}",
                      f"service_name IN ({', '.join(map(_lit, i.services))})"))
@@ -142,7 +169,7 @@ def conditions(i: "Intent", lex: "Lexicon") -> tuple[list[tuple[str, str]], list
         if sql:
             target.append((label, " AND ".join(sql)))
     for text in i.texts:
-        pat = _lit("%" + text + "%")
+        pat = _lit(text_pattern(text, lex))
         target.append((f"whose message contains {text!r}",
                        f"(body ILIKE {pat} OR message ILIKE {pat})"))
     for forms in i.words:
@@ -183,8 +210,14 @@ def _span_sql(lo: Any, hi: Any) -> str:
     return "(" + (" AND ".join(parts) or "TRUE") + ")"
 
 
-def _metric(i: "Intent", num: list[tuple[str, str]]) -> tuple[str, str]:
+def _metric(i: "Intent", num: list[tuple[str, str]], lex: "Lexicon | None" = None) -> tuple[str, str]:
     m = i.measure
+    if i.ratio_values is not None:
+        key, a, b = i.ratio_values
+        kind = _kind(lex, key) if lex is not None else "categorical"
+        ca, cb = _filter_sql(key, a, kind), _filter_sql(key, b, kind)
+        return (f"count(CASE WHEN {ca} THEN 1 END) / nullif(count(CASE WHEN {cb} THEN 1 END), 0)",
+                "ratio")
     if m == "rate":
         cond = " AND ".join(s for _, s in num) or "severity IN ('ERROR', 'FATAL')"
         name = "error_rate" if not num or all(s.startswith("severity") for _, s in num) else "share"
@@ -212,7 +245,7 @@ def build_sql(i: "Intent", lex: "Lexicon") -> str:
     if i.compare:
         case = " ".join(f"WHEN {_span_sql(lo, hi)} THEN {_lit(label)}" for label, lo, hi in i.compare)
         dims.insert(0, (f"CASE {case} END", "period"))
-    agg, metric = _metric(i, num)
+    agg, metric = _metric(i, num, lex)
     select = ", ".join([f"{e} AS {a}" for e, a in dims] + [f"{agg} AS {metric}"])
     sql = f"SELECT {select}\nFROM logs"
     where = [s for _, s in base]
@@ -233,8 +266,12 @@ def build_sql(i: "Intent", lex: "Lexicon") -> str:
     if i.difference:
         dim, a, b = i.difference
         col = "period" if dim == "period" else dim_expr(dim)[1]
-        sql = (f"WITH per AS (\n{sql}\n)\nSELECT coalesce(sum(CASE WHEN {col} = {_lit(a)} THEN {metric} END), 0)"
-               f" - coalesce(sum(CASE WHEN {col} = {_lit(b)} THEN {metric} END), 0) AS difference\nFROM per")
+        left = f"coalesce(sum(CASE WHEN {col} = {_lit(a)} THEN {metric} END), 0)"
+        right = f"coalesce(sum(CASE WHEN {col} = {_lit(b)} THEN {metric} END), 0)"
+        if i.ratio:
+            sql = (f"WITH per AS (\n{sql}\n)\nSELECT {left} / nullif({right}, 0) AS ratio\nFROM per")
+        else:
+            sql = f"WITH per AS (\n{sql}\n)\nSELECT {left} - {right} AS difference\nFROM per"
     return sql
 
 
@@ -262,8 +299,11 @@ def reading_of(i: "Intent", lex: "Lexicon") -> str:
     text = head + (" " + " ".join(parts) if parts else "")
     if i.compare:
         text += ", compared between " + " and ".join(label for label, _, _ in i.compare)
+    if i.ratio_values:
+        key, a, b = i.ratio_values
+        text = text.replace("count of rows", f"ratio of rows where {key} is {a} to rows where {key} is {b}", 1)
     if i.difference:
-        text += f", {i.difference[1]} minus {i.difference[2]}"
+        text += f", {i.difference[1]} {'divided by' if i.ratio else 'minus'} {i.difference[2]}"
     elif i.group:
         text += ", per " + " and ".join(_dim_name(d) for d in i.group)
     if i.top is not None and i.group:

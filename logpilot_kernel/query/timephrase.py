@@ -486,7 +486,36 @@ def find_time(question: str, *, now: dt.datetime | None = None,
         text = question[b:g.e]
         out.append(TimeSpan(s, e, text, b, g.e, _label(s, e, kind, around, det, text), kind, around))
         prev = g.e
-    return out
+    return _before_that(low, question, out)
+
+
+_NUMW = "|".join(sorted(w.NUMBER_WORDS, key=len, reverse=True))
+#: "the 24 hours before that", "the preceding two days": a period just before the one named.
+_BEFORE_THAT = re.compile(
+    rf"\b(?:(?:to|and|with|vs\.?|versus|than|in|on|over|during)\s+)?(?:the\s+)?"
+    rf"(?:(?P<pre>preceding|prior|previous)\s+)?(?P<n>\d+|{_NUMW})\s+"
+    rf"(?P<unit>minute|min|hour|hr|day|week)s?(?(pre)|\s+(?:before|prior\s+to|preceding)\s+"
+    rf"(?:that|then|it|those|this))\b")
+
+
+def _before_that(low: str, question: str, spans: list[TimeSpan]) -> list[TimeSpan]:
+    """Spans that refer back to the span before them ("in the last 24 hours vs the 24
+    hours before that"): the same length of time ending where that one starts."""
+    out = list(spans)
+    for m in _BEFORE_THAT.finditer(low):
+        prior = [sp for sp in out if sp.stop <= m.start() and sp.start is not None]
+        if not prior or any(sp.begin < m.end() and m.start() < sp.stop for sp in out):
+            continue
+        ref = prior[-1].start
+        n = int(m["n"]) if m["n"].isdigit() else w.NUMBER_WORDS[re.sub(r"\s+", " ", m["n"])]
+        lo = ref - dt.timedelta(minutes=n * w.UNIT_MINUTES[m["unit"]])
+        b = m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
+        lead = re.match(r"(?:to|and|with|vs\.?|versus|than)\s+", low[b:m.end()])
+        b += lead.end() if lead else 0
+        out.append(TimeSpan(lo, ref, question[b:m.end()],
+                            b, m.end(), f"{_fmt(lo)} to {_fmt(ref)} UTC ({question[b:m.end()].strip()})",
+                            "relative"))
+    return sorted(out, key=lambda sp: sp.begin)
 
 
 def resolve_time(question: str, *, now: dt.datetime | None = None,

@@ -68,13 +68,22 @@ ZONES: dict[str, int] = {
 UNIT_MINUTES: dict[str, int] = {"minute": 1, "min": 1, "hour": 60, "hr": 60, "day": 1440,
                                 "week": 10080}
 
-#: Number words a relative phrase may use ("the last two hours").
-NUMBER_WORDS: dict[str, int] = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
-    "fifteen": 15, "twenty": 20, "thirty": 30, "forty-eight": 48, "couple of": 2,
-    "few": 3,
-}
+#: Cardinal words 1..99 ("three", "seventeen", "seventy-two", "seventy two"): built from
+#: the ones, teens and tens so every spelling an analyst types is a number, not an unknown word.
+_ONES = "one two three four five six seven eight nine".split()
+_TEENS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+CARDINALS: dict[str, int] = {x: i + 1 for i, x in enumerate(_ONES)}
+CARDINALS.update({x: i + 10 for i, x in enumerate(_TEENS)})
+for _i, _t in enumerate(_TENS):
+    CARDINALS[_t] = 20 + 10 * _i
+    for _j, _o in enumerate(_ONES):
+        CARDINALS[f"{_t}-{_o}"] = CARDINALS[f"{_t} {_o}"] = 20 + 10 * _i + _j + 1
+CARDINALS.update({"hundred": 100, "a hundred": 100, "one hundred": 100})
+
+#: Number words a relative phrase may use ("the last two hours", "past seventy-two hours").
+NUMBER_WORDS: dict[str, int] = {**CARDINALS, "a": 1, "an": 1, "couple of": 2, "a couple of": 2,
+                                "few": 3, "a few": 3}
 
 #: Minutes either side of "around 14:30" / "at 14:30".
 AROUND_MINUTES = 15
