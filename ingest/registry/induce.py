@@ -32,10 +32,11 @@ from typing import Any, Sequence
 from ..timestamps import SEARCH_CHARS, LayoutHit, find_layouts
 from .induce_columns import (LEVEL_EXTRA, LEVEL_SHARE, LEVEL_SYMBOLS, MAX_COLUMNS, STABLE, _column_rx,
                              _header_end, _kind, _level_spellings, _Names, _sep_rx, _tokens,
-                             _typed_columns, level_words)
+                             _typed_columns, level_family, level_words)
 from .induce_blocks import (CONTINUATION_RE, HeaderBody, delimiter_after_time, header_body, literal_lines_rx,
                             numeric_level_scale, optional_glued_bracket, padded_first_column, preamble)
-from .induce_phrase import _level_line_pairs, _level_phrase, _phrase_rx, _tag_after_level
+from .induce_phrase import (_level_line_pairs, _level_phrase, _phrase_rx, _tag_after_level, wrapped_level,
+                             wrapped_level_rx)
 from .model import Rule
 
 #: How far into a line a timestamp is looked for when most sample lines have none in
@@ -247,7 +248,7 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
     parts = []
     delim = None if (wide_ts or phrase is not None or best is None) else \
         delimiter_after_time(["".join(a + b for a, b in r) for r in rest_rows])
-    padded = False
+    padded = wrapped = False
     if delim is not None:  # a delimited format: the fields after the time are the message
         parts.append(re.escape(delim) if delim != "\t" else r"\t")
         info.append({"field": "message", "kind": f"fields after the time, delimited by {delim!r}"})
@@ -264,7 +265,12 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
     else:
         cols = _typed_columns(rest_rows, words, MAX_COLUMNS)
         end = _header_end(cols, open_brackets)
-        padded = end == 0 and best is not None and padded_first_column(rest_rows)
+        wl = None if (have_level or best is None or any(c[0] in ("level", "symbol", "letter_level") for c in cols[:end])) \
+            else wrapped_level(["".join(a + b for a, b in r) for r in rest_rows], words)
+        if wl is not None:  # '(level):' / '[level]' behind a source of varying width
+            parts.append(wrapped_level_rx(wl[0], wl[1], words, names, info))
+            have_level, end, cols, wrapped = True, 0, [], True
+        padded = end == 0 and best is not None and not wrapped and padded_first_column(rest_rows)
     for j in range(end):
         kind, toks, seps = cols[j]
         rx, lvl = _column_rx(kind, toks, names, have_level, info, words)
@@ -283,10 +289,10 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
     if phrase is None and delim is None:
         after = [(r[end + 1][0] if glued and len(r) > end + 1 and r[end][0] == "" and r[end][1].startswith("[")
                   else r[end][0]) if len(r) > end else "" for r in rest_rows]
-        msg_sep = r"\s*" if any(s == "" for s in after) else r"\s+"
+        msg_sep = "" if wrapped else (r"\s*" if any(s == "" for s in after) else r"\s+")
     if end and cols[end - 1][0] == "sep" and cols[end - 1][1][0] == "|":
         msg_sep = ""  # a delimited format: the message starts right after the delimiter
-    if have_level and end and cols[end - 1][0] in ("level", "symbol") and _tag_after_level(rest_rows, end):
+    if have_level and end and cols[end - 1][0] in ("level", "symbol", "letter_level") and _tag_after_level(rest_rows, end):
         n = names.take("tag", "component")
         info.append({"field": n, "kind": "name before ': '"})
         parts.append(msg_sep + rf"(?P<{n}>[^\s:\[\](){{}}](?:[^:\[\](){{}}]{{0,30}}?[^\s:\[\](){{}}])?)\s*:")
@@ -317,6 +323,8 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
     if have_level:  # spellings the shared alias table lacks, when the sample uses them
         seen = {w.lower() for ln in sample[:100] for w in re.findall(r"[A-Za-z]+", ln[:96])}
         rule.severity_map.update({k: v for k, v in LEVEL_EXTRA.items() if k in seen})
+        rule.severity_map.update({k: v for k, v in level_family(seen).items()
+                                  if k in LEVEL_EXTRA})
     else:
         notes.append("no level in the format: severity is inferred from the message words")
     return Induction(rule=rule, confidence=0.0, fields=info, timestamp=ts_info, notes=notes)

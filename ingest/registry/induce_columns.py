@@ -22,7 +22,23 @@ LEVEL_SYMBOLS: dict[str, str] = {".": "DEBUG", "-": "TRACE", "*": "INFO", "#": "
 LEVEL_EXTRA: dict[str, str] = {"erro": "ERROR", "eror": "ERROR", "debu": "DEBUG", "debg": "DEBUG",
                                "trac": "TRACE", "trce": "TRACE", "warng": "WARN", "wrn": "WARN",
                                "inf": "INFO", "fatl": "FATAL", "crt": "FATAL", "panc": "FATAL",
-                               "v": "TRACE", "d": "DEBUG"}
+                               "v": "TRACE", "d": "DEBUG", "vrb": "TRACE", "trc": "TRACE", "ftl": "FATAL"}
+
+#: Level families written with a fixed width: when a column uses one member, the
+#: others are spellings it may use in lines the sample lacks (a rare FTL after INF/WRN).
+LEVEL_FAMILIES: tuple[dict[str, str], ...] = (
+    {"vrb": "TRACE", "trc": "TRACE", "dbg": "DEBUG", "inf": "INFO", "wrn": "WARN", "err": "ERROR",
+     "ftl": "FATAL", "crt": "FATAL"},
+)
+
+
+def level_family(seen: set[str]) -> dict[str, str]:
+    """Every member of the level families some of ``seen`` (lower-case) belong to."""
+    out: dict[str, str] = {}
+    for fam in LEVEL_FAMILIES:
+        if seen & set(fam):
+            out.update(fam)
+    return out
 
 #: A column is "stable" when its type holds for at least this share of the lines.
 STABLE = 0.9
@@ -102,7 +118,8 @@ def _level_spellings(cores: list[str], words: dict[str, str]) -> list[str]:
     seen = {c for c in cores if c.lower() in words}
     cases = {("upper" if c.isupper() else "lower" if c.islower() else "title") for c in seen if c.isalpha()}
     letters = any(len(c) == 1 for c in seen)
-    base = list(COMMON_LEVELS) + (list(LEVEL_LETTERS) if letters else [])
+    base = list(COMMON_LEVELS) + (list(LEVEL_LETTERS) if letters else []) + \
+        list(level_family({c.lower() for c in seen}))
     out = set(seen)
     for case in cases:
         out |= {getattr(w, case)() if case != "title" else w.title() for w in base}
@@ -163,6 +180,17 @@ def _column_rx(kind: str, toks: list[str], names: _Names, have_level: bool,
         info.append({"field": "severity", "kind": "level/name"})
         close = r"\]" if all(t.endswith("]") for t in toks) else ""
         return r"(?P<severity>(?i:" + "|".join(spell) + rf"))/(?P<{n}>[^\s/\]]+)" + close, True
+    if kind == "letter_level" and not have_level:
+        info.append({"field": "severity", "kind": "level letter column", "values": sorted(set(toks))})
+        return r"(?P<severity>[A-Z])", True
+    if kind == "letter_level":
+        n = names.take("kind", "field")
+        info.append({"field": n, "kind": "letter column"})
+        return rf"(?P<{n}>[A-Z])", False
+    if kind == "hex":
+        n = names.take("thread", "tid", "field")
+        info.append({"field": n, "kind": "hexadecimal id"})
+        return rf"(?P<{n}>(?:0x)?[0-9a-fA-F]+)", False
     if kind == "number":
         n = names.take("pid", "tid", "num")
         info.append({"field": n, "kind": "number"})
@@ -210,6 +238,23 @@ def _column_rx(kind: str, toks: list[str], names: _Names, have_level: bool,
 _ENDS_HEADER = {"colon_end", "prog_pid", "close_end"}
 
 
+#: Share of a one-letter column's values that must be level letters (I, W, E, D...),
+#: at least two distinct ones, for the column to be the level: the other letters are
+#: event types of the format's own (their level is inferred from the message).
+LETTER_LEVEL_SHARE = 0.25
+#: Tokens that are hexadecimal ids (a thread id written 0000004f): one column with numbers.
+HEX_ID_RE = re.compile(r"(?:0x)?[0-9a-fA-F]{6,16}")
+
+
+def letter_level_column(toks: Sequence[str]) -> bool:
+    """A column of single capital letters, several distinct ones, mostly level letters:
+    an event-type column (``I``, ``W``, ``E`` beside letters the alias table lacks)."""
+    if not toks or not all(len(t) == 1 and "A" <= t <= "Z" for t in toks) or len(set(toks)) < 2:
+        return False
+    levels = [t for t in toks if t.lower() in LEVEL_LETTERS]
+    return len(set(levels)) >= 2 and len(levels) >= LETTER_LEVEL_SHARE * len(toks)
+
+
 def _typed_columns(rows: list[list[tuple[str, str]]], words: dict[str, str],
                    limit: int) -> list[tuple[str, list[str], list[str]]]:
     """(kind, tokens, separators) per column while a kind holds for STABLE of the rows."""
@@ -219,6 +264,9 @@ def _typed_columns(rows: list[list[tuple[str, str]]], words: dict[str, str],
         toks = [r[j][1] for r in rows if len(r) > j]
         if len(toks) < STABLE * n:
             break
+        if letter_level_column(toks) and len(toks) == n:
+            cols.append(("letter_level", toks, [r[j][0] for r in rows if len(r) > j]))
+            continue
         kinds = Counter(_kind(t, words) for t in toks)
         kind, cnt = kinds.most_common(1)[0]
         blank = sum(1 for t in toks if re.fullmatch(r"-+", t))
@@ -229,6 +277,8 @@ def _typed_columns(rows: list[list[tuple[str, str]]], words: dict[str, str],
         if kind == "bracket_level" and cnt < LEVEL_SHARE * n:
             kind = "bracket"
             cnt = sum(1 for t in toks if _kind(t, words) in ("bracket", "bracket_level"))
+        if kind in ("number", "word") and cnt < STABLE * n and all(HEX_ID_RE.fullmatch(t) for t in toks):
+            kind, cnt = "hex", len(toks)  # thread ids in hex: '00000001' and '0000004f' alike
         if kind in ("word", "close_end", "colon_end", "number", "prog_pid", "bracket") and cnt < STABLE * n:
             break
         if kind == "symbol" and len({t for t in toks if t in LEVEL_SYMBOLS}) < 2:
@@ -246,7 +296,7 @@ def _typed_columns(rows: list[list[tuple[str, str]]], words: dict[str, str],
 
 
 #: Columns that can end a header (what comes after them is the message).
-_TERMINAL = {"level", "symbol", "level_slash", "optional", "prog_pid", "bracket", "bracket_level", "angle", "dotted", "colon_end", "close_end", "sep"}
+_TERMINAL = {"level", "symbol", "letter_level", "level_slash", "optional", "prog_pid", "bracket", "bracket_level", "angle", "dotted", "colon_end", "close_end", "sep"}
 #: At most this many plain words / numbers in a row inside a header (host, pid, tid,
 #: node...); a longer run is the message (an access log's fields are its message).
 MAX_WEAK_RUN = 3
@@ -260,7 +310,7 @@ def _header_end(cols: list[tuple[str, list[str], list[str]]], open_brackets: int
     have_level = False
     for j, (kind, toks, _) in enumerate(cols):
         nxt = cols[j + 1][0] if j + 1 < len(cols) else None
-        if kind in ("level", "symbol") and have_level:
+        if kind in ("level", "symbol", "letter_level") and have_level:
             kind = "word"  # a second level-like column is message text
         if kind == "optional" and (j == 0 or cols[j - 1][0] not in _TERMINAL):
             kind = "word"  # a sometimes-empty field ends a header only right after structure
@@ -276,8 +326,8 @@ def _header_end(cols: list[tuple[str, list[str], list[str]]], open_brackets: int
             continue
         weak = 0
         end = j + 1
-        level_next = nxt in ("level", "symbol") and not have_level
-        have_level = have_level or kind in ("level", "symbol")
+        level_next = nxt in ("level", "symbol", "letter_level") and not have_level
+        have_level = have_level or kind in ("level", "symbol", "letter_level")
         if kind == "sep":
             if toks[0] in ("]", "[", "|") or nxt == "sep" or level_next or (nxt in ("close_end", "level_slash") and opened > 0):
                 continue

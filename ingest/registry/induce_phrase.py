@@ -108,6 +108,51 @@ def _phrase_rx(ph: _Phrase, rows: list[list[tuple[str, str]]], names: _Names,
     return "".join(parts), (r"\s*" if any(s == "" for s in after) else r"\s+")
 
 
+#: How far after the timestamp a wrapped level (``(info):``, ``[warn]``) may sit behind a
+#: free-form source field (characters).
+WRAPPED_LEVEL_WITHIN = 160
+#: Wrappings of a level at a varying column: (name, regex of the wrapper around the
+#: word; ``{w}`` is the word).
+WRAPPED_LEVELS: tuple[tuple[str, str], ...] = (
+    ("parenthesised level before ':'", r"\({w}\):"),
+    ("bracketed level", r"\[{w}\]"),
+    ("angle-bracketed level", r"<{w}>"),
+)
+
+
+def wrapped_level(rests: list[str], words: dict[str, str]) -> tuple[str, dict[str, str]] | None:
+    """A level word in parentheses before ':' or in brackets, at a column that varies
+    (after a source path, optional metadata) but is the first such wrapped word in
+    LEVEL_SHARE of the lines: (wrapper regex, spelling -> level). Column typing sees one
+    token per column, so a level behind a field of varying width is invisible to it."""
+    if not rests:
+        return None
+    for _name, wrap in WRAPPED_LEVELS:
+        rx = re.compile(r"(?:^|\s)" + wrap.format(w=r"([A-Za-z]{2,12})") + r"(?:\s|$)")
+        seen: dict[str, str] = {}
+        hits = 0
+        for t in rests:
+            m = rx.search(t[:WRAPPED_LEVEL_WITHIN])
+            if m and m.group(1).lower() in words:
+                hits += 1
+                seen[m.group(1)] = words[m.group(1).lower()]
+        if hits >= LEVEL_SHARE * len(rests):
+            return wrap, seen
+    return None
+
+
+def wrapped_level_rx(wrap: str, seen: dict[str, str], words: dict[str, str], names: _Names,
+                     info: list[dict[str, Any]]) -> str:
+    """Regex after the timestamp: an optional free source field, the wrapped level
+    (the sample's spellings and the alias table's, case-insensitive), then the message."""
+    spellings = {w.lower() for w in seen} | {w for w in words if len(w) >= 3 and re.fullmatch(r"[a-z]+", w)}
+    alts = "|".join(re.escape(w) for w in sorted(spellings, key=lambda w: (-len(w), w)))
+    n = names.take("source", "component")
+    info.append({"field": n, "kind": "text before a wrapped level"})
+    info.append({"field": "severity", "kind": "wrapped level at a varying column", "values": dict(seen)})
+    return rf"\s*(?:(?P<{n}>[^\n]*?)\s+)??" + wrap.format(w="(?P<severity>(?i:" + alts + "))") + r"[ \t]*"
+
+
 def _tag_after_level(rest_rows: list[list[tuple[str, str]]], end: int) -> bool:
     """'LEVEL tag: message' with tags of varying shape (spaces, padding): true when the
     first ': ' close after the level is in nearly every line."""
