@@ -83,6 +83,7 @@ class LogPilotMagics(Magics):
             ws = pilot.open(args.path)
             return pilot.status() if ws else None
         if args.action == "status":
+            self._freshness()
             self._time_sources()
             self._quarantined_files()
             return pilot.status()
@@ -126,6 +127,14 @@ class LogPilotMagics(Magics):
 
             return {k: getattr(pilot.settings, k) for k in keys()}
         raise UsageError(f"unknown action {args.action}")  # pragma: no cover - argparse guards
+
+    def _freshness(self) -> None:
+        """Reading another kernel's snapshot: say so and how old it is (one line, not an error)."""
+        line = self.pilot.workspace.freshness
+        if line:
+            import html
+
+            display(HTML(f"<div class='lp-freshness'><i>{html.escape(line)}</i></div>"))
 
     def _time_sources(self) -> None:
         """Files read with an induced rule or with rows whose time is not their own line's."""

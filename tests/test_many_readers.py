@@ -50,6 +50,8 @@ SHELL = textwrap.dedent("""
     r = ip.run_cell("%%logsql -o answer\\nSELECT count(*) AS n FROM logs")
     r.raise_error()
     print("count", int(ip.user_ns["answer"]["n"][0]), flush=True)
+    ip.run_line_magic("logpilot", "status")
+    print("freshness", ip.user_ns["pilot"].workspace.freshness, flush=True)
 """)
 
 
@@ -114,6 +116,7 @@ def _shell_count(ws: Path) -> tuple[int, str]:
     r = subprocess.run([sys.executable, "-c", SHELL], capture_output=True, text=True, env=_env(ws),
                        cwd=ROOT, timeout=180)
     assert r.returncode == 0, r.stderr
+    assert "read-only snapshot taken at" in r.stdout.split("freshness", 1)[1], r.stdout
     return int(r.stdout.split("count", 1)[1].split()[0]), r.stderr
 
 
