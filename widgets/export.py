@@ -32,8 +32,8 @@ def snapshot_html(dashboard: Any, *, include_plotlyjs: Any = True, full_html: bo
     parts = [f"<h2>LogPilot dashboard</h2><p>Workspace <code>{html.escape(str(dashboard.workspace.path))}"
              f"</code>; period {f.start:%Y-%m-%d %H:%M} – {f.end:%Y-%m-%d %H:%M} UTC"
              f"{'; services ' + html.escape(', '.join(f.services)) if f.services else ''}"
-             f"{'; severities ' + ', '.join(f.severities) if f.severities else ''}"
-             f"{'; template text ' + repr(f.text) if f.text else ''}; "
+             f"{'; severities ' + html.escape(', '.join(f.severities)) if f.severities else ''}"
+             f"{'; template text ' + html.escape(repr(f.text)) if f.text else ''}; "
              f"exported {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC.</p>"]
     if not dashboard.frames:
         parts.append(dashboard.notice.value or "<p>No data.</p>")
