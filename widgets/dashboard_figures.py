@@ -190,7 +190,7 @@ def drill_html(frame: pd.DataFrame, total: int, what: str) -> str:
                f"{'; first ' + str(len(frame)) + ' shown' if total > len(frame) else ''}</div>")
     if not len(frame):
         return caption
-    head = "".join(f"<th>{c}</th>" for c in frame.columns)
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
     body = []
     for rec in frame.itertuples(index=False):
         cells = []

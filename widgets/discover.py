@@ -63,7 +63,7 @@ def neighbours_html(frame: pd.DataFrame) -> str:
         style = " style='background:#fff3c4;font-weight:600'" if rec.here else ""
         body.append(f"<tr class='lp-neighbour{' lp-here' if rec.here else ''}'{style}>"
                     f"<td>{rec.origin_offset}</td><td>{html.escape(_cell(rec.timestamp))}</td>"
-                    f"<td>{rec.severity}</td><td>{html.escape(str(rec.service_name))}</td>"
+                    f"<td>{html.escape(str(rec.severity))}</td><td>{html.escape(str(rec.service_name))}</td>"
                     f"<td>{html.escape(str(rec.message)[:200])}</td></tr>")
     return (f"<div class='lp-neighbours' style='margin-left:24px'>"
             f"<div style='color:#666'>{html.escape(str(frame['origin'].iloc[0]))}, lines around "
