@@ -279,9 +279,9 @@ def _ingest_file(ws: Workspace, con: Any, f: InputFile, registry: Registry, forc
         fr.induced = induced
     src = source or (rule.name.split(":", 1)[1] if rule.name.startswith("induced:") else rule.name)
     seen_before = _file_seen(con, f.origin)
-    bar.parsed(0, 0)
+    bar.begin_file(f)
     for k, rc in enumerate(read_records(f, multiline_start=rule.multiline_start, chunk_records=chunk)):
-        bar.parsed(0, rc.lines_read)
+        bar.chunk(rc.table, rc.lines_read)
         fr.lines_read += rc.lines_read
         report.lines_read += rc.lines_read
         for p in rc.problems:
@@ -321,7 +321,7 @@ def _ingest_file(ws: Workspace, con: Any, f: InputFile, registry: Registry, forc
             con.execute("DELETE FROM ingested_files WHERE origin = ?", [f.origin])
             con.execute("INSERT INTO ingested_files VALUES (?, ?, ?, ?, ?, true)",
                         [f.origin, f.size, f.mtime, fr.rows_loaded, run_id])
-    bar.parsed(f.size or 0, 0)
+    bar.end_file()
     return fr
 
 
@@ -598,15 +598,32 @@ def _sample_lines(f: InputFile) -> list[str]:
 
 class _Phases:
     """The bulk job's calls to its reporter: detection in files, parsing+mining in input
-    bytes with lines/s (a chunk's bytes are not known before the file ends, so the bar
-    moves per file and the rate per chunk)."""
+    bytes with lines/s. A chunk's bytes are estimated from its raw text (the reader does
+    not count them; a compressed file's estimate overshoots), capped by what is left of
+    the file, and the file's rest is credited when it ends, so the bar moves inside a big
+    file and lands exactly on the total."""
 
     def __init__(self, reporter: Progress, files: list[InputFile]) -> None:
         self.reporter = reporter
         self.files = len(files)
         self.bytes = sum(f.size or 0 for f in files)
         self.lines = 0
+        self.left = 0  # bytes of the current file not yet credited
         self.t0 = time.perf_counter()
+
+    def begin_file(self, f: InputFile) -> None:
+        self.left = f.size or 0
+        self.parsed(0, 0)
+
+    def chunk(self, table: pa.Table, lines: int) -> None:
+        raw = pc.sum(pc.binary_length(table.column("raw"))).as_py() if table.num_rows else 0
+        step = min(self.left, int(raw or 0) + lines)
+        self.left -= step
+        self.parsed(step, lines)
+
+    def end_file(self) -> None:
+        self.parsed(self.left, 0)
+        self.left = 0
 
     def detected(self, n: int) -> None:
         self.reporter.start("detection", total=self.files, unit="file")
