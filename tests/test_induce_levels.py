@@ -83,3 +83,25 @@ def test_a_letter_column_needs_two_level_letters() -> None:
     assert not letter_level_column(["Y", "N", "Y", "N"])  # a flag, not a level
     assert not letter_level_column(["I", "I", "I"])  # one value: a constant
     assert not letter_level_column(["I", "Wa"])
+
+
+def test_the_last_angle_bracket_field_is_the_message(tmp_path: Path) -> None:
+    """``<time> <level> <unit> <host> <<kind>> <> <id> <message>``: the message is the last
+    field; a multi-line one runs to a '>' alone on the record's last line."""
+    lines: list[str] = []
+    for k in range(6):
+        lvl = ["Info", "Notice", "Warning", "Info", "Error", "Info"][k]
+        head = f"@@<Apr 1, 2025 {k + 7}:00:00,00{k} PM UTC> <{lvl}> <Unit{k}> <n1.example.test> <<Core Kernel>> <> <X-{k:03d}> "
+        if k == 4:
+            lines += [head + "<Step 4 failed with an exception", "java.lang.IllegalStateException: no slot",
+                      "\tat org.sample.Slot.take(Slot.java:9)", ">"]
+        else:
+            lines.append(head + f"<Step {k} done -> next>")
+    rows = _load(tmp_path, "angles", lines)
+    hours = [19, 20, 21, 22, 23, 12]  # 7..11 PM, then 12 PM is noon
+    assert [r[1] for r in rows] == [T(2025, 4, 1, h, 0, 0, k * 1000) for k, h in enumerate(hours)]
+    assert [r[2] for r in rows] == ["INFO", "INFO", "WARN", "INFO", "ERROR", "INFO"]
+    msgs = [r[3] for r in rows]
+    assert msgs[:4] == [f"Step {k} done -> next" for k in range(4)]
+    assert msgs[4] == ("Step 4 failed with an exception\njava.lang.IllegalStateException: no slot\n"
+                       "\tat org.sample.Slot.take(Slot.java:9)")

@@ -33,7 +33,7 @@ from ..timestamps import SEARCH_CHARS, LayoutHit, find_layouts
 from .induce_columns import (LEVEL_EXTRA, LEVEL_SHARE, LEVEL_SYMBOLS, MAX_COLUMNS, STABLE, _column_rx,
                              _header_end, _kind, _level_spellings, _Names, _sep_rx, _tokens,
                              _typed_columns, level_family, level_words)
-from .induce_blocks import (CONTINUATION_RE, HeaderBody, delimiter_after_time, header_body, literal_lines_rx,
+from .induce_blocks import (ANGLE_MESSAGE_RX, CONTINUATION_RE, HeaderBody, angle_fields_to_the_end, delimiter_after_time, header_body, literal_lines_rx,
                             numeric_level_scale, optional_glued_bracket, padded_first_column, preamble)
 from .induce_phrase import (_level_line_pairs, _level_phrase, _phrase_rx, _tag_after_level, wrapped_level,
                              wrapped_level_rx)
@@ -248,7 +248,7 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
     parts = []
     delim = None if (wide_ts or phrase is not None or best is None) else \
         delimiter_after_time(["".join(a + b for a, b in r) for r in rest_rows])
-    padded = wrapped = False
+    padded = wrapped = angle = False
     if delim is not None:  # a delimited format: the fields after the time are the message
         parts.append(re.escape(delim) if delim != "\t" else r"\t")
         info.append({"field": "message", "kind": f"fields after the time, delimited by {delim!r}"})
@@ -271,6 +271,8 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
             parts.append(wrapped_level_rx(wl[0], wl[1], words, names, info))
             have_level, end, cols, wrapped = True, 0, [], True
         padded = end == 0 and best is not None and not wrapped and padded_first_column(rest_rows)
+        angle = best is not None and not wrapped and \
+            angle_fields_to_the_end(["".join(a + b for a, b in r) for r in rest_rows])
     for j in range(end):
         kind, toks, seps = cols[j]
         rx, lvl = _column_rx(kind, toks, names, have_level, info, words)
@@ -297,6 +299,8 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
         info.append({"field": n, "kind": "name before ': '"})
         parts.append(msg_sep + rf"(?P<{n}>[^\s:\[\](){{}}](?:[^:\[\](){{}}]{{0,30}}?[^\s:\[\](){{}}])?)\s*:")
         msg_sep = " "
+    if angle:  # the message is the last angle-bracket field
+        info.append({"field": "message", "kind": "last field in angle brackets"})
     body = "".join(parts)
     loose = (pattern + (r"\]?" if open_brackets > 0 else "") + r"\s*(?P<message>.*)$") \
         if (pattern is not None and body) else None
@@ -304,9 +308,9 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
         pattern = "^" + body.lstrip() if body else "^"
     else:
         pattern += body
-    pattern += (msg_sep if (body or best is not None) else "") + "(?P<message>.*)$"
+    pattern += ANGLE_MESSAGE_RX if angle else (msg_sep if (body or best is not None) else "") + "(?P<message>.*)$"
     rule = Rule(name=name, pattern=pattern, timestamp_formats=fmts, multiline_start=multiline,
-                fallback_pattern=loose, comment_start=comment,
+                fallback_pattern=loose, comment_start=comment, message_close=">" if angle else None,
                 description="Induced from a sample of the file: " + (
                     f"timestamp {ts_info['layout']} at column {ts_info['position']}" if ts_info else "no timestamp")
                 + (", " + ", ".join(f["field"] for f in info) if info else ""))

@@ -15,6 +15,9 @@
 * **A padded column**: a first field after the time padded with spaces so the message
   starts at one column in (nearly) every line: that field is a header field.
 * **An optional glued bracket** (``LEVEL[pid][tag]`` in some lines only): a header field.
+* **Fields in angle brackets to the end of the line** (``<a> <b> <<c>> <message``): the
+  message is the last field, without its brackets; a multi-line one ends at a ``>``
+  alone on the record's last line.
 * **A small number in the timestamp's brackets** (``[time, 3]``): a numeric level, read
   on the scale its values show (see :data:`NUMERIC_LEVEL_SCALES`).
 
@@ -141,6 +144,22 @@ def preamble(best: LayoutHit, sample: Sequence[str]) -> int:
         return first
     tail_like = any(CONTINUATION_RE.match(ln) for ln in sample[:first])
     return first if parsed >= PREAMBLE_PARSED_MIN * len(after) and not tail_like else 0
+
+
+_ANGLE_FIELD = r"<(?:[^<>]|<[^<>]*>)*>"
+#: At least this many angle-bracket fields after the time for the last one to be the message.
+MIN_ANGLE_FIELDS = 3
+_ANGLE_LINE = re.compile(r"^[\]>]?(?:\s*" + _ANGLE_FIELD + r"){%d,}\s*<.*$" % (MIN_ANGLE_FIELDS - 1))
+#: Regex tail of a rule whose message is the last angle-bracket field (open when the
+#: message goes on below the line).
+ANGLE_MESSAGE_RX = r"(?:\s*" + _ANGLE_FIELD + r")*\s*<(?P<message>.*?)>?\s*$"
+
+
+def angle_fields_to_the_end(rests: Sequence[str]) -> bool:
+    """Whether (nearly) every line is, after its time, only fields in angle brackets,
+    the last one (the message: it may hold a '>' itself) running to the end of the line
+    or left open (its message goes on below)."""
+    return bool(rests) and sum(1 for r in rests if _ANGLE_LINE.match(r)) >= STABLE * len(rests)
 
 
 def literal_lines_rx(lines: Sequence[str]) -> str:

@@ -85,6 +85,9 @@ class Rule:
     keeps its own time instead of inheriting one. ``body_indent``: a regex of the
     indentation a format puts before its message lines (records whose header is a line
     of its own); it is taken off each continuation line of the message.
+    ``message_close``: a closing mark (``>``) that ends a multi-line message alone on
+    the record's last line (a format that wraps its message in brackets); it is not
+    part of the message, nor the blanks before it.
     """
 
     name: str
@@ -103,6 +106,7 @@ class Rule:
     comment_start: str | None = None
     fallback_pattern: str | None = None
     body_indent: str | None = None
+    message_close: str | None = None
     builtin: bool = False
 
     @classmethod

@@ -456,13 +456,18 @@ def _message_sql(rule: Rule) -> str:
     """A record's message: its first line's (after the header) and the lines below it.
     When the first line holds no message (a header line of its own, the message on the
     following lines), the message is those lines; ``body_indent`` (an induced rule's
-    indentation of them) is taken off each."""
+    indentation of them) is taken off each; a ``message_close`` mark alone on the last
+    line is dropped."""
     body = "rest"
     if rule.body_indent:
         rx = "(^|\n)" + rule.body_indent.lstrip("^")
         body = f"regexp_replace(rest, {lit(rx)}, '\\1', 'g')"
-    return (f"CASE WHEN rest IS NULL THEN msg1 WHEN trim(msg1) = '' THEN {body} "
-            f"ELSE msg1 || chr(10) || {body} END")
+    msg = (f"CASE WHEN rest IS NULL THEN msg1 WHEN trim(msg1) = '' THEN {body} "
+           f"ELSE msg1 || chr(10) || {body} END")
+    if rule.message_close:  # the closing mark alone on the last line is not message
+        rx = r"\s*(?:^|\n)[ \t]*" + re.escape(rule.message_close) + r"\s*$"
+        msg = f"regexp_replace({msg}, {lit(rx)}, '')"
+    return msg
 
 
 def _time_of_day_ctes(wy: str | None, md: str | None, tod: str, ref: dt.datetime) -> str:
