@@ -170,3 +170,11 @@ def test_hour_by_hour_and_which_three(ws) -> None:
 def test_average_number_of_a_numeric_field_is_its_mean(ws) -> None:
     got, _ = _one(ws, "average number of crates per shipment loaded on the dock")
     assert got == pytest.approx(sum([12, 25, 40][i % 3] for i in range(576)) / 576)
+
+
+def test_a_superlative_that_ranks_nothing_is_the_max_of_the_field_named(ws) -> None:
+    got, _ = _one(ws, "biggest single lot milled ever - price?")
+    assert got == pytest.approx(max(round(3.5 + (i % 23) * 0.25, 2) for i in range(576)
+                                    if i % 9 and i % 13))
+    res = ask(ws, "which service logged the most errors?", now=NOW, model=None)
+    assert list(res.frame.columns)[-1] == "records"  # a ranking stays a ranking

@@ -434,6 +434,22 @@ def _best_dims(t: _Text, intent: "Intent", lex: Lexicon, scope: list[str]) -> No
             intent.direction = "asc"
 
 
+def _superlative_of_field(t: _Text, intent: "Intent", lex: Lexicon, scope: list[str]) -> None:
+    """"the biggest single X ever ... - its weight?": a superlative that ranks nothing, in a
+    question naming a numeric field by its exact name, is the max (or min) of that field."""
+    for tok in re.finditer(r"[a-z][a-z0-9_]*", t.s):
+        word = tok.group(0)
+        keys = [x for x in L.link_key(word, lex, scope) if x.how == "exact" and x.info.numeric
+                and x.info.distinct != 1 and x.info.name.lower() == word]
+        if keys:
+            intent.measure = "min" if intent.direction == "asc" else "max"
+            intent.field = keys[0].info.name
+            intent.key_services[intent.field] = _key_services(
+                [x.info for x in keys if x.info.name == intent.field])
+            t.blank(tok.start(), tok.end())
+            return
+
+
 def _groups(t: _Text, intent: "Intent", lex: Lexicon, scope: list[str],
             after_top: int | None = None) -> None:
     if after_top is not None:
@@ -475,6 +491,8 @@ def _groups(t: _Text, intent: "Intent", lex: Lexicon, scope: list[str],
         intent.top = 10 if which[0][1] else 1
     elif intent.top is None and intent.special == "superlative" and intent.group:
         intent.top = 10 if by and by[0][1] else 1
+    if intent.special == "superlative" and not intent.group and intent.measure == "count":
+        _superlative_of_field(t, intent, lex, scope)
     if intent.special == "superlative":
         intent.special = None
     tb = [d for d in intent.group if d in ("minute", "hour", "day", "week", "month")]
