@@ -105,3 +105,16 @@ def test_the_last_angle_bracket_field_is_the_message(tmp_path: Path) -> None:
     assert msgs[:4] == [f"Step {k} done -> next" for k in range(4)]
     assert msgs[4] == ("Step 4 failed with an exception\njava.lang.IllegalStateException: no slot\n"
                        "\tat org.sample.Slot.take(Slot.java:9)")
+
+
+def test_a_column_of_kind_words_mostly_levels_after_a_hex_thread_id(tmp_path: Path) -> None:
+    """``time 0x1f Usual ...``: a word column with a few values, several of them level
+    words, is the level (its other words get a level from the message)."""
+    kinds = ["Usual", "Info", "Debug", "Usual", "Error", "Info", "Usual", "Debug", "Error", "Info"]
+    lines = [f"2025-04-02 06:00:0{k}.12345{k}-0700 0x{k * 91 + 7:x}      {c:<11} {k * 13:<6} svc{k}: tick {k}"
+             for k, c in enumerate(kinds)]
+    rows = _load(tmp_path, "kinds", lines)
+    assert [r[1] for r in rows] == [T(2025, 4, 2, 13, 0, k, 123450 + k) for k in range(10)]
+    lv = [r[2] for r in rows]
+    assert [lv[k] for k in (1, 2, 4, 5, 7, 8, 9)] == ["INFO", "DEBUG", "ERROR", "INFO", "DEBUG", "ERROR", "INFO"]
+    assert all(r[3].endswith(f"tick {k}") for k, r in enumerate(rows))

@@ -265,7 +265,7 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
     else:
         cols = _typed_columns(rest_rows, words, MAX_COLUMNS)
         end = _header_end(cols, open_brackets)
-        wl = None if (have_level or best is None or any(c[0] in ("level", "symbol", "letter_level") for c in cols[:end])) \
+        wl = None if (have_level or best is None or any(c[0] in ("level", "symbol", "letter_level", "enum_level") for c in cols[:end])) \
             else wrapped_level(["".join(a + b for a, b in r) for r in rest_rows], words)
         if wl is not None:  # '(level):' / '[level]' behind a source of varying width
             parts.append(wrapped_level_rx(wl[0], wl[1], words, names, info))
@@ -294,7 +294,7 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
         msg_sep = "" if wrapped else (r"\s*" if any(s == "" for s in after) else r"\s+")
     if end and cols[end - 1][0] == "sep" and cols[end - 1][1][0] == "|":
         msg_sep = ""  # a delimited format: the message starts right after the delimiter
-    if have_level and end and cols[end - 1][0] in ("level", "symbol", "letter_level") and _tag_after_level(rest_rows, end):
+    if have_level and end and cols[end - 1][0] in ("level", "symbol", "letter_level", "enum_level") and _tag_after_level(rest_rows, end):
         n = names.take("tag", "component")
         info.append({"field": n, "kind": "name before ': '"})
         parts.append(msg_sep + rf"(?P<{n}>[^\s:\[\](){{}}](?:[^:\[\](){{}}]{{0,30}}?[^\s:\[\](){{}}])?)\s*:")

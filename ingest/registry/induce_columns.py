@@ -180,6 +180,9 @@ def _column_rx(kind: str, toks: list[str], names: _Names, have_level: bool,
         info.append({"field": "severity", "kind": "level/name"})
         close = r"\]" if all(t.endswith("]") for t in toks) else ""
         return r"(?P<severity>(?i:" + "|".join(spell) + rf"))/(?P<{n}>[^\s/\]]+)" + close, True
+    if kind == "enum_level" and not have_level:
+        info.append({"field": "severity", "kind": "word column, mostly level words", "values": sorted(set(toks))})
+        return r"(?P<severity>[A-Z][a-z]+)", True
     if kind == "letter_level" and not have_level:
         info.append({"field": "severity", "kind": "level letter column", "values": sorted(set(toks))})
         return r"(?P<severity>[A-Z])", True
@@ -243,7 +246,20 @@ _ENDS_HEADER = {"colon_end", "prog_pid", "close_end"}
 #: event types of the format's own (their level is inferred from the message).
 LETTER_LEVEL_SHARE = 0.25
 #: Tokens that are hexadecimal ids (a thread id written 0000004f): one column with numbers.
-HEX_ID_RE = re.compile(r"(?:0x)?[0-9a-fA-F]{6,16}")
+HEX_ID_RE = re.compile(r"0x[0-9a-fA-F]{1,16}|[0-9a-fA-F]{6,16}")
+#: A column of a few capitalised words, this share of them level words, is the level
+#: column (its other words - a format's own kinds - get a level inferred from the message).
+ENUM_LEVEL_SHARE = 0.5
+ENUM_LEVEL_VALUES = 12
+
+
+def enum_level_column(toks: Sequence[str], words: dict[str, str]) -> bool:
+    """A column of a few capitalised words, several of them level words (``Default``,
+    ``Info``, ``Error``, ``Fault``): the format's level column."""
+    if not toks or not all(re.fullmatch(r"[A-Z][a-z]{2,}", t) for t in toks) or len(set(toks)) > ENUM_LEVEL_VALUES:
+        return False
+    lv = [t for t in toks if t.lower() in words]
+    return len(set(lv)) >= 2 and len(lv) >= ENUM_LEVEL_SHARE * len(toks)
 
 
 def letter_level_column(toks: Sequence[str]) -> bool:
@@ -269,6 +285,9 @@ def _typed_columns(rows: list[list[tuple[str, str]]], words: dict[str, str],
             continue
         kinds = Counter(_kind(t, words) for t in toks)
         kind, cnt = kinds.most_common(1)[0]
+        if kind in ("level", "word") and cnt < LEVEL_SHARE * n and len(toks) == n and enum_level_column(toks, words):
+            cols.append(("enum_level", toks, [r[j][0] for r in rows if len(r) > j]))
+            continue
         blank = sum(1 for t in toks if re.fullmatch(r"-+", t))
         if 0.2 * n <= blank < len(toks) and kind != "symbol":
             # a field that is sometimes empty ('-' or a dash run): message text never is
@@ -296,7 +315,7 @@ def _typed_columns(rows: list[list[tuple[str, str]]], words: dict[str, str],
 
 
 #: Columns that can end a header (what comes after them is the message).
-_TERMINAL = {"level", "symbol", "letter_level", "level_slash", "optional", "prog_pid", "bracket", "bracket_level", "angle", "dotted", "colon_end", "close_end", "sep"}
+_TERMINAL = {"level", "symbol", "letter_level", "enum_level", "level_slash", "optional", "prog_pid", "bracket", "bracket_level", "angle", "dotted", "colon_end", "close_end", "sep"}
 #: At most this many plain words / numbers in a row inside a header (host, pid, tid,
 #: node...); a longer run is the message (an access log's fields are its message).
 MAX_WEAK_RUN = 3
@@ -310,7 +329,7 @@ def _header_end(cols: list[tuple[str, list[str], list[str]]], open_brackets: int
     have_level = False
     for j, (kind, toks, _) in enumerate(cols):
         nxt = cols[j + 1][0] if j + 1 < len(cols) else None
-        if kind in ("level", "symbol", "letter_level") and have_level:
+        if kind in ("level", "symbol", "letter_level", "enum_level") and have_level:
             kind = "word"  # a second level-like column is message text
         if kind == "optional" and (j == 0 or cols[j - 1][0] not in _TERMINAL):
             kind = "word"  # a sometimes-empty field ends a header only right after structure
@@ -326,8 +345,8 @@ def _header_end(cols: list[tuple[str, list[str], list[str]]], open_brackets: int
             continue
         weak = 0
         end = j + 1
-        level_next = nxt in ("level", "symbol", "letter_level") and not have_level
-        have_level = have_level or kind in ("level", "symbol", "letter_level")
+        level_next = nxt in ("level", "symbol", "letter_level", "enum_level") and not have_level
+        have_level = have_level or kind in ("level", "symbol", "letter_level", "enum_level")
         if kind == "sep":
             if toks[0] in ("]", "[", "|") or nxt == "sep" or level_next or (nxt in ("close_end", "level_slash") and opened > 0):
                 continue
