@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from ..timestamps import SEARCH_CHARS, LayoutHit, find_layouts
-from .induce_columns import (LEVEL_EXTRA, LEVEL_SHARE, LEVEL_SYMBOLS, MAX_COLUMNS, STABLE, _column_rx,
+from .induce_columns import (ENUM_LEVEL_SHARE, ENUM_LEVEL_VALUES, LEVEL_EXTRA, LEVEL_SHARE, LEVEL_SYMBOLS, MAX_COLUMNS, STABLE, _column_rx,
                              _header_end, _kind, _level_spellings, _Names, _sep_rx, _tokens,
                              _typed_columns, level_family, level_words)
 from .induce_blocks import (ANGLE_MESSAGE_RX, CONTINUATION_RE, HeaderBody, angle_fields_to_the_end, delimiter_after_time, header_body, literal_lines_rx,
@@ -63,9 +63,8 @@ class Induction:
 
 
 #: A level column before the timestamp may hold words the alias table lacks (a report
-#: kind) when at least this share of its values are level words and it has few values.
-ENUM_LEVEL_SHARE = 0.5
-ENUM_LEVEL_VALUES = 12
+#: kind) when at least ENUM_LEVEL_SHARE of its values are level words and it has few
+#: values (the same thresholds as such a column after it, in :mod:`.induce_columns`).
 
 
 def _enum_level(toks: list[str], words: dict[str, str]) -> bool:
