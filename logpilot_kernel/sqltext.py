@@ -27,7 +27,8 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["glob_escape", "ident", "literal", "literal_list", "placeholders", "string_literal"]
+__all__ = ["glob_escape", "ident", "json_key_path", "json_key_path_sql", "literal", "literal_list",
+           "placeholders", "string_literal"]
 
 
 def string_literal(text: str) -> str:
@@ -106,3 +107,19 @@ def glob_escape(path: str) -> str:
     """
     table = {"[": "[[]", "*": "[*]", "?": "[?]", "\\": "?"}
     return "".join(table.get(ch, ch) for ch in path)
+
+
+def json_key_path(key: str) -> str:
+    """The JSON path ``$."<key>"`` of one top-level key, to bind as a parameter.
+
+    Keys come from the logs: inside the quoted path step a ``"`` ends the step and a
+    backslash starts an escape, so both are escaped (``$."a"b"`` is a binder error that
+    would fail the whole query; ``$."a\b"`` reads another key).
+    """
+    return '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def json_key_path_sql(key_sql: str) -> str:
+    """SQL for :func:`json_key_path` of the key that the SQL expression ``key_sql`` yields
+    (a key read from the data inside the same query, e.g. ``unnest(json_keys(context))``)."""
+    return (f"('$.\"' || replace(replace({key_sql}, '\\', '\\\\'), '\"', '\\\"') || '\"')")
