@@ -23,7 +23,7 @@ from typing import Any
 
 from scipy.stats import chi2
 
-from ..sqltext import literal_list, placeholders
+from ..sqltext import json_key_path, json_key_path_sql, literal_list, placeholders
 
 #: Context keys that are parse notes or per-record noise, never an explanation.
 SKIP_KEYS = ("params", "_rule", "severity_raw", "ts_note", "bad_utf8", "ts_source", "severity_source", "msg", "message",
@@ -154,7 +154,7 @@ def significant_terms(cur: Any, lo: dt.datetime, hi: dt.datetime, base_lo: dt.da
             SELECT template_id, host, context, (timestamp >= ? AND timestamp < ?) AS inw
             FROM logs WHERE template_id IN ({ids}) AND timestamp >= ? AND timestamp < ?
         ), kv AS (
-            SELECT template_id, inw, k, json_extract_string(context, '$."' || k || '"') AS v
+            SELECT template_id, inw, k, json_extract_string(context, {json_key_path_sql('k')}) AS v
             FROM (SELECT template_id, inw, context, unnest(json_keys(context)) AS k FROM r)
             WHERE k NOT IN ({skip})
             UNION ALL SELECT template_id, inw, 'host', host FROM r WHERE host IS NOT NULL
@@ -203,8 +203,8 @@ def _baseline_values(cur: Any, lo: dt.datetime, hi: dt.datetime, base_lo: dt.dat
     out: dict[tuple[str, Any], int] = {}
     for k in sorted(keys):
         expr = "host" if k == "host" else \
-            "json_extract_string(context, '$.\"' || ? || '\"')"
-        params = [] if k == "host" else [k]
+            "json_extract_string(context, ?)"
+        params = [] if k == "host" else [json_key_path(k)]
         rows = cur.execute(
             f"SELECT v, count(*) FROM (SELECT {expr} AS v FROM logs WHERE "
             f"((timestamp >= ? AND timestamp < ?) OR (timestamp >= ? AND timestamp < ?))) "
