@@ -25,7 +25,7 @@ import pandas as pd
 from ..errors import LogPilotError
 from ..query.guard import check_read_only
 from ..query.lexicon import _NOTE_KEYS
-from ..sqltext import literal_list
+from ..sqltext import json_key_path, literal_list
 from . import dashboard_data as D
 
 #: Columns a field filter may name directly; anything else is a key of ``context``.
@@ -92,7 +92,7 @@ def _expr(name: str) -> tuple[str, list[Any]]:
         return name, []
     if name.startswith(_CTX) and len(name) > len(_CTX):
         key = name[len(_CTX):]
-        return "json_extract_string(context, ?)", ['$."' + key.replace('"', '\\"') + '"']
+        return "json_extract_string(context, ?)", [json_key_path(key)]
     raise DiscoverError(f"unknown field {name!r}; use one of {', '.join(COLUMNS)} or ctx.KEY")
 
 
