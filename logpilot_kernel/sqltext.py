@@ -13,11 +13,13 @@ but the SQL *text* cannot: the parser stops at the NUL ("unterminated quoted str
 literal with a NUL is therefore written as a concatenation with ``chr(0)``, so the literal
 still equals the value exactly: stripping would make ``'a\\0b'`` match ``'ab'`` (a different
 value), refusing would turn a hostile question into an error where "no rows" is the truthful
-answer. Identifiers cannot be built from an expression, so :func:`ident` refuses a NUL.
+answer. That form is an expression, not a constant: where DuckDB wants a constant (a
+file path, a ``SET`` value) bind a parameter instead (a path cannot hold a NUL anyway).
+Identifiers cannot be built from an expression, so :func:`ident` refuses a NUL.
 
 Standard SQL quoting only (quotes doubled); DuckDB does not treat backslashes in ``'...'``
-as escapes, so they pass through literally. Only stdlib imports: this module is loaded by
-the workspace on every start.
+as escapes, so they pass through literally. Only stdlib imports: the core, the why-engine,
+the widgets and the ingest layer all import it, and it must not slow a kernel's start.
 """
 
 from __future__ import annotations
