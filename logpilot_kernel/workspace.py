@@ -263,10 +263,13 @@ class Workspace:
         return _snap.freshness_line(self.path, stamp, self._shared.holder)
 
     def snapshot_now(self, timeout: float = 600.0) -> bool:
-        """Writer: copy what is committed for readers now (they would get it after
-        ``snapshot.QUIET`` s anyway); False on a read-only handle."""
+        """Writer: copy what is committed for readers now (after a write_lock commit they
+        get it ``snapshot.QUIET`` s later anyway); False on a read-only handle."""
         snapshotter = self._shared.snapshotter
-        return snapshotter.flush(timeout) if snapshotter is not None else False
+        if snapshotter is None:
+            return False
+        snapshotter.mark_dirty()  # also what bypassed write_lock (raw ``con`` writes)
+        return snapshotter.flush(timeout)
 
     def _require_writable(self) -> None:
         self._require_open()

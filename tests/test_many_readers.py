@@ -201,3 +201,36 @@ def test_writer_leaves_a_final_snapshot_and_the_next_writer_opens_normally(tmp_p
         assert "snapshot" not in ws.foreign_entries()
     finally:
         ws.close()
+
+
+def test_a_papermill_report_reads_while_a_kernel_holds_the_workspace(writer: Writer, tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    rows = writer.ingest(_json_lines(tmp_path / "a.jsonl", 120, 0))
+    out = tmp_path / "daily.ipynb"
+    r = subprocess.run([LOGPILOT, "report", "daily_report", "-w", str(ws), "--output", str(out), "--quiet"],
+                       capture_output=True, text=True, env=_env(ws), cwd=ROOT, timeout=300)
+    assert r.returncode == 0, r.stderr
+    streams = [(o.get("name"), "".join(o.get("text", ""))) for c in json.loads(out.read_text())["cells"]
+               for o in c.get("outputs", []) if o.get("output_type") == "stream"]
+    assert any(name == "stdout" and text.startswith(f"{rows:,} rows from") for name, text in streams), streams
+    assert any(name == "stderr" and "read-only snapshot taken at" in text for name, text in streams), streams
+
+
+def test_snapshot_now_copies_writes_that_bypassed_the_write_lock(tmp_path: Path) -> None:
+    import duckdb
+
+    from logpilot_kernel.snapshot import snapshot_file
+    from logpilot_kernel.workspace import Workspace
+    from tests.estate_rows import load
+
+    ws = Workspace(tmp_path / "ws")
+    try:
+        ws.snapshot_now()
+        n = len(load(ws))  # raw ws.con inserts: no write_lock, nothing marked dirty
+        assert ws.snapshot_now()
+        con = duckdb.connect(":memory:")
+        con.execute(f"ATTACH '{snapshot_file(ws.path)}' AS s (READ_ONLY)")
+        assert con.execute("SELECT count(*) FROM s.logs").fetchone()[0] == n
+        con.close()
+    finally:
+        ws.close()
