@@ -4,7 +4,9 @@ Process A (a child Python holding ``Workspace`` open, ingesting on command) is t
 process B is ``logpilot sql`` and a second IPython shell running ``%%logsql``, both in
 their own processes. B must answer with A's count, see A's later ingest (polled against a
 deadline, no fixed sleeps), say in one line that it reads a snapshot and how old, and
-refuse to ingest with the lock line naming A's PID.
+refuse to ingest with the lock line naming A's PID. ``test_two_kernels_at_once`` does the
+same with two real ipykernels (jupyter_client), A ingesting through ``%logpilot ingest``;
+a papermill report (``logpilot report``) reads while A holds the workspace.
 """
 
 from __future__ import annotations
@@ -234,3 +236,59 @@ def test_snapshot_now_copies_writes_that_bypassed_the_write_lock(tmp_path: Path)
         con.close()
     finally:
         ws.close()
+
+
+def _kernel(ws: Path) -> Any:
+    from jupyter_client.manager import start_new_kernel
+
+    km, kc = start_new_kernel(kernel_name="python3", env=_env(ws), cwd=str(ROOT))
+    return km, kc
+
+
+def _run(kc: Any, code: str, timeout: float = 180) -> str:
+    """Execute ``code`` in a real kernel; its stdout, stderr and any error as text."""
+    out: list[str] = []
+
+    def hook(msg: dict) -> None:
+        c = msg["content"]
+        if msg["msg_type"] == "stream":
+            out.append(c["text"])
+        elif msg["msg_type"] == "error":
+            out.append("ERROR " + c["ename"] + ": " + c["evalue"])
+
+    kc.execute_interactive(code, output_hook=hook, timeout=timeout)
+    return "".join(out)
+
+
+def test_two_kernels_at_once(tmp_path: Path) -> None:
+    """Kernel A opens the workspace and ingests with the magics; kernel B, started while A
+    holds it, answers %%logsql, sees A's next ingest, and cannot ingest itself."""
+    ws = tmp_path / "ws"
+    a_file, b_file = _json_lines(tmp_path / "a.jsonl", 80, 0), _json_lines(tmp_path / "b.jsonl", 30, 80)
+    km_a, a = _kernel(ws)
+    km_b = b = None
+    try:
+        text = _run(a, f"%load_ext logpilot_kernel\n%logpilot ingest {a_file}\nimport os\n"
+                       "print('count', pilot.sql('SELECT count(*) AS n FROM logs').n[0], 'pid', os.getpid())")
+        assert "ERROR" not in text, text
+        pid = text.split("pid")[1].split()[0]
+        km_b, b = _kernel(ws)
+        count_cell = ("%%logsql -o answer\nSELECT count(*) AS n FROM logs\n")
+        _run(b, "%load_ext logpilot_kernel")
+        read = lambda: _run(b, count_cell) + _run(b, "print('count', int(answer.n[0]))")  # noqa: E731
+        text = _until(read, lambda t: "count 80" in t)
+        assert "count 80" in text, text
+        notice = _run(b, "print(pilot.workspace.freshness)")
+        assert "read-only snapshot taken at" in notice and f"PID {pid}" in notice, notice
+        text = _run(a, f"%logpilot ingest {b_file}")
+        assert "ERROR" not in text, text
+        text = _until(read, lambda t: "count 110" in t)
+        assert "count 110" in text, text
+        refused = _run(b, f"%logpilot ingest {b_file}")
+        assert "locked by" in refused and f"PID {pid}" in refused and "Traceback" not in refused, refused
+    finally:
+        for km, kc in ((km_a, a), (km_b, b)):
+            if kc is not None:
+                kc.stop_channels()
+            if km is not None:
+                km.shutdown_kernel(now=True)
