@@ -226,6 +226,7 @@ def test_callback_errors_show_in_status_line(demo_ws, tmp_path):
     # A workspace closed under the dashboard: the click is reported, the widget lives on.
     other = Workspace(demo_ws.path)
     d2 = Dashboard(other, period="all")
+    other.let_go(d2)  # a dashboard holds its workspace (Workspace.hold): force the close here
     other.close()
     click(d2.figures["failures"].data[0], 0)
     assert "click failed" in d2.status_line.value and "closed" in d2.status_line.value
