@@ -2,7 +2,7 @@
 
 usage: python tests/benchmarks/run_all.py --shared ../shared [--out bench-output]
        [--lines 2000000] [--cluster-lines 300000]
-       [--only ingest|accuracy|mining|logsql|why|stream|formats|questions|cluster]
+       [--only ingest|accuracy|mining|logsql|why|stream|formats|questions|cluster|startup|hardening]
 
 Writes OUT/benchmarks.md (the tables docs/benchmarks.md reports) and the raw JSON/text of
 each benchmark beside it.
@@ -39,7 +39,7 @@ def main() -> None:
     ap.add_argument("--cluster-lines", type=int, default=300_000,
                     help="size of the generated estate of the Dask ingest benchmark (1 and 2 workers)")
     ap.add_argument("--only", choices=["ingest", "accuracy", "mining", "logsql", "why", "stream", "formats", "questions",
-                                       "cluster"], default=None)
+                                       "cluster", "startup", "hardening"], default=None)
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -98,12 +98,22 @@ def main() -> None:
         (out / "format_coverage.txt").write_text(text)
         md += ["## Format coverage (Loghub-2k raw files, blind format fixtures)\n",
                f"`python tests/benchmarks/format_coverage.py --shared {args.shared}`\n", text.strip(), "\n"]
+        for held in ("formats_holdout", "formats_holdout3", "formats_holdout4"):  # later blind sets
+            fixtures = HERE.parent / "fixtures" / held
+            text = _run([str(HERE / "format_coverage.py"), "--shared", args.shared, "--fixtures", str(fixtures)])
+            (out / f"format_coverage_{held}.txt").write_text(text)
+            md += [f"## Format coverage, `tests/fixtures/{held}`\n",
+                   f"`python tests/benchmarks/format_coverage.py --shared {args.shared} --fixtures "
+                   f"tests/fixtures/{held}`\n", text.strip(), "\n"]
 
     if args.only in (None, "questions"):
         for name, cmd in (("question_accuracy", ["question_accuracy.py", "--shared", args.shared]),
                           ("why_questions", ["why_questions.py", "--extra-incidents"]),
                           ("why_blind", ["why_blind.py"]),
-                          ("why_blind_renamed", ["why_blind.py", "--rename-seed", "3"])):
+                          ("why_blind_renamed", ["why_blind.py", "--rename-seed", "3"]),
+                          *((f"question_accuracy_{h}", ["question_accuracy.py", "--sets", "demo", "--demo-questions",
+                                                         str(HERE / "data" / f"demo_questions_{h}.json")])
+                            for h in ("heldout", "heldout3", "heldout4"))):
             text = _run([str(HERE / cmd[0]), *cmd[1:]])
             (out / f"{name}.txt").write_text(text)
             md += [f"## {name.replace('_', ' ')}\n", f"`python tests/benchmarks/{' '.join(cmd)}`\n",
@@ -131,6 +141,20 @@ def main() -> None:
             md += ["| query (best of 3, ms) | logs table | lake view |", "| --- | ---: | ---: |"]
             md += [f"| {name} | {q['logs_table']} | {q['lake_view']} |" for name, q in queries.items()]
             md.append("")
+
+    if args.only in (None, "startup"):  # fixed cost of a command and of %load_ext
+        text = _run([str(HERE / "startup.py")])
+        (out / "startup.txt").write_text(text)
+        md += ["## Start-up\n", "`python tests/benchmarks/startup.py`\n", "```", text.strip(), "```\n"]
+
+    if args.only in (None, "hardening"):  # hostile input table; unique free text vs a repetitive log
+        for name, cmd in (("fuzz_table", ["fuzz_table.py"]),
+                          ("mining_budget", ["mining_budget.py", "--lines", "200000", "1000000",
+                                             "--out", str(out / "mining_budget")])):
+            text = _run([str(HERE / cmd[0]), *cmd[1:]])
+            (out / f"{name}.txt").write_text(text)
+            md += [f"## {name.replace('_', ' ')}\n", f"`python tests/benchmarks/{' '.join(cmd[:1] + cmd[1:4])}`\n",
+                   text.strip(), "\n"]
 
     if args.only in (None, "stream"):  # about 13 minutes: a real broker and a 10-minute soak
         text = _run([str(HERE / "stream_throughput.py")])
