@@ -18,7 +18,9 @@ _TIME_DIMS = ("minute", "hour", "day", "week", "month", "weekday")
 
 
 def _lit(v: str) -> str:
-    return "'" + str(v).replace("'", "''") + "'"
+    from ..sqltext import literal  # the one literal helper (issue 17): NULs too
+
+    return literal(str(v))
 
 
 def ctx(key: str) -> str:
