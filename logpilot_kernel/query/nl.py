@@ -128,7 +128,8 @@ class Parsed:
     def annotated_sql(self) -> str:
         """The SQL with the reading and notes above it, as SQL comments."""
         lines = [f"-- reading: {self.reading}"] + [f"-- note: {n}" for n in self.notes]
-        return "\n".join(x.replace("\n", " ") for x in lines) + "\n" + self.sql
+        # a NUL ends DuckDB's SQL text (the statement after it would vanish): shown as \x00
+        return "\n".join(x.replace("\n", " ").replace("\x00", "\\x00") for x in lines) + "\n" + self.sql
 
 
 def _times(t: _Text, intent: Intent, now: dt.datetime, q: str) -> None:
