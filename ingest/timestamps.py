@@ -110,9 +110,9 @@ def layouts() -> tuple[Layout, ...]:
 
 def lit(value: str | None) -> str:
     """A DuckDB string literal (standard SQL quoting; backslashes are literal)."""
-    if value is None:
-        return "NULL"
-    return "'" + str(value).replace("'", "''") + "'"
+    from ..sqltext import literal  # the one literal helper (issue 17)
+
+    return literal(None if value is None else str(value))
 
 
 def has_year(fmt: str) -> bool:
