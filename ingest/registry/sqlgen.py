@@ -47,9 +47,9 @@ MAX_KV = 32
 
 def lit(value: str | None) -> str:
     """A DuckDB string literal (standard SQL quoting; backslashes are literal)."""
-    if value is None:
-        return "NULL"
-    return "'" + str(value).replace("'", "''") + "'"
+    from ...sqltext import literal  # the one literal helper (issue 17)
+
+    return literal(None if value is None else str(value))
 
 
 def severity_words_regex() -> list[tuple[str, str]]:
@@ -190,7 +190,9 @@ def _default_service(rule: Rule) -> str:
 
 
 def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+    from ...sqltext import ident  # the one identifier helper (issue 17)
+
+    return ident(name)
 
 
 def _json_path(key: str) -> list[str]:
