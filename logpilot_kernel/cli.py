@@ -50,7 +50,7 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
         kwargs["extra_incidents"] = True
     from .progress import for_cli
 
-    truth = generate(args.out, progress=for_cli(args.progress), **kwargs)
+    truth = generate(args.out, progress=for_cli(getattr(args, "progress", False)), **kwargs)
     d = truth.to_dict()
     lines = sum(f["lines"] for f in d["files"])
     print(f"wrote {lines:,} lines in {len(d['files'])} files to {args.out} "

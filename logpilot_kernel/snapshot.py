@@ -171,8 +171,11 @@ def freshness_line(path: Path, stamp: dict[str, str], holder: str | None,
     taken = stamp.get("snapshot_taken_at")
     when = "at an unknown time"
     if taken:
-        t = dt.datetime.fromisoformat(taken)
-        age = max(0, int(((now or dt.datetime.now(dt.timezone.utc)) - t).total_seconds()))
+        from .isotime import to_utc  # the one ISO-to-UTC helper (naive UTC)
+
+        t = to_utc(taken, what="snapshot_taken_at")
+        ref = to_utc(now or dt.datetime.now(dt.timezone.utc), what="now")
+        age = max(0, int((ref - t).total_seconds()))
         when = f"at {t:%Y-%m-%d %H:%M:%S} UTC ({_age(age)} ago)"
     who = holder or "another process"
     return (f"{path}: read-only snapshot taken {when}; {who} holds the workspace and "

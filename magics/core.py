@@ -7,6 +7,7 @@ calls the Python API, and turns LogPilot errors into one readable line at this e
 from __future__ import annotations
 
 import argparse
+import html
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -96,7 +97,7 @@ class LogPilotMagics(Magics):
             report = ingest(pilot.workspace, list(args.inputs), source=args.source, rule=args.format,
                             no_builtin=args.no_builtin or (), cluster=args.cluster, lake=args.lake,
                             progress=True)
-            display(HTML(f"<pre>{report.summary()}</pre>"))
+            display(HTML(f"<pre>{html.escape(report.summary())}</pre>"))
             return report
         if args.action == "templates":
             return pilot.search_templates(" ".join(args.text), n=args.n)

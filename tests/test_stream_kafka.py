@@ -115,6 +115,8 @@ def test_kernel_stream_rows_templates_status_and_latency(broker: Broker, tmp_pat
                    every=0.01)
             lat.append(time.monotonic() - sent)
         p.close()
+        # the status counter follows the commit that made the row visible: wait for it
+        _until(lambda: ctl.status()["rows_written"] == n + 12, 30, "status counts every row")
         status = ctl.status()
         assert status["state"] == "running" and status["rows_written"] == n + 12
         assert set(status["lag"]) == {f"{topic}/0", f"{topic}/1"}
