@@ -155,6 +155,29 @@ class _Names:
         return f"{base}{k}"
 
 
+#: Header columns read the same way whatever their values: kind -> (candidate field names,
+#: what ``explain`` calls it, the pattern with NAME for the group). Data, so a new plain
+#: column kind is one line here rather than another branch.
+_PLAIN_COLUMNS: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "letter_level": (("kind", "field"), "letter column", r"(?P<NAME>[A-Z])"),
+    "hex": (("thread", "tid", "field"), "hexadecimal id", r"(?P<NAME>(?:0x)?[0-9a-fA-F]+)"),
+    "bracket": (("thread", "component", "tag"), "bracketed", r"\[(?P<NAME>.*?)\]"),
+    "bracket_level": (("thread", "component", "tag"), "bracketed", r"\[(?P<NAME>.*?)\]"),
+    "optional": (("request_id", "field"), "field, '-' when empty", r"(?P<NAME>[^\s|]+)"),
+    "angle": (("process", "tag"), "in angle brackets", r"<(?P<NAME>[^>]*)>"),
+    "dotted": (("logger", "component", "field"), "dotted name", r"(?P<NAME>[A-Za-z_$][\w$.<>]*)"),
+    "colon_end": (("component", "logger", "field"), "name ending in ':'", r"(?P<NAME>\S*?):"),
+    "close_end": (("source", "field"), "field closing a bracket", r"(?P<NAME>\S*?)\]"),
+}
+
+
+def _plain_column(kind: str, names: "_Names", info: list[dict[str, Any]]) -> str:
+    candidates, label, pattern = _PLAIN_COLUMNS[kind]
+    n = names.take(*candidates)
+    info.append({"field": n, "kind": label})
+    return pattern.replace("NAME", n)
+
+
 def _column_rx(kind: str, toks: list[str], names: _Names, have_level: bool,
                info: list[dict[str, Any]], words: dict[str, str]) -> tuple[str, bool]:
     """(regex of one header column, whether it holds the level)."""
@@ -186,14 +209,8 @@ def _column_rx(kind: str, toks: list[str], names: _Names, have_level: bool,
     if kind == "letter_level" and not have_level:
         info.append({"field": "severity", "kind": "level letter column", "values": sorted(set(toks))})
         return r"(?P<severity>[A-Z])", True
-    if kind == "letter_level":
-        n = names.take("kind", "field")
-        info.append({"field": n, "kind": "letter column"})
-        return rf"(?P<{n}>[A-Z])", False
-    if kind == "hex":
-        n = names.take("thread", "tid", "field")
-        info.append({"field": n, "kind": "hexadecimal id"})
-        return rf"(?P<{n}>(?:0x)?[0-9a-fA-F]+)", False
+    if kind in _PLAIN_COLUMNS and kind not in ("bracket", "bracket_level"):
+        return _plain_column(kind, names, info), False
     if kind == "number":
         n = names.take("pid", "tid", "num")
         info.append({"field": n, "kind": "number"})
@@ -209,30 +226,8 @@ def _column_rx(kind: str, toks: list[str], names: _Names, have_level: bool,
         info.append({"field": n, "kind": "bracketed, with the level after a '/'"})
         info.append({"field": "severity", "kind": "level after a '/' in a bracket"})
         return rf"\[(?P<{n}>[^\]]*?)/(?P<severity>{alts})\]", True
-    if kind in ("bracket", "bracket_level"):
-        n = names.take("thread", "component", "tag")
-        info.append({"field": n, "kind": "bracketed"})
-        return rf"\[(?P<{n}>.*?)\]", False
-    if kind == "optional":
-        n = names.take("request_id", "field")
-        info.append({"field": n, "kind": "field, '-' when empty"})
-        return rf"(?P<{n}>[^\s|]+)", False
-    if kind == "angle":
-        n = names.take("process", "tag")
-        info.append({"field": n, "kind": "in angle brackets"})
-        return rf"<(?P<{n}>[^>]*)>", False
-    if kind == "dotted":
-        n = names.take("logger", "component", "field")
-        info.append({"field": n, "kind": "dotted name"})
-        return rf"(?P<{n}>[A-Za-z_$][\w$.<>]*)", False
-    if kind == "colon_end":
-        n = names.take("component", "logger", "field")
-        info.append({"field": n, "kind": "name ending in ':'"})
-        return rf"(?P<{n}>\S*?):", False
-    if kind == "close_end":
-        n = names.take("source", "field")
-        info.append({"field": n, "kind": "field closing a bracket"})
-        return rf"(?P<{n}>\S*?)\]", False
+    if kind in _PLAIN_COLUMNS:
+        return _plain_column(kind, names, info), False
     n = names.take("host" if not info else "field", "field")
     info.append({"field": n, "kind": "word"})
     return rf"(?P<{n}>[^\s|]+)", False
