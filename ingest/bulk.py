@@ -148,19 +148,10 @@ def _ingest_file(ws: Workspace, con: Any, f: InputFile, registry: Registry, forc
         bar.detected(1)
         bar.parsed(f.size or 0, 0)
         return fr
-    if forced is not None:
-        rule, confidence = forced, 1.0
-    else:
-        sample = _sample_lines(f)
-        ref = dt.datetime.fromtimestamp(f.mtime, dt.timezone.utc).replace(tzinfo=None) if f.mtime else None
-        det = registry.detect_file(sample, stem=_stem(f), ref=ref)
-        rule, confidence = det.rule, det.confidence
-        induced = det.induced.to_dict() if det.induced is not None else None
+    rule, confidence, induced, src = file_rule(f, registry, forced, source)
     bar.detected(1)
     fr = FileReport(f.origin, rule.name, round(float(confidence), 3))
-    if forced is None:
-        fr.induced = induced
-    src = source or (rule.name.split(":", 1)[1] if rule.name.startswith("induced:") else rule.name)
+    fr.induced = induced
     seen_before = _file_seen(con, f.origin)
     bar.begin_file(f)
     for k, rc in enumerate(read_records(f, multiline_start=rule.multiline_start, chunk_records=chunk)):
@@ -206,6 +197,24 @@ def _ingest_file(ws: Workspace, con: Any, f: InputFile, registry: Registry, forc
                         [f.origin, f.size, f.mtime, fr.rows_loaded, run_id])
     bar.end_file()
     return fr
+
+
+def file_rule(f: InputFile, registry: Registry, forced: Any, source: str | None) -> tuple[Any, float, dict | None, str]:
+    """(rule, confidence, induced rule as a dict or None, source name) of one input.
+
+    Why one function: the single-process ingest and each cluster shard must pick a file's
+    rule, and name its source, the same way, or the two paths would load different rows.
+    """
+    induced = None
+    if forced is not None:
+        rule, confidence = forced, 1.0
+    else:
+        ref = dt.datetime.fromtimestamp(f.mtime, dt.timezone.utc).replace(tzinfo=None) if f.mtime else None
+        det = registry.detect_file(_sample_lines(f), stem=_stem(f), ref=ref)
+        rule, confidence = det.rule, det.confidence
+        induced = det.induced.to_dict() if det.induced is not None else None
+    src = source or (rule.name.split(":", 1)[1] if rule.name.startswith("induced:") else rule.name)
+    return rule, confidence, induced, src
 
 
 def _stem(f: InputFile) -> str:

@@ -32,7 +32,6 @@ in the lake, fetched once per worker process.
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
 import os
@@ -51,7 +50,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from .bulk import GOLDEN_SELECT, FileReport, _count_ts_sources, _reason_key, _sample_lines, _stem
+from .bulk import GOLDEN_SELECT, FileReport, _count_ts_sources, _reason_key, file_rule
 from .cluster_plan import Piece, Shard, count_newlines
 from .mining import TemplateMiner
 from .readers import InputFile, Problem, _TarHandle, read_records
@@ -274,18 +273,9 @@ def _ingest_piece(con: Any, p: Piece, registry: Registry, forced: Any, miner: Te
                   source: str | None, chunk: int, tars: dict[str, _TarHandle], golden: list[pa.Table],
                   quarantine: list[pa.Table], reasons: Counter[str], skipped: list[dict[str, str]]) -> FileReport:
     whole = InputFile(p.origin, p.size, p.mtime, p.path, p.member, p.archive, p.compression, tars.get(p.path))
-    induced = None
-    if forced is not None:
-        rule, confidence = forced, 1.0
-    else:
-        sample = _sample_lines(whole)
-        ref = dt.datetime.fromtimestamp(p.mtime, dt.timezone.utc).replace(tzinfo=None) if p.mtime else None
-        det = registry.detect_file(sample, stem=_stem(whole), ref=ref)
-        rule, confidence = det.rule, det.confidence
-        induced = det.induced.to_dict() if det.induced is not None else None
+    rule, confidence, induced, src = file_rule(whole, registry, forced, source)
     fr = FileReport(p.origin, rule.name, round(float(confidence), 3))
     fr.induced = induced
-    src = source or (rule.name.split(":", 1)[1] if rule.name.startswith("induced:") else rule.name)
     f, first_line = _open_piece(p, rule.multiline_start, tars)
     shift = first_line - 1
     for rc in read_records(f, multiline_start=rule.multiline_start, chunk_records=chunk):
