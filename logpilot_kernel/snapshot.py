@@ -252,12 +252,16 @@ class Snapshotter:
                     self._cond.wait(wait)
                 self._dirty_since = None
                 self._copying = True
-            try:
-                self._copy()
-            finally:
-                with self._cond:
-                    self._copying = False
-                    self._cond.notify_all()
+            self._copy_claimed()
+
+    def _copy_claimed(self) -> None:
+        """Copy after the caller set ``_copying`` under the lock; clear it and wake waiters."""
+        try:
+            self._copy()
+        finally:
+            with self._cond:
+                self._copying = False
+                self._cond.notify_all()
 
     def _copy(self) -> None:
         try:
@@ -282,12 +286,7 @@ class Snapshotter:
                 return not self._copying
             self._dirty_since = None
             self._copying = True
-        try:
-            self._copy()
-        finally:
-            with self._cond:
-                self._copying = False
-                self._cond.notify_all()
+        self._copy_claimed()
         return True
 
     def stop(self) -> None:
