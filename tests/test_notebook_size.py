@@ -10,9 +10,9 @@ import json
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
 
 from logpilot_kernel import Workspace
+from tests.chart_notebook import run_chart_notebook
 
 
 def _workspace(path: Path) -> Path:
@@ -31,15 +31,7 @@ def _workspace(path: Path) -> Path:
 
 def test_three_logsql_charts_stay_under_one_megabyte(tmp_path: Path) -> None:
     ws = _workspace(tmp_path / "ws")
-    cells = [nbformat.v4.new_code_cell(f"%load_ext logpilot_kernel\n%logpilot open {ws}")]
-    for q in ("SELECT severity, count(*) AS n FROM logs GROUP BY 1 ORDER BY 2 DESC",
-              "SELECT service_name, count(*) AS n FROM logs GROUP BY 1 ORDER BY 2 DESC",
-              "SELECT time_bucket(INTERVAL '1 hour', timestamp) AS t, count(*) AS n FROM logs "
-              "GROUP BY 1 ORDER BY 1"):
-        cells.append(nbformat.v4.new_code_cell(f"%%logsql --plot auto\n{q}"))
-    nb = nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {
-        "name": "python3", "display_name": "Python 3", "language": "python"}})
-    NotebookClient(nb, timeout=300, kernel_name="python3").execute()
+    nb = run_chart_notebook(ws)
     out = tmp_path / "three.ipynb"
     nbformat.write(nb, str(out))
     errors = [o for c in nb.cells for o in c.outputs if o.output_type == "error"]

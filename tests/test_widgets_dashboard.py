@@ -283,7 +283,8 @@ def test_saved_notebook_with_dashboard_and_three_charts_stays_under_one_megabyte
     import json
 
     import nbformat
-    from nbclient import NotebookClient
+
+    from tests.chart_notebook import run_chart_notebook
 
     from logpilot_kernel import Workspace
     from logpilot_kernel.demo import generate
@@ -292,16 +293,7 @@ def test_saved_notebook_with_dashboard_and_three_charts_stays_under_one_megabyte
     generate(tmp_path / "estate", days=1, seed=3, lines=5_000)
     with Workspace(tmp_path / "ws") as ws:  # closed: the notebook's kernel opens it
         ingest(ws, [str(tmp_path / "estate" / "logs")], progress=False, parquet=False)
-    cells = [nbformat.v4.new_code_cell(f"%load_ext logpilot_kernel\n%logpilot open {tmp_path / 'ws'}"),
-             nbformat.v4.new_code_cell("%logpilot dashboard --period all")]
-    for q in ("SELECT severity, count(*) AS n FROM logs GROUP BY 1 ORDER BY 2 DESC",
-              "SELECT service_name, count(*) AS n FROM logs GROUP BY 1 ORDER BY 2 DESC",
-              "SELECT time_bucket(INTERVAL '1 hour', timestamp) AS t, count(*) AS n FROM logs "
-              "GROUP BY 1 ORDER BY 1"):
-        cells.append(nbformat.v4.new_code_cell(f"%%logsql --plot auto\n{q}"))
-    nb = nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {
-        "name": "python3", "display_name": "Python 3", "language": "python"}})
-    NotebookClient(nb, timeout=300, kernel_name="python3", store_widget_state=True).execute()
+    nb = run_chart_notebook(tmp_path / "ws", ["%logpilot dashboard --period all"], store_widget_state=True)
     errors = [o for c in nb.cells for o in c.outputs if o.output_type == "error"]
     assert not errors, errors
     out = tmp_path / "dashboard.ipynb"
