@@ -18,7 +18,11 @@ Judging follows the sets' conventions: scalars within the given tolerance (else 
 relative, or 4 decimals for fractions); a share counts in either scale (0..1 or 0..100:
 the two sets disagree on which a "percentage" is); values compared case-insensitively as
 text; rows as sets (or lists when ordered) with times compared as instants, and a
-year-less day ("06-30", the Loghub set's convention for Linux) by month and day.
+year-less day ("06-30", the Loghub set's convention for Linux) by month and day. A question
+whose answer is ``{"type": "refuse"}`` (the data cannot answer it) is exact when the parser
+refuses and wrong when it returns any number: an honest refusal is the right answer there.
+A tolerance is read from the question, else from its answer. With questions labelled by
+``group``, the summary also gives exact per group.
 """
 
 from __future__ import annotations
@@ -151,17 +155,21 @@ def ask_all(ws: Any, questions: list[dict[str, Any]], now: dt.datetime | None) -
         try:
             res = ask(ws, q["question"], now=now, model=None)
         except NotUnderstood as exc:
-            out["refused"].append({"id": q["id"], "question": q["question"], "why": str(exc)[:300]})
+            if q["answer"].get("type") == "refuse":
+                out["exact"].append({"id": q["id"], "group": q.get("group")})
+                continue
+            out["refused"].append({"id": q["id"], "group": q.get("group"), "question": q["question"], "why": str(exc)[:300]})
             continue
         except LogPilotError as exc:
-            out["error"].append({"id": q["id"], "question": q["question"], "why": str(exc)[:300]})
+            out["error"].append({"id": q["id"], "group": q.get("group"), "question": q["question"], "why": str(exc)[:300]})
             continue
-        if judge(res.frame, q["answer"], q.get("tolerance")):
-            out["exact"].append({"id": q["id"]})
+        tol = q.get("tolerance", q["answer"].get("tolerance"))
+        if q["answer"].get("type") != "refuse" and judge(res.frame, q["answer"], tol):
+            out["exact"].append({"id": q["id"], "group": q.get("group")})
             continue
         notes = [n for n in res.notes if not n.startswith("reading: ")]
         reading = next((n[9:] for n in res.notes if n.startswith("reading: ")), "")
-        item = {"id": q["id"], "question": q["question"], "reading": reading, "notes": notes,
+        item = {"id": q["id"], "group": q.get("group"), "question": q["question"], "reading": reading, "notes": notes,
                 "expected_reading": q.get("reading", ""), "want": q["answer"],
                 "got": res.records()[:6]}
         out["wrong"].append(item)
@@ -219,9 +227,22 @@ def run_loghub(base: Path, shared: Path) -> dict[str, Any]:
         ws.close()
 
 
+def by_group(res: dict[str, Any]) -> dict[str, list[int]]:
+    """``group -> [exact, questions]`` for sets whose questions carry a ``group`` label."""
+    out: dict[str, list[int]] = {}
+    for kind in ("exact", "refused", "wrong", "error"):
+        for item in res[kind]:
+            if item.get("group"):
+                cell = out.setdefault(item["group"], [0, 0])
+                cell[0] += kind == "exact"
+                cell[1] += 1
+    return dict(sorted(out.items()))
+
+
 def summary(name: str, res: dict[str, Any]) -> dict[str, Any]:
     n = sum(len(res[k]) for k in ("exact", "refused", "wrong", "error"))
-    return {"set": name, "questions": n,
+    groups = by_group(res)
+    return {"set": name, "questions": n, **({"groups": groups} if groups else {}),
             **{k: len(res[k]) for k in ("exact", "refused", "wrong", "silent_wrong", "error")},
             **{f"{k}_rate": round(len(res[k]) / n, 3) if n else 0.0
                for k in ("exact", "refused", "wrong")}}
@@ -275,6 +296,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{r['set']:8} {r['questions']:>4} {r['exact']:>3} ({r['exact_rate']:.2f}) "
                   f"{r['refused']:>4} ({r['refused_rate']:.2f}) {r['wrong']:>3} "
                   f"{r['silent_wrong']:>6} {r['error']:>6}")
+            if r.get("groups"):
+                print("         groups: " + ", ".join(f"{g} {e}/{n}" for g, (e, n) in r["groups"].items()))
     return 0
 
 
