@@ -196,11 +196,26 @@ def _ident(name: str) -> str:
 
 
 def _json_path(key: str) -> list[str]:
-    """JSON paths to try for a key: the literal key, and the nested reading of 'a.b'."""
-    paths = ['$."' + key.replace('"', '\\"') + '"']
+    """JSON paths to try for a key: the literal key, and the nested reading of 'a.b'.
+
+    Keys come from rules, and induced rules take them from the data, so any character can
+    occur. DuckDB's JSONPath reads a quoted step (``$."a.b"``) up to the closing quote, a
+    backslash escaping the next character: ``"`` and ``\\`` are escaped, and ``.`` or
+    ``[`` inside the quotes are part of the key. An empty key has no JSONPath spelling
+    (DuckDB refuses ``$.""``); such a path is written as a JSON Pointer (RFC 6901, ``~``
+    and ``/`` escaped as ``~0`` and ``~1``), which DuckDB accepts in the same path list.
+    """
+    paths = [_json_steps([key])]
     if "." in key and not key.startswith("@"):
-        paths.append("$." + ".".join('"' + p + '"' for p in key.split(".")))
+        paths.append(_json_steps(key.split(".")))
     return paths
+
+
+def _json_steps(keys: list[str]) -> str:
+    """One DuckDB JSON path through nested object ``keys`` (see :func:`_json_path`)."""
+    if any(k == "" for k in keys):
+        return "".join("/" + k.replace("~", "~0").replace("/", "~1") for k in keys)
+    return "$" + "".join('."' + k.replace("\\", "\\\\").replace('"', '\\"') + '"' for k in keys)
 
 
 def _ejson_date(ts: str) -> str:
