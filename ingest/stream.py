@@ -38,7 +38,7 @@ from .enrich import PROBE_ROWS, QUARANTINE_SCHEMA, tune_rule
 from .mining import TemplateMiner
 from .registry import Registry, Rule, parse_records
 from .stream_parts import (
-    Backoff, Batch, Batcher, BatchWriter, Clock, Sleep, StatusBoard, StreamError, StreamOptions,
+    D, Backoff, Batch, Batcher, BatchWriter, Clock, Sleep, StatusBoard, StreamError, StreamOptions,
     _now_iso, origin_of, split_poison,
 )
 
@@ -176,7 +176,7 @@ class StreamConsumer:
             max_poll_records=o.batch_size, session_timeout_ms=o.session_timeout_ms,
             heartbeat_interval_ms=o.heartbeat_interval_ms, max_poll_interval_ms=o.max_poll_interval_ms,
             bootstrap_timeout_ms=o.connect_timeout_ms,
-            request_timeout_ms=max(o.connect_timeout_ms, 1000), fetch_max_wait_ms=min(200, o.batch_ms),
+            request_timeout_ms=max(o.connect_timeout_ms, 1000), fetch_max_wait_ms=min(D.poll_max_ms, o.batch_ms),
             max_partition_fetch_bytes=max(1 << 20, o.max_record_bytes + 1024),
             client_id=o.client_id or f"logpilot-{o.group}",
         )
@@ -230,16 +230,17 @@ class StreamConsumer:
                     time.sleep(0.2)
 
     def _step(self) -> None:
-        # While writes fail, stop fetching once 4 batches wait: memory stays bounded and the
-        # consumer keeps its place (paused partitions still heartbeat in the group).
+        # While writes fail, stop fetching once a few batches wait: memory stays bounded and
+        # the consumer keeps its place (paused partitions still heartbeat in the group).
         held = self._writer.holding if self._writer is not None else 0
-        full = len(self.batcher) + held >= 4 * self.options.batch_size
+        full = len(self.batcher) + held >= D.pending_batches * self.options.batch_size
         if full != self._paused:
             parts = list(self._consumer.assignment())
             (self._consumer.pause if full else self._consumer.resume)(*parts)
             self._paused = full
         writing = self._writer is not None and self._writer.busy
-        timeout = max(10, min(20 if writing else 200, int(self.batcher.wait_hint() * 1000)))
+        timeout = max(D.poll_min_ms, min(D.poll_busy_ms if writing else D.poll_max_ms,
+                                         int(self.batcher.wait_hint() * 1000)))
         polled = self._consumer.poll(timeout_ms=timeout, max_records=self.options.batch_size)
         fresh: set[tuple[str, int]] = set()
         if self._pending_assign:

@@ -16,6 +16,7 @@ import threading
 import weakref
 from typing import Any, Callable
 
+from ..config import STREAM_DEFAULTS as D
 from ..workspace import Workspace
 from .stream import StreamError, StreamOptions, StatusBoard
 from .stream_sinks import WorkspaceStream
@@ -59,9 +60,9 @@ class StreamController:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def start(self, topics: str | list[str], *, bootstrap_servers: str = "127.0.0.1:9092",
-              group: str = "logpilot-kernel", format: str | None = None, source: str | None = None,
-              batch_size: int = 10000, batch_ms: int = 500, start: str = "handover",
+    def start(self, topics: str | list[str], *, bootstrap_servers: str = D.bootstrap_servers,
+              group: str = D.kernel_group, format: str | None = None, source: str | None = None,
+              batch_size: int = D.batch_size, batch_ms: int = D.batch_ms, start: str = D.start,
               embed: bool = True, **options: Any) -> StreamStatus:
         """Begin consuming in a daemon thread; returns immediately with the first status.
 
@@ -105,7 +106,7 @@ class StreamController:
             self._last = consumer.status.snapshot()
             ws.close()
 
-    def stop(self, timeout: float = 30.0) -> StreamStatus:
+    def stop(self, timeout: float = D.stop_timeout) -> StreamStatus:
         """Flush the pending batch, commit, and join the thread (at most ``timeout`` s)."""
         with self._lock:
             consumer, thread = self._consumer, self._thread

@@ -19,12 +19,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .. import config
 from ..errors import LogPilotError
 from .enrich import QUARANTINE_SCHEMA
 from .readers import RECORD_SCHEMA
 
 #: Quarantined raw text is kept up to this many characters (the reason says how long it was).
 MAX_KEPT_CHARS = 16 << 20
+
+#: The stream's defaults (read once, when this module is imported).
+D = config.STREAM_DEFAULTS
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]
@@ -36,27 +40,24 @@ class StreamError(LogPilotError):
 
 @dataclass
 class StreamOptions:
-    """What to consume and how; every field has a command-line twin in ``logpilot worker``."""
+    """What to consume and how; the defaults are :data:`~logpilot_kernel.config.STREAM_DEFAULTS`."""
 
     bootstrap_servers: str
     topics: list[str]
     group: str
     format: str | None = None          # a registry rule; None = detect once (raw) / json_lines
     source: str | None = None          # the golden `source`; default: the rule's name
-    batch_size: int = 10000            # flush at this many messages (bigger batches: cheaper per row) ...
-    batch_ms: int = 500                # ... or when the oldest pending one is this old
-    max_record_bytes: int = 1 << 20    # larger messages are quarantined
-    start: str = "handover"            # with no stored position: handover | earliest | latest
-    session_timeout_ms: int = 6000
-    heartbeat_interval_ms: int = 1000
-    # How long a rebalance waits for a member to rejoin; a member killed with -9 holds
-    # its partitions this long (the broker waits for it), so keep it short: we poll
-    # every few hundred ms and a batch takes well under a second.
-    max_poll_interval_ms: int = 30000
-    connect_timeout_ms: int = 3000     # bootstrap and offset probes; bounds stop() latency
-    backoff_initial: float = 0.5
-    backoff_max: float = 15.0
-    lag_interval: float = 2.0          # seconds between end-offset probes (lag + liveness)
+    batch_size: int = D.batch_size            # flush at this many messages ...
+    batch_ms: int = D.batch_ms                # ... or when the oldest pending one is this old
+    max_record_bytes: int = D.max_record_bytes  # larger messages are quarantined
+    start: str = D.start                      # with no stored position: handover | earliest | latest
+    session_timeout_ms: int = D.session_timeout_ms
+    heartbeat_interval_ms: int = D.heartbeat_interval_ms
+    max_poll_interval_ms: int = D.max_poll_interval_ms  # see StreamDefaults: a killed member's hold
+    connect_timeout_ms: int = D.connect_timeout_ms
+    backoff_initial: float = D.backoff_initial
+    backoff_max: float = D.backoff_max
+    lag_interval: float = D.lag_interval
     client_id: str | None = None
     consumer_config: dict[str, Any] = field(default_factory=dict)
 
@@ -72,8 +73,8 @@ class StreamOptions:
             raise StreamError("group: give a consumer group id")
         if self.batch_size < 1 or self.batch_ms < 1:
             raise StreamError("batch_size and batch_ms must be >= 1")
-        if self.start not in ("handover", "earliest", "latest"):
-            raise StreamError(f"start: {self.start!r} not accepted (handover, earliest, latest)")
+        if self.start not in D.starts:
+            raise StreamError(f"start: {self.start!r} not accepted ({', '.join(D.starts)})")
         return self
 
 

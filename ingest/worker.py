@@ -54,6 +54,7 @@ class JsonFormatter(logging.Formatter):
 def add_subcommands(subparsers: Any) -> None:
     """Register ``worker`` on the ``logpilot`` command's subparsers (wired by the CLI)."""
     from ..cli_args import add_workspace, duration_ms, folder, out_file, port, positive_int, text
+    from ..config import STREAM_DEFAULTS as D
 
     p = subparsers.add_parser("worker", help="consume Kafka topics into a workspace or Parquet segments")
     add_workspace(p, help="workspace folder (required unless --segments is given)")
@@ -68,15 +69,18 @@ def add_subcommands(subparsers: Any) -> None:
                    help="golden `source` of the rows (default: the rule's name)")
     p.add_argument("--segments", default=None, metavar="DIR", type=folder,
                    help="scale-out mode: write Parquet segments under DIR instead of the DuckDB file")
-    p.add_argument("--batch-size", type=positive_int, default=10000, help="flush after this many messages")
-    p.add_argument("--batch-ms", type=duration_ms, default=500,
-                   help="... or when the oldest pending one is this old (ms, or with a unit: 2s)")
-    p.add_argument("--max-record-bytes", type=positive_int, default=1 << 20,
-                   help="larger messages are quarantined (default 1 MiB)")
-    p.add_argument("--start", choices=("handover", "earliest", "latest"), default="handover",
-                   help="where a partition with no stored position starts")
-    p.add_argument("--max-poll-interval-ms", type=duration_ms, default=30000,
-                   help="rebalance wait for a silent member (a killed worker holds partitions this long)")
+    p.add_argument("--batch-size", type=positive_int, default=D.batch_size,
+                   help="flush after this many messages (default: %(default)s)")
+    p.add_argument("--batch-ms", type=duration_ms, default=D.batch_ms,
+                   help="... or when the oldest pending one is this old (ms, or with a unit: 2s; "
+                   "default: %(default)s ms)")
+    p.add_argument("--max-record-bytes", type=positive_int, default=D.max_record_bytes,
+                   help="larger messages are quarantined (default: %(default)s)")
+    p.add_argument("--start", choices=D.starts, default=D.start,
+                   help="where a partition with no stored position starts (default: %(default)s)")
+    p.add_argument("--max-poll-interval-ms", type=duration_ms, default=D.max_poll_interval_ms,
+                   help="rebalance wait for a silent member (a killed worker holds partitions this long; "
+                   "default: %(default)s ms)")
     p.add_argument("--health-file", default=None, type=out_file,
                    help="JSON status rewritten every second (default: <workspace or DIR>/health/<worker>.json)")
     p.add_argument("--health-port", type=port, default=None,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import os
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -52,6 +53,44 @@ class LogPilot(Configurable):
     log_level = Enum(
         ["DEBUG", "INFO", "WARNING", "ERROR"], "INFO", help="Level of LogPilot's own logs."
     ).tag(config=True)
+
+
+@dataclass(frozen=True)
+class StreamDefaults:
+    """Every default of the Kafka stream, in one place.
+
+    Why: ``logpilot worker``, ``%logpilot stream start``, ``pilot.stream.start`` and
+    :class:`~logpilot_kernel.ingest.stream_parts.StreamOptions` each repeated them (four
+    copies that could drift: a batch size changed in one face but not the others). They
+    all read :data:`STREAM_DEFAULTS`; ``tests/test_stream_defaults.py`` checks it.
+    """
+
+    bootstrap_servers: str = "127.0.0.1:9092"  # the kernel's and the magic's broker
+    kernel_group: str = "logpilot-kernel"      # the kernel thread's consumer group
+    batch_size: int = 10000                    # flush at this many messages (bigger: cheaper per row) ...
+    batch_ms: int = 500                        # ... or when the oldest pending one is this old
+    max_record_bytes: int = 1 << 20            # larger messages are quarantined
+    start: str = "handover"                    # with no stored position: one of ``starts``
+    starts: tuple[str, ...] = ("handover", "earliest", "latest")
+    session_timeout_ms: int = 6000
+    heartbeat_interval_ms: int = 1000
+    # How long a rebalance waits for a member to rejoin; a member killed with -9 holds its
+    # partitions this long (the broker waits for it), so keep it short: the loop polls
+    # every few hundred ms and a batch takes well under a second.
+    max_poll_interval_ms: int = 30000
+    connect_timeout_ms: int = 3000             # bootstrap and offset probes; bounds stop() latency
+    backoff_initial: float = 0.5               # seconds before the first reconnect ...
+    backoff_max: float = 15.0                  # ... doubling up to this
+    lag_interval: float = 2.0                  # seconds between end-offset probes (lag + liveness)
+    poll_max_ms: int = 200                     # longest poll while idle (bounds stop() and batch_ms)
+    poll_busy_ms: int = 20                     # ... while a batch is being written (collect it soon)
+    poll_min_ms: int = 10
+    pending_batches: int = 4                   # fetching pauses once this many batches wait
+    stop_timeout: float = 30.0                 # seconds ``stop`` waits for the last flush
+
+
+#: The one instance every stream face reads (see :class:`StreamDefaults`).
+STREAM_DEFAULTS = StreamDefaults()
 
 
 def keys() -> list[str]:

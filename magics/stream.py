@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..config import STREAM_DEFAULTS as D
 from .args import MagicArgumentParser
 
 
@@ -19,17 +20,22 @@ def _parser() -> MagicArgumentParser:
                            parser_class=MagicArgumentParser)
     s = sub.add_parser("start", help="start consuming (returns at once)")
     s.add_argument("topics", nargs="+", help="topic(s) to consume")
-    s.add_argument("--bootstrap-servers", "-b", default="127.0.0.1:9092", help="host:port of a broker")
-    s.add_argument("--group", "-g", default="logpilot-kernel", help="consumer group id")
+    s.add_argument("--bootstrap-servers", "-b", default=D.bootstrap_servers,
+                   help="host:port of a broker (default: %(default)s)")
+    s.add_argument("--group", "-g", default=D.kernel_group, help="consumer group id (default: %(default)s)")
     s.add_argument("--format", default=None, help="registry rule (default: detect once)")
     s.add_argument("--source", default=None, help="golden source (default: the rule's name)")
-    s.add_argument("--batch-size", type=int, default=10000)
-    s.add_argument("--batch-ms", type=int, default=500)
-    s.add_argument("--max-record-bytes", type=int, default=1 << 20)
-    s.add_argument("--start", choices=("handover", "earliest", "latest"), default="handover")
+    s.add_argument("--batch-size", type=int, default=D.batch_size,
+                   help="flush after this many messages (default: %(default)s)")
+    s.add_argument("--batch-ms", type=int, default=D.batch_ms,
+                   help="... or when the oldest pending one is this old (default: %(default)s ms)")
+    s.add_argument("--max-record-bytes", type=int, default=D.max_record_bytes,
+                   help="larger messages are quarantined (default: %(default)s)")
+    s.add_argument("--start", choices=D.starts, default=D.start,
+                   help="where a partition with no stored position starts (default: %(default)s)")
     s.add_argument("--no-embed", action="store_true", help="do not embed new templates into Chroma")
     t = sub.add_parser("stop", help="flush, commit and stop")
-    t.add_argument("--timeout", type=float, default=30.0)
+    t.add_argument("--timeout", type=float, default=D.stop_timeout, help="seconds (default: %(default)s)")
     sub.add_parser("status", help="rate, lag per partition, last error, rows written")
     return p
 
