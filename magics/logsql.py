@@ -8,7 +8,8 @@ decides whether the query is SQL or a question (``logpilot_kernel.query.is_sql``
 
 The result is a pandas DataFrame (through Arrow) shown with its SQL, row count and time,
 paged by ``LogPilot.display_rows``. The workspace connection is registered with jupysql
-as ``logpilot`` so ``%sql``, ``%%sql`` and ``%sqlplot`` see the same data.
+as ``logpilot`` so ``%sql``, ``%%sql`` and ``%sqlplot`` see the same data (once a ``%%logsql``
+ran, just before the first cell that calls jupysql: loading jupysql costs seconds).
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
 # `%load_ext logpilot_kernel` registers this magic without them (issue 16: start-up).
 
 JUPYSQL_ALIAS = "logpilot"
+#: a cell that calls jupysql (``%sql``, ``%%sql``, ``%sqlplot``, ``%sqlcmd``)
+_JUPYSQL_CELL = re.compile(r"(?m)^\s*%%?sql(?:plot|cmd)?\b")
 
 # ``ResultFrame`` is still importable from here; it loads pandas on first use.
 __getattr__, __dir__ = lazy_exports(__name__, {"ResultFrame": ".result_frame"})
@@ -126,6 +129,8 @@ class LogSQLMagics(Magics):
         self.pilot = pilot
         self.snippets: dict[str, str] = {}
         self._registered: Any = None
+        self._used: Any = None  # the workspace a %%logsql ran on: jupysql cells may expect it
+        shell.events.register("pre_run_cell", self._before_cell)
 
     @line_cell_magic
     def logsql(self, line: str, cell: str | None = None) -> Any:
@@ -172,7 +177,7 @@ class LogSQLMagics(Magics):
         from ..query.nl import NotUnderstood
 
         ws = self.pilot.workspace
-        self.register_jupysql()
+        self._used = ws
         settings = self.pilot.settings
         question = None
         if _only_comments(query):
@@ -236,6 +241,16 @@ class LogSQLMagics(Magics):
         return frame
 
     # --------------------------------------------------------------- jupysql
+    def _before_cell(self, info: Any) -> None:
+        """Register with jupysql just before the first cell that uses it, not in the first
+        ``%%logsql``: loading jupysql imports matplotlib and more (about 1.5 s idle, 4.8 s on
+        a loaded machine), which made the first chart miss its 3 s budget (issue 18)."""
+        ws = self._used
+        if ws is None or getattr(ws, "_closed", True) or ws is not self.pilot._workspace:
+            return  # closed or switched (e.g. after %reload_ext): never reopen a workspace here
+        if _JUPYSQL_CELL.search(getattr(info, "raw_cell", "") or ""):
+            self.register_jupysql()
+
     def register_jupysql(self) -> None:
         """Register the workspace connection with jupysql as ``logpilot`` (once per workspace).
 
