@@ -16,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import itertools
-import json
 import posixpath
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
@@ -352,11 +351,6 @@ def parse_records(con: duckdb.DuckDBPyConnection, chunk: pa.Table, rule: Rule, *
     rows = out.filter(pc.invert(bad)).select(list(ROW_COLUMNS)).cast(ROW_SCHEMA)
     quarantine = out.filter(bad).select(["origin", "origin_offset", "raw", "reason"]).cast(QUARANTINE_SCHEMA)
     return ParseResult(rows=rows, quarantine=quarantine)
-
-
-def context_of(row_context: str) -> dict:
-    """Decode a row's context JSON (convenience for callers and tests)."""
-    return json.loads(row_context) if row_context else {}
 
 
 __all__ = ["ParseResult", "parse_records", "run_rule", "tune_rule", "service_from_origin", "ROW_COLUMNS",

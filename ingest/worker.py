@@ -87,7 +87,8 @@ def add_subcommands(subparsers: Any) -> None:
                    help="serve GET /healthz (200 running, 503 otherwise) on 127.0.0.1:PORT")
     p.add_argument("--worker-id", default=None, type=text, help="name in logs, health file and miner state")
     p.add_argument("--no-embed", action="store_true", help="do not embed new templates into Chroma")
-    p.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    p.add_argument("--log-level", default=None, choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+                   help="default: the workspace's log_level setting (LOGPILOT_LOG_LEVEL, logpilot.toml)")
     p.set_defaults(func=cmd_worker)
 
 
@@ -121,13 +122,20 @@ def build_consumer(args: argparse.Namespace) -> tuple[StreamConsumer, Any]:
         raise
 
 
+def _settings_level(args: argparse.Namespace) -> str:
+    """The ``log_level`` setting of the worker's workspace (or of the environment)."""
+    from ..config import load_settings
+
+    return load_settings(args.workspace).log_level
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     """Run until SIGTERM/SIGINT; exit 0 after a clean flush and commit."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger("logpilot")
     root.handlers[:] = [handler]
-    root.setLevel(args.log_level)
+    root.setLevel(args.log_level or _settings_level(args))
     root.propagate = False
     logging.getLogger("kafka").setLevel(logging.ERROR)  # its reconnect chatter is in our status
     args.worker_id = args.worker_id or f"{os.uname().nodename}-{os.getpid()}"

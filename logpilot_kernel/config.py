@@ -10,13 +10,14 @@ fail with one line naming the key and what is accepted.
 from __future__ import annotations
 
 import difflib
+import logging
 import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from traitlets import Bool, Enum, Int, TraitError, Unicode
+from traitlets import Bool, Enum, Int, TraitError, Unicode, observe
 from traitlets.config import Configurable
 
 from .errors import ConfigError
@@ -51,8 +52,25 @@ class LogPilot(Configurable):
         "large queries spill to disk beyond it, so memory stays flat on any archive size."
     ).tag(config=True)
     log_level = Enum(
-        ["DEBUG", "INFO", "WARNING", "ERROR"], "INFO", help="Level of LogPilot's own logs."
+        ["DEBUG", "INFO", "WARNING", "ERROR"], "INFO",
+        help="Level of LogPilot's own logs (the 'logpilot' logger): set when the extension loads, "
+        "on %config, and as logpilot worker's default --log-level."
     ).tag(config=True)
+
+    @observe("log_level")
+    def _log_level_changed(self, change: Any) -> None:
+        if self.parent is not None:  # the kernel's own settings: %config takes effect at once
+            apply_log_level(self)
+
+
+def apply_log_level(settings: LogPilot) -> None:
+    """Set the ``logpilot`` logger (the root of every LogPilot logger) to ``settings.log_level``.
+
+    Why a call and not a side effect of loading settings: settings are loaded for every
+    workspace handle, and the level belongs to the session (the kernel extension, the
+    worker), which calls this once and again when ``%config`` changes it.
+    """
+    logging.getLogger("logpilot").setLevel(settings.log_level)
 
 
 @dataclass(frozen=True)

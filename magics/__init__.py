@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..config import load_settings, resolve_home
+from ..config import apply_log_level, load_settings, resolve_home
 from .core import LogPilotMagics
 from .logsql import LogSQLMagics
 from .logwhy import LogWhyMagics
@@ -22,6 +22,7 @@ __all__ = ["LogPilotMagics", "LogSQLMagics", "LogWhyMagics", "PilotMagics", "Pil
 def load_ipython_extension(ipython: Any) -> None:
     """Register settings, ``pilot`` and the magics in ``ipython``."""
     settings = load_settings(resolve_home())
+    apply_log_level(settings)
     settings.parent = ipython
     ipython.configurables.append(settings)
     pilot = Pilot(settings)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 
 # Normalised severities as small ints (index into SEVERITIES).
 TRACE, DEBUG, INFO, WARN, ERROR, FATAL = range(6)
@@ -173,13 +172,6 @@ def log4j_line(stamp: str, level: int, thread: str, logger: str, msg: str,
                stack: str = "") -> str:
     """Log4j ``%d %-5p [%t] %c - %m%n``; ``stack`` is the continuation block (with newlines)."""
     return f"{stamp} {L4J_LEVEL[level]} [{thread}] {logger} - {msg}\n{stack}"
-
-
-def template_matches(template: str, message: str) -> bool:
-    """True when ``message`` is ``template`` with each ``<*>`` replaced by non-blank text."""
-    pattern = "".join(r"\S+?" if p == "<*>" else re.escape(p)
-                      for p in re.split(r"(<\*>)", template))
-    return re.fullmatch(pattern, message) is not None
 
 
 # ------------------------------------------------------------------------ vocabularies

@@ -164,15 +164,6 @@ def run_report(ws: Any, sql: str, origin: str, effective: str) -> Any:
 
 
 # ---------------------------------------------------------------------- why
-def why_available() -> bool:
-    """True when the why-engine is installed (it arrives separately from the SQL engine)."""
-    try:
-        from .. import why  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def why_arguments(question: str, scope: Scope, followup: bool, intent: str) -> dict[str, Any]:
     """Keyword arguments for ``why()``: a new question speaks for itself; a follow-up
     passes its inherited scope explicitly (the words "why?" alone carry none)."""
