@@ -53,14 +53,15 @@ def _load_command(path: str) -> str:
 
 
 class Dashboard(w.VBox):
-    """``Dashboard(workspace, period="2024", service=None)``: see the module docstring.
+    """``Dashboard(workspace, period="all", service=None)``: see the module docstring.
 
-    ``period`` accepts what :func:`dashboard_data.parse_period` reads; ``service`` one
+    ``period`` accepts what :func:`dashboard_data.parse_period` reads (default ``"all"``:
+    the data's own time range, whatever year it is from); ``service`` one
     name, ``"a,b"`` or a list. ``frames``, ``kpis`` and ``drill`` hold what was last
     rendered, so tests and notebooks can read the state without a browser.
     """
 
-    def __init__(self, workspace: Any, period: Any = "2024",
+    def __init__(self, workspace: Any, period: Any = "all",
                  service: str | Iterable[str] | None = None, *,
                  severities: Iterable[str] | None = None, text: str = "",
                  top_n: int = 10, drill_rows: int = 50, **kwargs: Any) -> None:
@@ -85,7 +86,7 @@ class Dashboard(w.VBox):
         self.title = w.HTML()
         self.period_box = w.Text(value=str(period if period is not None else "all"),
                                  description="Period", continuous_update=False,
-                                 placeholder="2024, 2024-05, last 7d, A..B, all",
+                                 placeholder="all, YYYY, YYYY-MM, last 7d, A..B",
                                  layout=w.Layout(width="300px"))
         self.service_box = w.SelectMultiple(description="Services", rows=4,
                                             layout=w.Layout(width="260px"))
@@ -185,6 +186,7 @@ class Dashboard(w.VBox):
             self.extent = D.Extent(0, None, None, [])
             self._error("open", exc)
         known = list(self.extent.services)
+        self.period_box.placeholder = D.period_examples(self.extent)
         self.service_box.options = known + [s for s in services if s not in known]
         self.service_box.value = services
         self.severity_box.value = tuple(s for s in severities if s in D.SEVERITIES)

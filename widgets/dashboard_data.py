@@ -136,6 +136,14 @@ class Extent:
     services: list[str] = field(default_factory=list)
 
 
+def period_examples(ext: Extent) -> str:
+    """What the period box suggests, taken from the data: its year, month and last day
+    (a hard-coded year showed empty figures on any other year's logs, issue 18)."""
+    if ext.first is None or ext.last is None:
+        return "all, YYYY, YYYY-MM, last 7d, A..B"
+    return f"all, {ext.last:%Y}, {ext.last:%Y-%m}, {ext.last:%Y-%m-%d}, last 7d, A..B"
+
+
 def extent(cur: Any) -> Extent:
     """How much the workspace holds; a cheap pass DuckDB answers from its statistics."""
     rows, lo, hi = cur.execute("SELECT count(*), min(timestamp), max(timestamp) FROM logs").fetchone()

@@ -172,7 +172,7 @@ def _parser_reads(question: str, services: Iterable[str], now: dt.datetime | Non
     from ..query.nl import NotUnderstood, Vocabulary, parse
 
     try:
-        parse(question, Vocabulary(services=list(services)), now=now or dt.datetime(2024, 1, 1))
+        parse(question, Vocabulary(services=list(services)), now=now)  # None: the parser's own clock
     except NotUnderstood:
         return False
     except LogPilotError:
