@@ -17,6 +17,7 @@ import weakref
 from typing import Any, Callable
 
 from ..config import STREAM_DEFAULTS as D
+from ..errors import LogPilotError
 from ..workspace import Workspace
 from .stream import StreamError, StreamOptions, StatusBoard
 from .stream_sinks import WorkspaceStream
@@ -84,6 +85,11 @@ class StreamController:
                 # cell output during an outage. The status carries the error instead.
                 kafka_log.setLevel(logging.CRITICAL)
             current = self._get_ws()
+            if current.read_only:  # a reader: refuse now, in one line, not in the thread later
+                try:
+                    current.write_lock  # noqa: B018 - raises the workspace's own one-line reason
+                except LogPilotError as exc:
+                    raise StreamError(f"stream: writes are refused here: {str(exc).splitlines()[0]}") from None
             ws = Workspace(current.path, settings=current.settings)  # our own handle keeps the DB open
             try:
                 consumer = WorkspaceStream(ws, opts, embed=embed, status=StatusBoard())

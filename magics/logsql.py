@@ -116,6 +116,16 @@ def _parse_error(text: str) -> str:
     return "no statement found"
 
 
+def _read_only_reason(ws: Any) -> str:
+    """Why ``ws`` takes no write in this kernel, in the workspace's own one-line words (a
+    snapshot names the process that holds the file; a read-only handle says so)."""
+    try:
+        ws.write_lock  # noqa: B018 - the property is where a read-only handle refuses a write
+    except LogPilotError as exc:
+        return str(exc).splitlines()[0]
+    return "the workspace is open read-only in this kernel"
+
+
 def _only_comments(text: str) -> bool:
     return not re.sub(r"--[^\n]*|/\*.*?\*/", "", text, flags=re.DOTALL).strip()
 
@@ -200,6 +210,8 @@ class LogSQLMagics(Magics):
             if args.no_execute:
                 display(HTML(f"<small>saved snippet <code>{html.escape(args.save)}</code></small>"))
                 return None
+        if args.write and not args.explain and ws.read_only:
+            raise UsageError(f"%%logsql --write: writes are refused here: {_read_only_reason(ws)}")
         cur = ws.cursor()
         try:
             read_only = not args.write and bool(settings.read_only_sql) or origin != "sql"
