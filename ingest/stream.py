@@ -2,12 +2,13 @@
 
 Why this shape: the kernel thread, the ``logpilot worker`` daemon and the scale-out
 worker are one loop with different places to put rows. :class:`StreamConsumer` owns the
-whole lifecycle (connect, rebalance, poll, batch by size and time, parse with the schema
-registry, mine templates, hand the batch to :meth:`StreamConsumer.write_batch`, commit
-offsets, back off and reconnect); a subclass implements ``write_batch`` only, and may say
-where a partition resumes (:meth:`StreamConsumer.stored_positions`) and where history ends
-(:meth:`StreamConsumer.handover_mark`). See ``stream_sinks`` for the DuckDB and Parquet
-subclasses and ``stream_kernel`` for the notebook controller.
+Kafka lifecycle (connect, rebalance, poll, parse with the schema registry, mine templates,
+commit offsets, back off and reconnect) and delegates the rest to parts that need no
+broker (``stream_parts``): the :class:`Batcher` (size and time), the :class:`Positions`
+of the partitions it owns, the typed :class:`Status` on a :class:`StatusBoard`, and a
+:class:`Sink` that makes batches durable, says where a partition resumes and where
+history ends. See ``stream_sinks`` for the DuckDB and Parquet-segment sinks and
+``stream_kernel`` for the notebook controller.
 
 Delivery: a batch is first made durable by ``write_batch`` (which also records the next
 offset per partition next to the rows), and only then committed to Kafka. Inserts are
@@ -38,8 +39,8 @@ from .enrich import PROBE_ROWS, QUARANTINE_SCHEMA, tune_rule
 from .mining import TemplateMiner
 from .registry import Registry, Rule, parse_records
 from .stream_parts import (
-    D, Backoff, Batch, Batcher, BatchWriter, Clock, Sleep, StatusBoard, StreamError, StreamOptions,
-    _now_iso, origin_of, split_poison,
+    D, Backoff, Batch, Batcher, BatchWriter, Clock, Partition, Positions, Sink, SinkContext, Sleep, Status,
+    StatusBoard, StreamError, StreamOptions, _now_iso, origin_of, split_poison,
 )
 
 log = logging.getLogger("logpilot.stream")
@@ -50,23 +51,17 @@ DETECT_SAMPLE = 400
 RETUNE_S = 60.0
 
 class StreamConsumer:
-    """The consume -> parse -> mine -> durable write -> commit loop; subclasses store batches.
+    """The consume -> parse -> mine -> durable write -> commit loop, writing into ``sink``.
 
-    Subclasses implement :meth:`write_batch` (make the batch durable, idempotently, with its
-    positions); they may override :meth:`stored_positions`, :meth:`handover_mark`,
-    :meth:`open_sink` and :meth:`close_sink`. :meth:`run` blocks until :meth:`stop`.
+    :meth:`run` blocks until :meth:`stop`. ``WorkspaceStream`` and ``SegmentStream``
+    (``stream_sinks``) are this loop with their sink.
     """
 
-    #: Consumer-group assignment (scale-out) or every partition to this one consumer. A
-    #: workspace has one writer anyway (the DuckDB file lock), and a member that died by
-    #: ``kill -9`` blocks a group's rebalance until the broker expires it (never, on some
-    #: brokers), so the DuckDB sink takes all partitions itself.
-    use_group: bool = True
-
-    def __init__(self, options: StreamOptions, *, registry: Registry | None = None,
+    def __init__(self, options: StreamOptions, sink: Sink, *, registry: Registry | None = None,
                  miner: TemplateMiner | None = None, clock: Clock = time.monotonic,
                  sleep: Sleep | None = None, status: StatusBoard | None = None) -> None:
         self.options = options.check()
+        self.sink = sink
         self.registry = registry or Registry.default()
         self.miner = miner or TemplateMiner()
         self.clock = clock
@@ -81,34 +76,43 @@ class StreamConsumer:
         self._con = duckdb.connect()  # parsing and mining scratch space, never the workspace
         self._con.execute("SET TimeZone = 'UTC'")
         self._consumer: Any = None
-        self._durable: dict[tuple[str, int], int] = {}  # owned partition -> next offset stored
-        self._pending_assign: set[tuple[str, int]] = set()
+        self.positions = Positions()  # changed under _flush_lock (revocations run on Kafka's thread)
         self._flush_lock = threading.RLock()
         self._paused = False
         self._write_failing = False
-        self._known: list[tuple[str, int]] = []
         self._next_probe = 0.0
         self._writer: BatchWriter | None = None  # exists while run() runs
         self._tuned: tuple[Rule, Rule, float] | None = None  # (rule, tuned rule, when)
 
-    # -------------------------------------------------------------- subclass API
-    def write_batch(self, batch: Batch) -> None:
-        """Make ``batch`` durable, idempotently on provenance, with ``batch.offsets``."""
-        raise NotImplementedError
+    # ------------------------------------------------------------------ the sink
+    @property
+    def use_group(self) -> bool:
+        """Consumer-group assignment (scale-out) or every partition to this one consumer. A
+        workspace has one writer anyway (the DuckDB file lock), and a member that died by
+        ``kill -9`` blocks a group's rebalance until the broker expires it (never, on some
+        brokers), so the DuckDB sink takes all partitions itself."""
+        return bool(self.sink.use_group)
 
-    def stored_positions(self, partitions: Sequence[tuple[str, int]]) -> dict[tuple[str, int], int]:
-        """Next offset per partition as recorded beside the rows (wins over Kafka's)."""
-        return {}
+    def write_batch(self, batch: Batch) -> None:
+        """Make ``batch`` durable through the sink (see :class:`Sink`)."""
+        self.sink.write(batch)
+
+    def stored_positions(self, partitions: Sequence[Partition]) -> dict[Partition, int]:
+        return self.sink.stored_positions(partitions)
 
     def handover_mark(self) -> dt.datetime | None:
-        """Latest event already loaded by a bulk job for this stream's source (UTC)."""
-        return None
+        return self.sink.handover_mark()
 
     def open_sink(self) -> None:
-        """Acquire resources in the consuming thread (cursors, directories)."""
+        self.sink.open(SinkContext(run_id=self.run_id, options=self.options, status=self.status,
+                                   miner=self.miner, clock=self.clock))
 
     def close_sink(self) -> None:
-        """Release them; called once, after the last batch."""
+        self.sink.close()
+
+    def typed_status(self) -> Status:
+        """The status as a :class:`Status` (``status.snapshot()`` is its JSON form)."""
+        return self.status.status()
 
     # ------------------------------------------------------------------ lifecycle
     def stop(self) -> None:
@@ -184,17 +188,19 @@ class StreamConsumer:
         self.status.set(state="connecting")
         consumer = KafkaConsumer(**cfg)
         try:
-            self._known = [(t, p) for t in o.topics for p in sorted(consumer.partitions_for_topic(t) or ())]
+            known = [(t, p) for t in o.topics for p in sorted(consumer.partitions_for_topic(t) or ())]
+            self.positions.known = known
             if self.use_group:
                 consumer.subscribe(o.topics, listener=_rebalance_listener(self))
             else:
-                missing = [t for t in o.topics if not any(k[0] == t for k in self._known)]
+                missing = [t for t in o.topics if not any(k[0] == t for k in known)]
                 if missing:
                     raise StreamError(f"topic {', '.join(missing)} not found on {o.bootstrap_servers}")
                 from kafka import TopicPartition
 
-                consumer.assign([TopicPartition(t, p) for t, p in self._known])
-                self._pending_assign.update(self._known)
+                consumer.assign([TopicPartition(t, p) for t, p in known])
+                with self._flush_lock:
+                    self.positions.assigned(known)
         except BaseException:
             consumer.close(autocommit=False)
             raise
@@ -242,14 +248,14 @@ class StreamConsumer:
         timeout = max(D.poll_min_ms, min(D.poll_busy_ms if writing else D.poll_max_ms,
                                          int(self.batcher.wait_hint() * 1000)))
         polled = self._consumer.poll(timeout_ms=timeout, max_records=self.options.batch_size)
-        fresh: set[tuple[str, int]] = set()
-        if self._pending_assign:
-            fresh = set(self._pending_assign)
+        fresh: set[Partition] = set()
+        if self.positions.pending:
+            fresh = set(self.positions.pending)
             self._assign_positions()  # records polled before the seek may start elsewhere: drop them
         with self._flush_lock:  # only partitions we own and have positioned (see _on_revoked)
             for msgs in polled.values():
                 key = (msgs[0].topic, msgs[0].partition) if msgs else None
-                if key in self._durable and key not in fresh:
+                if key in self.positions and key not in fresh:
                     self.batcher.add(msgs)
             done = self._settle(wait=False)  # raises _WriteFailed (batch re-queued) on failure
         if done:
@@ -266,15 +272,12 @@ class StreamConsumer:
         from kafka import TopicPartition
 
         self._next_probe = self.clock() + self.options.lag_interval
-        parts = sorted(self._durable) or self._known
+        parts = self.positions.probe_targets()
         if not parts:
             return
         ends = self._consumer.end_offsets([TopicPartition(t, p) for t, p in parts],
                                           timeout_ms=self.options.connect_timeout_ms)
-        durable = dict(self._durable)
-        lag = {f"{tp.topic}/{tp.partition}": max(0, end - durable.get((tp.topic, tp.partition), end))
-               for tp, end in ends.items()}
-        self.status.set(lag=lag)
+        self.status.set(lag=self.positions.lag({(tp.topic, tp.partition): end for tp, end in ends.items()}))
         if not self._write_failing:  # the broker answered: broker back-off is over
             self.backoff.success()
             self.status.set(state="running", retry_in_s=None)
@@ -294,7 +297,7 @@ class StreamConsumer:
                 try:
                     batch = self._prepare_and_write(msgs)
                 except Exception as exc:
-                    self._requeue(msgs)
+                    self.batcher.requeue(msgs)
                     raise _WriteFailed(str(exc)) from exc
                 self._written(batch)
         if commit and self._consumer is not None:
@@ -311,14 +314,8 @@ class StreamConsumer:
         self._after_write(batch)
         return batch
 
-    def _requeue(self, msgs: list[Any]) -> None:
-        """A batch that was not written goes back in front: retried after back-off, never skipped."""
-        self.batcher.items[:0] = msgs
-        if self.batcher.first_at is None:
-            self.batcher.first_at = self.clock()
-
     def _written(self, batch: Batch) -> None:
-        self._durable.update({k: v for k, v in batch.offsets.items() if k in self._durable})
+        self.positions.advance(batch.offsets)
         self._publish_positions()
         if self._write_failing:
             self._write_failing = False
@@ -339,7 +336,7 @@ class StreamConsumer:
             return None
         msgs, batch, error = got
         if error is not None:
-            self._requeue(msgs)
+            self.batcher.requeue(msgs)
             if not isinstance(error, Exception):
                 raise error
             raise _WriteFailed(str(error)) from error
@@ -351,7 +348,7 @@ class StreamConsumer:
         the steady state commits asynchronously and only stop/drop wait for the answer."""
         from kafka import OffsetAndMetadata, TopicPartition
 
-        owned = {k: v for k, v in offsets.items() if k in self._durable}
+        owned = self.positions.owned(offsets)
         if not owned or self._consumer is None:
             return
         tps = {TopicPartition(t, p): OffsetAndMetadata(o, "", -1) for (t, p), o in owned.items()}
@@ -375,9 +372,7 @@ class StreamConsumer:
             self.status.templates(batch.new_templates.values())
 
     def _publish_positions(self) -> None:
-        durable = sorted(self._durable.items())
-        self.status.set(positions={f"{t}/{p}": o for (t, p), o in durable},
-                        assigned=[f"{t}/{p}" for (t, p), _ in durable])
+        self.status.set(**self.positions.published())
 
     def _source(self) -> str | None:
         return self.options.source or (self.rule.name if self.rule else None)
@@ -451,7 +446,7 @@ class StreamConsumer:
     def _on_assigned(self, assigned: Sequence[Any]) -> None:
         """IO thread: only note the partitions; blocking consumer calls are not allowed here."""
         with self._flush_lock:
-            self._pending_assign.update((tp.topic, tp.partition) for tp in assigned)
+            self.positions.assigned((tp.topic, tp.partition) for tp in assigned)
 
     def _assign_positions(self) -> None:
         """Main thread: seek each newly assigned partition to where its rows end.
@@ -463,7 +458,7 @@ class StreamConsumer:
 
         with self._flush_lock:
             done = self._settle(wait=True)  # the sink's cursor is free and positions are current
-            keys, self._pending_assign = sorted(self._pending_assign), set()
+            keys = self.positions.take_pending()
         if done:
             self._commit(done, sync=False)
         mine = {(tp.topic, tp.partition) for tp in self._consumer.assignment()}
@@ -488,7 +483,7 @@ class StreamConsumer:
                 why = f"{self.options.start} (no stored position)"
             self._consumer.seek(tp, pos)
             with self._flush_lock:
-                self._durable[key] = pos
+                self.positions.place(key, pos)
             log.info("partition assigned", extra={"event": "assigned", "partition": f"{key[0]}/{key[1]}",
                                                   "offset": pos, "why": why})
         self._publish_positions()
@@ -520,9 +515,7 @@ class StreamConsumer:
                     self._prepare_and_write(msgs)
             except Exception as exc:  # noqa: BLE001 - not written means not stored: re-read by the owner
                 self.status.error(f"flush on revoke: {type(exc).__name__}: {exc}")
-            for k in keys:
-                self._durable.pop(k, None)
-                self._pending_assign.discard(k)
+            self.positions.release(keys)
         self._publish_positions()
 
 
@@ -562,5 +555,5 @@ def _empty_golden(con: duckdb.DuckDBPyConnection) -> pa.Table:
         con.unregister("_lp_stream_empty")
 
 
-__all__ = ["StreamOptions", "StreamConsumer", "StreamError", "Batch", "Batcher", "Backoff",
-           "StatusBoard", "split_poison", "origin_of"]
+__all__ = ["StreamOptions", "StreamConsumer", "StreamError", "Batch", "Batcher", "Backoff", "Positions",
+           "Sink", "SinkContext", "Status", "StatusBoard", "split_poison", "origin_of"]

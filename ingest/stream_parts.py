@@ -1,4 +1,5 @@
-"""Building blocks of the stream that need no broker: options, batching, back-off, poison, status.
+"""Building blocks of the stream that need no broker: options, batching, back-off, poison,
+the typed status, partition positions and the :class:`Sink` protocol the sinks implement.
 
 Kept apart from the consumer loop (``stream.py``) so they can be tested with a fake
 clock and read without kafka-python in mind. Time is always injected (``clock``), never
@@ -8,12 +9,13 @@ read from the wall, which is what lets a test drive a 500 ms batch window in no 
 from __future__ import annotations
 
 import collections
+import copy
 import datetime as dt
 import json
 import threading
 import time
-from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Sequence
+from dataclasses import dataclass, field, fields
+from typing import Any, Callable, Iterable, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 import pyarrow as pa
@@ -135,6 +137,12 @@ class Batcher:
         if self.first_at is None:
             return self.max_age
         return max(0.0, self.max_age - (self.clock() - self.first_at))
+
+    def requeue(self, messages: list[Any]) -> None:
+        """Put a batch that was not written back in front: retried after back-off, never skipped."""
+        self.items[:0] = messages
+        if self.first_at is None:
+            self.first_at = self.clock()
 
     def take(self, partitions: set[Any] | None = None) -> list[Any]:
         """Remove and return the pending messages (of ``partitions`` only, if given)."""
@@ -300,56 +308,211 @@ def _json_reason(text: str) -> str:
     return "invalid JSON: rejected by DuckDB's JSON parser (which the json rules use)"
 
 
+class _Unset:
+    """A status field that has not happened yet: left out of the JSON (as it always was)."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = _Unset()
+
+
+@dataclass
+class Status:
+    """The stream's status, typed. :meth:`to_json` is the contract the live widget, health
+    files, ``/healthz`` and ``ingest_runs.report`` read: its keys never change (the last
+    five appear once they first happen, as they always did)."""
+
+    state: str = "created"
+    rows_written: int = 0
+    quarantined: int = 0
+    duplicates: int = 0            # replayed messages whose rows were already stored
+    messages: int = 0
+    batches: int = 0
+    errors: int = 0
+    last_error: str | None = None
+    last_error_at: str | None = None
+    lag: dict[str, int] = field(default_factory=dict)        # "topic/partition" -> messages behind
+    positions: dict[str, int] = field(default_factory=dict)  # "topic/partition" -> next offset stored
+    assigned: list[str] = field(default_factory=list)
+    rule: str | None = None
+    source: str | None = None
+    new_templates: int = 0
+    newest_templates: list[str] = field(default_factory=list)
+    started_at: str | None = None
+    last_batch_at: str | None = None
+    topics: list[str] = UNSET          # from the start of run()
+    group: str = UNSET
+    run_id: str = UNSET
+    retry_in_s: float | None = UNSET   # from the first connect or failure
+    templates_embedded: int = UNSET    # from the first embedding
+
+    def to_json(self) -> dict[str, Any]:
+        """The fields that happened, as plain JSON values (a deep copy)."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        return json.loads(json.dumps({k: v for k, v in out.items() if v is not UNSET}, default=str))
+
+
+_STATUS_FIELDS = frozenset(f.name for f in fields(Status))
+
+
 class StatusBoard:
-    """Thread-safe counters and state; :meth:`snapshot` is what widgets and health files poll."""
+    """Thread-safe :class:`Status` with a rows/s window; :meth:`snapshot` is what widgets
+    and health files poll. Unknown field names are refused (a typo would add a key)."""
 
     def __init__(self, clock: Clock = time.monotonic, window: float = 10.0) -> None:
         self._lock = threading.Lock()
         self._clock = clock
         self._window = window
         self._recent: collections.deque[tuple[float, int]] = collections.deque()
-        self._data: dict[str, Any] = {
-            "state": "created", "rows_written": 0, "quarantined": 0, "duplicates": 0,
-            "messages": 0, "batches": 0, "errors": 0, "last_error": None, "last_error_at": None,
-            "lag": {}, "positions": {}, "assigned": [], "rule": None, "source": None,
-            "new_templates": 0, "newest_templates": [], "started_at": None, "last_batch_at": None,
-        }
+        self._status = Status()
+
+    @staticmethod
+    def _check(names: Iterable[str]) -> None:
+        unknown = sorted(set(names) - _STATUS_FIELDS)
+        if unknown:
+            raise TypeError(f"not a stream status field: {', '.join(unknown)}")
 
     def set(self, **values: Any) -> None:
+        self._check(values)
         with self._lock:
-            self._data.update(values)
+            for k, v in values.items():
+                setattr(self._status, k, v)
 
     def add(self, **counts: int) -> None:
+        self._check(counts)
         with self._lock:
             for k, v in counts.items():
-                self._data[k] = self._data.get(k, 0) + v
+                now = getattr(self._status, k)
+                setattr(self._status, k, (0 if now is UNSET else now) + v)
             if counts.get("rows_written"):
                 self._recent.append((self._clock(), counts["rows_written"]))
 
     def templates(self, texts: Iterable[str], keep: int = 10) -> None:
         """Remember the newest template texts (what a live panel shows as "new kinds of events")."""
         with self._lock:
-            self._data["newest_templates"] = (list(texts)[::-1] + self._data["newest_templates"])[:keep]
+            self._status.newest_templates = (list(texts)[::-1] + self._status.newest_templates)[:keep]
 
     def error(self, text: str) -> None:
         with self._lock:
-            self._data["errors"] += 1
-            self._data["last_error"] = text
-            self._data["last_error_at"] = _now_iso()
+            self._status.errors += 1
+            self._status.last_error = text
+            self._status.last_error_at = _now_iso()
+
+    def status(self) -> Status:
+        """A typed copy."""
+        with self._lock:
+            return copy.deepcopy(self._status)
 
     def snapshot(self) -> dict[str, Any]:
-        """A copy: safe to read from any thread while the stream runs."""
+        """The JSON form (a copy: safe to read from any thread while the stream runs), with
+        the rows/s of the last ``window`` seconds and the total lag."""
         with self._lock:
             now = self._clock()
             while self._recent and now - self._recent[0][0] > self._window:
                 self._recent.popleft()
-            data = json.loads(json.dumps(self._data, default=str))
+            data = self._status.to_json()
             span = min(self._window, max(1e-9, now - self._recent[0][0])) if self._recent else 0
             data["rate_rows_per_s"] = round(sum(n for _, n in self._recent) / max(span, 1.0), 1) \
                 if self._recent else 0.0
             data["rows_per_s"] = data["rate_rows_per_s"]  # the live widget's protocol name
             data["total_lag"] = sum(v for v in data["lag"].values() if isinstance(v, int))
             return data
+
+
+Partition = tuple[str, int]
+
+
+class Positions:
+    """Where each partition this consumer owns resumes: the next offset stored beside its rows.
+
+    Only partitions placed here are batched and committed; a newly assigned one waits in
+    :attr:`pending` until the loop has sought it (records polled before the seek may start
+    elsewhere), and a revoked one is released before its next owner reads. Not locked by
+    itself: the consumer changes it under its flush lock (revocations run on Kafka's thread).
+    """
+
+    def __init__(self) -> None:
+        self.next: dict[Partition, int] = {}
+        self.pending: set[Partition] = set()
+        self.known: list[Partition] = []   # every partition of the topics (lag before assignment)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.next
+
+    def assigned(self, keys: Iterable[Partition]) -> None:
+        self.pending.update(keys)
+
+    def take_pending(self) -> list[Partition]:
+        keys, self.pending = sorted(self.pending), set()
+        return keys
+
+    def place(self, key: Partition, offset: int) -> None:
+        self.next[key] = offset
+
+    def owned(self, offsets: dict[Partition, int]) -> dict[Partition, int]:
+        return {k: v for k, v in offsets.items() if k in self.next}
+
+    def advance(self, offsets: dict[Partition, int]) -> None:
+        """A batch is durable: its partitions resume after it (unowned ones are ignored)."""
+        self.next.update(self.owned(offsets))
+
+    def release(self, keys: Iterable[Partition]) -> None:
+        for k in keys:
+            self.next.pop(k, None)
+            self.pending.discard(k)
+
+    def probe_targets(self) -> list[Partition]:
+        return sorted(self.next) or list(self.known)
+
+    def lag(self, ends: dict[Partition, int]) -> dict[str, int]:
+        """Messages behind per partition, given the end offsets."""
+        return {f"{t}/{p}": max(0, end - self.next.get((t, p), end)) for (t, p), end in ends.items()}
+
+    def published(self) -> dict[str, Any]:
+        """The status fields ``positions`` and ``assigned``."""
+        owned = sorted(self.next.items())
+        return {"positions": {f"{t}/{p}": o for (t, p), o in owned}, "assigned": [f"{t}/{p}" for (t, p), _ in owned]}
+
+
+@dataclass
+class SinkContext:
+    """What a sink learns of its consumer when it opens (run id, options, status, miner, clock)."""
+
+    run_id: str
+    options: StreamOptions
+    status: StatusBoard
+    miner: Any
+    clock: Clock
+
+
+@runtime_checkable
+class Sink(Protocol):
+    """Where durable batches go (``stream_sinks``: the workspace's DuckDB file, Parquet segments).
+
+    ``write`` makes a batch durable idempotently on provenance ``(origin, offset)``, with
+    the batch's next offsets, so a replay after a crash adds nothing; the consumer commits
+    to Kafka only after it returned. ``use_group``: consumer-group assignment (scale-out)
+    or every partition to this one consumer (a DuckDB file has one writer anyway).
+    """
+
+    use_group: bool
+
+    def open(self, ctx: SinkContext) -> None:
+        """Acquire resources in the consuming thread (cursors, directories)."""
+
+    def write(self, batch: "Batch") -> None:
+        """Make ``batch`` durable, idempotently on provenance, with ``batch.offsets``."""
+
+    def stored_positions(self, partitions: Sequence[Partition]) -> dict[Partition, int]:
+        """Next offset per partition as recorded beside the rows (wins over Kafka's)."""
+
+    def handover_mark(self) -> dt.datetime | None:
+        """Latest event already loaded by a bulk job for this stream's source (UTC)."""
+
+    def close(self) -> None:
+        """Release resources; called once, after the last batch."""
 
 
 def _now_iso() -> str:

@@ -1,12 +1,15 @@
 """Where stream batches go: the workspace's DuckDB file, or Parquet segments for scale-out.
 
-:class:`WorkspaceStream` writes rows, quarantine, templates and the next offsets in ONE
+Two :class:`~logpilot_kernel.ingest.stream_parts.Sink` implementations, and the consumers
+that use them (:class:`WorkspaceStream`, :class:`SegmentStream`: the loop with its sink).
+
+:class:`WorkspaceSink` writes rows, quarantine, templates and the next offsets in ONE
 DuckDB transaction, so "rows durable" and "position recorded" cannot disagree after a
 crash; positions recorded there win over Kafka's committed offsets on restart. The
 insert is an anti-join on provenance (``logs`` has no primary key on purpose, see
 ``schema.logs_ddl``), so a replay adds nothing.
 
-:class:`SegmentStream` is the scale-out sink: DuckDB has one writer per file, so each
+:class:`SegmentSink` is the scale-out sink: DuckDB has one writer per file, so each
 worker writes immutable Parquet segments named after the offset range they hold
 (``logs/topic=T/partition=P/<first>-<last>.parquet``), written to a hidden temporary
 name and renamed atomically, and commits to Kafka only after the rename. A partition's
@@ -35,12 +38,23 @@ from ..sqltext import glob_escape, literal
 from ..workspace import Workspace, rewrite_rows, transaction
 from .mining import TemplateMiner
 from .registry import Registry
-from .stream import Batch, StatusBoard, StreamConsumer, StreamOptions, log
+from .stream import Batch, SinkContext, StatusBoard, StreamConsumer, StreamOptions, log
 
 _SEGMENT = re.compile(r"^(\d{20})-(\d{20})\.parquet$")
 
 
 class WorkspaceStream(StreamConsumer):
+    """The stream loop writing into a workspace's DuckDB file (:class:`WorkspaceSink`)."""
+
+    def __init__(self, ws: Workspace, options: StreamOptions, *, embed: bool = True,
+                 **kwargs: Any) -> None:
+        kwargs.setdefault("registry", Registry(ws.rules_path))
+        kwargs.setdefault("miner", TemplateMiner(ws.miner_state_path))
+        super().__init__(options, WorkspaceSink(ws, embed=embed), **kwargs)
+        self.ws = ws
+
+
+class WorkspaceSink:
     """Stream into a workspace's DuckDB file through its own cursor and ``ws.write_lock``.
 
     Takes every partition of its topics (no group rebalancing: the file has one writer);
@@ -49,38 +63,43 @@ class WorkspaceStream(StreamConsumer):
 
     use_group = False
 
-    def __init__(self, ws: Workspace, options: StreamOptions, *, embed: bool = True,
-                 **kwargs: Any) -> None:
-        kwargs.setdefault("registry", Registry(ws.rules_path))
-        kwargs.setdefault("miner", TemplateMiner(ws.miner_state_path))
-        super().__init__(options, **kwargs)
+    def __init__(self, ws: Workspace, *, embed: bool = True) -> None:
         self.ws = ws
         self.embed = embed
+        self.ctx: SinkContext | None = None
         self._cur: Any = None
         self._embedder: _Embedder | None = None
         self._miner_dirty = False
         self._miner_saved_at = 0.0
         self.fold_every = 10.0
-        self._folded_at = self.clock()
+        self._folded_at = 0.0
 
-    def open_sink(self) -> None:
+    @property
+    def _c(self) -> SinkContext:
+        if self.ctx is None:
+            raise RuntimeError("WorkspaceSink used before open()")
+        return self.ctx
+
+    def open(self, ctx: SinkContext) -> None:
+        self.ctx = ctx
+        self._folded_at = ctx.clock()
         self._cur = self.ws.cursor()
         if self.embed:
-            self._embedder = _Embedder(self.ws, self.status)
+            self._embedder = _Embedder(self.ws, ctx.status)
             self._embedder.kick()  # templates a previous run left unembedded
         fold_template_counts(self.ws, self._cur)  # deltas a killed run left unfolded
         with self.ws.write_lock:
             self._cur.execute(
                 "INSERT INTO ingest_runs (run_id, kind, started_at, status, inputs) "
                 "VALUES (?, 'stream', current_timestamp, 'running', ?)",
-                [self.run_id, _json({"topics": self.options.topics, "group": self.options.group,
-                                     "bootstrap_servers": self.options.bootstrap_servers})])
+                [ctx.run_id, _json({"topics": ctx.options.topics, "group": ctx.options.group,
+                                    "bootstrap_servers": ctx.options.bootstrap_servers})])
 
-    def close_sink(self) -> None:
+    def close(self) -> None:
         try:
             self._save_miner(force=True)
             self._fold_counts(force=True)
-            snap = self.status.snapshot()
+            snap = self._c.status.snapshot()
             with self.ws.write_lock:
                 with transaction(self._cur):
                     rewrite_rows(self._cur, "ingest_runs", ["run_id"],
@@ -89,7 +108,7 @@ class WorkspaceStream(StreamConsumer):
                                  "?::BIGINT AS quarantined, ?::BIGINT AS new_templates, ?::JSON AS report) "
                                  "FROM ingest_runs WHERE run_id = ?",
                                  [snap["messages"], snap["rows_written"], snap["quarantined"],
-                                  snap["new_templates"], _json(snap), self.run_id])
+                                  snap["new_templates"], _json(snap), self._c.run_id])
         finally:
             if self._embedder is not None:
                 self._embedder.close()
@@ -102,12 +121,13 @@ class WorkspaceStream(StreamConsumer):
 
     def handover_mark(self) -> dt.datetime | None:
         marks = self.ws.handover_marks()
-        for key in (self.options.source, self.options.format, *self.options.topics):
+        o = self._c.options
+        for key in (o.source, o.format, *o.topics):
             if key and key in marks:
                 return marks[key]
         return None
 
-    def write_batch(self, batch: Batch) -> None:
+    def write(self, batch: Batch) -> None:
         # Appends and deletes only: a committed UPDATE stops DuckDB's checkpoints while any
         # other cursor has a transaction open (see workspace.rewrite_rows), and the stream
         # commits twice a second next to notebook queries. Hence stream_offsets as delete +
@@ -141,7 +161,7 @@ class WorkspaceStream(StreamConsumer):
             if batch.quarantine.num_rows:
                 cur.register("_lp_stream_q", batch.quarantine)
                 cur.execute("INSERT OR IGNORE INTO quarantine (origin, origin_offset, raw, reason, run_id) "
-                            "SELECT origin, origin_offset, raw, reason, ? FROM _lp_stream_q", [self.run_id])
+                            "SELECT origin, origin_offset, raw, reason, ? FROM _lp_stream_q", [self._c.run_id])
                 cur.unregister("_lp_stream_q")
             cur.execute('DELETE FROM stream_offsets WHERE (topic, "partition") IN ('
                         + ", ".join("(?, ?)" for _ in keys) + ")", [x for k in keys for x in k])
@@ -150,7 +170,7 @@ class WorkspaceStream(StreamConsumer):
                 "VALUES (?, ?, ?, current_timestamp)",
                 [(t, p, batch.offsets[(t, p)]) for t, p in keys])
         if inserted < batch.rows.num_rows:
-            self.status.add(duplicates=batch.rows.num_rows - int(inserted))
+            self._c.status.add(duplicates=batch.rows.num_rows - int(inserted))
         batch.rows = batch.rows.slice(0, int(inserted))  # what the status counts as written
         if batch.new_templates or batch.changed_templates:
             self._miner_dirty = True
@@ -183,7 +203,7 @@ class WorkspaceStream(StreamConsumer):
             cur.execute(
                 "INSERT INTO template_counts_pending (template_id, n, first_seen, last_seen, run_id) "
                 f"SELECT template_id, count(*), min(timestamp), max(timestamp), ? FROM {tmp} "
-                "GROUP BY template_id", [self.run_id])
+                "GROUP BY template_id", [self._c.run_id])
         if batch.new_templates:
             seen: dict[str, tuple[Any, Any]] = {}
             if tmp is not None:
@@ -193,7 +213,7 @@ class WorkspaceStream(StreamConsumer):
             cur.executemany(
                 "INSERT OR IGNORE INTO templates (template_id, template, first_service, created_run, "
                 "first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?)",
-                [(tid, text, batch.first_service.get(tid), self.run_id, *seen.get(tid, (None, None)))
+                [(tid, text, batch.first_service.get(tid), self._c.run_id, *seen.get(tid, (None, None)))
                  for tid, text in batch.new_templates.items()])
         for tid, text in batch.changed_templates.items():  # rare: Drain generalised a template
             rewrite_rows(cur, "templates", ["template_id"],
@@ -208,18 +228,20 @@ class WorkspaceStream(StreamConsumer):
 
         One short transaction of deletes and inserts (no UPDATE: see ``rewrite_rows``).
         """
-        if not force and self.clock() - self._folded_at < self.fold_every:
+        clock = self._c.clock
+        if not force and clock() - self._folded_at < self.fold_every:
             return
-        self._folded_at = self.clock()
+        self._folded_at = clock()
         fold_template_counts(self.ws, self._cur)
 
     def _save_miner(self, force: bool = False) -> None:
         """Miner state at most every few seconds: a lost state only re-creates the same ids."""
-        if not self._miner_dirty or (not force and self.clock() - self._miner_saved_at < 5.0):
+        clock = self._c.clock
+        if not self._miner_dirty or (not force and clock() - self._miner_saved_at < 5.0):
             return
-        self.miner.save()
+        self._c.miner.save()
         self._miner_dirty = False
-        self._miner_saved_at = self.clock()
+        self._miner_saved_at = clock()
 
 
 def fold_template_counts(ws: Workspace, cur: Any) -> int:
@@ -275,25 +297,41 @@ class _Embedder:
 
 
 class SegmentStream(StreamConsumer):
-    """Scale-out sink: immutable Parquet segments per (topic, partition, offset range)."""
+    """The stream loop writing Parquet segments (:class:`SegmentSink`), for scale-out."""
 
     def __init__(self, directory: str | os.PathLike, options: StreamOptions, *,
                  worker_id: str | None = None, **kwargs: Any) -> None:
-        self.root = Path(directory)
+        sink = SegmentSink(directory)
+        self.root = sink.root
         self.worker_id = worker_id or f"{socket.gethostname()}-{os.getpid()}"
         state = self.root / "_miner" / f"{_safe(options.group)}.{_safe(self.worker_id)}.json"
         kwargs.setdefault("miner", TemplateMiner(state))
-        super().__init__(options, **kwargs)
+        super().__init__(options, sink, **kwargs)
 
-    def open_sink(self) -> None:
+
+class SegmentSink:
+    """Scale-out sink: immutable Parquet segments per (topic, partition, offset range)."""
+
+    use_group = True
+
+    def __init__(self, directory: str | os.PathLike) -> None:
+        self.root = Path(directory)
+        self.ctx: SinkContext | None = None
+
+    def open(self, ctx: SinkContext) -> None:
+        self.ctx = ctx
         for sub in ("logs", "quarantine"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         # half-written segments of a killed worker (their process is gone): never read, now removed
         for tmp in stale_temporaries([self.root / "logs", self.root / "quarantine"]):
             tmp.unlink(missing_ok=True)
 
-    def close_sink(self) -> None:
-        self.miner.save()
+    def close(self) -> None:
+        if self.ctx is not None:
+            self.ctx.miner.save()
+
+    def handover_mark(self) -> dt.datetime | None:
+        return None  # segments have no bulk history to hand over from
 
     def _dir(self, kind: str, topic: str, partition: int) -> Path:
         return self.root / kind / f"topic={topic}" / f"partition={partition}"
@@ -307,7 +345,7 @@ class SegmentStream(StreamConsumer):
                 out[(t, p)] = max(ends)
         return out
 
-    def write_batch(self, batch: Batch) -> None:
+    def write(self, batch: Batch) -> None:
         rows = _by_partition(batch.rows)
         bad = _by_partition(batch.quarantine)
         for (t, p), nxt in sorted(batch.offsets.items()):
@@ -381,4 +419,5 @@ def _json(obj: Any) -> str:
     return json.dumps(obj, default=str)
 
 
-__all__ = ["WorkspaceStream", "SegmentStream", "segments_views", "fold_template_counts"]
+__all__ = ["WorkspaceStream", "WorkspaceSink", "SegmentStream", "SegmentSink", "segments_views",
+           "fold_template_counts"]

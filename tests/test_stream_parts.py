@@ -5,6 +5,7 @@ and rollback, the segments dedupe view, and the magic's parsing.
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 from types import SimpleNamespace
@@ -188,16 +189,16 @@ def test_workspace_sink_is_idempotent_and_rolls_back_on_a_write_failure(workspac
     cur = workspace.cursor()
     msgs = [_rec(i, f'{{"ts":"2024-05-01T00:00:{i:02d}Z","level":"warn","msg":"disk {i} slow"}}'.encode())
             for i in range(10)]
-    c._durable[("t", 0)] = 0
+    c.positions.place(("t", 0), 0)
     batch = c.prepare(msgs)
     c.write_batch(batch)
     c.write_batch(c.prepare(msgs))  # a replay after a crash between write and commit
     assert cur.execute("SELECT count(*), count(DISTINCT origin_offset) FROM logs").fetchone() == (10, 10)
-    assert c._replayed(cur, c.prepare(msgs[5:])) == [("t", 0)], "starts before the stored position"
-    assert c._replayed(cur, c.prepare([_rec(10, msgs[0].value)])) == [], "past it: no anti-join"
+    assert c.sink._replayed(cur, c.prepare(msgs[5:])) == [("t", 0)], "starts before the stored position"
+    assert c.sink._replayed(cur, c.prepare([_rec(10, msgs[0].value)])) == [], "past it: no anti-join"
     assert cur.execute("SELECT count FROM templates").fetchall() == [(0,)], "counts wait for the fold"
     assert cur.execute("SELECT sum(n) FROM template_counts_pending").fetchone()[0] == 10
-    c._fold_counts(force=True)
+    c.sink._fold_counts(force=True)
     assert cur.execute("SELECT count FROM templates").fetchall() == [(10,)]
     assert cur.execute("SELECT count(*) FROM template_counts_pending").fetchone()[0] == 0
     cur.execute("ALTER TABLE logs RENAME TO logs_away")  # a real DuckDB failure on the next write
@@ -237,7 +238,7 @@ def test_stream_writes_leave_duckdb_free_to_checkpoint_beside_a_forgotten_reader
             if b == 1:
                 assert batch.changed_templates, "the second value generalises the first template"
             c.write_batch(batch)
-            c._fold_counts(force=True)
+            c.sink._fold_counts(force=True)
             probe.execute("CHECKPOINT")  # TransactionException while any write was an UPDATE
         assert workspace.embed_pending_templates() == 1
         probe.execute("CHECKPOINT")
@@ -335,3 +336,79 @@ def test_batch_writer_runs_one_batch_at_a_time_off_the_loop_thread() -> None:
     finally:
         w.close()
     assert seen == ["logpilot-stream-write"] * 2
+
+
+#: The status JSON's keys are a contract (the live widget, health files, /healthz, ingest_runs.report).
+BASE_KEYS = ["state", "rows_written", "quarantined", "duplicates", "messages", "batches", "errors", "last_error",
+             "last_error_at", "lag", "positions", "assigned", "rule", "source", "new_templates",
+             "newest_templates", "started_at", "last_batch_at"]
+DERIVED_KEYS = ["rate_rows_per_s", "rows_per_s", "total_lag"]
+LATER_KEYS = ["topics", "group", "run_id", "retry_in_s", "templates_embedded"]  # once they happen
+
+
+def test_status_json_keeps_exactly_its_keys() -> None:
+    st = StatusBoard(FakeClock())
+    assert list(st.snapshot()) == BASE_KEYS + DERIVED_KEYS
+    st.set(state="starting", topics=["t"], group="g", run_id="r", rule="json_lines", source="s")
+    st.set(retry_in_s=None)
+    st.add(templates_embedded=2, rows_written=3)
+    st.error("boom")
+    snap = st.snapshot()
+    assert sorted(snap) == sorted(BASE_KEYS + DERIVED_KEYS + LATER_KEYS)
+    assert snap["templates_embedded"] == 2 and snap["retry_in_s"] is None and snap["errors"] == 1
+    assert snap["topics"] == ["t"] and snap["last_error"] == "boom"
+    assert json.loads(json.dumps(snap)) == snap, "plain JSON"
+
+
+def test_status_is_typed_and_refuses_unknown_fields() -> None:
+    from logpilot_kernel.ingest.stream_parts import Status
+
+    st = StatusBoard(FakeClock())
+    with pytest.raises(TypeError, match="rows_writen"):
+        st.add(rows_writen=1)  # a typo would have added a key to the JSON contract
+    with pytest.raises(TypeError, match="stat"):
+        st.set(stat="running")
+    st.set(state="running", lag={"t/0": 4})
+    typed = st.status()
+    assert isinstance(typed, Status) and typed.state == "running" and typed.lag == {"t/0": 4}
+    typed.lag["t/0"] = 99
+    assert st.snapshot()["lag"] == {"t/0": 4}, "a typed copy"
+    assert list(Status().to_json()) == BASE_KEYS
+
+
+def test_positions_own_only_what_was_placed_and_release_on_revoke() -> None:
+    from logpilot_kernel.ingest.stream_parts import Positions
+
+    pos = Positions()
+    pos.known = [("t", 0), ("t", 1)]
+    assert pos.probe_targets() == [("t", 0), ("t", 1)], "lag of every partition before assignment"
+    pos.assigned([("t", 1), ("t", 0)])
+    assert pos.take_pending() == [("t", 0), ("t", 1)] and not pos.pending
+    pos.place(("t", 0), 5)
+    assert ("t", 0) in pos and ("t", 1) not in pos
+    pos.advance({("t", 0): 9, ("t", 1): 3})
+    assert pos.next == {("t", 0): 9}, "an unowned partition never moves"
+    assert pos.owned({("t", 0): 9, ("t", 1): 3}) == {("t", 0): 9}
+    assert pos.lag({("t", 0): 12}) == {"t/0": 3}
+    assert pos.published() == {"positions": {"t/0": 9}, "assigned": ["t/0"]}
+    pos.assigned([("t", 0)])
+    pos.release([("t", 0)])
+    assert not pos.next and not pos.pending
+
+
+def test_both_sinks_implement_the_sink_protocol(workspace, tmp_path: Path) -> None:
+    from logpilot_kernel.ingest.stream_parts import Sink
+    from logpilot_kernel.ingest.stream_sinks import SegmentSink, SegmentStream, WorkspaceSink, WorkspaceStream
+
+    ws_stream = WorkspaceStream(workspace, _opts(format="json_lines"), embed=False)
+    seg_stream = SegmentStream(tmp_path / "seg", _opts(format="json_lines"))
+    try:
+        assert isinstance(ws_stream.sink, WorkspaceSink) and isinstance(ws_stream.sink, Sink)
+        assert isinstance(seg_stream.sink, SegmentSink) and isinstance(seg_stream.sink, Sink)
+        assert ws_stream.use_group is False and seg_stream.use_group is True
+        seg_stream.open_sink()
+        assert seg_stream.handover_mark() is None and seg_stream.stored_positions([("t", 0)]) == {}
+        seg_stream.close_sink()
+    finally:
+        ws_stream._con.close()
+        seg_stream._con.close()
