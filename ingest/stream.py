@@ -32,12 +32,11 @@ from typing import Any, Sequence
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from .bulk import GOLDEN_SELECT
 from .enrich import PROBE_ROWS, QUARANTINE_SCHEMA, tune_rule
 from .mining import TemplateMiner
 from .registry import Registry, Rule, parse_records
+from .staging import empty_golden, golden, stage
 from .stream_parts import (
     D, Backoff, Batch, Batcher, BatchWriter, Clock, Partition, Positions, Sink, SinkContext, Sleep, Status,
     StatusBoard, StreamError, StreamOptions, _now_iso, origin_of, split_poison,
@@ -390,7 +389,7 @@ class StreamConsumer:
         batch = Batch(rows=pa.table({}), quarantine=poison, offsets=offsets, first_offsets=firsts,
                       messages=len(messages))
         if records.num_rows == 0:
-            batch.rows = _empty_golden(self._con)
+            batch.rows = empty_golden(self._con)
             return batch
         if self.rule is None:
             sample = [r.split("\n", 1)[0] for r in records.column("raw").to_pylist()[:DETECT_SAMPLE]]
@@ -408,25 +407,14 @@ class StreamConsumer:
             batch.quarantine = pa.concat_tables([poison, parsed.quarantine.cast(QUARANTINE_SCHEMA)])
         rows = parsed.rows
         if rows.num_rows == 0:
-            batch.rows = _empty_golden(self._con)
+            batch.rows = empty_golden(self._con)
             return batch
-        # Like the bulk job: a multi-line record's template is its first line's, and the
-        # severity groups mining (one word apart at another level is another event).
-        first_lines = pc.list_element(pc.split_pattern(rows.column("message"), "\n", max_splits=1), 0)
-        res = self.miner.mine(first_lines, con=self._con, groups=rows.column("severity"))
-        staged = rows.append_column("body", res.template).append_column(
-            "template_id", res.template_id).append_column("params", res.params)
+        # The bulk job's staging path (``staging``): mined like a file's chunk, coarse rows flagged.
+        staged = stage(self._con, self.miner, rows)
+        res = staged.result
         batch.new_templates, batch.changed_templates = res.new_templates, res.changed_templates
-        if res.new_templates:
-            for tid, svc in zip(res.template_id.to_pylist(), rows.column("service_name").to_pylist()):
-                if tid in res.new_templates and tid not in batch.first_service:
-                    batch.first_service[tid] = svc
-        name = f"_lp_stream_{id(self):x}"
-        self._con.register(name, staged)
-        try:
-            batch.rows = _arrow(self._con.execute(f"SELECT {GOLDEN_SELECT} FROM {name}"))
-        finally:
-            self._con.unregister(name)
+        batch.first_service = {tid: staged.first_service.get(tid) for tid in res.new_templates}
+        batch.rows = golden(self._con, staged.table)
         return batch
 
     def _tuned_rule(self, records: pa.Table) -> Rule:
@@ -535,24 +523,6 @@ def _rebalance_listener(owner: StreamConsumer) -> Any:
             owner._on_assigned(list(assigned))
 
     return _Rebalance()
-
-
-def _arrow(res: Any) -> pa.Table:
-    return res.to_arrow_table() if hasattr(res, "to_arrow_table") else res.fetch_arrow_table()
-
-
-def _empty_golden(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    """A golden table with no rows, typed exactly as the golden SELECT types real ones."""
-    empty = pa.table({"_": pa.array([], pa.int8())})
-    con.register("_lp_stream_empty", empty)
-    try:
-        return _arrow(con.execute(f"SELECT {GOLDEN_SELECT} FROM (SELECT NULL::TIMESTAMP AS timestamp, "
-                                  "'' AS severity, '' AS service_name, '' AS trace_id, '' AS body, "
-                                  "'' AS template_id, '' AS message, '{}' AS context, '' AS source, "
-                                  "'' AS host, '' AS origin, 0 AS origin_offset, []::VARCHAR[] AS params "
-                                  "FROM _lp_stream_empty)"))
-    finally:
-        con.unregister("_lp_stream_empty")
 
 
 __all__ = ["StreamOptions", "StreamConsumer", "StreamError", "Batch", "Batcher", "Backoff", "Positions",

@@ -1,0 +1,69 @@
+"""One staging path for the bulk job and the stream (issue 17 item 8): the same parsed rows
+become the same golden rows either way, and the stream now flags the rows its miner's budget
+grouped coarsely (``context.template_quality = "coarse"``), as the bulk job always did.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+from kafka.consumer.fetcher import ConsumerRecord
+
+from logpilot_kernel.ingest import bulk, staging, stream
+from logpilot_kernel.ingest.mining import MiningBudget, TemplateMiner
+
+LOW = MiningBudget(templates=50, comparisons=20_000, coarse_max=10)
+
+
+def _free_text(n: int) -> list[str]:
+    rng = random.Random(5)
+    words = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(3, 9))) for _ in range(5000)]
+    return [" ".join(rng.choice(words) for _ in range(6)) for _ in range(n)]
+
+
+def _rec(offset: int, value: bytes) -> ConsumerRecord:
+    return ConsumerRecord("t", 0, -1, offset, 1_700_000_000_000 + offset, 0, None, value, [], None,
+                          len(value), -1, -1)
+
+
+def test_one_golden_select_for_bulk_cluster_and_stream() -> None:
+    assert bulk.GOLDEN_SELECT is staging.GOLDEN_SELECT  # cluster shards import it from bulk
+    assert staging.flag_coarse is bulk._flag_coarse
+    assert not hasattr(stream, "GOLDEN_SELECT") and not hasattr(stream, "_empty_golden")
+
+
+def test_the_stream_flags_coarse_rows_like_the_bulk_job(tmp_path: Path) -> None:
+    from logpilot_kernel.ingest.stream_parts import StreamOptions
+    from logpilot_kernel.ingest.stream_sinks import SegmentStream
+
+    lines = [json.dumps({"ts": f"2024-05-01T00:{i // 60 % 60:02d}:{i % 60:02d}Z", "level": "info", "msg": m})
+             for i, m in enumerate(_free_text(1500))]
+    opts = StreamOptions(bootstrap_servers="127.0.0.1:1", topics=["t"], group="g", format="json_lines")
+    c = SegmentStream(tmp_path / "seg", opts, miner=TemplateMiner(budget=LOW))
+    try:
+        batch = c.prepare([_rec(i, ln.encode()) for i, ln in enumerate(lines)])
+    finally:
+        c._con.close()
+    ctx = [json.loads(x) for x in batch.rows.column("context").to_pylist()]
+    coarse = sum(1 for x in ctx if x.get("template_quality") == "coarse")
+    assert batch.rows.num_rows == 1500 and 0 < coarse < 1500, coarse
+    assert set(batch.first_service) == set(batch.new_templates)
+
+
+
+def test_bulk_mine_and_the_stream_stage_the_same_rows_alike(workspace) -> None:
+    from logpilot_kernel.ingest.bulk_report import FileReport, IngestReport
+
+    rows = pa.table({"message": _free_text(1500), "severity": ["INFO"] * 1500,
+                     "service_name": ["s"] * 1500, "context": ["{}"] * 1500})
+    con = workspace.cursor()
+    fr = FileReport("f", "r", 1.0)
+    via_bulk = bulk._mine(con, TemplateMiner(budget=LOW), rows, workspace, "run", IngestReport(run_id="run"), fr)
+    via_stage = staging.stage(duckdb.connect(), TemplateMiner(budget=LOW), rows)
+    assert via_bulk.equals(via_stage.table)
+    assert fr.coarse_rows == via_stage.coarse_rows > 0 and fr.template_budget
+    con.close()
