@@ -109,10 +109,6 @@ class StreamConsumer:
     def close_sink(self) -> None:
         self.sink.close()
 
-    def typed_status(self) -> Status:
-        """The status as a :class:`Status` (``status.snapshot()`` is its JSON form)."""
-        return self.status.status()
-
     # ------------------------------------------------------------------ lifecycle
     def stop(self) -> None:
         """Ask the loop to flush, commit and return (safe from any thread or signal handler)."""
