@@ -24,9 +24,14 @@ if TYPE_CHECKING:  # duckdb is imported where its error is caught: the NL gramma
 #: Keys that are the parser's own bookkeeping, never a field a question names.
 _NOTE_KEYS = ("params", "_rule", "severity_raw", "ts_note", "bad_utf8", "ts_source", "severity_source")
 #: Bumped when the entries change shape, so stored lexicons are rebuilt.
-VERSION = "2"
+VERSION = "3"
 #: Categorical: at most this many distinct values (values are then listed with counts).
 MAX_VALUES = 60
+#: Template parameters (``params``) looked at per template, first to last: the quantities a
+#: message carries ("took <*>", "size <*> bytes") sit among the first few.
+MAX_SLOTS = 8
+#: A number, optionally glued to or followed by its unit ("485ms", "1.5 s", "12%").
+NUMBER_UNIT = r"^\s*(-?[0-9]+(?:\.[0-9]+)?)\s*([A-Za-z%µ]*)\s*$"
 _IPV4 = r"^\d{1,3}(\.\d{1,3}){3}$"
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-'][A-Za-z]+)*")
 
@@ -50,6 +55,24 @@ class KeyInfo:
 
 
 @dataclass
+class Slot:
+    """One parameter (``<*>``) of one template, from its values: how many rows hold a number
+    there and the unit most of those numbers are written with ("157ms" -> ``ms``; '' none).
+
+    Why in the lexicon: a quantity inside message text ("Served product <*> in <*>") is
+    only recognisable from its values; the parser links question words to the template's
+    own words around the slot (:mod:`nl_quantity`) and needs to know which slots are numbers.
+    """
+
+    service: str
+    template_id: str
+    index: int  # 0-based position among the template's <*> (= the index in ``params``)
+    numeric: int  # rows whose value there is a number (with or without a unit)
+    rows: int  # rows of the template that have a value there
+    unit: str = ""  # the most common unit glued to or written after the number, lower case
+
+
+@dataclass
 class Lexicon:
     """What the workspace holds that words can refer to (see the module docstring).
 
@@ -68,6 +91,7 @@ class Lexicon:
     origins: dict[str, dict[str, int]] = field(default_factory=dict)  # file name -> {service: rows}
     templates: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
+    slots: list[Slot] = field(default_factory=list)  # numeric template parameters
     first: Any = None
     last: Any = None
 
@@ -224,10 +248,29 @@ def _entries_for(cur: duckdb.DuckDBPyConnection, services: list[str]) -> list[tu
             "SELECT service_name, template_id, any_value(body), count(*) FROM logs WHERE "
             "service_name IN (SELECT s FROM _lex_svc) GROUP BY 1, 2").fetchall():
         out.append(("template", svc, tid, body, None, n, None, None))
+    out += _slot_entries(cur)
     cur.execute("DROP TABLE IF EXISTS _lex_kv")
     cur.execute("DROP TABLE IF EXISTS _lex_v")
     cur.execute("DROP TABLE IF EXISTS _lex_svc")
     return out
+
+
+def _slot_entries(cur: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """("slot", service, template id, index, unit, numeric rows, rows, None) of the template
+    parameters that hold numbers, for the services in ``_lex_svc``: one scan of their rows."""
+    rx = NUMBER_UNIT.replace("'", "''")
+    rows = cur.execute(
+        "WITH p AS (SELECT service_name AS s, template_id AS t, "
+        "CAST(json_extract(context, '$.params') AS VARCHAR[]) AS ps FROM logs "
+        "WHERE service_name IN (SELECT s FROM _lex_svc) "
+        "AND json_extract(context, '$.params') IS NOT NULL), "
+        f"q AS (SELECT s, t, unnest(range(least(len(ps), {MAX_SLOTS}))) AS i, ps FROM p), "
+        f"v AS (SELECT s, t, i, ps[i + 1] AS v, regexp_matches(ps[i + 1], '{rx}') AS num FROM q) "
+        "SELECT s, t, i, count_if(num), count(*), "
+        f"mode(lower(regexp_extract(v, '{rx}', 2))) FILTER (WHERE num AND "
+        f"regexp_extract(v, '{rx}', 2) <> '') FROM v GROUP BY ALL "
+        "HAVING count_if(num) >= 0.9 * count(*)").fetchall()
+    return [("slot", s, t, str(i), unit or "", n, total, None) for s, t, i, n, total, unit in rows]
 
 
 def refresh(cur: duckdb.DuckDBPyConnection) -> list[str]:
@@ -292,6 +335,8 @@ def _from_rows(rows: list[tuple], first: Any, last: Any) -> Lexicon:
             ki = lex.info.get((svc, name))
             if ki is not None:
                 ki.values[value] = n
+        elif kind == "slot":
+            lex.slots.append(Slot(svc, name, int(value), n or 0, d or 0, typ or ""))
         elif kind == "template":
             lex.templates.setdefault(svc, []).append((name, value or "", n))
             for w in {w.lower() for w in _WORD.findall((value or "").replace("<*>", " "))}:

@@ -29,6 +29,7 @@ from typing import Any
 from ..errors import LogPilotError
 from . import nl_grammar as g
 from . import nl_link as L
+from . import nl_quantity as Q
 from .lexicon import Lexicon
 from .nl_time import Text as _Text
 from .nl_time import label_of, legacy_times, parse_date, shared_reader
@@ -109,6 +110,12 @@ class Intent:
     ungrounded: tuple[str, str] | None = None  # (statistic, why no numeric field): refuse
     special: str | None = None
     requests: bool = False
+    #: a number inside message text (:mod:`nl_quantity`): what the measure is taken of
+    quantity: Any = None
+    #: (quantity, operator, value in the family's base unit): "requests over 2s"
+    qty_filters: list[tuple[Any, str, float]] = dataclasses.field(default_factory=list)
+    #: a share of one outcome: the (service, template id, body) of every outcome it is among
+    outcome_base: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)
 
 
 @dataclass
@@ -329,12 +336,14 @@ def _parse(question: str, lex: Lexicon, now: dt.datetime, forced: list[str] | No
     rest = re.sub(r"\b(\d{3}|\dxx)'?s\b", r"\1", rest)  # "404s", "5xxs"
     rest = re.sub(r"\b([1-5]\d\d)\s+ok\b", r"\1", rest)  # "200 OK": the code and its status text
     rest = re.sub(r"\b(\w+)\s+by\s+\1\b", r"by \1", rest)  # "hour by hour", "day by day"
+    rest = re.sub(rf"\b({g.COMPARATOR_WORDS})\s+(\d+(?:\.\d+)?)({Q.unit_rx()})(?![\w%])",
+                  r"\1 \2 \3", rest)  # "over 2s": the number and its unit
     t = _Text(rest)
     _read_time(t, intent, now, lex, question)
     _excluded_services(t, intent, lex)
     scope = forced or _scope(t.s, lex)
     _measures(t, intent, lex, scope)
-    if intent.ungrounded is not None and intent.field is None:
+    if intent.ungrounded is not None and intent.field is None and intent.quantity is None:
         raise NotUnderstood(question, [intent.ungrounded[0]], g.SUPPORTED_FORMS[:3],
                             intent.ungrounded[1])
     t.take(rf"\bacross\s+(?:all|every)\s+(?:the\s+)?(?:{g._NUM}\s+)?[a-z]+\b")  # a total, not a grouping
@@ -381,8 +390,64 @@ def _parse(question: str, lex: Lexicon, now: dt.datetime, forced: list[str] | No
     if intent.measure == "rate" and not intent.share and intent.numerator is None and not (
             intent.severities or intent.filters or intent.words or intent.texts):
         intent.share.append("severity:ERROR,FATAL")
+    _outcomes(intent, lex, question)
     _check_against_lexicon(intent, lex)
     return Parsed(question, intent, build_sql(intent, lex), reading_of(intent, lex))
+
+
+def _outcome_stems() -> frozenset[str]:
+    """Stems of the words that say how a try ended (the table's ``outcomes`` groups)."""
+    out: set[str] = set()
+    for w in L.table().get("outcomes", []):
+        out |= L.synonyms(w)
+    return frozenset(out)
+
+
+def _outcomes(intent: Intent, lex: Lexicon, question: str) -> None:
+    """"what fraction of X tries failed", "percentage of failed X": the share of one
+    outcome is taken among the tries, i.e. the templates that differ from the
+    outcome's own templates by the outcome word only ("batch failed" / "batch fired"),
+    not among every line of the service. A fail verb read as a severity becomes the
+    template word when the scope's templates use that verb. Nothing changes when no
+    template of the scope has such a sibling."""
+    if intent.measure != "rate" or intent.share:
+        return
+    num = intent.numerator or intent
+    stems = _outcome_stems()
+    svcs = intent.services or sorted(lex.templates)
+    if not num.words and num.severities and not num.filters and not num.texts:
+        verbs = [w for w in re.findall(r"[a-z]+", question.lower()[intent.share_at:])
+                 if L.stem(w) in stems and re.search(r"(?:ed|ing|s)$", w) and L.severity_of(w)]
+        forms = sorted({w for v in verbs[:1] for w in L.template_stems(v, lex, svcs)
+                        if L.stem(w) == L.stem(v)})
+        if not forms:
+            return
+        num.severities = ()
+        num.words.append("|".join(forms[:6]))
+    if not num.words:
+        return
+    def tokens(body: str) -> list[str]:
+        return re.findall(r"<\*>|[a-z][a-z0-9]*", body.lower())
+
+    own, alts = [], []
+    for svc in svcs:
+        for tid, body, _n in lex.templates.get(svc, []):
+            low = body.lower()
+            if all(any(a in low for a in forms.split("|")) for forms in num.words):
+                own.append((svc, tid, body))
+    if not own or len(own) > 20:
+        return
+    for svc, tid, body in own:
+        mine = tokens(body)
+        for tid2, body2, _n in lex.templates.get(svc, []):
+            other = tokens(body2)
+            if tid2 == tid or len(other) != len(mine):
+                continue
+            diff = [(a, b) for a, b in zip(mine, other) if a != b and "<*>" not in (a, b)]
+            if len(diff) == 1 and L.stem(diff[0][0]) in stems and diff[0][1].isalpha():
+                alts += [(svc, tid, body), (svc, tid2, body2)]
+    if alts:  # the outcomes that have a sibling, and their siblings
+        intent.outcome_base = list(dict.fromkeys(alts))
 
 
 def answer_kind(parsed: Parsed) -> dict[str, Any]:

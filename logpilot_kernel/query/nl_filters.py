@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from . import nl_grammar as g
 from . import nl_link as L
+from . import nl_quantity as Q
 from .lexicon import KeyInfo, Lexicon
 from .nl_time import Text as _Text
 
@@ -61,14 +62,6 @@ _COMPARATORS = {("over",): ">", ("above",): ">", ("exceeding",): ">", ("more", "
                 ("under",): "<", ("below",): "<", ("less", "than"): "<", ("fewer", "than"): "<",
                 ("shorter", "than"): "<", ("faster", "than"): "<", ("smaller", "than"): "<",
                 ("at", "most"): "<="}
-#: Units of a threshold, as milliseconds (time) or bytes (size).
-_UNITS = {"ms": ("time", 1), "msec": ("time", 1), "millisecond": ("time", 1),
-          "milliseconds": ("time", 1), "s": ("time", 1000), "sec": ("time", 1000),
-          "secs": ("time", 1000), "second": ("time", 1000), "seconds": ("time", 1000),
-          "minute": ("time", 60000), "minutes": ("time", 60000), "b": ("size", 1),
-          "byte": ("size", 1), "bytes": ("size", 1), "kb": ("size", 1024), "mb": ("size", 1 << 20)}
-
-
 def _before_threshold(w: Words, i: int) -> bool:
     """Token ``i`` (or ``i`` and the next) stands right before "over N", "more than N"."""
     for gap in (1, 2):
@@ -83,7 +76,8 @@ def _before_threshold(w: Words, i: int) -> bool:
 
 
 def _threshold(w: Words, i: int, intent: "Intent", lex: Lexicon, scope: list[str]) -> bool:
-    """"duration over 500 ms", "bytes above 1 MB": a numeric field compared with a number."""
+    """"duration over 500 ms", "bytes above 1 MB": a numeric field compared with a number;
+    else a number written in the message text ("slow queries over 5 seconds")."""
     op, n = None, 0
     for words, sym in _COMPARATORS.items():
         k = len(words)
@@ -91,34 +85,58 @@ def _threshold(w: Words, i: int, intent: "Intent", lex: Lexicon, scope: list[str
             op, n = sym, k
     if op is None:
         return False
-    unit = w.toks[i + 1][2] if i + 1 < len(w.toks) and w.toks[i + 1][2] in _UNITS else None
+    nxt = w.toks[i + 1][2] if i + 1 < len(w.toks) else ""
+    unit = Q.unit(nxt) if nxt and not re.fullmatch(r"\d+(\.\d+)?", nxt) else None
     keys: list[KeyInfo] = []
+    named: list[str] = []
     for k in (2, 1):  # the field named right before the comparator
         idx = list(range(i - n - k, i - n))
         words = [w.toks[j][2] for j in idx if j >= 0]
         if len(words) == k and not any(x in ("a", "an", "the", "with", "of") for x in words):
-            found = [m.info for m in L.link_key(" ".join(words), lex, scope) if m.info.numeric]
+            named = named or words
+            found = [m.info for m in L.link_key(" ".join(words), lex, scope) if m.info.numeric
+                     and (unit is None or _key_unit(m.info.name, unit[0]))]
             if found:
                 keys = [x for x in found if x.name == found[0].name]
                 w.use(*idx)
                 break
     if not keys and unit:  # else the field the unit measures
-        family = _UNITS[unit][0]
-        want = {L.stem(x) for x in (("millisecond", "duration", "latency") if family == "time"
-                                    else ("bytes", "size"))}
-        keys = [ki for ki in lex.key_infos(scope) if ki.numeric and want & set(L.key_tokens(ki.name))]
+        keys = [ki for ki in lex.key_infos(scope) if ki.numeric and _key_unit(ki.name, unit[0])]
         keys = [x for x in keys if keys and x.name == keys[0].name]
-    if not keys:
-        return False
     value = float(w.toks[i][2])
+    if not keys:
+        q = Q.find(named, [t[2] for t in w.toks], lex, scope, family=unit[0] if unit else None)
+        if q is None:
+            return False
+        base = value * (unit[1] if unit else q.out_factor)
+        intent.qty_filters.append((q, op, base))
+        before = {x for s in q.slots for x in s.before}
+        for j in range(max(0, i - n - 2), i - n):  # the words that named the slot
+            tok = w.toks[j][2]
+            if Q.family_of(tok) or (L.synonyms(tok) | {L.stem(tok)}) & before:
+                w.use(j)
+    else:
+        if unit:
+            own = _key_unit(keys[0].name, unit[0])
+            value *= unit[1] / (own[1] if own else 1.0)
+        _add_filter(intent, keys, f"{op}{value:g}")
     if unit:
-        family, factor = _UNITS[unit]
-        in_ms = "millisecond" in L.key_tokens(keys[0].name)
-        value *= factor if (family == "size" or in_ms) else factor / 1000
         w.use(i + 1)
     w.use(i, *range(i - n, i))
-    _add_filter(intent, keys, f"{op}{value:g}")
     return True
+
+
+def _key_unit(name: str, family: str) -> tuple[str, float] | None:
+    """The unit a field's name states ("wait_ms" -> ms), or the family's base unit when
+    the name only says what it measures ("duration", "bytes"); None when neither."""
+    toks = L.key_tokens(name)
+    for t in toks:
+        u = Q.unit(t)
+        if u and u[0] == family:
+            return u
+    if any(Q.family_of(t) == family for t in toks):
+        return family, 1.0
+    return None
 
 
 def _pick(keys: list, value: str | None) -> list[KeyInfo]:
@@ -257,8 +275,9 @@ def filters(w: Words, intent: "Intent", lex: Lexicon, scope: list[str], q: str) 
             continue
         if _before_threshold(w, i):
             continue  # the field of a threshold, read with it
-        if any(word == c[0] for c in _COMPARATORS) and re.fullmatch(
-                r"\d+(\.\d+)?", w.toks[i + 1][2] if i + 1 < len(w.toks) else ""):
+        if any(tuple(t[2] for t in w.toks[i:i + len(c)]) == c and re.fullmatch(
+                r"\d+(\.\d+)?", w.toks[i + len(c)][2] if i + len(c) < len(w.toks) else "")
+               for c in _COMPARATORS):
             continue  # read with the number that follows (a threshold)
         srcs = L.sources_named(word, lex)
         if srcs:  # a source holding more than the service of that name: the source

@@ -116,6 +116,9 @@ SUPPORTED_FORMS: list[str] = [
     "count records by severity",
 ]
 
+#: Words before a threshold ("over 2s", "more than 500 ms"), for splitting "2s" in two.
+COMPARATOR_WORDS = r"over|above|exceeding|than|under|below|least|most|beyond"
+
 TOP_N = re.compile(rf"\b(?:top|first|the)\s+(?P<n>{_NUM})\b")
 QUOTED = re.compile(r"\"([^\"]+)\"|'([^']{2,})'(?!\w)|“([^”]+)”")
 IPV4 = r"\d{1,3}(?:\.\d{1,3}){3}"

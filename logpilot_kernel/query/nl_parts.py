@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from . import nl_grammar as g
 from . import nl_link as L
+from . import nl_quantity as Q
 from .lexicon import KeyInfo, Lexicon
 from .nl_filters import key_services as _key_services
 from .nl_time import Text as _Text
@@ -170,11 +171,13 @@ def _measures(t: _Text, intent: "Intent", lex: Lexicon, scope: list[str]) -> Non
         intent.measure = "rate"
         intent.share_at = m.end()
     _implied_statistic(t, intent, lex, scope)
+    _how_long(t, intent, lex, scope)
     for m in re.finditer(r"\b(?:average|avg|mean|median)\s+(number\s+of)\s+([a-z0-9_]+)", t.s):
         if any(x.info.numeric and x.info.distinct != 1 for x in L.link_key(m.group(2), lex, scope)):
             t.blank(m.start(1), m.end(1))  # "average number of X", X a numeric field: its mean
     pos = 0
-    while intent.field is None and (m := re.compile(_AGG_RE + _WORDS5).search(t.s, pos)):
+    while intent.field is None and intent.quantity is None and (
+            m := re.compile(_AGG_RE + _WORDS5).search(t.s, pos)):
         words = m.group(2).split()
         got = None
         if words[0] in _NOT_A_FIELD:
@@ -194,6 +197,12 @@ def _measures(t: _Text, intent: "Intent", lex: Lexicon, scope: list[str]) -> Non
                     if got is None or j + k > got[1] + got[2]:  # the span ending last wins
                         got = (keys, j, k)
                     break
+        if got is None and _quantity_after(t, m, intent, lex, scope):
+            break
+        if got is not None and (any(x.how == "synonym" for x in got[0]) or any(
+                a != b for a, b in zip(words, m.group(2).split()))) and _quantity_after(
+                t, m, intent, lex, scope, against=_key_services([x.info for x in got[0]])):
+            break  # "average search time": the field was only a synonym, the text says more
         if got is None:
             if re.fullmatch(_STRICT_AGG, m.group(1)) and intent.ungrounded is None:
                 # a percentile or mean of something that is not a number: never count rows
@@ -202,9 +211,7 @@ def _measures(t: _Text, intent: "Intent", lex: Lexicon, scope: list[str]) -> Non
             pos = m.end(1)
             continue
         keys, j, k = got
-        word = m.group(1)
-        pm = re.match(r"p?(\d\d)", word)
-        intent.measure = f"p{pm.group(1)}" if pm else _AGG[word]
+        intent.measure = _stat_of(m.group(1))
         intent.field = keys[0].info.name
         intent.key_services[intent.field] = _key_services(
             [x.info for x in keys if x.info.name == intent.field])
@@ -274,6 +281,108 @@ def _measures(t: _Text, intent: "Intent", lex: Lexicon, scope: list[str]) -> Non
                         ("appear", "occur", "report", "happen")):
                     t.blank(m.start() + tok.start(), m.start() + tok.end())
             break
+
+
+def _stat_of(word: str) -> str:
+    pm = re.match(r"p?(\d\d)", word)
+    return f"p{pm.group(1)}" if pm else _AGG[word]
+
+
+def _context_words(t: _Text, intent: "Intent") -> list[str]:
+    """The words of the question still unread and of its quoted text, hyphenated ones
+    split ("slow-statement"): what picks the template a number is read from."""
+    text = t.s + " " + " ".join(intent.texts).lower()
+    return [x for w in re.findall(r"[a-z][a-z0-9_-]*", text) for x in w.split("-") if x]
+
+
+_STOP = frozenset("of for in on at by from per to the a an and or with than".split())
+
+
+def _quantity_after(t: _Text, m: re.Match, intent: "Intent", lex: Lexicon, scope: list[str],
+                    against: list[str] | None = None) -> bool:
+    """"p95 latency of X", "longest GC pause": a statistic of a number written in the
+    message text, when no field carries it; the words after the statistic name the slot
+    (by the template's words before it or by the quantity's family). ``against``: the
+    services of a field linked by synonym only; the number of the text wins over it when
+    the question's own words are in its template and that field is not logged there."""
+    named = []
+    for w in m.group(2).split()[:4]:
+        if w in _STOP:
+            if named:
+                break
+            continue
+        if L.link_service(w, lex) or L.sources_named(w, lex):
+            continue
+        if w not in L.skip_words() or len(w) > 4 or Q.family_of(w):
+            named += [x for x in w.split("-") if x]
+    fam = None if any(Q.family_of(w) for w in named) else Q.family_of(m.group(1))
+    q = Q.find(named[:4], _context_words(t, intent), lex, scope, family=fam) if named else None
+    if q is None or (against is not None and (q.own < 1 or {
+            s.service for s in q.slots} & set(against))):
+        return False
+    intent.measure, intent.quantity = _stat_of(m.group(1)), q
+    t.blank(m.start(), m.start(2))
+    _answer_unit(t, q)
+    _blank_quantity_words(t, q, m.start(2), m.end(2))
+    return True
+
+
+def _blank_quantity_words(t: _Text, q: "Q.Quantity", start: int, end: int) -> None:
+    """Blank the words of ``t.s[start:end]`` that named the quantity (its family, a unit,
+    or a template word right before the slot); the others stay for the filters."""
+    before = {x for s in q.slots for x in s.before}
+    for tok in list(re.finditer(r"[a-z][a-z0-9_]*", t.s[start:end])):
+        w = tok.group(0)
+        if Q.family_of(w) or Q.unit(w) or (L.synonyms(w) | {L.stem(w)}) & before:
+            t.blank(start + tok.start(), start + tok.end())
+
+
+def _answer_unit(t: _Text, q: "Q.Quantity") -> None:
+    """"in ms", "(milliseconds)" at the end: the unit the answer is given in."""
+    rx = Q.unit_rx()
+    m = re.search(rf"\b(?:in|as)\s+({rx})(?![\w%])", t.s) or re.search(
+        rf"(?<![\w.])({rx})\s*$", t.s)
+    if m and Q.in_unit(q, m.group(1)):
+        t.blank(m.start(), m.end())
+
+
+_HOW_LONG = re.compile(r"\bhow\s+long\b")
+_HOW_LONG_STAT = (r"\bon\s+average\b|\b(?:average|avg|mean|median|typical(?:ly)?|longest|"
+                  r"max(?:imum)?|shortest|min(?:imum)?|p(?:50|75|90|95|99))\b")
+
+
+def _how_long(t: _Text, intent: "Intent", lex: Lexicon, scope: list[str]) -> None:
+    """"how long did X take (on average)": a time written in the message text of X's
+    templates (a field of durations is read by the statistic's own path)."""
+    m = _HOW_LONG.search(t.s)
+    if not m or intent.field is not None or intent.quantity is not None:
+        return
+    q = Q.find([], _context_words(t, intent), lex, scope, family="time")
+    keys = [x for x in L.link_key("duration", lex, scope) if x.info.numeric
+            and x.info.distinct != 1]
+    if keys and (q is None or q.own < 1 or {s.service for s in q.slots} & {
+            x.info.service for x in keys}):
+        q = None  # a field of durations where the question points: the measure reads it
+    elif q is None:
+        return
+    t.blank(m.start(), m.end())
+    stat = re.search(_HOW_LONG_STAT, t.s)
+    word = (stat.group(0) if stat else "average").split()[-1]
+    word = {"typical": "median", "typically": "median"}.get(word, word)
+    intent.measure = _stat_of(word)
+    if q is not None:
+        intent.quantity = q
+    else:
+        intent.field = keys[0].info.name
+        intent.key_services[intent.field] = _key_services(
+            [x.info for x in keys if x.info.name == intent.field])
+    if stat:
+        t.blank(stat.start(), stat.end())
+    else:
+        intent.alternatives.append("the longest instead of the average")
+    t.take_all(r"\b(?:take|took|taken|takes|taking|last|lasted)\b")
+    if q is not None:
+        _answer_unit(t, q)
 
 
 def _implied_statistic(t: _Text, intent: "Intent", lex: Lexicon, scope: list[str]) -> None:

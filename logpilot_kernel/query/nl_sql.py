@@ -93,6 +93,9 @@ def text_pattern(text: str, lex: Lexicon) -> str:
     bodies = [body.lower() for tpls in lex.templates.values() for _t, body, _n in tpls]
     if len(words) < 2 or any(low in b for b in bodies):
         return "%" + text + "%"
+    held = _elided(text, bodies)
+    if held is not None:
+        return held
     gap = r"(?:\s+<\*>)+\s+|\s+"
     rx = re.compile(r"(?<!\w)" + ("(" + gap + ")").join(re.escape(w) for w in words) + r"(?!\w)")
     for b in bodies:
@@ -103,6 +106,43 @@ def text_pattern(text: str, lex: Lexicon) -> str:
                 out += ("%" if "<*>" in sep else " ") + w
             return "%" + out + "%"
     return "%" + text + "%"
+
+
+#: Stand-ins analysts write for the variable parts of a quoted message: "...", "N", "Nms".
+_ELLIPSIS = re.compile(r"\.{3,}|…")
+_PLACEHOLDER = re.compile(r"(?:[NXn]|<\w+>)([A-Za-z%µ]*)")
+
+
+def _elided(text: str, bodies: list[str]) -> str | None:
+    """The ILIKE pattern of a quote with "..." or a placeholder ("'Served X in Nms'") when
+    a template holds it with those parts as its slots; None when it has none or no
+    template holds it (the quote is then read as written)."""
+    from .nl_quantity import unit
+
+    def held_out(t: str) -> re.Match | None:  # "N", "X", "<n>", "Nms": a number's place
+        m = _PLACEHOLDER.fullmatch(t)
+        return m if m and (t[0] != "n" or t.startswith("<")) and (
+            not m.group(1) or unit(m.group(1))) else None
+
+    toks = text.split()
+    if not any(_ELLIPSIS.fullmatch(t) or held_out(t) for t in toks):
+        return None
+    rx, like = [], []
+    for t in toks:
+        if _ELLIPSIS.fullmatch(t):
+            rx.append(r".*?")
+            like.append("%")
+        elif m := held_out(t):
+            rx.append(r"<\*>" + (f"(?:{re.escape(m.group(1).lower())})?" if m.group(1) else ""))
+            like.append("%")
+        else:
+            rx.append(re.escape(t.lower()))
+            like.append(t.lower())
+    pattern = re.compile(r"(?<!\w)" + r"\s*".join(rx))
+    if not any(pattern.search(b) for b in bodies):
+        return None
+    out = " ".join(like)
+    return "%" + re.sub(r"(?:\s*%\s*)+", "%", out) + "%"
 
 
 def conditions(i: "Intent", lex: "Lexicon") -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -153,6 +193,11 @@ def conditions(i: "Intent", lex: "Lexicon") -> tuple[list[tuple[str, str]], list
             base += [c for c in nb if c[0].startswith("from service") and "(where" in c[0]]
         for key in dict.fromkeys(k for k, _ in i.numerator.filters):
             base.append((f"that have {key}", f"{ctx(key)} IS NOT NULL"))
+    if i.outcome_base:
+        shown = ", ".join(repr(b[:60]) for _s, _t, b in i.outcome_base[:4])
+        base.append((f"among the outcomes {shown}", "(" + " OR ".join(
+            f"(service_name = {_lit(s)} AND template_id = {_lit(t)})"
+            for s, t, _b in i.outcome_base) + ")"))
     target = num if share else base
     levels = [x for x in i.share if x.startswith("severity:")]
     sev = tuple(levels[0][9:].split(",")) if levels else i.severities
@@ -193,6 +238,14 @@ def conditions(i: "Intent", lex: "Lexicon") -> tuple[list[tuple[str, str]], list
         expr, _ = dim_expr(d)
         if d.startswith("ctx:") or d in ("host", "msgip"):
             base.append(("", f"{expr} IS NOT NULL"))
+    for q, op, value in i.qty_filters:
+        shown = value / q.out_factor
+        target.append((f"where {q.label().replace(', in ' + q.out_unit, '')} is {op} "
+                       f"{shown:g} {q.out_unit}".rstrip(), f"{q.base_sql()} {op} {value!r}"))
+        if share:
+            base.append((f"that have {q.label()}", f"{q.base_sql()} IS NOT NULL"))
+    if i.quantity is not None and i.measure not in ("count", "rate", "distinct", "first", "last"):
+        base.append(("", f"{i.quantity.base_sql()} IS NOT NULL"))
     if i.field and i.measure not in ("distinct",) and not i.field.startswith(
             ("service", "host", "source", "template")):
         key = i.field[4:] if i.field.startswith("ctx:") else i.field
@@ -229,10 +282,12 @@ def _metric(i: "Intent", num: list[tuple[str, str]], lex: "Lexicon | None" = Non
         return f"count(DISTINCT {expr})", f"distinct_{a}"
     if m in ("first", "last"):
         return ("min(timestamp)", "first_seen") if m == "first" else ("max(timestamp)", "last_seen")
-    if i.field:
-        key = i.field[4:] if i.field.startswith("ctx:") else i.field
-        x = f"TRY_CAST({ctx(key)} AS DOUBLE)"
-        a = alias(key)
+    if i.field or i.quantity is not None:
+        if i.quantity is not None:
+            x, a = i.quantity.sql(), alias(i.quantity.name)
+        else:
+            key = i.field[4:] if i.field.startswith("ctx:") else i.field
+            x, a = f"TRY_CAST({ctx(key)} AS DOUBLE)", alias(key)
         if m.startswith("p") and m[1:].isdigit():
             return f"quantile_cont({x}, {int(m[1:]) / 100})", f"{m}_{a}"
         return f"{m}({x})", f"{m}_{a}"
@@ -291,6 +346,9 @@ def reading_of(i: "Intent", lex: "Lexicon") -> str:
         head = f"number of distinct {_dim_name(i.field or 'service')} values over rows"
     elif m in ("first", "last"):
         head = f"{'first' if m == 'first' else 'last'} time seen of rows"
+    elif i.quantity is not None:
+        word = f"{m[1:]}th percentile" if m.startswith("p") else _MEASURE_WORDS.get(m, m)
+        head = f"{word} of {i.quantity.label()} over rows"
     elif i.field:
         key = _dim_name(i.field)
         word = f"{m[1:]}th percentile of" if m.startswith("p") else _MEASURE_WORDS.get(m, m)

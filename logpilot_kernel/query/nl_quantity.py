@@ -1,0 +1,263 @@
+"""Quantities written inside message text: "took <*>", "latency=<*>", "size <*> bytes".
+
+Why: many logs carry their numbers in the message, not in a field ("Served product 1042 in
+85ms"); "how long did X take on average", "p95 latency of X", "how many requests over 2s"
+must be answered from the template parameter that holds the number. Which parameter that
+is comes from the template's own words around its ``<*>`` (the word before it, a unit
+glued to it or written after it) and from the values the lexicon sampled there
+(:class:`lexicon.Slot`); units are data (``units.json``: unit -> family and factor to the
+family's base unit). Nothing here names a template, a service or a field.
+
+The SQL reads the parameter from ``context.params`` (the values of a template's ``<*>``
+first to last), strips its unit and converts it: to the family's base unit for comparisons
+("over 2s"), and for an answer to the unit the question asks for ("in ms") or else the
+unit the logs write (so "how long ... on average" answers in the logged ms).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Iterable
+
+from . import nl_link as L
+from .lexicon import NUMBER_UNIT, Lexicon
+
+
+@functools.lru_cache(maxsize=1)
+def table() -> dict:
+    """The unit table (package data), parsed once."""
+    return json.loads(resources.files(__package__).joinpath("units.json").read_text("utf-8"))
+
+
+def unit(word: str) -> tuple[str, float] | None:
+    """(family, factor to the family's base unit) of a unit word ("ms" -> time, 0.001)."""
+    hit = table()["units"].get(word.lower().strip())
+    return (hit[0], float(hit[1])) if hit else None
+
+
+@functools.lru_cache(maxsize=1)
+def _family_stems() -> dict[str, str]:
+    return {L.stem(w): fam for fam, words in table()["families"].items() for w in words}
+
+
+def family_of(word: str) -> str | None:
+    """The quantity family a question word names ("latency" -> time, "payload" -> size)."""
+    u = unit(word)
+    return u[0] if u else _family_stems().get(L.stem(word))
+
+
+def base_name(family: str) -> str:
+    return table()["names"].get(family, "")
+
+
+def short_name(word: str) -> str:
+    """The shortest spelling of a unit ("milliseconds" -> "ms"), for labels and columns."""
+    u = unit(word)
+    if u is None:
+        return word
+    same = [k for k, (fam, f) in table()["units"].items() if fam == u[0] and float(f) == u[1]]
+    return min(same, key=lambda k: (len(k), k)) if same else word
+
+
+def unit_rx() -> str:
+    """Alternation of every unit word, longest first (for "in ms", "over 2 s")."""
+    return "|".join(re.escape(u) for u in sorted(table()["units"], key=len, reverse=True))
+
+
+@dataclass(frozen=True)
+class QSlot:
+    """A numeric parameter of one template, with what the template says around it."""
+
+    service: str
+    template_id: str
+    index: int
+    body: str
+    family: str  # time | size | percent | "" (a number the template names, no unit)
+    unit: str  # the unit its numbers are written in ('' unknown)
+    glued: bool  # the values carry their unit ("157ms"): read per row
+    before: tuple[str, ...]  # stems of the words right before the slot (and its key name)
+    rows: int
+
+    @property
+    def factor(self) -> float:
+        u = unit(self.unit) if self.unit else None
+        return u[1] if u else 1.0
+
+    def value_sql(self) -> str:
+        """The number of this slot in the family's base unit (NULL when not a number)."""
+        p = f"json_extract_string(context, '$.params[{self.index}]')"
+        rx = NUMBER_UNIT.replace("'", "''")
+        num = f"TRY_CAST(regexp_extract({p}, '{rx}', 1) AS DOUBLE)"
+        if not self.glued or not self.family:
+            return f"{num} * {self.factor!r}"
+        units = [(u, f) for u, (fam, f) in table()["units"].items() if fam == self.family]
+        cases = " ".join(f"WHEN '{u}' THEN {float(f)!r}" for u, f in units if "'" not in u)
+        return (f"{num} * CASE lower(regexp_extract({p}, '{rx}', 2)) {cases} "
+                f"ELSE {self.factor!r} END")
+
+
+@dataclass
+class Quantity:
+    """The quantity a question names: one or more slots (of templates that say the same
+    thing), read in the family's base unit and answered in ``out_unit``."""
+
+    slots: list[QSlot]
+    family: str
+    out_unit: str = ""
+    notes: list[str] = field(default_factory=list)
+    own: int = 0  # question words found as written in the chosen templates
+    score: int = 0  # those and their synonyms (0: linked by family only)
+    by_name: bool = False  # a question word is the template's word right before the number
+
+    @property
+    def out_factor(self) -> float:
+        u = unit(self.out_unit) if self.out_unit else None
+        return u[1] if u else 1.0
+
+    def base_sql(self) -> str:
+        whens = " ".join(
+            f"WHEN service_name = {_lit(s.service)} AND template_id = {_lit(s.template_id)} "
+            f"THEN {s.value_sql()}" for s in self.slots)
+        return f"(CASE {whens} END)"
+
+    def sql(self) -> str:
+        """The value in the answer's unit."""
+        f = self.out_factor
+        return self.base_sql() if f == 1.0 else f"({self.base_sql()} / {f!r})"
+
+    @property
+    def name(self) -> str:
+        word = self.family or (self.slots[0].before[-1] if self.slots and self.slots[0].before
+                               else "value")
+        return f"{word}_{self.out_unit}" if self.out_unit else word
+
+    def label(self) -> str:
+        """English: which number of which templates, in what unit."""
+        where = "; ".join(sorted({f"'{_mark(s)}' ({s.service})" for s in self.slots}))
+        unit_txt = f", in {self.out_unit}" if self.out_unit else ""
+        return f"the number marked [*] in {where}{unit_txt}"
+
+
+def _mark(s: QSlot) -> str:
+    """The template with its slot marked ``[*]`` (the other parameters stay ``<*>``)."""
+    parts = s.body.split("<*>")
+    out = parts[0]
+    for k, part in enumerate(parts[1:]):
+        out += ("[*]" if k == s.index else "<*>") + part
+    return out[:120]
+
+
+def _lit(v: str) -> str:
+    from ..sqltext import literal
+
+    return literal(v)
+
+
+_UNIT_AFTER = re.compile(r"^([A-Za-z%µ]+)(?![A-Za-z])|^\s+([A-Za-z%µ]+)(?![A-Za-z])")
+
+
+def _read_slot(svc: str, tid: str, body: str, index: int, value_unit: str, rows: int
+               ) -> QSlot | None:
+    """What the template says about its ``index``-th parameter; None when it is no
+    quantity (no unit anywhere and no word of a quantity family before it)."""
+    pieces = body.split("<*>")
+    if index + 1 >= len(pieces):
+        return None
+    before_txt, after_txt = pieces[index], pieces[index + 1]
+    words = re.findall(r"[A-Za-z][A-Za-z0-9_]*", before_txt)[-2:]
+    before = tuple(t for w in words for t in L.key_tokens(w))
+    fixed = ""
+    m = _UNIT_AFTER.match(after_txt)
+    if m and unit(m.group(1) or m.group(2)):
+        fixed = (m.group(1) or m.group(2)).lower()
+    named = next((t for t in reversed(before) if unit(t)), "")  # "lag_ms=<*>"
+    u = fixed or value_unit or named
+    fam = unit(u)[0] if u and unit(u) else next(
+        (f for t in reversed(before) if (f := family_of(t))), "")
+    return QSlot(svc, tid, index, body, fam, u, bool(value_unit) and not fixed, before, rows)
+
+
+def slots(lex: Lexicon, scope: Iterable[str] = ()) -> list[QSlot]:
+    """The numeric template parameters of these services (every service when none)."""
+    wanted = set(scope)
+    return [s for s in _cached(lex) if not wanted or s.service in wanted]
+
+
+def _cached(lex: Lexicon) -> list[QSlot]:
+    got = getattr(lex, "_qslots", None)
+    if got is None:
+        bodies = {(svc, tid): body for svc, tpls in lex.templates.items() for tid, body, _n in tpls}
+        got = []
+        for s in lex.slots:
+            body = bodies.get((s.service, s.template_id))
+            if body is None:
+                continue
+            q = _read_slot(s.service, s.template_id, body, s.index, s.unit, s.numeric)
+            if q is not None:
+                got.append(q)
+        object.__setattr__(lex, "_qslots", got)
+    return got
+
+
+def _body_stems(body: str) -> set[str]:
+    return {L.stem(w) for w in re.findall(r"[A-Za-z][A-Za-z0-9]*", body.replace("<*>", " "))}
+
+
+def find(named: list[str], context: list[str], lex: Lexicon, scope: Iterable[str] = (),
+         family: str | None = None) -> Quantity | None:
+    """The quantity named by ``named`` (the words right after a statistic, or the field
+    of a threshold) among the slots in scope; ``context`` (the question's other content
+    words) picks among them by the templates' words. ``family`` when the question names
+    one by a unit or "how long"."""
+    # a number with no unit and no quantity word before it ("Lot <*> not sifted") is an
+    # identifier or a count the template names, not a quantity: never a measure's slot
+    pool = [s for s in slots(lex, scope) if s.family]
+    if not pool:
+        return None
+    fams = {f for w in named if (f := family_of(w))}
+    fam = family or (fams.pop() if len(fams) == 1 else None)
+    syn = set()
+    for w in named:
+        syn |= L.synonyms(w) | {L.stem(w)}
+    by_name = [s for s in pool if syn & set(s.before[-2:])]
+    if by_name:
+        pool = by_name
+        if fam and any(s.family == fam for s in pool):
+            pool = [s for s in pool if s.family == fam]
+    elif fam:
+        pool = [s for s in pool if s.family == fam]
+    else:
+        return None
+    if not pool:
+        return None
+    own = {L.stem(w) for w in context if w not in L.skip_words() or len(w) > 3}
+    syn_ctx = {x for w in context for x in L.synonyms(w)} - own
+    scored = [((len(own & b), len(syn_ctx & b)), s) for s in pool
+              for b in [_body_stems(s.body)]]
+    best = max(n for n, _ in scored)
+    chosen = [s for n, s in scored if n == best]
+    if best == (0, 0) and not by_name and len({(s.service, s.template_id) for s in chosen}) > 1:
+        return None  # only the family links: which template's number is meant is a guess
+    q = Quantity(chosen, chosen[0].family or "", own=best[0], score=best[0] + best[1], by_name=bool(by_name))
+    units = {s.unit for s in chosen}
+    if len(units) == 1 and (u := units.pop()):
+        q.out_unit = short_name(u)
+    elif q.family:
+        q.out_unit = base_name(q.family)
+    if len({(s.service, s.template_id) for s in chosen}) > 1:
+        q.notes.append("the number is read from several templates: " + "; ".join(
+            sorted({f"'{_mark(s)}'" for s in chosen})[:4]))
+    return q
+
+
+def in_unit(q: Quantity, word: str) -> bool:
+    """Answer in the unit the question asks for ("in ms"), when it is of the family."""
+    u = unit(word)
+    if u is None or (q.family and u[0] != q.family):
+        return False
+    q.out_unit = short_name(word)
+    return True
