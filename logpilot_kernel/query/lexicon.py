@@ -102,11 +102,6 @@ class Lexicon:
         for (svc, key), ki in self.info.items():
             self.keys.setdefault(svc, {})[key] = ki.rows
 
-    @classmethod
-    def from_cursor(cls, cur: duckdb.DuckDBPyConnection, sample: int = 0) -> "Lexicon":
-        """The lexicon of the workspace behind ``cur``: the stored one, refreshed if stale."""
-        return load(cur)
-
     # ------------------------------------------------------------------ lookups
     def key_infos(self, services: Iterable[str] = ()) -> list[KeyInfo]:
         """Keys of these services (of every service when none is given)."""
@@ -114,14 +109,6 @@ class Lexicon:
         return [ki for (svc, _), ki in sorted(self.info.items())
                 if (not wanted or svc in wanted) and ki.name not in _NOTE_KEYS
                 and not ki.name.startswith("_")]
-
-    def key_for(self, slot: str, services: list[str]) -> str | None:
-        """The key named ``slot`` among these services' keys (exact name), or None."""
-        pools = [self.keys.get(s, {}) for s in services] or list(self.keys.values())
-        return slot if any(slot in p for p in pools) else None
-
-    def services_with_word(self, word: str) -> dict[str, int]:
-        return self.words.get(word.lower(), {})
 
     def names(self) -> list[str]:
         """Every linkable name (for "nearest entries" when a word is refused)."""

@@ -41,7 +41,7 @@ from .nl_sql import build_sql, reading_of
 
 Vocabulary = Lexicon  # the older name: callers build one with services/hosts/keys
 
-__all__ = ["Intent", "NotUnderstood", "Parsed", "Vocabulary", "answer_kind", "build_sql",
+__all__ = ["Intent", "NotUnderstood", "Parsed", "Vocabulary", "build_sql",
            "parse", "parse_date"]
 
 
@@ -448,17 +448,3 @@ def _outcomes(intent: Intent, lex: Lexicon, question: str) -> None:
                 alts += [(svc, tid, body), (svc, tid2, body2)]
     if alts:  # the outcomes that have a sibling, and their siblings
         intent.outcome_base = list(dict.fromkeys(alts))
-
-
-def answer_kind(parsed: Parsed) -> dict[str, Any]:
-    """How the question was read, for display under the SQL (slots that were filled)."""
-    i = parsed.intent
-    out: dict[str, Any] = {"measure": i.measure, "reading": parsed.reading}
-    for name in ("field", "severities", "services", "hosts", "group", "texts", "words", "filters",
-                 "entities", "top", "notes", "alternatives"):
-        value = getattr(i, name)
-        if value:
-            out[name] = list(value) if isinstance(value, (tuple, list)) else value
-    if i.lo or i.hi:
-        out["time"] = [x.isoformat() if x else None for x in (i.lo, i.hi)]
-    return out

@@ -119,7 +119,6 @@ SUPPORTED_FORMS: list[str] = [
 #: Words before a threshold ("over 2s", "more than 500 ms"), for splitting "2s" in two.
 COMPARATOR_WORDS = r"over|above|exceeding|than|under|below|least|most|beyond"
 
-TOP_N = re.compile(rf"\b(?:top|first|the)\s+(?P<n>{_NUM})\b")
 QUOTED = re.compile(r"\"([^\"]+)\"|'([^']{2,})'(?!\w)|“([^”]+)”")
 IPV4 = r"\d{1,3}(?:\.\d{1,3}){3}"
 
@@ -132,8 +131,3 @@ def number(text: str) -> int:
 def dim_phrase() -> str:
     """Alternation of every built-in dimension phrase."""
     return _DIM_ALT
-
-
-def dimension_of(phrase: str) -> str | None:
-    """The built-in dimension a phrase names, or None."""
-    return nl_link.builtin_dimension(phrase)
