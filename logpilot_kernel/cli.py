@@ -96,12 +96,17 @@ def cmd_mine(args: argparse.Namespace) -> int:
 
 
 def cmd_bootstrap(args: argparse.Namespace) -> int:
+    from .ingest.bulk import check_cluster_options
     from .reports import run_report
 
+    check_cluster_options(args.cluster, args.lake)  # before a notebook runs or a workspace is created
     _require_inputs([args.archive_glob], "ARCHIVE_GLOB")
     ws = str(Path(args.workspace or _default_home()).resolve())
+    # the notebook's parameters are strings ("" = not set); --cluster/--lake reach
+    # bulk.ingest there exactly as `logpilot ingest --cluster/--lake` passes them
     params = {"archive_glob": args.archive_glob, "workspace": ws,
-              "source": args.source or "", "format": args.format or ""}
+              "source": args.source or "", "format": args.format or "",
+              "cluster": args.cluster or "", "lake": args.lake or ""}
     executed = Path(ws) / "runs" / f"bootstrap-{_stamp()}.ipynb"
     res = run_report("bootstrap", params, executed=executed,
                      html=Path(args.html) if args.html else None, progress=not args.quiet)
@@ -328,6 +333,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_workspace(p)
     p.add_argument("--source", default=None, type=text)
     p.add_argument("--format", default=None, type=text, metavar="RULE")
+    p.add_argument("--cluster", default=None, metavar="ADDRESS|local:N", type=text,
+                   help="the notebook's ingest runs on a Dask scheduler (tcp://host:8786) or N local workers")
+    p.add_argument("--lake", default=None, metavar="PATH|s3://BUCKET/PREFIX", type=text,
+                   help="with --cluster: where the Parquet segments go (default: the workspace's parquet/)")
     p.add_argument("--html", default=None, type=out_file, help="also render the run log as HTML")
     p.add_argument("--quiet", "-q", action="store_true")
     p.set_defaults(func=cmd_bootstrap)
