@@ -81,3 +81,19 @@ def test_an_outcome_without_a_sibling_template_keeps_its_base(ws):
     res = ask(ws, "what fraction of kiln lines contain 'glaze sensor'?", now=NOW, model=None)
     assert float(res.frame.iloc[0, -1]) == pytest.approx(_counts()["glaze sensor failed"] / N)
     assert "among the outcomes" not in res.notes[0]
+
+
+@pytest.mark.parametrize("question", ["ratio of failed batches to fired batches",
+                                      "ratio of failed to successful batches"])
+def test_a_ratio_of_two_outcomes_counts_each_side(ws, question):
+    res = ask(ws, question, now=NOW, model=None)
+    c = _counts()
+    assert float(res.frame.iloc[0, -1]) == pytest.approx(c["batch failed"] / c["batch fired"])
+    assert res.notes[0].startswith("reading: ratio of rows")
+
+
+def test_a_ratio_of_two_levels(ws):
+    res = ask(ws, "ratio of errors to infos in kiln", now=NOW, model=None)
+    c = _counts()
+    errors = c["batch failed"] + c["glaze sensor failed"]
+    assert float(res.frame.iloc[0, -1]) == pytest.approx(errors / (N - errors))

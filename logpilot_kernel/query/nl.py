@@ -116,6 +116,7 @@ class Intent:
     qty_filters: list[tuple[Any, str, float]] = dataclasses.field(default_factory=list)
     #: a share of one outcome: the (service, template id, body) of every outcome it is among
     outcome_base: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)
+    ratio_parts: "tuple[Intent, Intent] | None" = None  # "ratio of A to B": count(A) / count(B)
 
 
 @dataclass
@@ -360,7 +361,9 @@ def _parse(question: str, lex: Lexicon, now: dt.datetime, forced: list[str] | No
                         r"([a-z0-9_./-]+)"):
         intent.texts.append(m[1])
     unknown: list[str] = []
-    if intent.measure == "rate":
+    if intent.measure == "rate" and _ratio_parts(t, intent, lex, scope, question):
+        pass
+    elif intent.measure == "rate":
         m = _PIVOT.search(t.s, intent.share_at) if intent.share_at else None
         content = [x for x in re.findall(r"[\w/.-]+", t.s[intent.share_at or 0:m.start()] if m else "")
                    if x not in L.skip_words()]
@@ -395,6 +398,104 @@ def _parse(question: str, lex: Lexicon, now: dt.datetime, forced: list[str] | No
     return Parsed(question, intent, build_sql(intent, lex), reading_of(intent, lex))
 
 
+#: Words that end the second part of "ratio of A to B" (what follows scopes both).
+_RATIO_END = re.compile(r"\b(?:for|in|on|at|from|among|during|by|per|with|of|over|across)\b")
+
+
+def _ratio_parts(t: _Text, intent: Intent, lex: Lexicon, scope: list[str], q: str) -> bool:
+    """"ratio of failed to successful X", "ratio of failures to successes": each side is
+    read as its own conditions and the answer is count(A) / count(B) over the rows the
+    rest of the question names. Two values of one field ("4xx to 5xx") and two periods
+    are left to their own readers (same answer, their own reading)."""
+    if intent.compare or not intent.share_at or not re.search(r"\bratio\b", q.lower()):
+        return False
+    to = re.compile(r"\bto\b").search(t.s, intent.share_at)
+    if to is None:
+        return False
+    end = _RATIO_END.search(t.s, to.end())
+    stop = end.start() if end else len(t.s) - 1
+    a_txt, b_txt = t.s[intent.share_at:to.start()], t.s[to.end():stop]
+    if not a_txt.split() or not b_txt.split():
+        return False
+    sides = []
+    for txt in (a_txt, b_txt):
+        side = Intent(level_names=intent.level_names)
+        if _filters(_Words(_Text(" " + txt + " ")), side, lex, scope, q):
+            return False
+        sides.append(side)
+    a, b = sides
+    keys = {k for x in sides for k, _ in x.filters}
+    if len(keys) == 1 and all(len(x.filters) == 1 and not (x.words or x.severities or x.exclude)
+                              for x in sides):
+        return False  # "ratio of 4xx to 5xx": two values of one field
+    if not any((x.words, x.severities, x.filters, x.exclude, x.texts) for x in sides) or not all(
+            x.words or x.severities or x.filters or x.exclude or x.texts for x in sides):
+        return False
+    for x, y in ((a, b), (b, a)):  # "failed to successful X": X is the noun of both sides
+        if y.words and not (x.words or x.filters or x.texts) and (x.severities or x.exclude):
+            intent.words += y.words
+            y.words = []
+    svcs = intent.services or scope or sorted(lex.templates)
+    for x in sides:  # a fail verb read as a severity: the template word, where X's templates use it
+        if x.severities and not x.words and intent.words:
+            verbs = [w for w in re.findall(r"[a-z]+", (a_txt if x is a else b_txt))
+                     if L.stem(w) in _outcome_stems() and L.severity_of(w)]
+            within = {w for w in (L.template_stems(v, lex, svcs) for v in verbs[:1]) for w in w}
+            held, _ = _siblings(intent.words + ["|".join(sorted(within))], svcs, lex) if within \
+                else ([], [])
+            if held:
+                x.severities, x.words = (), ["|".join(sorted(within)[:6])]
+    if b.exclude and not (b.words or b.filters) and (a.words or intent.words):
+        a_all = intent.words + a.words
+        # "failed to successful": the successful tries are the failures' sibling templates
+        own, alts = _siblings(a_all, a.services or intent.services or scope, lex)
+        others = [x for x in alts if x not in own]
+        if others:
+            b.exclude, b.severities, b.outcome_base = None, (), others
+    if a.exclude and not (a.words or a.filters) and (b.words or intent.words):
+        own, alts = _siblings(intent.words + b.words, b.services or intent.services or scope, lex)
+        others = [x for x in alts if x not in own]
+        if others:
+            a.exclude, a.severities, a.outcome_base = None, (), others
+    t.blank(intent.share_at, stop)
+    t.blank(to.start(), to.end())
+    intent.measure, intent.share_at, intent.ratio_parts = "count", 0, (a, b)
+    for x in sides:
+        intent.services += [s for s in x.services if s not in intent.services]
+        x.services = []
+    return True
+
+
+def _siblings(words: list[str], services: list[str], lex: Lexicon
+              ) -> tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]]:
+    """(templates holding every word filter, those of them with an outcome sibling and
+    their siblings): templates of one service that differ by one outcome word only."""
+    stems = _outcome_stems()
+
+    def tokens(body: str) -> list[str]:
+        return re.findall(r"<\*>|[a-z][a-z0-9]*", body.lower())
+
+    own: list[tuple[str, str, str]] = []
+    alts: list[tuple[str, str, str]] = []
+    for svc in services or sorted(lex.templates):
+        for tid, body, _n in lex.templates.get(svc, []):
+            low = body.lower()
+            if all(any(a in low for a in forms.split("|")) for forms in words):
+                own.append((svc, tid, body))
+    if not own or len(own) > 20:
+        return own, []
+    for svc, tid, body in own:
+        mine = tokens(body)
+        for tid2, body2, _n in lex.templates.get(svc, []):
+            other = tokens(body2)
+            if tid2 == tid or len(other) != len(mine):
+                continue
+            diff = [(x, y) for x, y in zip(mine, other) if x != y and "<*>" not in (x, y)]
+            if len(diff) == 1 and L.stem(diff[0][0]) in stems and diff[0][1].isalpha():
+                alts += [(svc, tid, body), (svc, tid2, body2)]
+    return own, list(dict.fromkeys(alts))
+
+
 def _outcome_stems() -> frozenset[str]:
     """Stems of the words that say how a try ended (the table's ``outcomes`` groups)."""
     out: set[str] = set()
@@ -426,25 +527,6 @@ def _outcomes(intent: Intent, lex: Lexicon, question: str) -> None:
         num.words.append("|".join(forms[:6]))
     if not num.words:
         return
-    def tokens(body: str) -> list[str]:
-        return re.findall(r"<\*>|[a-z][a-z0-9]*", body.lower())
-
-    own, alts = [], []
-    for svc in svcs:
-        for tid, body, _n in lex.templates.get(svc, []):
-            low = body.lower()
-            if all(any(a in low for a in forms.split("|")) for forms in num.words):
-                own.append((svc, tid, body))
-    if not own or len(own) > 20:
-        return
-    for svc, tid, body in own:
-        mine = tokens(body)
-        for tid2, body2, _n in lex.templates.get(svc, []):
-            other = tokens(body2)
-            if tid2 == tid or len(other) != len(mine):
-                continue
-            diff = [(a, b) for a, b in zip(mine, other) if a != b and "<*>" not in (a, b)]
-            if len(diff) == 1 and L.stem(diff[0][0]) in stems and diff[0][1].isalpha():
-                alts += [(svc, tid, body), (svc, tid2, body2)]
+    _own, alts = _siblings(num.words, svcs, lex)
     if alts:  # the outcomes that have a sibling, and their siblings
         intent.outcome_base = list(dict.fromkeys(alts))

@@ -162,7 +162,7 @@ _AGG_RE = (r"\b(average|avg|mean|median|total|sum|max|maximum|highest|largest|lo
 
 def _measures(t: _Text, intent: "Intent", lex: Lexicon, scope: list[str]) -> None:
     if t.take(r"\b(?:error|failure|fail)\s+(?:rate|ratio|percentage|share|proportion)s?\b|"
-              r"\b(?:rate|ratio|percentage|share|proportion)\s+of\s+(?:errors|failures)\b"):
+              r"\b(?:rate|ratio|percentage|share|proportion)\s+of\s+(?:errors|failures)\b(?!\s+to\b)"):
         intent.measure = "rate"
         intent.share.append("severity:ERROR,FATAL")
     m = t.take(r"\b(?:what|which)?\s*(?:fraction|percentage|percent|share|proportion|ratio|%)\s+"

@@ -267,6 +267,11 @@ def _span_sql(lo: Any, hi: Any) -> str:
 
 def _metric(i: "Intent", num: list[tuple[str, str]], lex: "Lexicon | None" = None) -> tuple[str, str]:
     m = i.measure
+    if i.ratio_parts is not None:
+        a, b = (" AND ".join(sql for _l, sql in conditions(x, lex)[0] if sql) or "TRUE"
+                for x in i.ratio_parts) if lex is not None else ("TRUE", "TRUE")
+        return (f"count(CASE WHEN {a} THEN 1 END) / nullif(count(CASE WHEN {b} THEN 1 END), 0)",
+                "ratio")
     if i.ratio_values is not None:
         key, a, b = i.ratio_values
         kind = _kind(lex, key) if lex is not None else "categorical"
@@ -359,6 +364,10 @@ def reading_of(i: "Intent", lex: "Lexicon") -> str:
     text = head + (" " + " ".join(parts) if parts else "")
     if i.compare:
         text += ", compared between " + " and ".join(label for label, _, _ in i.compare)
+    if i.ratio_parts:
+        a, b = (" ".join(x for x, _ in conditions(p, lex)[0] if x) or "all rows"
+                for p in i.ratio_parts)
+        text = text.replace("count of rows", f"ratio of rows {a} to rows {b} among rows", 1)
     if i.ratio_values:
         key, a, b = i.ratio_values
         text = text.replace("count of rows", f"ratio of rows where {key} is {a} to rows where {key} is {b}", 1)
