@@ -138,3 +138,18 @@ def test_the_quantity_module_and_unit_table_name_no_demo_word(tmp_path_factory):
             for m in rx.finditer(text)]
     hits += [(0, m.group(1)) for m in rx.finditer((here / "units.json").read_text())]
     assert not hits, hits
+
+
+def test_how_long_with_no_time_anywhere_is_refused_in_one_line(tmp_path):
+    """A workspace whose only number is a count: "how long" names no time there."""
+    (tmp_path / "in" / "tally").mkdir(parents=True)
+    lines = [f"2024-07-01T00:{i:02d}:00.000Z INFO [main] counted {i} pebbles" for i in range(60)]
+    (tmp_path / "in" / "tally" / "tally.log").write_text("\n".join(lines) + "\n")
+    ws = Workspace(tmp_path / "ws")
+    try:
+        ingest(ws, [str(tmp_path / "in" / "tally")], progress=False, parquet=False)
+        with pytest.raises(NotUnderstood) as err:
+            ask(ws, "how long did counting the pebbles take?", now=NOW, model=None)
+        assert "carries a time" in str(err.value) and "\n" not in str(err.value)
+    finally:
+        ws.close()

@@ -364,6 +364,10 @@ def _how_long(t: _Text, intent: "Intent", lex: Lexicon, scope: list[str]) -> Non
             x.info.service for x in keys}):
         q = None  # a field of durations where the question points: the measure reads it
     elif q is None:
+        if intent.ungrounded is None:  # never a row count instead of a time
+            where = f" of {' or '.join(scope)}" if scope else ""
+            intent.ungrounded = ("how long", f"no template the question's words name{where} "
+                                 "carries a time, in a field or in its message text ('how long')")
         return
     t.blank(m.start(), m.end())
     stat = re.search(_HOW_LONG_STAT, t.s)
