@@ -231,7 +231,7 @@ def run_rule(con: duckdb.DuckDBPyConnection, chunk: pa.Table, rule: Rule, *, sou
             for k in sorted(set(pc.unique(hit_col).to_pylist())):
                 rns = pc.filter(hits.column("rn"), pc.equal(hit_col, k))
                 sub = scope.register(rest_t.filter(pc.is_in(rest_t.column("rn"), value_set=rns)))
-                r = _tuned(con, cands[k] if k >= 0 else _leftover_rule(generic or rule), sub, len(rns))
+                r = _tuned(con, cands[k] if k >= 0 else _leftover_rule(generic or rule, rule), sub, len(rns))
                 parts.append(scope.register(_arrow(con.sql(sel(r, sub)))))
         if len(parts) == 1:
             return _finalize(first, rule.name, **fin)
@@ -259,12 +259,13 @@ def _runs_backwards(parsed: pa.Table) -> bool:
     return bool(len(seq) > 1 and (np.diff(seq) < -ROLLOVER_US).any())
 
 
-def _leftover_rule(generic: Rule) -> Rule:
+def _leftover_rule(generic: Rule, file_rule: Rule | None = None) -> Rule:
     """What reads the lines no rule takes: the generic rule, with a timestamp of any
-    layout found anywhere in the line's head (the header before it goes to context)."""
+    layout found anywhere in the line's head (the header before it goes to context),
+    the file rule's own timestamp first (an induced layout no table knows)."""
     from .timestamps import anywhere_pattern
 
-    rx, fmts = anywhere_pattern()
+    rx, fmts = anywhere_pattern(file_rule)
     return dataclasses.replace(generic, pattern=rx, timestamp_formats=fmts, multiline_start=None,
                                fallback_pattern=None, comment_start=None)
 

@@ -8,14 +8,20 @@ in Python: finding is ``regexp_extract`` over a sample relation, parsing is
 the year of year-less layouts is inferred with window functions over the chunk, and
 the date of layouts with a time of day only comes from the file's mtime, a day being
 added at each midnight the file's order crosses.
+
+The table holds the layouts someone wrote down; when none of them reads a sample well,
+the finder falls back on layouts inferred from the sample's structure
+(:mod:`.timestamps_infer`: digit groups, names, separators, value ranges, the order of
+the lines), scored and applied exactly like the table's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Sequence
@@ -301,15 +307,54 @@ def parse_text_sql(formats: Sequence[str], text: str, ref: dt.datetime, timezone
             f"to_minutes(CAST({offset_minutes_sql(tz)} AS BIGINT)) ELSE {to_utc} END)")
 
 
-def anywhere_pattern() -> tuple[str, list[str]]:
+def rule_timestamp_regex(pattern: str | None) -> str | None:
+    """The text of a regex rule's ``timestamp`` group (its layout), or None."""
+    if not pattern:
+        return None
+    start = pattern.find("(?P<timestamp>")
+    if start < 0:
+        return None
+    depth, i, body = 0, start, start + len("(?P<timestamp>")
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":  # a class: its brackets and parentheses are literal
+            j = i + 1
+            if j < len(pattern) and pattern[j] == "^":
+                j += 1
+            if j < len(pattern) and pattern[j] == "]":
+                j += 1
+            while j < len(pattern) and pattern[j] != "]":
+                j += 2 if pattern[j] == "\\" else 1
+            i = j + 1
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return pattern[body:i]
+        i += 1
+    return None
+
+
+def anywhere_pattern(file_rule: Any = None) -> tuple[str, list[str]]:
     """(regex, formats) that find a calendar timestamp of any layout in the first
     :data:`SEARCH_CHARS` characters of a line: the text before it is the ``header``
     group, the rest the message. For the lines no rule of their file takes (a rotated
-    file whose layout changed): they keep their own time. Epoch and time-of-day-only
+    file whose layout changed, a level the rule did not see in its sample): they keep
+    their own time. ``file_rule``'s own timestamp layout is tried first. Epoch and time-of-day-only
     layouts are left out (a bare number or clock in an unknown line is more often an id
     or a duration than its time)."""
-    table = [lay for lay in layouts() if not lay.is_epoch and not lay.is_time_only]
-    alts = "|".join(f"(?:{lay.regex})" for lay in table)
+    table = [lay for lay in known_layouts() if not lay.is_epoch and not lay.is_time_only]
+    own = rule_timestamp_regex(getattr(file_rule, "pattern", None)) if getattr(file_rule, "kind", "") == "regex" else None
+    own_fmts = [f for f in (getattr(file_rule, "timestamp_formats", None) or [])
+                if f not in EPOCH_FORMATS and not is_time_only(f)] if own else []
+    if own_fmts:  # the file's own layout (inferred or not) first: its lines' time
+        table = [Layout("file rule", own, tuple(own_fmts))] + table
+    alts = "|".join(f"(?:{lay.regex})" for lay in table) or r"\b\B"  # no table: nothing found
     fmts: list[str] = []
     for lay in table:
         fmts.extend(f for f in lay.formats if f not in fmts)
@@ -329,10 +374,32 @@ class LayoutHit:
     formats: list[str]
     texts: list[str | None]
     starts: list[int | None]
+    #: each sample line's parsed time (naive; year-less ones in 2000), for the order test
+    values: list[Any] = field(default_factory=list)
+    #: place in the table tried (known layouts first)
+    index: int = 0
+    #: tie-breaks of an inferred layout: (backward steps, mean step, years from ref,
+    #: date-order preference); empty for a known layout, so it stays first at a tie
+    tie: tuple = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"layout": self.layout.name, "found": self.found, "parsed": self.parsed,
                 "position": self.position, "formats": self.formats}
+
+
+def known_layouts() -> tuple[Layout, ...]:
+    """The layouts the finder tries first: the table, or none when
+    :data:`STRUCTURAL_ONLY_ENV` is set (a measurement of the structural inference alone,
+    the figure that predicts formats nobody has written a layout for)."""
+    return () if os.environ.get(STRUCTURAL_ONLY_ENV, "") not in ("", "0") else layouts()
+
+
+#: Set to 1 to switch the known-layout table off (the benchmark's ``--structural-only``).
+STRUCTURAL_ONLY_ENV = "LOGPILOT_TS_STRUCTURAL_ONLY"
+
+#: The structural inference runs when the known layouts parse fewer sample lines than
+#: this share, or only a time of day or an epoch number (a date may sit around it).
+INFER_BELOW_SHARE = 0.5
 
 
 def find_layouts(con: Any, lines: Sequence[str], *, ref: dt.datetime | None = None,
@@ -345,17 +412,62 @@ def find_layouts(con: Any, lines: Sequence[str], *, ref: dt.datetime | None = No
     (an epoch number beside a date is usually a duplicate or an id), then the longer
     text, then the earlier position, then table order. ``search_chars`` widens the
     window for a caller that found nothing in the default one (a time after a long header).
-    """
-    import pyarrow as pa
 
+    When the known layouts read too little of the sample (see :data:`INFER_BELOW_SHARE`),
+    layouts inferred from the lines' structure (:mod:`.timestamps_infer`) are scored the
+    same way and ranked with them; at equal support a known layout stays first, and of
+    two inferred readings of the same text the one whose times run forward in the
+    smallest steps wins (day-first vs month-first), then the one nearest ``ref``.
+    """
     ref = ref or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     heads = [ln[: search_chars + 48] for ln in lines]
     if not heads:
         return []
+    hits = _score_layouts(con, heads, known_layouts(), ref, search_chars)
+    best = _rank(hits, heads)
+    if not best or best[0].parsed < INFER_BELOW_SHARE * len(heads) or best[0].layout.is_time_only \
+            or best[0].layout.is_epoch:
+        from .timestamps_infer import infer_layouts, order_score
+
+        inferred = infer_layouts(heads, search_chars=search_chars)
+        table = tuple(Layout(lay.name, lay.regex, lay.formats) for lay in inferred)
+        extra = _score_layouts(con, heads, table, ref, search_chars, base=len(hits) + 1000)
+        for h in extra:
+            vals = [None if t is None else v for t, v in zip(h.texts, h.values)]
+            back, step = order_score(vals)
+            h.tie = (back, step, _distance(ref, vals, h.formats[0]) if h.formats else 0.0,
+                     inferred[h.index - len(hits) - 1000].preference)
+        best = _rank(hits + extra, heads)
+        if best and best[0].tie:  # equally good readings of the same text are fallbacks
+            alts = [f for h in best[1:] if h.tie and h.layout.regex == best[0].layout.regex
+                    and h.parsed == best[0].parsed and h.tie[:2] == best[0].tie[:2]
+                    for f in h.formats if f not in best[0].formats]
+            best[0].formats = best[0].formats + alts
+    return best
+
+
+def _rank(hits: list[LayoutHit], heads: Sequence[str]) -> list[LayoutHit]:
+    indented = {id(h): _mostly_indented(h, heads) for h in hits}
+    hits = sorted(hits, key=lambda h: (-h.parsed, h.layout.is_epoch, indented[id(h)], -h.length, h.position,
+                                       h.tie, h.index))
+    if hits and hits[0].layout.is_time_only:
+        # a time of day alone is the line's time only when no date is in as many lines:
+        # a clock in the message of dated lines (or their continuations) is not it
+        dated = [h for h in hits if not h.layout.is_time_only and h.parsed >= 0.5 * hits[0].parsed]
+        hits = dated + [h for h in hits if h not in dated]
+    return hits
+
+
+def _score_layouts(con: Any, heads: list[str], table: Sequence[Layout], ref: dt.datetime,
+                   search_chars: int, base: int = 0) -> list[LayoutHit]:
+    """A :class:`LayoutHit` for each layout of ``table`` that parses a sample line (one query)."""
+    import pyarrow as pa
+
+    if not table:
+        return []
     name = "_lp_ts_sample"
     con.register(name, pa.table({"i": list(range(len(heads))), "h": heads}))
     try:
-        table = layouts()
         sels = []
         for k, lay in enumerate(table):
             oks = ", ".join(f"{_parsed_sql(f, 't')}" for f in lay.formats)
@@ -370,7 +482,7 @@ def find_layouts(con: Any, lines: Sequence[str], *, ref: dt.datetime | None = No
     for r in rows:
         by_k.setdefault(r[0], []).append(r)
     hits: list[LayoutHit] = []
-    for k, rs in by_k.items():
+    for k, rs in sorted(by_k.items()):
         lay = table[k]
         counts = {f: sum(1 for r in rs if r[4][j] is not None) for j, f in enumerate(lay.formats)}
         far = {f: _distance(ref, [r[4][j] for r in rs], f) for j, f in enumerate(lay.formats)}
@@ -380,22 +492,15 @@ def find_layouts(con: Any, lines: Sequence[str], *, ref: dt.datetime | None = No
             continue
         texts: list[str | None] = [None] * len(heads)
         starts: list[int | None] = [None] * len(heads)
+        values: list[Any] = [None] * len(heads)
         for r in parsed_lines:
             texts[r[1]], starts[r[1]] = r[2], r[3]
+            values[r[1]] = next(v for v in r[4] if v is not None)
         positions = [r[3] for r in parsed_lines]
         position = max(set(positions), key=positions.count)
         length = max(len(r[2]) for r in parsed_lines)
         hits.append(LayoutHit(lay, len(rs), len(parsed_lines), position, length,
-                              _pick_formats(ok_formats, counts), texts, starts))
-    order = {lay.name: i for i, lay in enumerate(table)}
-    indented = {id(h): _mostly_indented(h, heads) for h in hits}
-    hits.sort(key=lambda h: (-h.parsed, h.layout.is_epoch, indented[id(h)], -h.length, h.position,
-                             order[h.layout.name]))
-    if hits and hits[0].layout.is_time_only:
-        # a time of day alone is the line's time only when no date is in as many lines:
-        # a clock in the message of dated lines (or their continuations) is not it
-        dated = [h for h in hits if not h.layout.is_time_only and h.parsed >= 0.5 * hits[0].parsed]
-        hits = dated + [h for h in hits if h not in dated]
+                              _pick_formats(ok_formats, counts), texts, starts, values=values, index=base + k))
     return hits
 
 
@@ -448,5 +553,5 @@ def _same_shape(a: str, b: str) -> bool:
 
 __all__ = ["Layout", "LayoutHit", "layouts", "find_layouts", "local_time_sql", "epoch_sql",
            "offset_minutes_sql", "strip_zone_formats", "monotone_year_ctes", "parse_text_sql",
-           "time_of_day_sql", "time_of_day_ctes", "is_time_only",
+           "time_of_day_sql", "time_of_day_ctes", "is_time_only", "known_layouts", "STRUCTURAL_ONLY_ENV",
            "zone_split_sql", "EPOCH_FORMATS", "TZ_ABBREV_MINUTES", "TZ_SPLIT_RE", "TZ_TAIL_RE"]
