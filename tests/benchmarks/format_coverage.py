@@ -1,6 +1,7 @@
 """Format coverage: does every file become rows, with the right time, level and message?
 
-usage: python tests/benchmarks/format_coverage.py --shared PATH [--fixtures DIR] [--out FILE]
+usage: python tests/benchmarks/format_coverage.py [--shared PATH] [--fixtures DIR ...] [--out FILE]
+                                                    [--structural-only]
 
 Runs the real ``logpilot ingest`` (the console command, one process per mode, into a
 temporary workspace) over
@@ -17,6 +18,15 @@ temporary workspace) over
 once with every builtin rule and once with ``--no-builtin hdfs,hadoop,spark,zookeeper,bgl``
 (the rules written for Loghub), so the second run measures rule induction. The header
 layouts in ``formats.json`` are used here only to build the expected timestamps.
+Without ``--shared`` only the fixtures are scored; ``--fixtures`` may be given several
+times (``tests/fixtures/formats``, ``formats_holdout``, ``formats_holdout3``, ...).
+
+``--structural-only`` is the leave-one-set-out figure: one run with the known-layout
+table switched off (``LOGPILOT_TS_STRUCTURAL_ONLY=1``) and every builtin line rule off
+(``--no-builtin`` all but ``json_lines``, ``logfmt`` and the ``generic`` fallback), so
+only the structural timestamp inference finds the times of the line formats. Every
+fixture set then counts as unseen by the finder: that figure predicts a format nobody
+has written a layout for.
 """
 
 from __future__ import annotations
@@ -90,13 +100,19 @@ def _level(system: str, r: dict[str, str]) -> str | None:
     return normalize_severity(raw, default="") or None if raw else None
 
 
-def _ingest(files: list[pathlib.Path], ws: pathlib.Path, no_builtin: str | None) -> tuple[float, dict]:
+def _ingest(files: list[pathlib.Path], ws: pathlib.Path, no_builtin: str | None,
+            structural: bool = False) -> tuple[float, dict]:
     cmd = [sys.executable, "-m", "logpilot_kernel.cli", "ingest", *map(str, files), "-w", str(ws),
            "--no-parquet", "--json", "-q"]
     if no_builtin:
         cmd += ["--no-builtin", no_builtin]
+    env = dict(os.environ)
+    if structural:
+        from logpilot_kernel.ingest.timestamps import STRUCTURAL_ONLY_ENV
+
+        env[STRUCTURAL_ONLY_ENV] = "1"
     t0 = time.perf_counter()
-    out = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
     if out.returncode not in (0, 1):
         raise SystemExit(f"ingest failed: {out.stderr.strip()[-500:]}")
     return time.perf_counter() - t0, json.loads(out.stdout)
@@ -153,10 +169,11 @@ def _score_loghub(system: str, data: pathlib.Path, ws: pathlib.Path, files: dict
     return out
 
 
-def _score_fixture(name: str, ws: pathlib.Path, files: dict, folder: pathlib.Path = FIXTURES) -> dict:
+def _score_fixture(name: str, ws: pathlib.Path, files: dict, folder: pathlib.Path = FIXTURES,
+                   prefix: str = "") -> dict:
     exp = json.loads((folder / f"{name}.expected.json").read_text(encoding="utf-8"))
     recs = exp["records"]
-    rows = _rows(ws, f"{name}.log")
+    rows = _rows(ws, f"{prefix}/{name}.log" if prefix else f"{name}.log")
     ts_ok = lvl_ok = lvl_n = msg_ok = 0
     for rec in recs:
         row = rows.get(rec["line"])
@@ -177,6 +194,14 @@ def _score_fixture(name: str, ws: pathlib.Path, files: dict, folder: pathlib.Pat
             "confidence": files.get(f"{name}.log", {}).get("confidence"),
             "rows": len(rows), "records": n, "rows_ok": same_rows, "ts": ts_ok / n,
             "level": (lvl_ok / lvl_n) if lvl_n else None, "message": msg_ok / n}
+
+
+def _line_rules() -> str:
+    """Every builtin rule that reads a line layout (all but the JSON/logfmt readers and
+    the generic fallback), for the structural-only run."""
+    from logpilot_kernel.ingest.registry.builtins import load_builtins
+
+    return ",".join(r.name for r in load_builtins() if r.name not in ("json_lines", "logfmt", "generic"))
 
 
 def _pct(v: float | None) -> str:
@@ -203,47 +228,67 @@ def _table(rows: list[dict], loghub: bool) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--shared", required=True, type=pathlib.Path)
-    ap.add_argument("--fixtures", type=pathlib.Path, default=FIXTURES)
+    ap.add_argument("--shared", type=pathlib.Path, default=None,
+                    help="the shared folder with data/loghub-2k (without it: fixtures only)")
+    ap.add_argument("--fixtures", type=pathlib.Path, action="append", default=None,
+                    help="a fixture folder (repeatable; default tests/fixtures/formats)")
     ap.add_argument("--out", type=pathlib.Path, default=None, help="also write the tables (markdown) here")
+    ap.add_argument("--structural-only", action="store_true",
+                    help="known-layout table and builtin line rules off: the structural inference alone")
     args = ap.parse_args(argv)
-    data = args.shared / "data" / "loghub-2k"
-    scorer = _scorer(args.shared)
-    fixtures = sorted(p.name[: -len(".expected.json")] for p in args.fixtures.glob("*.expected.json"))
+    folders: list[pathlib.Path] = args.fixtures or [FIXTURES]
+    data = args.shared / "data" / "loghub-2k" if args.shared else None
+    scorer = _scorer(args.shared) if args.shared else None
+    systems = SYSTEMS if data is not None else []
+    sets = [(folder, sorted(p.name[: -len(".expected.json")] for p in folder.glob("*.expected.json")))
+            for folder in folders]
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="lp-coverage-"))
     report: list[str] = []
     try:
         inputs = []
-        for s in SYSTEMS:
+        for s in systems:
             dst = tmp / "in" / f"{s}_2k.log"
             dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(data / s / f"{s}_2k.log", dst)
+            shutil.copyfile(data / s / f"{s}_2k.log", dst)  # type: ignore[operator]
             os.utime(dst, (MTIME, MTIME))
             inputs.append(dst)
-        for name in fixtures:
-            dst = tmp / "in" / f"{name}.log"
-            shutil.copyfile(args.fixtures / f"{name}.log", dst)
-            mt = _fixture_mtime(json.loads((args.fixtures / f"{name}.expected.json").read_text(encoding="utf-8")))
-            if mt is not None:
-                os.utime(dst, (mt, mt))
-            inputs.append(dst)
-        for label, nb in (("all builtin rules", None), (f"--no-builtin {NO_BUILTIN}", NO_BUILTIN)):
-            ws = tmp / ("ws-" + ("nb" if nb else "all"))
-            secs, rep = _ingest(inputs, ws, nb)
-            files = {pathlib.Path(f["origin"]).name: f for f in rep["files"]}
-            lh = [_score_loghub(s, data, ws, files, scorer) for s in SYSTEMS]
-            fx = [_score_fixture(n, ws, files, args.fixtures) for n in fixtures]
-            mean = lambda rows, k: sum(r[k] for r in rows if r[k] is not None) / max(1, sum(1 for r in rows if r[k] is not None))  # noqa: E731
-            zero = sum(1 for r in lh + fx if r["rows"] == 0)
-            report.append(f"### {label}\n\nLoghub-2k (in-sample: the team has seen these systems), "
-                          f"ingest of all {len(inputs)} files {secs:.1f} s, {rep['quarantined']} quarantined, "
-                          f"files with 0 rows: {zero}\n\n" + _table(lh, True)
-                          + f"\n\nmean: timestamp {_pct(mean(lh, 'ts'))}, level {_pct(mean(lh, 'level'))}, "
-                          f"message {_pct(mean(lh, 'message'))}, GA {mean(lh, 'GA'):.3f}, PA {mean(lh, 'PA'):.3f}\n\n"
-                          f"Blind format fixtures ({len(fx)} formats, none a builtin rule; written by another "
-                          f"engineer from the software's documentation):\n\n" + _table(fx, False)
-                          + f"\n\nmean: rows = records in {sum(r['rows_ok'] for r in fx)}/{len(fx)}, timestamp "
-                          f"{_pct(mean(fx, 'ts'))}, level {_pct(mean(fx, 'level'))}, message {_pct(mean(fx, 'message'))}\n")
+        for folder, names in sets:
+            for name in names:
+                dst = tmp / "in" / folder.name / f"{name}.log"
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(folder / f"{name}.log", dst)
+                mt = _fixture_mtime(json.loads((folder / f"{name}.expected.json").read_text(encoding="utf-8")))
+                if mt is not None:
+                    os.utime(dst, (mt, mt))
+                inputs.append(dst)
+        if args.structural_only:
+            modes = [("structural only: known-layout table off, --no-builtin every line rule", _line_rules(), True)]
+        else:
+            modes = [("all builtin rules", None, False), (f"--no-builtin {NO_BUILTIN}", NO_BUILTIN, False)]
+        mean = lambda rows, k: sum(r[k] for r in rows if r[k] is not None) / max(1, sum(1 for r in rows if r[k] is not None))  # noqa: E731
+        for label, nb, structural in modes:
+            ws = tmp / ("ws-" + ("st" if structural else "nb" if nb else "all"))
+            secs, rep = _ingest(inputs, ws, nb, structural)
+            files = {"/".join(pathlib.Path(f["origin"]).parts[-2:]).removeprefix("in/"): f for f in rep["files"]}
+            text = f"### {label}\n\ningest of all {len(inputs)} files {secs:.1f} s, {rep['quarantined']} quarantined\n\n"
+            if systems:
+                lh = [_score_loghub(s, data, ws, files, scorer) for s in systems]  # type: ignore[arg-type]
+                zero = sum(1 for r in lh if r["rows"] == 0)
+                ga = "-" if all(r["GA"] is None for r in lh) else f"{mean(lh, 'GA'):.3f}"
+                pa = "-" if all(r["PA"] is None for r in lh) else f"{mean(lh, 'PA'):.3f}"
+                text += (f"Loghub-2k (in-sample: the team has seen these systems), files with 0 rows: {zero}\n\n"
+                         + _table(lh, True)
+                         + f"\n\nmean: timestamp {_pct(mean(lh, 'ts'))}, level {_pct(mean(lh, 'level'))}, "
+                         f"message {_pct(mean(lh, 'message'))}, GA {ga}, PA {pa}\n\n")
+            for folder, names in sets:
+                sub = {k.split("/", 1)[1]: v for k, v in files.items() if k.startswith(folder.name + "/")}
+                fx = [_score_fixture(n, ws, sub, folder, prefix=folder.name) for n in names]
+                text += (f"Format fixtures `{folder.name}` ({len(fx)} formats, none a builtin rule):\n\n"
+                         + _table(fx, False)
+                         + f"\n\nmean: rows = records in {sum(r['rows_ok'] for r in fx)}/{len(fx)}, timestamp "
+                         f"{_pct(mean(fx, 'ts'))}, level {_pct(mean(fx, 'level'))}, message {_pct(mean(fx, 'message'))}"
+                         f", files with 0 rows: {sum(1 for r in fx if r['rows'] == 0)}\n\n")
+            report.append(text)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     text = "\n".join(report)
