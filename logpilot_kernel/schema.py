@@ -120,6 +120,17 @@ FIELDS: tuple[Field, ...] = (
 
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
 
+#: Context keys the readers write as bookkeeping, never data of the record: the rule that
+#: read it, the raw level and where a level or time came from, why a time was refused,
+#: the template's parameters and quality, undecodable bytes. One table for every reader of
+#: context (the NL lexicon does not offer them as fields, the why-engine does not offer
+#: them as explanations, Discover lists them apart), so a note added by the parser is
+#: added here once (``tests/test_note_keys.py`` checks the readers against it).
+NOTE_KEYS: tuple[str, ...] = (
+    "params", "_rule", "severity_raw", "severity_source", "ts_note", "ts_source", "ts_date",
+    "ts_rejected", "bad_utf8", "template_quality",
+)
+
 #: Arrow schema of a golden row batch (Parquet archive and DuckDB bulk inserts).
 ARROW_SCHEMA: pa.Schema = pa.schema(
     [pa.field(f.name, f.arrow_type, nullable=f.nullable) for f in FIELDS]

@@ -20,7 +20,7 @@ import datetime as dt
 import json
 import re
 
-from logpilot_kernel.schema import SEVERITIES, severity_sql_case
+from logpilot_kernel.schema import NOTE_KEYS, SEVERITIES, severity_sql_case
 
 from .. import timestamps as _ts
 from .model import EPOCH_FORMATS, GOLDEN_GROUPS, SEVERITY_WORDS, Rule
@@ -449,7 +449,7 @@ def compile_rule(rule: Rule, src: str, *, ref: dt.datetime, now: dt.datetime,
            FROM (SELECT DISTINCT sev_key AS s FROM m WHERE sev_key IS NOT NULL)),
     p AS (SELECT l.*, {ts_expr} AS ts, sv.lvl FROM l LEFT JOIN sv ON l.sev_key = sv.s),
     q AS (SELECT *, CASE WHEN ts > TIMESTAMP {future} THEN 'future' ELSE {note0} END AS ts_note,
-            {_kv_pairs_sql("list_concat(ctx_keys, ['_rule', 'severity_raw', 'bad_utf8', 'ts_note', 'ts_source', 'ts_date', 'ts_rejected', 'severity_source'])")} AS kv0
+            {_kv_pairs_sql(f"list_concat(ctx_keys, [{', '.join(lit(k) for k in NOTE_KEYS)}])")} AS kv0
           FROM p)
     SELECT rn, origin, origin_offset, raw, matched, ts, ts_text,
       coalesce(lvl, {fallback_sev}) AS severity,

@@ -21,8 +21,23 @@ from typing import TYPE_CHECKING, Any, Iterable
 if TYPE_CHECKING:  # duckdb is imported where its error is caught: the NL grammar imports
     import duckdb  # this module, and `logpilot --help` must not load duckdb (issue 16)
 
-#: Keys that are the parser's own bookkeeping, never a field a question names.
-_NOTE_KEYS = ("params", "_rule", "severity_raw", "ts_note", "bad_utf8", "ts_source", "severity_source")
+
+def _note_keys() -> tuple[str, ...]:
+    """Keys that are the parser's own bookkeeping, never a field a question names: the one
+    table, :data:`..schema.NOTE_KEYS`, read when first needed (schema loads pyarrow, which
+    importing the NL grammar must not, issue 16)."""
+    from ..schema import NOTE_KEYS
+
+    return NOTE_KEYS
+
+
+def __getattr__(name: str) -> Any:
+    """``_NOTE_KEYS`` for the modules that import it by that name (the same table)."""
+    if name == "_NOTE_KEYS":
+        return _note_keys()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 #: Bumped when the entries change shape, so stored lexicons are rebuilt.
 VERSION = "3"
 #: Categorical: at most this many distinct values (values are then listed with counts).
@@ -107,13 +122,13 @@ class Lexicon:
         """Keys of these services (of every service when none is given)."""
         wanted = set(services)
         return [ki for (svc, _), ki in sorted(self.info.items())
-                if (not wanted or svc in wanted) and ki.name not in _NOTE_KEYS
+                if (not wanted or svc in wanted) and ki.name not in _note_keys()
                 and not ki.name.startswith("_")]
 
     def names(self) -> list[str]:
         """Every linkable name (for "nearest entries" when a word is refused)."""
         out = list(self.services) + list(self.hosts)
-        out += sorted({ki.name for ki in self.info.values() if ki.name not in _NOTE_KEYS})
+        out += sorted({ki.name for ki in self.info.values() if ki.name not in _note_keys()})
         out += sorted({v for ki in self.info.values() for v in ki.values
                        if re.search(r"[A-Za-z]", v)})
         out += sorted(self.words)
@@ -188,7 +203,7 @@ def _entries_for(cur: duckdb.DuckDBPyConnection, services: list[str]) -> list[tu
             "SELECT service_name, severity, count(*) FROM logs WHERE "
             "service_name IN (SELECT s FROM _lex_svc) GROUP BY 1, 2").fetchall():
         out.append(("severity", svc, sev, None, None, n, None, None))
-    notes = ", ".join(f"'{k}'" for k in _NOTE_KEYS)
+    notes = ", ".join(f"'{k}'" for k in _note_keys())
     cur.execute(
         "CREATE OR REPLACE TEMP TABLE _lex_kv AS SELECT service_name AS s, k, context->>k AS v "
         "FROM (SELECT service_name, context, unnest(json_keys(context)) AS k FROM logs "

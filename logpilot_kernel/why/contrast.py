@@ -23,11 +23,12 @@ from typing import Any
 
 from scipy.stats import chi2
 
+from ..schema import NOTE_KEYS
 from ..sqltext import json_key_path, json_key_path_sql, literal_list, placeholders
 
-#: Context keys that are parse notes or per-record noise, never an explanation.
-SKIP_KEYS = ("params", "_rule", "severity_raw", "ts_note", "bad_utf8", "ts_source", "severity_source", "msg", "message",
-             "timestamp", "time", "ts", "level")
+#: Context keys that are parse notes (:data:`..schema.NOTE_KEYS`) or per-record noise
+#: (a message or time a JSON source repeats in its fields), never an explanation.
+SKIP_KEYS = NOTE_KEYS + ("msg", "message", "timestamp", "time", "ts", "level")
 
 
 def g_test(a: float, b: float, tw: float, tb: float) -> tuple[float, float]:
