@@ -40,6 +40,7 @@ from .mining_arrow import first_positions
 from .mining_budget import DEFAULT_BUDGET
 from .readers import InputFile, Problem, expand_inputs, read_records
 from .registry import Registry, parse_records
+from .timestamps import time_of_day_refs
 from .registry.report import file_stem
 
 SAMPLE_LINES = 400
@@ -154,6 +155,7 @@ def _ingest_file(ws: Workspace, con: Any, f: InputFile, registry: Registry, forc
     fr.induced = induced
     seen_before = _file_seen(con, f.origin)
     bar.begin_file(f)
+    day_refs = time_of_day_refs(con, f, rule, chunk, source=src)  # date-less times across chunks
     for k, rc in enumerate(read_records(f, multiline_start=rule.multiline_start, chunk_records=chunk)):
         bar.chunk(rc.table, rc.lines_read)
         fr.lines_read += rc.lines_read
@@ -167,7 +169,8 @@ def _ingest_file(ws: Workspace, con: Any, f: InputFile, registry: Registry, forc
         merged = int(pc.sum(table.column("n_lines")).as_py() or 0) - table.num_rows
         fr.merged_lines += merged
         report.merged_lines += merged
-        parsed = parse_records(con, table, rule, source=src, file_mtime=f.mtime, registry=registry)
+        parsed = parse_records(con, table, rule, source=src, file_mtime=f.mtime, registry=registry,
+                               day_ref=day_refs.get(k))
         segments.fault_point("parse")
         if parsed.quarantine.num_rows:
             _store_quarantine(ws, con, run_id, parsed.quarantine)

@@ -182,7 +182,8 @@ def _finalize(parsed: pa.Table, tried: str, file_ts: dt.datetime | None = None,
 
 def run_rule(con: duckdb.DuckDBPyConnection, chunk: pa.Table, rule: Rule, *, source: str,
              file_mtime: float | None = None, fallbacks: Sequence[Rule] = (),
-             generic: Rule | None = None, tuned: bool = False) -> pa.Table:
+             generic: Rule | None = None, tuned: bool = False,
+             day_ref: dt.datetime | None = None) -> pa.Table:
     """All parse columns for ``chunk`` under ``rule`` (plus ``raw, matched, rule, has_ts,
     reason``), used by :func:`parse_records`, ``Registry.test`` and detection.
 
@@ -195,7 +196,8 @@ def run_rule(con: duckdb.DuckDBPyConnection, chunk: pa.Table, rule: Rule, *, sou
     try:
         inp_t = _input_table(chunk)
         inp = scope.register(inp_t)
-        opts = dict(ref=ref, now=now, file_ts=ref, source=source)
+        # day_ref: the day a chunk of date-less times ends on (timestamps.time_of_day_refs)
+        opts = dict(ref=day_ref or ref, now=now, file_ts=ref, source=source)
         if not tuned:
             rule = _tuned(con, rule, inp, inp_t.num_rows)
 
@@ -323,14 +325,15 @@ def _quarantine_all(chunk: pa.Table, reason: str) -> ParseResult:
 
 def parse_records(con: duckdb.DuckDBPyConnection, chunk: pa.Table, rule: Rule, *, source: str,
                   file_mtime: float | None = None, registry: "Registry | None" = None,
-                  tuned: bool = False) -> ParseResult:
+                  tuned: bool = False, day_ref: dt.datetime | None = None) -> ParseResult:
     """Golden rows for one reader chunk under ``rule``; never raises on bad data.
 
     ``registry`` supplies the fallback rules for lines the rule does not match (its
     builtins, in specificity order); without one the packaged builtins are used. A
     DuckDB or regex error quarantines the whole chunk with the error as reason, so no
     record is ever lost silently. ``tuned``: ``rule`` comes from :func:`tune_rule`
-    already, skip the per-chunk format probe.
+    already, skip the per-chunk format probe. ``day_ref``: the ref a chunk of a file of
+    date-less times is dated from (:func:`.timestamps.time_of_day_refs`), not the mtime.
     """
     if chunk.num_rows == 0:
         return ParseResult(ROW_SCHEMA.empty_table(), QUARANTINE_SCHEMA.empty_table())
@@ -341,7 +344,7 @@ def parse_records(con: duckdb.DuckDBPyConnection, chunk: pa.Table, rule: Rule, *
         fallbacks = registry.fallback_rules()
         generic = registry.get("generic") if "generic" in registry.names() else None
         out = run_rule(con, chunk, rule, source=source, file_mtime=file_mtime,
-                       fallbacks=fallbacks, generic=generic, tuned=tuned)
+                       fallbacks=fallbacks, generic=generic, tuned=tuned, day_ref=day_ref)
     except Exception as exc:  # noqa: BLE001 - the contract is "quarantine, never raise"
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return _quarantine_all(chunk, f"parse error under rule {rule.name!r}: {msg[:500]}")
