@@ -97,3 +97,12 @@ def test_a_ratio_of_two_levels(ws):
     c = _counts()
     errors = c["batch failed"] + c["glaze sensor failed"]
     assert float(res.frame.iloc[0, -1]) == pytest.approx(errors / (N - errors))
+
+
+@pytest.mark.parametrize("question", ["what fraction of kiln attempts succeeded?",
+                                      "what fraction of kiln batches were successful?"])
+def test_the_share_of_success_is_the_other_outcome(ws, question):
+    res = ask(ws, question, now=NOW, model=None)
+    c = _counts()
+    want = c["batch fired"] / (c["batch failed"] + c["batch fired"])
+    assert float(res.frame.iloc[0, -1]) == pytest.approx(want)

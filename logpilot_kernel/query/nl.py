@@ -391,7 +391,7 @@ def _parse(question: str, lex: Lexicon, now: dt.datetime, forced: list[str] | No
                             f"{intent.services[0]} is one service and none of its fields names "
                             f"that grouping (its fields: {', '.join(keys) or 'none'})")
     if intent.measure == "rate" and not intent.share and intent.numerator is None and not (
-            intent.severities or intent.filters or intent.words or intent.texts):
+            intent.severities or intent.filters or intent.words or intent.texts or intent.exclude):
         intent.share.append("severity:ERROR,FATAL")
     _outcomes(intent, lex, question)
     _check_against_lexicon(intent, lex)
@@ -496,12 +496,29 @@ def _siblings(words: list[str], services: list[str], lex: Lexicon
     return own, list(dict.fromkeys(alts))
 
 
-def _outcome_stems() -> frozenset[str]:
-    """Stems of the words that say how a try ended (the table's ``outcomes`` groups)."""
+def _outcome_stems(kind: str | None = None) -> frozenset[str]:
+    """Stems of the words that say how a try ended (the table's ``outcomes`` groups), of
+    one kind ("failure", "success") when given."""
     out: set[str] = set()
-    for w in L.table().get("outcomes", []):
-        out |= L.synonyms(w)
+    for w, k in L.table().get("outcomes", {}).items():
+        if kind is None or k == kind:
+            out |= L.synonyms(w)
     return frozenset(out)
+
+
+def _success_share(intent: Intent, num: Intent, lex: Lexicon) -> None:
+    """"what fraction of X were successful": the tries of X's services that ended well
+    among those that ended either way (templates differing by one outcome word)."""
+    bad = _outcome_stems("failure")
+    failing = [f"{w}" for w in lex.words if L.stem(w) in bad
+               and any(s in intent.services for s in lex.words[w])]
+    if not failing:
+        return
+    own, pairs = _siblings(["|".join(sorted(failing))], intent.services, lex)
+    good = [x for x in pairs if x not in own]
+    if good:
+        num.exclude, num.severities, num.outcome_base = None, (), good
+        intent.outcome_base = pairs
 
 
 def _outcomes(intent: Intent, lex: Lexicon, question: str) -> None:
@@ -513,7 +530,16 @@ def _outcomes(intent: Intent, lex: Lexicon, question: str) -> None:
     template of the scope has such a sibling."""
     if intent.measure != "rate" or intent.share:
         return
+    if intent.numerator is None and intent.exclude and intent.services and not (
+            intent.words or intent.filters or intent.texts or intent.severities):
+        # "what fraction of X tries succeeded": the success is the part, X the whole
+        intent.numerator = Intent(level_names=intent.level_names, exclude=intent.exclude)
+        intent.exclude = None
     num = intent.numerator or intent
+    if (num is not intent and num.exclude and intent.services
+            and not (num.words or num.filters or num.texts)):
+        _success_share(intent, num, lex)
+        return
     stems = _outcome_stems()
     svcs = intent.services or sorted(lex.templates)
     if not num.words and num.severities and not num.filters and not num.texts:
