@@ -41,7 +41,8 @@ def ws(tmp_path_factory):
     lines = []
     for i in range(N):
         ts = start + dt.timedelta(minutes=5 * i)
-        rec = {"ts": ts.strftime("%Y-%m-%dT%H:%M:%S.000Z"), "service": "kiln"}
+        rec = {"ts": ts.strftime("%Y-%m-%dT%H:%M:%S.000Z"), "service": "kiln",
+               "trace_id": f"tr{i % 37:04d}"}
         rec.update(_kiln(i))
         lines.append(json.dumps(rec))
     (root / "in" / "kiln").mkdir(parents=True)
@@ -106,3 +107,10 @@ def test_the_share_of_success_is_the_other_outcome(ws, question):
     c = _counts()
     want = c["batch fired"] / (c["batch failed"] + c["batch fired"])
     assert float(res.frame.iloc[0, -1]) == pytest.approx(want)
+
+
+def test_distinct_trace_ids_is_the_trace_column(ws):
+    res = ask(ws, "how many distinct trace ids had an error in kiln?", now=NOW, model=None)
+    want = len({i % 37 for i in range(N) if _kiln(i)["level"] == "error"})
+    assert float(res.frame.iloc[0, -1]) == want
+    assert "distinct trace" in res.notes[0]

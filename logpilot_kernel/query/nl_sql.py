@@ -44,6 +44,7 @@ def dim_expr(dim: str) -> tuple[str, str]:
               "week": ("CAST(date_trunc('week', timestamp) AS DATE)", "week"),
               "month": ("strftime(timestamp, '%Y-%m')", "month"),
               "weekday": ("dayname(timestamp)", "weekday"),
+              "trace": ("trace_id", "trace_id"),
               "msgip": (r"nullif(regexp_extract(message, '(\d{1,3}(?:\.\d{1,3}){3})', 1), '')",
                         "ip")}
     if dim in simple:
@@ -236,7 +237,7 @@ def conditions(i: "Intent", lex: "Lexicon") -> tuple[list[tuple[str, str]], list
         base.append((f"that have {key}", f"{ctx(key)} IS NOT NULL"))
     for d in i.group:
         expr, _ = dim_expr(d)
-        if d.startswith("ctx:") or d in ("host", "msgip"):
+        if d.startswith("ctx:") or d in ("host", "msgip", "trace"):
             base.append(("", f"{expr} IS NOT NULL"))
     for q, op, value in i.qty_filters:
         shown = value / q.out_factor
