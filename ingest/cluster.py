@@ -31,6 +31,7 @@ from collections import Counter
 from typing import Any, Sequence
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..errors import LogPilotError, MissingDependencyError
@@ -304,15 +305,19 @@ def _load(ws: Workspace, con: Any, fs: Any, root: str, lake_url: str, shards: li
                         con.execute("CREATE OR REPLACE TEMP TABLE _lp_new AS SELECT " + cols +
                                     " FROM _lp_seg s JOIN _lp_tmap m ON m.shard_id = s.shard_id "
                                     "AND m.template_id = s.template_id" + anti)
-                        if not anti and con.execute("SELECT count(*) FROM _lp_new").fetchone()[0] != seg.num_rows:
+                        n_new = con.execute("SELECT count(*) FROM _lp_new").fetchone()[0]
+                        if not anti and n_new != seg.num_rows:
                             raise ClusterError(f"shard {shard.shard_id}: rows without a merged template")
+                        segs = res["segments"]
+                        if anti and n_new < seg.num_rows:  # rows an earlier run stored: out of the lake too
+                            segs = _trim_segments(con, fs, segs, root, lake_url, local_archive)
                         for origin, n in con.execute("SELECT origin, count(*) FROM _lp_new GROUP BY origin").fetchall():
                             loaded[origin] += int(n)
                         for (src,) in con.execute("SELECT DISTINCT source FROM _lp_new").fetchall():
                             touched.add(src)
                         con.execute("INSERT INTO logs SELECT * FROM _lp_new")
                         con.execute("DROP TABLE _lp_new")
-                        _record_segments(con, res["segments"], root, lake_url, local_archive, run_id, n_shard)
+                        _record_segments(con, segs, root, lake_url, local_archive, run_id, n_shard)
                 finally:
                     con.unregister("_lp_seg")
                 progress.update("storing", seg.num_rows)
@@ -349,6 +354,49 @@ def _load(ws: Workspace, con: Any, fs: Any, root: str, lake_url: str, shards: li
                         [origin, size, mtime, fr.rows_loaded, run_id])
 
 
+def _trim_segments(con: Any, fs: Any, segs: list[dict[str, Any]], root: str, lake_url: str,
+                   local_archive: str | None) -> list[dict[str, Any]]:
+    """Rewrite a shard's segments with only the rows being loaded now (``_lp_new``).
+
+    Why: a task writes every row it read, and a file seen before (it grew, or an earlier
+    run was interrupted) is read again from its first line; the client's anti-join keeps
+    those rows out of ``logs``, and this keeps them out of the lake, which Spark or Trino
+    read as files, so the lake too holds each provenance key once. A segment left with no
+    row is removed and not recorded. A segment an earlier run already recorded (the same
+    shard id: the same input, rerun after an interrupted run) is its rows' record and is
+    left as it is. Returns the segments as they now are."""
+    recorded = {r[0] for r in con.execute("SELECT path FROM archive_segments WHERE path IN (SELECT unnest(?))",
+                                          [[_recorded_path(g["path"], root, lake_url, local_archive)
+                                            for g in segs]]).fetchall()}
+    out = []
+    for seg in segs:
+        if _recorded_path(seg["path"], root, lake_url, local_archive) in recorded:
+            out.append(seg)
+            continue
+        with fs.open(seg["path"], "rb") as fh:
+            table = pq.read_table(fh)
+        con.register("_lp_one", table)
+        try:
+            kept = con.execute("SELECT o.* FROM _lp_one o WHERE EXISTS (SELECT 1 FROM _lp_new n WHERE "
+                               "n.origin = o.origin AND n.origin_offset = o.origin_offset) "
+                               "ORDER BY o.origin, o.origin_offset").to_arrow_table()
+        finally:
+            con.unregister("_lp_one")
+        if kept.num_rows == table.num_rows:
+            out.append(seg)
+            continue
+        if kept.num_rows == 0:
+            fs.rm(seg["path"])
+            continue
+        from .cluster_task import _write_parquet
+
+        _write_parquet(fs, seg["path"], kept.cast(table.schema))
+        offsets = kept.column("origin_offset")
+        out.append({**seg, "rows": kept.num_rows, "origins": sorted(set(kept.column("origin").to_pylist())),
+                    "first_offset": pc.min(offsets).as_py(), "last_offset": pc.max(offsets).as_py()})
+    return out
+
+
 def _archive_root(ws: Workspace, fs: Any, root: str) -> str | None:
     """``root`` when the lake is the workspace's own archive folder (then segment paths are
     recorded relative to it, like the bulk job's, and recovery on open scans them), else None."""
@@ -358,6 +406,14 @@ def _archive_root(ws: Workspace, fs: Any, root: str) -> str | None:
         return root if os.path.samefile(root, ws.parquet_path) else None
     except OSError:
         return None
+
+
+def _recorded_path(path: str, root: str, lake_url: str, local_archive: str | None) -> str:
+    """A segment's name in ``archive_segments``: relative to the workspace's own archive
+    folder, else its lake URL."""
+    if local_archive is not None and path.startswith(local_archive + "/"):
+        return os.path.relpath(path, local_archive)
+    return lake_url + path[len(root):] if path.startswith(root) else path
 
 
 def _record_segments(con: Any, segs: list[dict[str, Any]], root: str, lake_url: str, local_archive: str | None,
@@ -370,11 +426,7 @@ def _record_segments(con: Any, segs: list[dict[str, Any]], root: str, lake_url: 
     one origin, or ``"<n> origins"`` with no offsets when a grouped shard holds several."""
     rows = []
     for seg in segs:
-        path = seg["path"]
-        if local_archive is not None and path.startswith(local_archive + "/"):
-            rel = os.path.relpath(path, local_archive)
-        else:
-            rel = lake_url + path[len(root):] if path.startswith(root) else path
+        rel = _recorded_path(seg["path"], root, lake_url, local_archive)
         origins = seg.get("origins") or []
         if len(origins) == 1:
             origin, first, last = origins[0], seg.get("first_offset"), seg.get("last_offset")

@@ -13,6 +13,14 @@ finds the boundaries (a short read after each cut) and the workers count the lin
 each range in parallel (:func:`count_newlines`); :func:`number_pieces` then gives every
 piece its first line number from the counts of the pieces before it.
 
+A plain file is read up to the size it was planned with, never to wherever its end is
+when the task reads it: a live log grows while it is ingested, and reading on would make a
+shard's output depend on when it ran (a retried task would write other rows than the
+attempt it replaces) and take rows beyond the size ``ingested_files`` records. So every
+piece of a plain file, a whole small one too, carries its ``end``; only the line (record)
+that straddles the planned end is settled at read time
+(:func:`.cluster_task._settled_end`).
+
 Shard ids hash the identity of their pieces (origin, byte range, size, mtime): the same
 input always gives the same ids, which is what makes a shard's output idempotent (its
 segments are named by its id, so a retried or duplicated task rewrites the same names).
@@ -167,6 +175,8 @@ def plan_shards(files: Sequence[InputFile], shard_bytes: int = SHARD_BYTES) -> t
                     shards.append(Shard(_shard_id([piece]), (piece,)))
                 continue
         piece = _piece_of(f)
+        if _splittable(f) and f.size is not None:
+            piece = replace(piece, end=int(f.size))  # bounded: read to the planned size (docstring)
         if group and sum(p.weight for p in group) + piece.weight > shard_bytes:
             close_group()
         group.append(piece)

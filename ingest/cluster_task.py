@@ -25,6 +25,12 @@ first record start line (the lines before it continue the previous piece's last 
 and a range that ends inside a file reads on to the next record start line. Both edges
 use the same scan, so each line belongs to exactly one piece.
 
+The end of a plain file is the size it was planned with (:mod:`.cluster_plan`). When the
+file has grown since (a live log), the line that straddles that end is read whole if the
+file now shows its newline, and left for the next ingest if it is still being written
+(:func:`_settled_end`): a row is never a cut line, and no line is read by two runs as two
+different rows.
+
 The worker never opens the workspace: it may run on another machine. Everything it needs
 from the workspace (miner state, user rules, settings) comes from the run's seed object
 in the lake, fetched once per worker process.
@@ -202,21 +208,80 @@ def _record_start(path: str, pos: int, limit: int | None, start_re: re.Pattern[s
     return pos, skipped
 
 
+def _line_end(fh: Any, pos: int) -> int | None:
+    """The offset just after the first newline at or after ``pos``; None before the end of the file."""
+    fh.seek(pos)
+    while True:
+        block = fh.read(1 << 16)
+        if not block:
+            return None
+        i = block.find(b"\n")
+        if i >= 0:
+            return pos + i + 1
+        pos += len(block)
+
+
+def _line_start(fh: Any, pos: int, floor: int) -> int:
+    """The offset of the line holding byte ``pos - 1``: just after the last newline before
+    ``pos``, and not before ``floor`` (a piece's start, itself a line start)."""
+    while pos > floor:
+        a = max(floor, pos - (1 << 16))
+        fh.seek(a)
+        i = fh.read(pos - a).rfind(b"\n")
+        if i >= 0:
+            return a + i + 1
+        pos = a
+    return floor
+
+
+def _settled_end(path: str, start: int, end: int, start_re: re.Pattern[str] | None) -> int:
+    """Where the piece that reaches a plain file's planned end stops reading.
+
+    Unchanged file: the planned end (an unterminated last line is read, as the
+    single-process ingest reads it). A file that has grown since planning: if the planned
+    end falls inside a line, that line is read whole when the file now holds its newline,
+    else (still being written) it is left out, for the next ingest to read whole; for a
+    multi-line format the record that straddles the end is read on to the next record
+    start line (or to the end of the file while none has been written). Rows beyond the
+    straddling line or record stay for the next ingest (``ingested_files`` records the
+    planned size)."""
+    try:
+        now = os.path.getsize(path)
+    except OSError:
+        return end
+    if now <= end or end <= start:
+        return end
+    with open(path, "rb") as fh:
+        fh.seek(end - 1)
+        straddled = fh.read(1) != b"\n"
+        after = _line_end(fh, end) if straddled else end  # the first line start at or after ``end``
+        if start_re is None:
+            if after is not None:
+                return after
+            return _line_start(fh, end, start)
+    if after is None:
+        return now  # the open record's last line is still being written: the record as it is now
+    nxt, _ = _record_start(path, after, None, start_re)
+    return nxt
+
+
 def _open_piece(p: Piece, multiline: str | None, tars: dict[str, _TarHandle]) -> tuple[InputFile, int]:
     """The stream to read for ``p`` and the line number of its first line."""
-    if p.end is None:  # a whole file or archive member
+    if p.end is None:  # a whole compressed file or archive member
         return InputFile(p.origin, p.size, p.mtime, p.path, p.member, p.archive, p.compression,
                          tars.get(p.path)), p.first_line
     start, end, first = p.start, p.end, p.first_line
-    if multiline:
-        start_re = re.compile(multiline)
-        if p.start > 0:
-            start, skipped = _record_start(p.path, p.start, p.end, start_re)
-            first += skipped
-        if start >= p.end:  # no record starts here: the piece before reads these lines
-            end = start
-        elif p.end < (p.size or 0):
+    start_re = re.compile(multiline) if multiline else None
+    if start_re is not None and p.start > 0:
+        start, skipped = _record_start(p.path, p.start, p.end, start_re)
+        first += skipped
+    if start_re is not None and start >= p.end:  # no record starts here: the piece before reads these lines
+        end = start
+    elif p.end < (p.size or 0):
+        if start_re is not None:
             end, _ = _record_start(p.path, p.end, None, start_re)
+    else:  # the piece that reaches the planned end of the file
+        end = _settled_end(p.path, start, p.end, start_re)
     return _RangeFile(p.origin, p.size, p.mtime, p.path, None, None, None, None, start, end), first
 
 

@@ -60,13 +60,15 @@ def test_plan_groups_small_files_keeps_compressed_whole_and_numbers_ranges(tmp_p
     assert len({s.shard_id for s in shards}) == len(shards)
     assert [p.origin for p in pieces if p.compression] == [str(tmp_path / "old.log.gz")]
     assert all(p.end is None for p in pieces if p.compression)
+    # a plain file is read to the size it was planned with, a whole small one too (a live log grows)
+    assert all(p.end == p.size for p in pieces if not p.compression and not p.is_range)
     smalls = [s for s in shards if any(Path(p.origin).name.startswith("small") for p in s.pieces)]
     assert len(smalls) == 1  # grouped into one task
     assert sum(Path(p.origin).name.startswith("small") for p in smalls[0].pieces) == 5
     assert len(ranges) >= 2 and all(p.origin == str(big) for p in ranges)
     counts = [count_newlines(p.path, p.start, p.end) for p in ranges]
     numbered = number_pieces(shards, ranges, counts)
-    firsts = [p.first_line for s in numbered for p in s.pieces if p.end is not None]
+    firsts = [p.first_line for s in numbered for p in s.pieces if p.is_range]
     data = big.read_bytes()
     assert firsts == [data[:p.start].count(b"\n") + 1 for p in ranges]
     # the same input plans the same ids: a re-planned run names the same segments
@@ -103,6 +105,35 @@ def test_a_record_cut_by_a_piece_boundary_is_read_whole_once(tmp_path: Path) -> 
     for key in ("lines_read", "rows_loaded", "merged_lines", "quarantined"):
         assert sum(f[key] for r in split for f in r["files"]) == whole[0]["files"][0][key], key
     assert whole[0]["files"][0]["merged_lines"] > 0  # the file really has multi-line records
+
+
+def test_a_record_open_at_the_planned_end_of_a_grown_file_is_read_whole(tmp_path: Path) -> None:
+    """The file grows after planning: its last record gains continuation lines and new records
+    follow. The run reads that record whole and leaves the new records for the next ingest."""
+    src = tmp_path / "in"
+    src.mkdir()
+    live = src / "spindle.log"
+    _multiline_file(live, 1999)  # record 1998 has 2 continuation lines
+    more = "    at gearbox.Shaft.turn(Shaft.java:98)\n    at gearbox.Shaft.turn(Shaft.java:99)\n"
+    files, _ = expand_inputs([str(src)])
+    with Workspace(tmp_path / "ws") as ws:
+        shards, ranges = plan_shards(files, 15_000)
+        assert len(ranges) > 3
+        with open(live, "a", encoding="utf-8") as fh:  # the writer goes on
+            fh.write(more)
+            fh.write("2031-02-03 05:00:00,000 ERROR [worker-1] gearbox.Spindle: a new record\n")
+        shards = number_pieces(shards, ranges, [count_newlines(p.path, p.start, p.end) for p in ranges])
+        fs, root = lake_fs(str(tmp_path / "lake"))
+        seed = _write_seed(fs, root, str(tmp_path / "lake"), "test-run", ws, None, None, ())
+        grown = [run_shard(s, str(tmp_path / "lake"), None, seed) for s in shards]
+        ref = tmp_path / "ref"
+        ref.mkdir()
+        _multiline_file(ref / "spindle.log", 1999)
+        with open(ref / "spindle.log", "a", encoding="utf-8") as fh:
+            fh.write(more)
+        whole = _run_all(ws, expand_inputs([str(ref)])[0], tmp_path / "lake-ref", 1 << 30)
+    assert _records(grown) == _records(whole)
+    assert _records(grown)[-1][1] == 5  # its first line, 2 written before planning, 2 after
 
 
 def test_a_shard_run_twice_writes_the_same_objects(tmp_path: Path) -> None:
