@@ -156,8 +156,15 @@ def test_a_quoted_phrase_without_the_slot_of_its_template(ws) -> None:
 
 def test_distinct_of_no_field_is_refused_not_counted(ws) -> None:
     with pytest.raises(NotUnderstood) as info:
-        ask(ws, "how many different unsifted lots did the mill see?", now=NOW, model=None)
+        ask(ws, "how many different pallets did the mill see?", now=NOW, model=None)
     assert "names no field to count distinct values of" in str(info.value)
+
+
+def test_distinct_of_a_template_parameter_counts_its_values(ws) -> None:
+    """"Lot <*> not sifted": the lots are the parameter after the noun, not rows."""
+    got, res = _one(ws, "how many different unsifted lots did the mill see?")
+    assert got == len({1000 + i for i in range(576) if i % 9 == 0})
+    assert "Lot [*] not sifted" in res.notes[0]
 
 
 def test_hour_by_hour_and_which_three(ws) -> None:

@@ -153,3 +153,11 @@ def test_how_long_with_no_time_anywhere_is_refused_in_one_line(tmp_path):
         assert "carries a time" in str(err.value) and "\n" not in str(err.value)
     finally:
         ws.close()
+
+
+def test_distinct_values_of_a_parameter_the_noun_stands_before(estate):
+    """"Smelted ingot <*> in ...": no field holds ingots, the template's parameter does."""
+    ws, truth = estate
+    got, res = _one(ws, "how many distinct ingots were smelted?")
+    assert got == len(truth["smelt_ms"])  # each line smelts its own ingot
+    assert "Smelted ingot [*]" in res.notes[0]

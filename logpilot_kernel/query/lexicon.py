@@ -39,7 +39,7 @@ def __getattr__(name: str) -> Any:
 
 
 #: Bumped when the entries change shape, so stored lexicons are rebuilt.
-VERSION = "3"
+VERSION = "4"
 #: Categorical: at most this many distinct values (values are then listed with counts).
 MAX_VALUES = 60
 #: Template parameters (``params``) looked at per template, first to last: the quantities a
@@ -259,7 +259,8 @@ def _entries_for(cur: duckdb.DuckDBPyConnection, services: list[str]) -> list[tu
 
 def _slot_entries(cur: duckdb.DuckDBPyConnection) -> list[tuple]:
     """("slot", service, template id, index, unit, numeric rows, rows, None) of the template
-    parameters that hold numbers, for the services in ``_lex_svc``: one scan of their rows."""
+    parameters (numbers or not: an id in the text is counted distinct), for the services in
+    ``_lex_svc``: one scan of their rows."""
     rx = NUMBER_UNIT.replace("'", "''")
     rows = cur.execute(
         "WITH p AS (SELECT service_name AS s, template_id AS t, "
@@ -270,8 +271,7 @@ def _slot_entries(cur: duckdb.DuckDBPyConnection) -> list[tuple]:
         f"v AS (SELECT s, t, i, ps[i + 1] AS v, regexp_matches(ps[i + 1], '{rx}') AS num FROM q) "
         "SELECT s, t, i, count_if(num), count(*), "
         f"mode(lower(regexp_extract(v, '{rx}', 2))) FILTER (WHERE num AND "
-        f"regexp_extract(v, '{rx}', 2) <> '') FROM v GROUP BY ALL "
-        "HAVING count_if(num) >= 0.9 * count(*)").fetchall()
+        f"regexp_extract(v, '{rx}', 2) <> '') FROM v GROUP BY ALL").fetchall()
     return [("slot", s, t, str(i), unit or "", n, total, None) for s, t, i, n, total, unit in rows]
 
 

@@ -543,11 +543,12 @@ def _outcomes(intent: Intent, lex: Lexicon, question: str) -> None:
     stems = _outcome_stems()
     svcs = intent.services or sorted(lex.templates)
     if not num.words and num.severities and not num.filters and not num.texts:
+        # a verb ("failed", "failing"), not a noun of levels ("errors", "failures")
         verbs = [w for w in re.findall(r"[a-z]+", question.lower()[intent.share_at:])
-                 if L.stem(w) in stems and re.search(r"(?:ed|ing|s)$", w) and L.severity_of(w)]
+                 if L.stem(w) in stems and re.search(r"(?:ed|ing)$", w) and L.severity_of(w)]
         forms = sorted({w for v in verbs[:1] for w in L.template_stems(v, lex, svcs)
                         if L.stem(w) == L.stem(v)})
-        if not forms:
+        if not forms or not _siblings(["|".join(forms[:6])], svcs, lex)[1]:
             return
         num.severities = ()
         num.words.append("|".join(forms[:6]))

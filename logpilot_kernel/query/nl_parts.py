@@ -240,6 +240,8 @@ def _measures(t: _Text, intent: "Intent", lex: Lexicon, scope: list[str]) -> Non
             intent.measure, intent.field = "distinct", dim
             if infos:
                 intent.key_services[dim[4:]] = _key_services(infos)
+        elif words and _distinct_param(t, m.end(), words, intent, lex, scope):
+            pass
         elif intent.ungrounded is None and words:
             # "how many different X" where X is no field: counting rows instead would be a
             # silent wrong answer, so the parser refuses and names the fields in scope
@@ -283,6 +285,29 @@ def _measures(t: _Text, intent: "Intent", lex: Lexicon, scope: list[str]) -> Non
             break
 
 
+def _distinct_param(t: _Text, start: int, words: list[str], intent: "Intent", lex: Lexicon,
+                    scope: list[str]) -> bool:
+    """"how many distinct product IDs ...": no field holds them, a template parameter the
+    noun stands right before does ("Product <*> not found"); its distinct values."""
+    named = []
+    for w in words[:3]:
+        if w in _STOP or (w in L.skip_words() and named):
+            break
+        if L.link_service(w, lex) or w in L.skip_words():
+            continue
+        named += [x for x in w.split("-") if x]
+    if not named:
+        return False
+    q = Q.find_param(named, _context_words(t, intent), lex, scope)
+    if q is None:
+        return False
+    intent.measure, intent.quantity = "distinct", q
+    _blank_words(t, start, len(words[:len(named)]) if len(named) <= len(words) else 1)
+    for x in q.notes:
+        intent.notes.append(x)
+    return True
+
+
 def _stat_of(word: str) -> str:
     pm = re.match(r"p?(\d\d)", word)
     return f"p{pm.group(1)}" if pm else _AGG[word]
@@ -292,7 +317,8 @@ def _context_words(t: _Text, intent: "Intent") -> list[str]:
     """The words of the question still unread and of its quoted text, hyphenated ones
     split ("slow-statement"): what picks the template a number is read from."""
     text = t.s + " " + " ".join(intent.texts).lower()
-    return [x for w in re.findall(r"[a-z][a-z0-9_-]*", text) for x in w.split("-") if x]
+    return [x for w in re.findall(r"[a-z][a-z0-9_-]*", text)
+            for x in ([w] if "-" in w else []) + w.split("-") if x]
 
 
 _STOP = frozenset("of for in on at by from per to the a an and or with than".split())

@@ -124,6 +124,13 @@ class Quantity:
             f"THEN {s.value_sql()}" for s in self.slots)
         return f"(CASE {whens} END)"
 
+    def raw_sql(self) -> str:
+        """The parameter's text as logged (for counting distinct values)."""
+        whens = " ".join(
+            f"WHEN service_name = {_lit(s.service)} AND template_id = {_lit(s.template_id)} "
+            f"THEN json_extract_string(context, '$.params[{s.index}]')" for s in self.slots)
+        return f"(CASE {whens} END)"
+
     def sql(self) -> str:
         """The value in the answer's unit."""
         f = self.out_factor
@@ -194,13 +201,55 @@ def _cached(lex: Lexicon) -> list[QSlot]:
         got = []
         for s in lex.slots:
             body = bodies.get((s.service, s.template_id))
-            if body is None:
+            if body is None or s.numeric < 0.9 * s.rows:
                 continue
             q = _read_slot(s.service, s.template_id, body, s.index, s.unit, s.numeric)
             if q is not None:
                 got.append(q)
         object.__setattr__(lex, "_qslots", got)
     return got
+
+
+def find_param(named: list[str], context: list[str], lex: Lexicon, scope: Iterable[str] = ()
+               ) -> Quantity | None:
+    """The template parameter a noun names by the word right before its ``<*>`` ("product
+    <*>", "invalid user <*>"), numbers or not, for counting its distinct values; the
+    question's other words pick among the templates. None when no template has it."""
+    wanted = set(scope)
+    bodies = {(svc, tid): body for svc, tpls in lex.templates.items() for tid, body, _n in tpls}
+    syn: set[str] = set()
+    for w in named:
+        if L.stem(w) not in ("id", "identifier", "number", "no"):
+            syn |= L.synonyms(w) | {L.stem(w)}
+    pool = []
+    for s in lex.slots:
+        body = bodies.get((s.service, s.template_id))
+        if body is None or (wanted and s.service not in wanted):
+            continue
+        pieces = body.split("<*>")
+        if s.index + 1 >= len(pieces):
+            continue
+        words = re.findall(r"[A-Za-z][A-Za-z0-9_]*", pieces[s.index])
+        if not words or not pieces[s.index].endswith(" ") or not (
+                syn & set(L.key_tokens(words[-1]))):
+            continue  # the noun must stand right before the slot ("user <*>", not "user=<*>x")
+        pool.append(QSlot(s.service, s.template_id, s.index, body, "", "", False,
+                          tuple(w.lower() for w in words[-2:]), s.rows))
+    if not pool:
+        return None
+    context = [w for w in context if not L.link_service(w, lex)]  # scope, not template words
+    own = {L.stem(w) for w in context if w not in L.skip_words() or len(w) > 3} - syn
+    syn_ctx = {x for w in context for x in L.synonyms(w)} - own - syn
+    scored = [((len(own & b), len(syn_ctx & b)), s) for s in pool for b in [_body_stems(s.body)]]
+    best = max(n for n, _ in scored)
+    chosen = [s for n, s in scored if n == best]
+    if len({s.before for s in chosen}) > 1:
+        return None  # "for product <*>" and "load product <*>": which is meant is a guess
+    q = Quantity(chosen, "", own=best[0], score=best[0] + best[1], by_name=True)
+    if len({(s.service, s.template_id) for s in chosen}) > 1:
+        q.notes.append("the values are read from several templates: " + "; ".join(
+            sorted({f"'{_mark(s)}'" for s in chosen})[:4]))
+    return q
 
 
 def _body_stems(body: str) -> set[str]:

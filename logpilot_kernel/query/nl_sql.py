@@ -245,6 +245,8 @@ def conditions(i: "Intent", lex: "Lexicon") -> tuple[list[tuple[str, str]], list
                        f"{shown:g} {q.out_unit}".rstrip(), f"{q.base_sql()} {op} {value!r}"))
         if share:
             base.append((f"that have {q.label()}", f"{q.base_sql()} IS NOT NULL"))
+    if i.quantity is not None and i.measure == "distinct":
+        base.append(("", f"{i.quantity.raw_sql()} IS NOT NULL"))
     if i.quantity is not None and i.measure not in ("count", "rate", "distinct", "first", "last"):
         base.append(("", f"{i.quantity.base_sql()} IS NOT NULL"))
     if i.field and i.measure not in ("distinct",) and not i.field.startswith(
@@ -283,6 +285,8 @@ def _metric(i: "Intent", num: list[tuple[str, str]], lex: "Lexicon | None" = Non
         cond = " AND ".join(s for _, s in num) or "severity IN ('ERROR', 'FATAL')"
         name = "error_rate" if not num or all(s.startswith("severity") for _, s in num) else "share"
         return f"avg(CASE WHEN {cond} THEN 1.0 ELSE 0.0 END)", name
+    if m == "distinct" and i.quantity is not None:
+        return f"count(DISTINCT {i.quantity.raw_sql()})", f"distinct_{alias(i.quantity.name)}"
     if m == "distinct":
         expr, a = dim_expr(i.field or "service")
         return f"count(DISTINCT {expr})", f"distinct_{a}"
@@ -348,6 +352,8 @@ def reading_of(i: "Intent", lex: "Lexicon") -> str:
     if m == "rate":
         what = " and ".join(x for x, _ in num if x) or "with severity ERROR or FATAL"
         head = f"share of rows {what} among rows"
+    elif m == "distinct" and i.quantity is not None:
+        head = f"number of distinct values of {i.quantity.label()} over rows"
     elif m == "distinct":
         head = f"number of distinct {_dim_name(i.field or 'service')} values over rows"
     elif m in ("first", "last"):
