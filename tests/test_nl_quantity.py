@@ -161,3 +161,21 @@ def test_distinct_values_of_a_parameter_the_noun_stands_before(estate):
     got, res = _one(ws, "how many distinct ingots were smelted?")
     assert got == len(truth["smelt_ms"])  # each line smelts its own ingot
     assert "Smelted ingot [*]" in res.notes[0]
+
+
+def test_grouping_by_a_parameter_of_the_message_text(tmp_path):
+    """"Shelved crate in aisle <*> bay <*>": 'which two aisles' groups by that parameter."""
+    aisles = ["north", "south", "east", "north", "north", "south", "west"]
+    (tmp_path / "in" / "depot").mkdir(parents=True)
+    lines = [f"2024-07-01T00:{i % 60:02d}:{i // 60:02d}.000Z INFO [main] Shelved crate in aisle "
+             f"{aisles[i % 7]} bay {i % 11}" for i in range(140)]
+    (tmp_path / "in" / "depot" / "depot.log").write_text("\n".join(lines) + "\n")
+    ws = Workspace(tmp_path / "ws")
+    try:
+        ingest(ws, [str(tmp_path / "in" / "depot")], progress=False, parquet=False)
+        for q in ("which two aisles had the most crates shelved?", "top 2 aisles"):
+            res = ask(ws, q, now=NOW, model=None)
+            got = {str(r[0]): int(r[-1]) for r in res.frame.itertuples(index=False)}
+            assert got == {"north": 60, "south": 40}, (q, got)
+    finally:
+        ws.close()

@@ -117,6 +117,8 @@ class Intent:
     #: a share of one outcome: the (service, template id, body) of every outcome it is among
     outcome_base: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)
     ratio_parts: "tuple[Intent, Intent] | None" = None  # "ratio of A to B": count(A) / count(B)
+    #: groupings by a template parameter ("slot:N" in ``group``): "which categories ..."
+    slot_dims: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclass

@@ -100,6 +100,8 @@ def _take_dim(t: _Text, cue: str, intent: "Intent", lex: Lexicon, scope: list[st
             if got is not None:
                 named.append(j)
                 j += 1
+        if got is None and j < len(toks):
+            got = _slot_dim([x.group(0) for x in toks[j:j + 2]], t, intent, lex, scope)
         if got is None:
             pos = m.end()
             continue
@@ -115,6 +117,27 @@ def _take_dim(t: _Text, cue: str, intent: "Intent", lex: Lexicon, scope: list[st
         out.append((dim, last.endswith("s") and not last.endswith(("ss", "us"))))
         pos = m.start()
     return out
+
+
+def _slot_dim(words: list[str], t: _Text, intent: "Intent", lex: Lexicon, scope: list[str]
+              ) -> tuple[str, int, list[KeyInfo]] | None:
+    """"which three categories ...", "top 5 X by ...": no field holds X, a template
+    parameter X stands right before does ("in category <*> page"): group by its values.
+    The head noun is the last of up to two words ("product categories": categories)."""
+    words = [w for w in words if w not in L.skip_words() and not L.link_service(w, lex)
+             and not re.fullmatch(g._NUM, w)]
+    ks = [2, 1] if len(words) > 1 and not words[1].endswith(("ed", "ing")) else [1]
+    for k in ks if words else []:  # a verb after the noun ("categories listed") is no head
+        head = words[k - 1]
+        if L.builtin_dimension(head) or L.severity_of(head):
+            return None
+        q = Q.find_param([head], _context_words(t, intent), lex, scope)
+        if q is not None:
+            name = f"slot:{len(intent.slot_dims)}"
+            intent.slot_dims[name] = q
+            intent.notes += q.notes
+            return name, k, []
+    return None
 
 
 def _add_group(intent: "Intent", dim: str, infos: list[KeyInfo]) -> None:
@@ -557,6 +580,11 @@ def _dim_after(t: _Text, pos: int, intent: "Intent", lex: Lexicon, scope: list[s
                 t.blank(m.start(), m.end())
             _add_group(intent, dim, infos)
             return
+    got = _slot_dim(words[:max(1, min(2, np_len))], t, intent, lex, scope) if words else None
+    if got:  # "top 3 categories listed ...": a parameter of the message text
+        for m in toks[:got[1]]:
+            t.blank(m.start(), m.end())
+        _add_group(intent, got[0], [])
 
 
 def _best_dims(t: _Text, intent: "Intent", lex: Lexicon, scope: list[str]) -> None:

@@ -236,6 +236,9 @@ def conditions(i: "Intent", lex: "Lexicon") -> tuple[list[tuple[str, str]], list
     for key in i.present:
         base.append((f"that have {key}", f"{ctx(key)} IS NOT NULL"))
     for d in i.group:
+        if d in i.slot_dims:
+            base.append(("", f"{i.slot_dims[d].raw_sql()} IS NOT NULL"))
+            continue
         expr, _ = dim_expr(d)
         if d.startswith("ctx:") or d in ("host", "msgip", "trace"):
             base.append(("", f"{expr} IS NOT NULL"))
@@ -307,8 +310,10 @@ def _metric(i: "Intent", num: list[tuple[str, str]], lex: "Lexicon | None" = Non
 def build_sql(i: "Intent", lex: "Lexicon") -> str:
     """The SQL of an intent: one SELECT over ``logs``, aggregation in DuckDB."""
     base, num = conditions(i, lex)
-    dims = [dim_expr(d) for d in (i.group or ([i.difference[0]] if i.difference
-                                              and i.difference[0] != "period" else []))]
+    dims = [(i.slot_dims[d].raw_sql(), alias(i.slot_dims[d].slots[0].before[-1]))
+            if d in i.slot_dims else dim_expr(d)
+            for d in (i.group or ([i.difference[0]] if i.difference
+                                  and i.difference[0] != "period" else []))]
     if i.compare:
         case = " ".join(f"WHEN {_span_sql(lo, hi)} THEN {_lit(label)}" for label, lo, hi in i.compare)
         dims.insert(0, (f"CASE {case} END", "period"))
@@ -381,7 +386,9 @@ def reading_of(i: "Intent", lex: "Lexicon") -> str:
     if i.difference:
         text += f", {i.difference[1]} {'divided by' if i.ratio else 'minus'} {i.difference[2]}"
     elif i.group:
-        text += ", per " + " and ".join(_dim_name(d) for d in i.group)
+        text += ", per " + " and ".join(
+            i.slot_dims[d].label().replace("the number marked", "the value marked")
+            if d in i.slot_dims else _dim_name(d) for d in i.group)
     if i.top is not None and i.group:
         text += f", {'bottom' if i.direction == 'asc' else 'top'} {i.top}"
     return text
