@@ -162,8 +162,9 @@ def _norm_sep(sep: str) -> str:
 
 
 def _is_fraction(ch: _Chain, e: int, voc: Vocabulary) -> bool:
-    """Whether number ``e`` is a fraction: after a seconds field (``:SS.fff``; a ``:``
-    before it only with 3+ digits, else it is a clock part) or after an epoch's seconds
+    """Whether number ``e`` is a fraction: after a seconds field (``:SS.fff``, or a
+    compact ``HHMMSS.fff`` after a compact date; a ``:`` before it only with 3+ digits,
+    else it is a clock part) or after an epoch's seconds
     or milliseconds (``1709634133.25``). Its width is then no part of the shape: writers
     trim fractions (``.5``, ``.250``), and lines of one format must share a shape."""
     if e < 1 or ch.elems[e][0] != "num" or ch.seps[e - 1] not in voc.fraction_seps:
@@ -173,6 +174,8 @@ def _is_fraction(ch: _Chain, e: int, voc: Vocabulary) -> bool:
         return True
     if e < 2 or ch.seps[e - 1] == ":" and len(ch.elems[e][1]) < 3:
         return False
+    if len(prev) == 6 and len(ch.elems[e - 2][1]) in (6, 8):  # a compact clock: yyyymmdd:HHMMSS.fff
+        return True
     return len(prev) == 2 and ch.seps[e - 2] == ":" and ch.elems[e - 2][0] == "num"
 
 
