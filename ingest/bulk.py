@@ -38,9 +38,9 @@ from .bulk_report import FileReport, IngestReport  # noqa: F401 (the report's ho
 from .mining import MiningBudget, TemplateMiner
 from .mining_arrow import first_positions
 from .mining_budget import DEFAULT_BUDGET
+from .bulk_read import ChunkParsed, FileEnd, FileStart, ahead, parsed_events
 from .readers import InputFile, Problem, expand_inputs, read_records
-from .registry import Registry, parse_records
-from .timestamps import time_of_day_refs
+from .registry import Registry
 from .registry.report import file_stem
 
 SAMPLE_LINES = 400
@@ -73,6 +73,7 @@ def ingest(
     cluster: Any = None,
     lake: str | os.PathLike | None = None,
     storage_options: dict[str, Any] | None = None,
+    pipeline: bool = True,
 ) -> IngestReport:
     """Load files, directories or globs into ``ws``; see the module docstring.
 
@@ -87,6 +88,9 @@ def ingest(
     same job as Dask tasks writing Parquet segments to ``lake`` (default: the workspace's
     ``parquet/``; ``storage_options`` for fsspec): :func:`.cluster.ingest_cluster`, so the
     CLI, the magic and the notebooks reach it through this one entry point.
+
+    ``pipeline``: read and parse the next chunk in a thread while this one is mined and
+    stored (``bulk_read``); False runs the same steps one after another (same result).
     """
     check_cluster_options(cluster, lake)
     if cluster is not None:
@@ -118,11 +122,15 @@ def ingest(
     bar = _Phases(resolve(progress), files)
     touched_sources: set[str] = set()
     try:
-        for f in files:
-            fr = _ingest_file(ws, con, f, registry, forced, miner, source, chunk, writer,
-                              run_id, report, reasons, bar, touched_sources)
-            report.files.append(fr)
-            miner.save()
+        stage = _Writer(ws, con, miner, chunk, writer, run_id, report, reasons, bar, touched_sources)
+        events = parsed_events(ws.cursor, files, registry, forced, source, chunk)
+        stream = ahead(events) if pipeline else events
+        try:
+            for ev in stream:
+                stage.apply(ev)
+        finally:  # stop the reading stage now (its thread, its cursor), not when collected
+            stream.close()
+        stage.flush()
         bar.reporter.finish("detection")
         bar.reporter.finish("parsing+mining")
     finally:
@@ -138,68 +146,131 @@ def ingest(
     return report
 
 
-def _ingest_file(ws: Workspace, con: Any, f: InputFile, registry: Registry, forced: Any,
-                 miner: TemplateMiner, source: str | None, chunk: int, writer: segments.SegmentWriter | None,
-                 run_id: str, report: IngestReport, reasons: Counter[str], bar: "_Phases",
-                 touched_sources: set[str]) -> FileReport:
-    bar.detected(0)
-    if _already_complete(con, f):
-        fr = FileReport(f.origin, "", 0.0, skipped="already ingested, unchanged")
-        report.skipped_files.append({"origin": f.origin, "reason": fr.skipped or ""})
-        bar.detected(1)
-        bar.parsed(f.size or 0, 0)
-        return fr
-    rule, confidence, induced, src = file_rule(f, registry, forced, source)
-    bar.detected(1)
-    fr = FileReport(f.origin, rule.name, round(float(confidence), 3))
-    fr.induced = induced
-    seen_before = _file_seen(con, f.origin)
-    bar.begin_file(f)
-    day_refs = time_of_day_refs(con, f, rule, chunk, source=src)  # date-less times across chunks
-    for k, rc in enumerate(read_records(f, multiline_start=rule.multiline_start, chunk_records=chunk)):
-        bar.chunk(rc.table, rc.lines_read)
+class _Writer:
+    """The bulk job's second stage: applies the first stage's events in order (mining,
+    storing, accounting); the only one that writes the workspace.
+
+    Many small files: a chunk joins the pending batch while the batch stays within
+    ``chunk`` rows, so files of a few thousand lines are mined and stored together
+    (one mining call, one Parquet segment set, one transaction per batch instead of per
+    file). A file is marked complete only once the batch holding its last rows is stored.
+    A chunk of a file that passed the mining budget is mined on its own (coarse).
+    """
+
+    def __init__(self, ws: Workspace, con: Any, miner: TemplateMiner, chunk: int,
+                 writer: segments.SegmentWriter | None, run_id: str, report: IngestReport,
+                 reasons: Counter[str], bar: "_Phases", touched_sources: set[str]) -> None:
+        self.ws, self.con, self.miner, self.chunk, self.writer = ws, con, miner, chunk, writer
+        self.run_id, self.report, self.reasons, self.bar = run_id, report, reasons, bar
+        self.touched = touched_sources
+        self.fr: FileReport | None = None
+        self.current: FileStart | None = None
+        self.batch: list[tuple[pa.Table, FileReport, str, bool, int]] = []  # rows, file, source, seen, chunk
+        self.batch_rows = 0
+        self.ends: list[tuple[InputFile, FileReport]] = []  # files whose completion waits for the batch
+        self.seq = 0
+
+    def apply(self, ev: "FileStart | ChunkParsed | FileEnd") -> None:
+        if isinstance(ev, FileStart):
+            self._start(ev)
+        elif isinstance(ev, ChunkParsed):
+            self._chunk(ev)
+        else:
+            self._end(ev)
+
+    def _start(self, ev: FileStart) -> None:
+        self.bar.detected(0)
+        if ev.skipped:
+            fr = FileReport(ev.f.origin, "", 0.0, skipped=ev.skipped)
+            self.report.skipped_files.append({"origin": ev.f.origin, "reason": ev.skipped})
+            self.report.files.append(fr)
+            self.bar.detected(1)
+            self.bar.parsed(ev.f.size or 0, 0)
+            return
+        self.bar.detected(1)
+        fr = FileReport(ev.f.origin, ev.rule.name, round(float(ev.confidence), 3))
+        fr.induced = ev.induced
+        self.report.files.append(fr)
+        self.fr, self.current = fr, ev
+        self.bar.begin_file(ev.f)
+
+    def _chunk(self, ev: ChunkParsed) -> None:
+        fr, report, rc, cur = self.fr, self.report, ev.rc, self.current
+        assert fr is not None and cur is not None
+        self.bar.chunk(rc.table, rc.lines_read)
         fr.lines_read += rc.lines_read
         report.lines_read += rc.lines_read
         for p in rc.problems:
-            _record_problem(report, reasons, p, fr)
-        _quarantine_problems(ws, con, run_id, [p for p in rc.problems if p.origin_offset > 0 or p.quarantined_file])
-        table = rc.table
-        if table.num_rows == 0:
-            continue
-        merged = int(pc.sum(table.column("n_lines")).as_py() or 0) - table.num_rows
-        fr.merged_lines += merged
-        report.merged_lines += merged
-        parsed = parse_records(con, table, rule, source=src, file_mtime=f.mtime, registry=registry,
-                               day_ref=day_refs.get(k))
+            _record_problem(report, self.reasons, p, fr)
+        _quarantine_problems(self.ws, self.con, self.run_id,
+                             [p for p in rc.problems if p.origin_offset > 0 or p.quarantined_file])
+        if ev.parsed is None:
+            return
+        fr.merged_lines += ev.merged
+        report.merged_lines += ev.merged
         segments.fault_point("parse")
+        parsed = ev.parsed
         if parsed.quarantine.num_rows:
-            _store_quarantine(ws, con, run_id, parsed.quarantine)
+            _store_quarantine(self.ws, self.con, self.run_id, parsed.quarantine)
             for r in parsed.quarantine.column("reason").to_pylist():
-                reasons[_reason_key(r)] += 1
+                self.reasons[_reason_key(r)] += 1
             fr.quarantined += parsed.quarantine.num_rows
             report.quarantined += parsed.quarantine.num_rows
         rows = parsed.rows
         if rows.num_rows == 0:
-            continue
+            return
         _count_ts_sources(fr, rows)
-        staged = _mine(con, miner, rows, ws, run_id, report, fr)
-        bar.reporter.start("storing", unit="rows")
-        loaded = _store_rows(ws, con, staged, f.origin, seen_before, writer, k)
-        bar.reporter.update("storing", loaded)
-        seen_before = True
-        fr.rows_loaded += loaded
-        fr.duplicates += rows.num_rows - loaded
-        report.rows_loaded += loaded
-        report.duplicates += rows.num_rows - loaded
-        if loaded:
-            touched_sources.add(src)
-    with ws.write_lock:  # delete + insert, never an in-place update (see rewrite_rows)
-        with transaction(con):
-            con.execute("DELETE FROM ingested_files WHERE origin = ?", [f.origin])
-            con.execute("INSERT INTO ingested_files VALUES (?, ?, ?, ?, ?, true)",
-                        [f.origin, f.size, f.mtime, fr.rows_loaded, run_id])
-    bar.end_file()
-    return fr
+        if fr.template_budget is not None or self.batch_rows + rows.num_rows > self.chunk:
+            self.flush()
+        self.batch.append((rows, fr, cur.src, cur.seen_before, ev.k))
+        self.batch_rows += rows.num_rows
+        cur.seen_before = True
+        if fr.template_budget is not None:
+            self.flush()
+
+    def _end(self, ev: FileEnd) -> None:
+        assert self.fr is not None
+        self.ends.append((ev.f, self.fr))
+        if not self.batch:
+            self.flush()
+        self.bar.end_file()
+
+    def flush(self) -> None:
+        """Mine and store the pending batch, then mark the files it completed."""
+        batch, self.batch, self.batch_rows = self.batch, [], 0
+        if batch:
+            frs = list({id(b[1]): b[1] for b in batch}.values())
+            rows = batch[0][0] if len(batch) == 1 else pa.concat_tables([b[0] for b in batch])
+            staged = _mine(self.con, self.miner, rows, self.ws, self.run_id, self.report, frs)
+            self.bar.reporter.start("storing", unit="rows")
+            seen = any(b[3] for b in batch)
+            if len(frs) == 1:
+                loaded = {frs[0].origin: _store_rows(self.ws, self.con, staged, frs[0].origin, seen,
+                                                     self.writer, batch[0][4])}
+            else:
+                loaded = _store_batch(self.ws, self.con, staged, seen, self.writer, self.seq)
+            self.seq += 1
+            self.bar.reporter.update("storing", sum(loaded.values()))
+            offered: Counter[str] = Counter()
+            for b in batch:
+                offered[b[1].origin] += b[0].num_rows
+            for fr in frs:
+                n = loaded.get(fr.origin, 0)
+                fr.rows_loaded += n
+                fr.duplicates += offered[fr.origin] - n
+                self.report.rows_loaded += n
+                self.report.duplicates += offered[fr.origin] - n
+            for b in batch:
+                if loaded.get(b[1].origin, 0):
+                    self.touched.add(b[2])
+            self.miner.save()
+        ends, self.ends = self.ends, []
+        for f, fr in ends:
+            with self.ws.write_lock:  # delete + insert, never an in-place update (see rewrite_rows)
+                with transaction(self.con):
+                    self.con.execute("DELETE FROM ingested_files WHERE origin = ?", [f.origin])
+                    self.con.execute("INSERT INTO ingested_files VALUES (?, ?, ?, ?, ?, true)",
+                                     [f.origin, f.size, f.mtime, fr.rows_loaded, self.run_id])
 
 
 def file_rule(f: InputFile, registry: Registry, forced: Any, source: str | None) -> tuple[Any, float, dict | None, str]:
@@ -233,23 +304,32 @@ def _count_ts_sources(fr: FileReport, rows: pa.Table) -> None:
 
 
 def _mine(con: Any, miner: TemplateMiner, rows: pa.Table, ws: Workspace,
-          run_id: str, report: IngestReport, fr: FileReport | None = None) -> pa.Table:
+          run_id: str, report: IngestReport, frs: "Sequence[FileReport] | FileReport | None" = None) -> pa.Table:
     """Mine a parsed batch; record new templates; return it with body, template_id, params.
 
     Once a chunk of a file passed the mining budget, the file's later chunks are mined
     coarse from the start (``fr.template_budget``): the cost stays linear in its lines.
+    A batch of several small files (``frs``) that passes the budget marks each of them.
     """
+    frs = [] if frs is None else [frs] if isinstance(frs, FileReport) else list(frs)
     # A multi-line record's template is its first line's (the stack trace stays in
     # `message`); severity groups the mining: one word apart at another level is another event.
     first_lines = pc.list_element(pc.split_pattern(rows.column("message"), "\n", max_splits=1), 0)
-    coarse = fr is not None and fr.template_budget is not None
+    coarse = any(fr.template_budget is not None for fr in frs)
     result = miner.mine(first_lines, con=con, groups=rows.column("severity"), coarse=coarse)
-    if fr is not None and result.budget_hit and not coarse:
-        fr.template_budget = result.budget_hit
+    if result.budget_hit and not coarse:
+        for fr in frs:
+            fr.template_budget = result.budget_hit
     if result.coarse is not None:
         rows = _flag_coarse(rows, result.coarse)
-        if fr is not None:
-            fr.coarse_rows += int(pc.sum(pc.cast(result.coarse, pa.int64())).as_py() or 0)
+        if len(frs) == 1:
+            frs[0].coarse_rows += int(pc.sum(pc.cast(result.coarse, pa.int64())).as_py() or 0)
+        elif frs:
+            flagged = pc.filter(rows.column("origin"), result.coarse)
+            counts = pc.value_counts(flagged)
+            per = dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist()))
+            for fr in frs:
+                fr.coarse_rows += int(per.get(fr.origin, 0))
     if result.new_templates or result.changed_templates:
         services = rows.column("service_name")
         # the service of each template's first row: per distinct id, not a Python loop per row
@@ -359,6 +439,53 @@ def _store_rows(ws: Workspace, con: Any, staged: pa.Table, origin: str, seen_bef
                         writer.discard(files)  # type: ignore[union-attr]
                     raise
                 return int(n)
+            finally:
+                con.execute("DROP TABLE IF EXISTS _lp_new")
+    finally:
+        con.unregister("_lp_staged")
+
+
+def _store_batch(ws: Workspace, con: Any, staged: pa.Table, seen_before: bool,
+                 writer: segments.SegmentWriter | None, chunk: int) -> dict[str, int]:
+    """:func:`_store_rows` for a batch of several files: rows loaded per origin.
+
+    The same steps (segments staged and renamed, then rows and segment records in ONE
+    transaction); the new rows are the batch's (origin, offset) pairs not in ``logs``,
+    and the segments are recorded as ``"<n> origins"`` without offsets, as a grouped
+    cluster shard's are.
+    """
+    con.register("_lp_staged", staged)
+    try:
+        with ws.write_lock:
+            if seen_before:
+                con.execute(
+                    f"CREATE OR REPLACE TEMP TABLE _lp_new AS SELECT {GOLDEN_SELECT} FROM _lp_staged s "
+                    "WHERE NOT EXISTS (SELECT 1 FROM logs l WHERE l.origin = s.origin "
+                    "AND l.origin_offset = s.origin_offset)")
+            else:
+                con.execute(f"CREATE OR REPLACE TEMP TABLE _lp_new AS SELECT {GOLDEN_SELECT} FROM _lp_staged")
+            try:
+                counts = dict(con.execute("SELECT origin, count(*) FROM _lp_new GROUP BY origin").fetchall())
+                if not counts:
+                    return {}
+                files = None
+                if writer is not None:
+                    files = writer.stage(con, "SELECT *, strftime(timestamp, '%Y-%m-%d') AS date FROM _lp_new")
+                    segments.fault_point("parquet-staged")
+                    writer.publish(files)
+                    segments.fault_point("before-commit")
+                try:
+                    with transaction(con):
+                        con.execute("INSERT INTO logs SELECT * FROM _lp_new")
+                        if files:
+                            writer.record(con, files, f"{len(counts)} origins", chunk,  # type: ignore[union-attr]
+                                          None, None)
+                        segments.fault_point("in-commit")
+                except BaseException:
+                    if files:  # the rows are not in logs: neither may their segments be
+                        writer.discard(files)  # type: ignore[union-attr]
+                    raise
+                return {str(k): int(v) for k, v in counts.items()}
             finally:
                 con.execute("DROP TABLE IF EXISTS _lp_new")
     finally:
