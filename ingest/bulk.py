@@ -31,17 +31,16 @@ import pyarrow.compute as pc
 from ..errors import LogPilotError
 from ..progress import Progress, rate, resolve
 from ..query.lexicon import refresh_after_ingest
-from ..schema import FIELD_NAMES
 from ..workspace import Workspace, rewrite_rows, transaction
 from . import segments
 from .bulk_report import FileReport, IngestReport  # noqa: F401 (the report's home; imported from here too)
 from .mining import MiningBudget, TemplateMiner
-from .mining_arrow import first_positions
 from .mining_budget import DEFAULT_BUDGET
 from .bulk_read import ChunkParsed, FileEnd, FileStart, ahead, parsed_events
 from .readers import InputFile, Problem, expand_inputs, read_records
 from .registry import Registry
 from .registry.report import file_stem
+from .staging import GOLDEN_SELECT, stage  # noqa: F401 (GOLDEN_SELECT: cluster shards import it from here)
 
 SAMPLE_LINES = 400
 
@@ -312,18 +311,15 @@ def _mine(con: Any, miner: TemplateMiner, rows: pa.Table, ws: Workspace,
     A batch of several small files (``frs``) that passes the budget marks each of them.
     """
     frs = [] if frs is None else [frs] if isinstance(frs, FileReport) else list(frs)
-    # A multi-line record's template is its first line's (the stack trace stays in
-    # `message`); severity groups the mining: one word apart at another level is another event.
-    first_lines = pc.list_element(pc.split_pattern(rows.column("message"), "\n", max_splits=1), 0)
     coarse = any(fr.template_budget is not None for fr in frs)
-    result = miner.mine(first_lines, con=con, groups=rows.column("severity"), coarse=coarse)
+    staged = stage(con, miner, rows, coarse=coarse)  # the one staging path (the stream's too)
+    result = staged.result
     if result.budget_hit and not coarse:
         for fr in frs:
             fr.template_budget = result.budget_hit
     if result.coarse is not None:
-        rows = _flag_coarse(rows, result.coarse)
         if len(frs) == 1:
-            frs[0].coarse_rows += int(pc.sum(pc.cast(result.coarse, pa.int64())).as_py() or 0)
+            frs[0].coarse_rows += staged.coarse_rows
         elif frs:
             flagged = pc.filter(rows.column("origin"), result.coarse)
             counts = pc.value_counts(flagged)
@@ -331,11 +327,7 @@ def _mine(con: Any, miner: TemplateMiner, rows: pa.Table, ws: Workspace,
             for fr in frs:
                 fr.coarse_rows += int(per.get(fr.origin, 0))
     if result.new_templates or result.changed_templates:
-        services = rows.column("service_name")
-        # the service of each template's first row: per distinct id, not a Python loop per row
-        enc = pc.dictionary_encode(result.template_id)
-        first = first_positions(enc.indices, len(enc.dictionary))
-        first_service = dict(zip(enc.dictionary.to_pylist(), pc.take(services, first).to_pylist()))
+        first_service = staged.first_service
         with ws.write_lock:
             if result.new_templates:  # one insert from Arrow (executemany costs ~3 ms a row)
                 new = pa.table({"template_id": list(result.new_templates),
@@ -354,48 +346,7 @@ def _mine(con: Any, miner: TemplateMiner, rows: pa.Table, ws: Workspace,
                              "SELECT * REPLACE (?::VARCHAR AS template) FROM templates WHERE template_id = ?",
                              [text, tid])
         report.new_templates += len(result.new_templates)
-    return rows.append_column("body", result.template).append_column(
-        "template_id", result.template_id).append_column("params", result.params)
-
-
-_COARSE = '"template_quality":"coarse"'
-
-
-def _flag_coarse(rows: pa.Table, coarse: pa.Array) -> pa.Table:
-    """``context.template_quality = "coarse"`` on the rows the budget's rule grouped (one
-    vectorised splice into the JSON text, as ``GOLDEN_SELECT`` does for ``params``)."""
-    i = rows.schema.get_field_index("context")
-    ctx = rows.column(i).combine_chunks().cast(pa.string())
-    empty = pc.fill_null(pc.match_substring_regex(ctx, r"^\s*\{\s*\}\s*$"), True)
-    spliced = pc.replace_substring_regex(ctx, r"\}\s*$", "," + _COARSE + "}", max_replacements=1)
-    flagged = pc.if_else(empty, pa.scalar("{" + _COARSE + "}"), spliced)
-    return rows.set_column(i, rows.schema.field(i).with_type(pa.string()), pc.if_else(coarse, flagged, ctx))
-
-
-def _golden_select() -> str:
-    """Golden columns over a staged batch (parsed rows + body, template_id, params)."""
-    cols = []
-    for name in FIELD_NAMES:
-        if name == "context":
-            # Splice "params" into the object's text: parsing and re-serialising every
-            # context (json_merge_patch) cost more than mining itself.
-            cols.append(
-                "CAST(CASE WHEN params IS NULL OR len(params) = 0 THEN context "
-                "WHEN context IS NULL OR trim(context) = '{}' THEN '{\"params\":' || to_json(params) || '}' "
-                "ELSE left(rtrim(context), length(rtrim(context)) - 1) || ',\"params\":' || to_json(params) || '}' "
-                "END AS JSON) AS context"
-            )
-        elif name == "timestamp":
-            cols.append("CAST(timestamp AS TIMESTAMP) AS timestamp")
-        elif name == "origin_offset":
-            cols.append("CAST(origin_offset AS BIGINT) AS origin_offset")
-        else:
-            cols.append(f"CAST({name} AS VARCHAR) AS {name}")
-    return ", ".join(cols)
-
-
-#: The golden columns over a staged batch; shared by the bulk job and the stream writers.
-GOLDEN_SELECT = _golden_select()
+    return staged.table
 
 
 def _store_rows(ws: Workspace, con: Any, staged: pa.Table, origin: str, seen_before: bool,

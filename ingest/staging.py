@@ -1,10 +1,10 @@
-"""How parsed rows become golden rows: the staging path the stream shares with the bulk job.
+"""How parsed rows become golden rows: the one staging path of the bulk job and the stream.
 
 Parsed rows (``enrich.parse_records``) are mined (:func:`stage`: a record's template is
 its first line's, severity groups the mining, rows the miner's budget grouped coarsely get
 ``context.template_quality = "coarse"``) and then cast to the golden columns by DuckDB
-(:data:`GOLDEN_SELECT`, :func:`golden`). Why: the stream had its own copy of the bulk
-job's staging and it had drifted (it never flagged coarse rows, and found each new
+(:data:`GOLDEN_SELECT`, :func:`golden`). Why one module: the stream had its own copy of
+the bulk job's staging and it had drifted (it never flagged coarse rows, and found each new
 template's first service with a Python loop per row).
 """
 
@@ -17,11 +17,37 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-# The golden SELECT and the coarse flag are the bulk job's own (one copy); they move here
-# when ``bulk._mine`` calls :func:`stage` too (bulk.py was being reworked at the time).
-from .bulk import GOLDEN_SELECT, _flag_coarse as flag_coarse
+from ..schema import FIELD_NAMES
 from .mining import MineResult, TemplateMiner
 from .mining_arrow import first_positions
+
+
+def _golden_select() -> str:
+    """Golden columns over a staged batch (parsed rows + body, template_id, params)."""
+    cols = []
+    for name in FIELD_NAMES:
+        if name == "context":
+            # Splice "params" into the object's text: parsing and re-serialising every
+            # context (json_merge_patch) cost more than mining itself.
+            cols.append(
+                "CAST(CASE WHEN params IS NULL OR len(params) = 0 THEN context "
+                "WHEN context IS NULL OR trim(context) = '{}' THEN '{\"params\":' || to_json(params) || '}' "
+                "ELSE left(rtrim(context), length(rtrim(context)) - 1) || ',\"params\":' || to_json(params) || '}' "
+                "END AS JSON) AS context"
+            )
+        elif name == "timestamp":
+            cols.append("CAST(timestamp AS TIMESTAMP) AS timestamp")
+        elif name == "origin_offset":
+            cols.append("CAST(origin_offset AS BIGINT) AS origin_offset")
+        else:
+            cols.append(f"CAST({name} AS VARCHAR) AS {name}")
+    return ", ".join(cols)
+
+
+#: The golden columns over a staged batch; shared by the bulk job, its cluster shards and the stream.
+GOLDEN_SELECT = _golden_select()
+
+_COARSE = '"template_quality":"coarse"'
 
 
 @dataclass
@@ -56,6 +82,17 @@ def stage(con: duckdb.DuckDBPyConnection, miner: TemplateMiner, rows: pa.Table, 
     table = rows.append_column("body", result.template).append_column(
         "template_id", result.template_id).append_column("params", result.params)
     return Staged(table, result, first_service, coarse_rows)
+
+
+def flag_coarse(rows: pa.Table, coarse: pa.Array) -> pa.Table:
+    """``context.template_quality = "coarse"`` on the rows the budget's rule grouped (one
+    vectorised splice into the JSON text, as :data:`GOLDEN_SELECT` does for ``params``)."""
+    i = rows.schema.get_field_index("context")
+    ctx = rows.column(i).combine_chunks().cast(pa.string())
+    empty = pc.fill_null(pc.match_substring_regex(ctx, r"^\s*\{\s*\}\s*$"), True)
+    spliced = pc.replace_substring_regex(ctx, r"\}\s*$", "," + _COARSE + "}", max_replacements=1)
+    flagged = pc.if_else(empty, pa.scalar("{" + _COARSE + "}"), spliced)
+    return rows.set_column(i, rows.schema.field(i).with_type(pa.string()), pc.if_else(coarse, flagged, ctx))
 
 
 def golden(con: duckdb.DuckDBPyConnection, staged: pa.Table) -> pa.Table:
