@@ -114,7 +114,7 @@ def main() -> None:
                           ("why_blind_renamed", ["why_blind.py", "--rename-seed", "3"]),
                           *((f"question_accuracy_{h}", ["question_accuracy.py", "--sets", "demo", "--demo-questions",
                                                          str(HERE / "data" / f"demo_questions_{h}.json")])
-                            for h in ("heldout", "heldout3", "heldout4"))):
+                            for h in ("heldout", "heldout3", "heldout4", "heldout5"))):
             text = _run([str(HERE / cmd[0]), *cmd[1:]])
             (out / f"{name}.txt").write_text(text)
             md += [f"## {name.replace('_', ' ')}\n", f"`python tests/benchmarks/{' '.join(cmd)}`\n",
