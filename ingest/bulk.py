@@ -37,6 +37,7 @@ from .bulk_report import FileReport, IngestReport  # noqa: F401 (the report's ho
 from .mining import MiningBudget, TemplateMiner
 from .mining_budget import DEFAULT_BUDGET
 from .bulk_read import ChunkParsed, FileEnd, FileStart, ahead, parsed_events
+from .bulk_store import store_batch, store_rows
 from .readers import InputFile, Problem, expand_inputs, read_records
 from .registry import Registry
 from .registry.report import file_stem
@@ -244,10 +245,10 @@ class _Writer:
             self.bar.reporter.start("storing", unit="rows")
             seen = any(b[3] for b in batch)
             if len(frs) == 1:
-                loaded = {frs[0].origin: _store_rows(self.ws, self.con, staged, frs[0].origin, seen,
+                loaded = {frs[0].origin: store_rows(self.ws, self.con, staged, frs[0].origin, seen,
                                                      self.writer, batch[0][4])}
             else:
-                loaded = _store_batch(self.ws, self.con, staged, seen, self.writer, self.seq)
+                loaded = store_batch(self.ws, self.con, staged, seen, self.writer, self.seq)
             self.seq += 1
             self.bar.reporter.update("storing", sum(loaded.values()))
             offered: Counter[str] = Counter()
@@ -347,100 +348,6 @@ def _mine(con: Any, miner: TemplateMiner, rows: pa.Table, ws: Workspace,
                              [text, tid])
         report.new_templates += len(result.new_templates)
     return staged.table
-
-
-def _store_rows(ws: Workspace, con: Any, staged: pa.Table, origin: str, seen_before: bool,
-                writer: segments.SegmentWriter | None, chunk: int) -> int:
-    """Append the rows not yet present: archive segments staged and renamed into place,
-    then the rows and the segments' record in ONE DuckDB transaction (``segments``).
-
-    The golden columns are built by DuckDB straight from the staged Arrow batch into a
-    temporary table; no round trip through Python objects.
-    """
-    con.register("_lp_staged", staged)
-    try:
-        with ws.write_lock:
-            if seen_before:  # a rerun or a file an interrupted run left partial
-                con.execute(
-                    f"CREATE OR REPLACE TEMP TABLE _lp_new AS SELECT {GOLDEN_SELECT} FROM _lp_staged "
-                    "WHERE origin_offset NOT IN (SELECT origin_offset FROM logs WHERE origin = ?)", [origin])
-                n = con.execute("SELECT count(*) FROM _lp_new").fetchone()[0]
-            else:  # a new file: every row is new, no anti-join, no count query
-                con.execute(f"CREATE OR REPLACE TEMP TABLE _lp_new AS SELECT {GOLDEN_SELECT} FROM _lp_staged")
-                n = staged.num_rows
-            try:
-                if n == 0:
-                    return 0
-                files = None
-                if writer is not None:
-                    files = writer.stage(con, "SELECT *, strftime(timestamp, '%Y-%m-%d') AS date FROM _lp_new")
-                    segments.fault_point("parquet-staged")
-                    writer.publish(files)
-                    segments.fault_point("before-commit")
-                try:
-                    with transaction(con):
-                        con.execute("INSERT INTO logs SELECT * FROM _lp_new")
-                        if files:
-                            first, last = con.execute(
-                                "SELECT min(origin_offset), max(origin_offset) FROM _lp_new").fetchone()
-                            writer.record(con, files, origin, chunk, first, last)  # type: ignore[union-attr]
-                        segments.fault_point("in-commit")
-                except BaseException:
-                    if files:  # the rows are not in logs: neither may their segments be
-                        writer.discard(files)  # type: ignore[union-attr]
-                    raise
-                return int(n)
-            finally:
-                con.execute("DROP TABLE IF EXISTS _lp_new")
-    finally:
-        con.unregister("_lp_staged")
-
-
-def _store_batch(ws: Workspace, con: Any, staged: pa.Table, seen_before: bool,
-                 writer: segments.SegmentWriter | None, chunk: int) -> dict[str, int]:
-    """:func:`_store_rows` for a batch of several files: rows loaded per origin.
-
-    The same steps (segments staged and renamed, then rows and segment records in ONE
-    transaction); the new rows are the batch's (origin, offset) pairs not in ``logs``,
-    and the segments are recorded as ``"<n> origins"`` without offsets, as a grouped
-    cluster shard's are.
-    """
-    con.register("_lp_staged", staged)
-    try:
-        with ws.write_lock:
-            if seen_before:
-                con.execute(
-                    f"CREATE OR REPLACE TEMP TABLE _lp_new AS SELECT {GOLDEN_SELECT} FROM _lp_staged s "
-                    "WHERE NOT EXISTS (SELECT 1 FROM logs l WHERE l.origin = s.origin "
-                    "AND l.origin_offset = s.origin_offset)")
-            else:
-                con.execute(f"CREATE OR REPLACE TEMP TABLE _lp_new AS SELECT {GOLDEN_SELECT} FROM _lp_staged")
-            try:
-                counts = dict(con.execute("SELECT origin, count(*) FROM _lp_new GROUP BY origin").fetchall())
-                if not counts:
-                    return {}
-                files = None
-                if writer is not None:
-                    files = writer.stage(con, "SELECT *, strftime(timestamp, '%Y-%m-%d') AS date FROM _lp_new")
-                    segments.fault_point("parquet-staged")
-                    writer.publish(files)
-                    segments.fault_point("before-commit")
-                try:
-                    with transaction(con):
-                        con.execute("INSERT INTO logs SELECT * FROM _lp_new")
-                        if files:
-                            writer.record(con, files, f"{len(counts)} origins", chunk,  # type: ignore[union-attr]
-                                          None, None)
-                        segments.fault_point("in-commit")
-                except BaseException:
-                    if files:  # the rows are not in logs: neither may their segments be
-                        writer.discard(files)  # type: ignore[union-attr]
-                    raise
-                return {str(k): int(v) for k, v in counts.items()}
-            finally:
-                con.execute("DROP TABLE IF EXISTS _lp_new")
-    finally:
-        con.unregister("_lp_staged")
 
 
 def _finish_templates(ws: Workspace, con: Any, report: IngestReport, sources: set[str],
