@@ -66,7 +66,7 @@ def parsed_events(cursor: Callable[[], Any], files: list[InputFile], registry: R
     threads); reads only, so it may run ahead of the writer.
     """
     from . import bulk  # the helpers this stage shares with the writer stage
-    from .timestamps import time_of_day_refs
+    from .timestamps_days import time_of_day_refs
 
     con = cursor()
     try:

@@ -196,7 +196,7 @@ def run_rule(con: duckdb.DuckDBPyConnection, chunk: pa.Table, rule: Rule, *, sou
     try:
         inp_t = _input_table(chunk)
         inp = scope.register(inp_t)
-        # day_ref: the day a chunk of date-less times ends on (timestamps.time_of_day_refs)
+        # day_ref: the day a chunk of date-less times ends on (timestamps_days.time_of_day_refs)
         opts = dict(ref=day_ref or ref, now=now, file_ts=ref, source=source)
         if not tuned:
             rule = _tuned(con, rule, inp, inp_t.num_rows)
@@ -333,7 +333,7 @@ def parse_records(con: duckdb.DuckDBPyConnection, chunk: pa.Table, rule: Rule, *
     DuckDB or regex error quarantines the whole chunk with the error as reason, so no
     record is ever lost silently. ``tuned``: ``rule`` comes from :func:`tune_rule`
     already, skip the per-chunk format probe. ``day_ref``: the ref a chunk of a file of
-    date-less times is dated from (:func:`.timestamps.time_of_day_refs`), not the mtime.
+    date-less times is dated from (:func:`.timestamps_days.time_of_day_refs`), not the mtime.
     """
     if chunk.num_rows == 0:
         return ParseResult(ROW_SCHEMA.empty_table(), QUARANTINE_SCHEMA.empty_table())
