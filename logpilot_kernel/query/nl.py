@@ -36,7 +36,8 @@ from .nl_time import label_of, legacy_times, parse_date, shared_reader
 from .nl_filters import Words as _Words
 from .nl_filters import check_against_lexicon as _check_against_lexicon
 from .nl_filters import filters as _filters
-from .nl_parts import _PIVOT, _best_dims, _groups, _measures, _order, _scope
+from .nl_dims import _scope
+from .nl_parts import _PIVOT, _best_dims, _groups, _measures, _order
 from .nl_sql import build_sql, reading_of
 
 Vocabulary = Lexicon  # the older name: callers build one with services/hosts/keys

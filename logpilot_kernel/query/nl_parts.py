@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING
 from . import nl_grammar as g
 from . import nl_link as L
 from . import nl_quantity as Q
-from .lexicon import KeyInfo, Lexicon
+from .lexicon import Lexicon
 from .nl_filters import key_services as _key_services
 from .nl_time import Text as _Text
+from .nl_dims import (_add_group, _blank_words, _context_words, _dim, _in_one_template, _slot_dim,
+                      _take_dim, _ungrounded)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .nl import Intent
@@ -24,154 +26,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 _WORDS = r"([a-z0-9_][a-z0-9_./:@-]*(?:\s+[a-z0-9_][a-z0-9_./:@-]*){0,2})"
 _WORDS5 = r"([a-z0-9_][a-z0-9_./:@-]*(?:\s+[a-z0-9_][a-z0-9_./:@-]*){0,4})"
-
-
-def _dim(words: list[str], lex: Lexicon, scope: list[str], counting: bool = False,
-         head: bool = False) -> tuple[str, int, list[KeyInfo]] | None:
-    """The longest prefix (3..1 words) that names a dimension: (dim, words used, keys).
-
-    ``counting``: the dimension is counted distinct, so id-like fields come first."""
-    for k in range(min(3, len(words)), 0, -1):
-        phrase = " ".join(words[:k])
-        if k == 1 and words[0] in L.skip_words() and L.builtin_dimension(phrase) is None:
-            continue
-        b = L.builtin_dimension(phrase)
-        if head and (b is not None or k > 1):  # after a modifier: one field name only
-            continue
-        if b and L.stem(phrase) != L.stem(b):  # "component": a field of that name wins
-            own = [m for m in L.link_key(phrase, lex, scope) if m.how == "exact"
-                   and m.info.name.lower() in (phrase, phrase.rstrip("s")) and m.info.distinct != 1]
-            if own:
-                return "ctx:" + own[0].info.name, k, [m.info for m in own]
-        if b:
-            return b, k, []
-        if k == 1 and L.severity_of(words[0]):
-            continue
-        keys = [m for m in L.link_key(phrase, lex, scope, counting) if m.info.distinct != 1]
-        if keys:
-            return "ctx:" + keys[0].info.name, k, [m.info for m in keys if m.info.name == keys[0].info.name]
-        stems = {L.stem(x) for x in words[:k]}
-        if stems <= _IP_WORDS and stems & {"ip", "address", "addr"}:
-            return "msgip", k, []  # no field holds it here: the first IP of the message
-    return None
-
-
-def _blank_words(t: _Text, start: int, n: int) -> None:
-    """Blank the next ``n`` words of ``t`` from offset ``start``."""
-    pos = start
-    for _ in range(n):
-        m = re.compile(r"\S+").search(t.s, pos)
-        if not m:
-            break
-        t.blank(m.start(), m.end())
-        pos = m.end()
-
-
-def _take_dim(t: _Text, cue: str, intent: "Intent", lex: Lexicon, scope: list[str],
-              modifier: bool = False) -> list[tuple[str, bool]]:
-    """Find ``cue`` followed by a dimension; consume both; return (dimension, plural)s.
-
-    Between the cue and the dimension may stand "the", a number ("which two components":
-    the limit) and the name of a service or source ("which HDFS component": left for the
-    filters)."""
-    out = []
-    pos = 0
-    rx = re.compile(rf"\b(?:{cue})\s+")
-    while (m := rx.search(t.s, pos)) is not None:
-        toks = list(re.compile(r"\S+").finditer(t.s, m.end()))[:6]
-        j, n, named = 0, None, []
-        while j < len(toks) and j < 3:
-            word = toks[j].group(0)
-            if word in ("the", "a", "all", "its", "their"):
-                j += 1
-            elif re.fullmatch(g._NUM, word) and n is None and not named:
-                n = j
-                j += 1
-            elif L.link_service(word, lex) or L.services_named(word, lex) or L.sources_named(
-                    word, lex):
-                named.append(j)
-                j += 1
-            else:
-                break
-        got = _dim([x.group(0) for x in toks[j:]], lex, scope) if j < len(toks) else None
-        if got is None and modifier and j + 1 < len(toks) and toks[j].group(0) not in L.skip_words():
-            # "which ADJ FIELD": the modifier word stays behind as a filter
-            got = _dim([x.group(0) for x in toks[j + 1:]], lex, scope, head=True)
-            if got is not None:
-                named.append(j)
-                j += 1
-        if got is None and j < len(toks):
-            got = _slot_dim([x.group(0) for x in toks[j:j + 2]], t, intent, lex, scope)
-        if got is None:
-            pos = m.end()
-            continue
-        dim, k, infos = got
-        t.blank(m.start(), m.end())
-        for idx, tok in enumerate(toks[:j + k]):
-            if idx not in named:
-                t.blank(tok.start(), tok.end())
-        if n is not None:
-            intent.top = g.number(toks[n].group(0))
-        _add_group(intent, dim, infos)
-        last = toks[j + k - 1].group(0)
-        out.append((dim, last.endswith("s") and not last.endswith(("ss", "us"))))
-        pos = m.start()
-    return out
-
-
-def _slot_dim(words: list[str], t: _Text, intent: "Intent", lex: Lexicon, scope: list[str]
-              ) -> tuple[str, int, list[KeyInfo]] | None:
-    """"which three categories ...", "top 5 X by ...": no field holds X, a template
-    parameter X stands right before does ("in category <*> page"): group by its values.
-    The head noun is the last of up to two words ("product categories": categories)."""
-    words = [w for w in words if w not in L.skip_words() and not L.link_service(w, lex)
-             and not re.fullmatch(g._NUM, w)]
-    ks = [2, 1] if len(words) > 1 and not words[1].endswith(("ed", "ing")) else [1]
-    for k in ks if words else []:  # a verb after the noun ("categories listed") is no head
-        head = words[k - 1]
-        if L.builtin_dimension(head) or L.severity_of(head):
-            return None
-        q = Q.find_param([head], _context_words(t, intent), lex, scope)
-        if q is not None:
-            name = f"slot:{len(intent.slot_dims)}"
-            intent.slot_dims[name] = q
-            intent.notes += q.notes
-            return name, k, []
-    return None
-
-
-def _add_group(intent: "Intent", dim: str, infos: list[KeyInfo]) -> None:
-    if dim not in intent.group:
-        intent.group.append(dim)
-    if infos:
-        intent.key_services[dim[4:]] = _key_services(infos)
-
-
-def _scope(s: str, lex: Lexicon) -> list[str]:
-    """Services the question names or implies (by a value only they hold); not consumed."""
-    found: list[str] = []
-    # a path or URL ("/api/NAME") is an entity of the message, not a service the question names
-    s = " ".join(tok for tok in s.split() if "/" not in tok)
-    for w in re.findall(r"[a-z][a-z0-9_-]*", s):
-        if w in L.skip_words():
-            continue
-        hit = L.link_service(w, lex)
-        if hit and hit[1] != "fuzzy":
-            found.append(hit[0])
-        elif not hit:
-            src = L.sources_named(w, lex)
-            found += ([x for x, s2 in lex.sources.items() if s2 in src] or L.services_named(w, lex)
-                      or list(L.files_named(w, lex)))
-        if hit and L.sources_named(w, lex):
-            found += [x for x, s2 in lex.sources.items() if s2 in L.sources_named(w, lex)]
-    if not found:
-        for w in re.findall(r"[a-z][a-z0-9_-]*", s):
-            if w in L.skip_words() or L.severity_of(w):
-                continue
-            vals = L.link_value(w, lex)
-            if vals and len({v.info.service for v in vals}) == 1 and vals[0].how != "synonym":
-                found.append(vals[0].info.service)
-    return list(dict.fromkeys(found))
 
 
 _AGG = {"average": "avg", "avg": "avg", "mean": "avg", "median": "p50", "total": "sum",
@@ -336,14 +190,6 @@ def _stat_of(word: str) -> str:
     return f"p{pm.group(1)}" if pm else _AGG[word]
 
 
-def _context_words(t: _Text, intent: "Intent") -> list[str]:
-    """The words of the question still unread and of its quoted text, hyphenated ones
-    split ("slow-statement"): what picks the template a number is read from."""
-    text = t.s + " " + " ".join(intent.texts).lower()
-    return [x for w in re.findall(r"[a-z][a-z0-9_-]*", text)
-            for x in ([w] if "-" in w else []) + w.split("-") if x]
-
-
 _STOP = frozenset("of for in on at by from per to the a an and or with than".split())
 
 
@@ -470,23 +316,6 @@ _STRICT_AGG = (r"average|avg|mean|median|p(?:50|75|90|95|99)|(?:50|75|90|95|99)(
                r"percentile")
 
 
-def _ungrounded(word: str, phrase: str, lex: Lexicon, scope: list[str]) -> str:
-    """Why a statistic cannot be computed, in one line: what it was asked of, and the
-    numeric fields (of the services in scope when there are some) nearest to that phrase."""
-    import difflib
-    infos = [ki for ki in lex.key_infos(scope) if ki.numeric and ki.distinct != 1] or [
-        ki for ki in lex.key_infos() if ki.numeric and ki.distinct != 1]
-    names = list(dict.fromkeys(ki.name for ki in sorted(infos, key=lambda k: -k.rows)))
-    words = [x for x in phrase.split() if x not in L.skip_words()][:3]
-    close = [n for x in words for n in difflib.get_close_matches(
-        x, names, n=3, cutoff=0.4)] if words else []
-    near = list(dict.fromkeys(close + names))[:5]
-    what = " ".join(words) or phrase.strip()
-    where = f" of {' or '.join(scope)}" if scope else ""
-    return (f"{word.strip()!r} needs a numeric field and {what!r} is not a numeric field{where} "
-            f"(numeric fields: {', '.join(near) or 'none'})")
-
-
 #: "when did X first ...", "first seen", "the latest ...": the cue words only are consumed.
 _FIRST_LAST = [
     ("first", r"\bwhen\s+(?:was|were|is|did)\s+the\s+(?:first|earliest)\b|"
@@ -506,7 +335,6 @@ _WHEN_WORDS = frozenset("when what was were is did the first earliest last lates
 _PIVOT = re.compile(r"\b(?:are|were|was|is|got|get|returned|return|came|come|ended|had|have|has|"
                     r"targeted|resulted|went|hit|gave|produced|carried|contained|showed)\b")
 _NOT_A_FIELD = frozenset("number count of rows records logs lines entries events messages".split())
-_IP_WORDS = frozenset(L.stem(w) for w in ("ip", "ips", "address", "addr", "source", "src", "client", "remote"))
 
 _DESC = r"most|busiest|noisiest|loudest|biggest|largest|highest|heaviest|worst|chattiest"
 _ASC = r"least|fewest|quietest|smallest|lowest|rarest"
@@ -539,21 +367,6 @@ def _order(t: _Text, intent: "Intent") -> int | None:
     if m:
         intent.special = intent.special or "superlative"
     return after
-
-
-def _in_one_template(a: str, b: str, lex: Lexicon) -> bool:
-    """Both words occur in one template ("jobs stalled" -> "job stalled")."""
-    if a in L.skip_words() or b in L.skip_words():
-        return False
-    fa, fb = set(L.template_forms_wide(a, lex)), set(L.template_forms_wide(b, lex))
-    if not fa or not fb:
-        return False
-    for tpls in lex.templates.values():
-        for _tid, body, _n in tpls:
-            low = set(re.findall(r"[a-z][a-z0-9]*", body.lower()))
-            if low & fa and low & fb:
-                return True
-    return False
 
 
 def _dim_after(t: _Text, pos: int, intent: "Intent", lex: Lexicon, scope: list[str]) -> None:
