@@ -21,6 +21,7 @@ from logpilot_kernel import Workspace
 from logpilot_kernel.demo import generate
 from logpilot_kernel.ingest.bulk import ingest
 from logpilot_kernel.ingest.cluster import ingest_cluster
+from tests.dask_cluster import local_client
 
 ACCOUNTING = ("lines_read", "rows_loaded", "duplicates", "quarantined", "merged_lines")
 SHARD_BYTES = 60_000  # the 1-day, 6k-line estate becomes ~30 shards
@@ -52,14 +53,7 @@ def single(estate: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 @pytest.fixture(scope="module")
 def client():
-    from distributed import Client, LocalCluster
-
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
-    c = Client(cluster)
-    c.wait_for_workers(2, timeout=120)
-    yield c
-    c.close()
-    cluster.close()
+    yield from local_client(2)
 
 
 def test_two_workers_give_the_single_process_rows_and_accounting(estate: Path, single: dict, client,

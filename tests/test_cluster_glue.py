@@ -23,6 +23,7 @@ import pytest
 from logpilot_kernel import Workspace
 from logpilot_kernel.ingest.bulk import ingest
 from logpilot_kernel.progress import Progress
+from tests.dask_cluster import local_client
 
 
 class Recorder(Progress):
@@ -36,14 +37,7 @@ class Recorder(Progress):
 
 @pytest.fixture(scope="module")
 def client():
-    from distributed import Client, LocalCluster
-
-    cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0")
-    c = Client(cluster)
-    c.wait_for_workers(1, timeout=120)
-    yield c
-    c.close()
-    cluster.close()
+    yield from local_client(1)
 
 
 def _estate(folder: Path) -> Path:

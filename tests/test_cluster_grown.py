@@ -30,6 +30,7 @@ from logpilot_kernel import Workspace
 from logpilot_kernel.ingest import cluster as cluster_mod
 from logpilot_kernel.ingest.bulk import ingest
 from logpilot_kernel.ingest.cluster import ingest_cluster
+from tests.dask_cluster import local_client
 
 
 def _line(i: int) -> str:
@@ -60,14 +61,7 @@ def _lake_keys(ws: Workspace) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def client():
-    from distributed import Client, LocalCluster
-
-    cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0")
-    c = Client(cluster)
-    c.wait_for_workers(1, timeout=120)
-    yield c
-    c.close()
-    cluster.close()
+    yield from local_client(1)
 
 
 def _reference(tmp_path: Path, folder: Path) -> list[tuple]:
