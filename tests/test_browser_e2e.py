@@ -14,6 +14,10 @@ the dashboard) filters by a field value and expands a row into its neighbours in
 file. Three ``%%logsql --plot`` chart cells are appended to the notebook's copy, and the
 notebook is saved by JupyterLab WITH its widget state: the file must stay under 1 MB (the
 dashboard's charts carry no copy of plotly.js; at most one is loaded into the page).
+Many readers, one writer: while the dashboard's kernel (the writer) is alive, a second
+notebook opened in another tab starts a second kernel on the same workspace
+(``LOGPILOT_HOME``), whose ``%%logsql`` count must equal the one the first kernel printed;
+it reads the writer's snapshot (``logpilot_kernel.shared_db``), and says so.
 Screenshots, the time to first render, the websocket bytes received until then and the
 saved notebook's size go to ``test-output/browser/timings.json``.
 The server (and its kernel) is stopped in every case.
@@ -50,6 +54,20 @@ CHART_QUERIES = (
     "SELECT severity, count(*) AS n FROM logs GROUP BY 1 ORDER BY 2 DESC",
     "SELECT service_name, count(*) AS n FROM logs GROUP BY 1 ORDER BY 2 DESC",
     "SELECT time_bucket(INTERVAL '1 hour', timestamp) AS t, count(*) AS n FROM logs GROUP BY 1 ORDER BY 1")
+
+
+def _count_cells() -> list:
+    """A ``%%logsql`` count, then one line the test reads: the count, the PID, the freshness
+    (None on the live file, a "...: read-only snapshot taken at ..." line for a reader)."""
+    import nbformat
+
+    return [nbformat.v4.new_code_cell("%%logsql -o lp_seen\nSELECT count(*) AS n FROM logs"),
+            nbformat.v4.new_code_cell(
+                "import os\nprint(f\"lp-count={int(lp_seen['n'][0])} pid={os.getpid()} "
+                "freshness={pilot.workspace.freshness}\")")]
+
+
+COUNT_CELLS = _count_cells()
 
 
 def _scale() -> float:
@@ -118,7 +136,14 @@ def _serve_lab(root: Path, lines: int, charts: tuple[str, ...]):
 
     nb = nbformat.read(str(reports.find("dashboard")), as_version=4)
     nb.cells += [nbformat.v4.new_code_cell(f"%%logsql --plot auto\n{q}") for q in charts]
+    nb.cells += COUNT_CELLS
     nbformat.write(nb, str(nbdir / "dashboard.ipynb"))
+    # The second kernel's notebook: the extension, then the same count.
+    second = nbformat.v4.new_notebook()
+    second.cells = [nbformat.v4.new_code_cell("%load_ext logpilot_kernel"), *COUNT_CELLS]
+    second.metadata["kernelspec"] = nb.metadata.get("kernelspec", {
+        "name": "python3", "display_name": "Python 3", "language": "python"})
+    nbformat.write(second, str(nbdir / "second.ipynb"))
     # No news/update pop-up over the page: user settings live in tmp, not in ~/.jupyter.
     settings = root / "lab-settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
@@ -229,11 +254,14 @@ def _wait_drill_change(page, before: str) -> str:
     return _drill_text(page)
 
 
-def _run_all(page, lab) -> float:
-    """Open the notebook in a fresh kernel and Run All; returns the monotonic time of the click."""
+def _run_all(page, lab, name: str = "dashboard.ipynb", workspace: str | None = None) -> float:
+    """Open notebook ``name`` in a fresh kernel and Run All; returns the monotonic time of the click.
+    ``workspace``: a JupyterLab workspace of its own (reset), so a second tab does not
+    restore the notebooks of the first."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    page.goto(f"{lab['base']}/lab/tree/dashboard.ipynb?token={lab['token']}")
+    where = f"workspaces/{workspace}/tree/{name}?reset&" if workspace else f"tree/{name}?"
+    page.goto(f"{lab['base']}/lab/{where}token={lab['token']}")
     page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=ms(90))
     # JupyterLab may ask which kernel to start even with one installed: accept it.
     dialog = page.locator(".jp-Dialog .jp-mod-accept")
@@ -251,6 +279,47 @@ def _run_all(page, lab) -> float:
     t_run = time.monotonic()
     page.locator(".lm-Menu-item", has_text="Run All Cells").first.click()
     return t_run
+
+
+def _printed_count(page) -> dict[str, str]:
+    """The count line of :func:`_count_cells` once the page shows it, as a dict."""
+    # textContent, not innerText: JupyterLab skips rendering cells out of view
+    # (content-visibility), and the count cells are the notebook's last.
+    find = ("() => { const e = [...document.querySelectorAll('.jp-OutputArea-output')]"
+            ".find(e => /lp-count=\\d+ pid=\\d+ freshness=/.test(e.textContent));"
+            " return e ? e.textContent : null; }")
+    page.wait_for_function(find, timeout=ms(180))
+    text = page.evaluate(find)
+    line = text[text.index("lp-count="):].splitlines()[0]
+    head, _, freshness = line.partition(" freshness=")
+    out = dict(part.split("=", 1) for part in head.split())
+    out["freshness"] = freshness
+    return out
+
+
+def _kernels(lab) -> list[dict]:
+    """The server's running kernels (its REST API)."""
+    with urllib.request.urlopen(f"{lab['base']}/api/kernels?token={lab['token']}", timeout=30) as r:
+        return json.loads(r.read())
+
+
+def _second_kernel_counts(ctx, lab, first: dict[str, str]) -> None:
+    """A second notebook (another tab, its own kernel) counts the same workspace while the
+    dashboard's kernel holds it: the same number, read from the writer's snapshot."""
+    page2 = ctx.new_page()
+    try:
+        _run_all(page2, lab, "second.ipynb", workspace="lp-second")
+        second = _printed_count(page2)
+        page2.screenshot(path=str(SHOTS / "second-kernel.png"))
+    finally:
+        page2.close()
+    assert second["pid"] != first["pid"], (first, second)  # two kernels, not one
+    assert second["lp-count"] == first["lp-count"], (first, second)
+    assert first["freshness"] == "None", first  # the writer reads its live file
+    assert "read-only snapshot taken at" in second["freshness"], second
+    # ... and the first kernel was alive all along: both still run on the server.
+    states = [k.get("execution_state") for k in _kernels(lab)]
+    assert len(states) >= 2 and "dead" not in states, states
 
 
 _ALL_DRAWN = (f"() => {{ const f = ({_FIGURE_STATE})(); return f.length === 5 && "
@@ -407,6 +476,11 @@ def test_dashboard_in_jupyterlab(lab):
             page.locator(".lp-discover").scroll_into_view_if_needed()
             page.screenshot(path=str(SHOTS / "discover.png"))
             assert "failed" not in page.locator(".lp-discover .lp-status").inner_text()
+
+            # A second kernel on the same workspace while this one is alive.
+            first = _printed_count(page)
+            assert int(first["lp-count"]) == int(kpis[0].replace(",", "")), (first, kpis)
+            _second_kernel_counts(ctx, lab, first)
         finally:
             if "page" in locals():
                 page.screenshot(path=str(SHOTS / "last.png"))
