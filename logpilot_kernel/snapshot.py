@@ -39,7 +39,7 @@ Why not the alternatives (issue 18):
 - Opening the live file READ_ONLY: only possible when no writer holds it (``Workspace(...,
   read_only=True)`` does that), and while a reader holds it no writer can open it.
 
-Cost and freshness, measured (``flock /tmp/heavy.lock .venv/bin/python
+Cost and freshness, measured (``.venv/bin/python
 tests/benchmarks/snapshot_cost.py --rows 300000,1000000,5000000 --repeat 3``, 2 shared
 cores, DuckDB 1.5; synthetic rows; "lag" = a reader in another process polling until it
 counts 1,000 rows the writer committed):

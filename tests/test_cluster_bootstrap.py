@@ -6,7 +6,7 @@ real console command, papermill, a ``local:2`` cluster (two worker processes) an
 folder outside the workspace. A lake without a cluster is refused before any notebook
 runs or any workspace is created, as ``logpilot ingest`` refuses it.
 
-Heavy (papermill and a Dask cluster): run under ``flock /tmp/heavy.lock``.
+Heavy: papermill and a Dask cluster.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@
   file (what a killed run leaves);
 * the progress reporter gets the cluster's phases.
 
-Heavy (a Dask cluster): run under ``flock /tmp/heavy.lock``.
+Heavy: a Dask cluster of worker processes.
 """
 
 from __future__ import annotations

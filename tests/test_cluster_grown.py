@@ -16,7 +16,7 @@ and in each the lake (the segments the workspace records) holds every row once t
 
 The growth between planning and reading is made to happen at that exact moment: the
 planner runs as it always does, then the file is appended to before any task reads it.
-Runs on a real 1-worker ``LocalCluster`` (heavy: under ``flock /tmp/heavy.lock``).
+Runs on a real 1-worker ``LocalCluster`` (heavy).
 """
 
 from __future__ import annotations

@@ -166,7 +166,7 @@ def test_dashboard_widget_and_export(ws, tmp_path: Path) -> None:
 
 def test_html_report_escapes_log_text(tmp_path: Path) -> None:
     """The investigation report (papermill, then nbconvert) over the hostile estate: its
-    evidence and samples show the markup as text. Heavy: run under ``flock /tmp/heavy.lock``."""
+    evidence and samples show the markup as text."""
     from logpilot_kernel import reports
 
     space = _load(tmp_path)

@@ -1,6 +1,6 @@
 """``ingest --cluster`` speed at 1 and 2 Dask workers, and lake tables vs loaded tables (issue 16).
 
-usage: flock /tmp/heavy.lock python tests/benchmarks/cluster_ingest.py [--lines 300000]
+usage: python tests/benchmarks/cluster_ingest.py [--lines 300000]
        [--out bench-output/cluster] [--workers 1,2] [--shard-mb 4]
 
 1. Generates the demo estate of ``--lines`` lines (kept under OUT for reruns).

@@ -1,6 +1,6 @@
 """GA/PA of the Loghub-2k systems ingested single-process and over 2 Dask shards (issue 16).
 
-usage: flock /tmp/heavy.lock python tests/benchmarks/cluster_loghub.py --data DIR
+usage: python tests/benchmarks/cluster_loghub.py --data DIR
        [--out bench-output/cluster-loghub] [--workers 2] [--systems A,B]
        (DIR: the loghub-2k folder, e.g. ../shared/data/loghub-2k; or --shared PATH for
        PATH/data/loghub-2k, as run_all.py passes it)
