@@ -77,6 +77,16 @@ class LogWhyMagics(Magics):
         super().__init__(shell)
         self.pilot = pilot
 
+    def _working(self, question: str) -> Any:
+        """A status line shown at once in a kernel and blanked when the answer is in: the
+        evidence takes seconds, and a cell silent that long reads as hung (issue 18's
+        first-output budget is 1 s). Not in a terminal shell, where a display is printed
+        text and would mix into ``--format json`` output."""
+        if getattr(self.shell, "kernel", None) is None:
+            return None
+        what = f" for: {question[:80]}" if question else ""
+        return display({"text/plain": f"%%logwhy: gathering evidence{what} ..."}, raw=True, display_id=True)
+
     @line_cell_magic
     def logwhy(self, line: str, cell: str | None = None) -> Any:
         """``%%logwhy [--since T] [--until T] [--service S] [--entity E] [--format F]
@@ -90,6 +100,7 @@ class LogWhyMagics(Magics):
         if not question and not (since or until or ns.service or ns.entity):
             raise UsageError("%%logwhy: ask a question (e.g. 'why is checkout failing?', "
                              "'what is abnormal?') or give --since/--until/--service/--entity")
+        status = self._working(question)
         from ..why import why
 
         try:
@@ -99,6 +110,9 @@ class LogWhyMagics(Magics):
                 ans.explain_all()
         except LogPilotError as exc:
             raise UsageError(f"%%logwhy: {exc}") from None
+        finally:
+            if status is not None:
+                status.update({"text/plain": ""}, raw=True)
         if ns.out:
             self.shell.user_ns[ns.out] = ans
         if ns.format == "json":
