@@ -18,8 +18,13 @@ The ``logpilot`` renderer is registered with plotly so that ``display(fig)`` and
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.util
 import json
-from typing import Any
+import logging
+import sys
+from types import ModuleType
+from typing import Any, Callable
 
 RENDERER = "logpilot"
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
@@ -64,9 +69,80 @@ def show_figure(fig: Any) -> None:
 
 
 def use_light_charts() -> None:
-    """Register the ``logpilot`` renderer and make it plotly's default in this kernel, so
-    ``display(fig)`` and ``fig.show()`` add a few KB to a notebook, not plotly.js."""
+    """Make every plotly figure in this kernel light: ``display(fig)`` (or a figure as a
+    cell's value) and ``fig.show()`` add a few KB to a notebook, not plotly.js.
+
+    Nothing heavy is imported here. plotly's renderer registry imports nbformat, hence
+    jsonschema, whose format checkers build a grammar at import: about 2 s, which made the
+    shipped notebooks' opening cell silent for 3-4 s (issue 18). So a displayed figure
+    goes to :func:`show_figure` through IPython's own display hook (the registry is never
+    needed), and the ``logpilot`` renderer becomes plotly's default right after the
+    registry is first imported (``fig.show()``, ``pio.show``), or now if it already is."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        shell = None
+    else:
+        shell = get_ipython()
+    if shell is not None:
+        # before the figure's own _ipython_display_, which asks plotly's renderers
+        shell.display_formatter.ipython_display_formatter.for_type_by_name(
+            "plotly.basedatatypes", "BaseFigure", show_figure)
+    after_import("plotly.io._renderers", _make_default)
+
+
+def _make_default(_module: Any) -> None:
     import plotly.io as pio
 
     register_renderer()
     pio.renderers.default = RENDERER
+
+
+class _ThenLoader(importlib.abc.Loader):
+    """A module's own loader, then ``then(module)`` once the module has run."""
+
+    def __init__(self, loader: Any, then: Callable[[ModuleType], None]) -> None:
+        self._loader, self._then = loader, then
+
+    def create_module(self, spec: Any) -> ModuleType | None:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        self._loader.exec_module(module)
+        try:
+            self._then(module)
+        except Exception as exc:  # our hook must never break the user's import
+            logging.getLogger("logpilot").warning("after importing %s: %s", module.__name__, exc)
+
+    def __getattr__(self, name: str) -> Any:  # get_source, get_data, ...: the real loader's
+        return getattr(self._loader, name)
+
+
+class _AfterImport(importlib.abc.MetaPathFinder):
+    """Finds nothing itself: wraps the loader of one module name, once."""
+
+    def __init__(self, name: str, then: Callable[[ModuleType], None]) -> None:
+        self.name, self.then = name, then
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname != self.name:
+            return None
+        sys.meta_path.remove(self)  # once; the other finders locate the module
+        spec = importlib.util.find_spec(fullname)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _ThenLoader(spec.loader, self.then)
+        return spec
+
+
+def after_import(name: str, then: Callable[[ModuleType], None]) -> None:
+    """Call ``then(module)`` when module ``name`` has been imported: now if it already is,
+    else right after its first import (one pending hook per name)."""
+    module = sys.modules.get(name)
+    if module is not None:
+        then(module)
+        return
+    for finder in sys.meta_path:
+        if isinstance(finder, _AfterImport) and finder.name == name:
+            finder.then = then
+            return
+    sys.meta_path.insert(0, _AfterImport(name, then))

@@ -45,6 +45,7 @@ from .errors import WorkspaceError, WorkspaceLockedError
 from .migrations import MIGRATIONS, SCHEMA_VERSION
 from . import snapshot as _snap
 from .shared_db import SharedDB, WriteLock
+from .sqltext import string_literal
 
 DB_FILE = "logpilot.duckdb"
 COLLECTION = "templates"
@@ -187,7 +188,9 @@ class Workspace:
         if not limit:
             return
         try:
-            self._shared.con.execute("SET memory_limit = ?", [limit])  # bound: a config value
+            # a literal, not a bound parameter: DuckDB imports pandas (0.7-1 s) on the first
+            # parameter it binds, and opening a workspace needs none (issue 18: the opening cell)
+            self._shared.con.execute(f"SET memory_limit = {string_literal(limit)}")
         except duckdb.Error as exc:
             self.close()
             from .errors import ConfigError
@@ -195,7 +198,7 @@ class Workspace:
             raise ConfigError("memory_limit", f"{limit!r} not accepted by DuckDB ({str(exc).splitlines()[0]}); "
                               "accepted: a size such as 512MB, 2GB, 8GB") from None
         tmp = self.path / ".duckdb-tmp"
-        self._shared.con.execute("SET temp_directory = ?", [str(tmp)])
+        self._shared.con.execute(f"SET temp_directory = {string_literal(str(tmp))}")
 
     # ----------------------------------------------------------------- paths
     @property

@@ -22,6 +22,7 @@ from ..isotime import to_utc
 from ..display import show_figure
 from .args import MagicArgumentParser, split_line
 from .pilot import Pilot
+from .working import working
 
 
 class _Parser(MagicArgumentParser):
@@ -77,16 +78,6 @@ class LogWhyMagics(Magics):
         super().__init__(shell)
         self.pilot = pilot
 
-    def _working(self, question: str) -> Any:
-        """A status line shown at once in a kernel and blanked when the answer is in: the
-        evidence takes seconds, and a cell silent that long reads as hung (issue 18's
-        first-output budget is 1 s). Not in a terminal shell, where a display is printed
-        text and would mix into ``--format json`` output."""
-        if getattr(self.shell, "kernel", None) is None:
-            return None
-        what = f" for: {question[:80]}" if question else ""
-        return display({"text/plain": f"%%logwhy: gathering evidence{what} ..."}, raw=True, display_id=True)
-
     @line_cell_magic
     def logwhy(self, line: str, cell: str | None = None) -> Any:
         """``%%logwhy [--since T] [--until T] [--service S] [--entity E] [--format F]
@@ -100,19 +91,18 @@ class LogWhyMagics(Magics):
         if not question and not (since or until or ns.service or ns.entity):
             raise UsageError("%%logwhy: ask a question (e.g. 'why is checkout failing?', "
                              "'what is abnormal?') or give --since/--until/--service/--entity")
-        status = self._working(question)
-        from ..why import why
+        # the evidence takes seconds: a status line at once (kernel only), blanked when in
+        what = f" for: {question[:80]}" if question else ""
+        with working(f"%%logwhy: gathering evidence{what} ...", self.shell):
+            from ..why import why
 
-        try:
-            ans = why(self.pilot.workspace, question, since=since, until=until,
-                      service=ns.service or None, entity=ns.entity, now=now, window=ns.window)
-            if ns.explain_all:
-                ans.explain_all()
-        except LogPilotError as exc:
-            raise UsageError(f"%%logwhy: {exc}") from None
-        finally:
-            if status is not None:
-                status.update({"text/plain": ""}, raw=True)
+            try:
+                ans = why(self.pilot.workspace, question, since=since, until=until,
+                          service=ns.service or None, entity=ns.entity, now=now, window=ns.window)
+                if ns.explain_all:
+                    ans.explain_all()
+            except LogPilotError as exc:
+                raise UsageError(f"%%logwhy: {exc}") from None
         if ns.out:
             self.shell.user_ns[ns.out] = ans
         if ns.format == "json":

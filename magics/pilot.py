@@ -29,9 +29,19 @@ class Pilot:
     def workspace(self) -> Workspace:
         """The open workspace (opened on first use, so loading the extension is instant)."""
         if self._workspace is None:
-            from ..workspace import Workspace
+            from .working import working
 
-            self._workspace = Workspace(self._path, settings=self.settings)
+            # importing duckdb and opening the file take about a second cold: a status
+            # line first, so the notebook's opening cell is not silent (issue 18)
+            where = f" {self._path}" if self._path else ""
+            with working(f"LogPilot: opening the workspace{where} ..."):
+                from ..workspace import Workspace
+
+                self._workspace = Workspace(self._path, settings=self.settings)
+                # Opening needs no pandas, but every answer in a kernel is a DataFrame: its
+                # import (0.5-1 s) is paid here, under the status line, and not by the next
+                # cell (the dashboard's would otherwise be silent past 1 s).
+                import pandas  # noqa: F401
         return self._workspace
 
     def open(self, path: str | os.PathLike | None = None) -> Workspace:

@@ -118,3 +118,44 @@ def test_lazy_package_names_resolve_and_unknown_names_fail() -> None:
             assert getattr(module, name) is not None
         with pytest.raises(AttributeError):
             getattr(module, "no_such_name")
+
+
+def test_opening_a_workspace_imports_no_pandas(tmp_path: Path) -> None:
+    """Issue 18 (the notebooks' opening cell): DuckDB imports pandas on the first parameter
+    it binds; opening a workspace and its summary bind none, so neither pays that import."""
+    ws = tmp_path / "ws"
+    _modules_after(f"from logpilot_kernel import Workspace\nWorkspace({str(ws)!r}).close()", tmp_path)
+    loaded, out = _modules_after(f"from logpilot_kernel import Workspace\n"
+                                 f"ws = Workspace({str(ws)!r})\nprint('rows', ws.summary()['rows'])",
+                                 tmp_path)
+    assert "rows 0" in out
+    assert "duckdb" in loaded and "pandas" not in loaded
+
+
+def test_light_charts_cost_no_notebook_validator_and_stay_light(tmp_path: Path) -> None:
+    """``use_light_charts()`` no longer imports plotly's renderer registry (it imports
+    nbformat and jsonschema: about 2 s, most of the opening cell); a displayed figure is
+    still the light bundle, and ``fig.show()`` still uses the ``logpilot`` renderer."""
+    code = ("import sys\n"
+            "from IPython.core.interactiveshell import InteractiveShell\n"
+            "ip = InteractiveShell.instance()\n"
+            "from logpilot_kernel.display import use_light_charts\n"
+            "use_light_charts()\n"
+            "print('after use:', 'nbformat' in sys.modules, 'jsonschema' in sys.modules)\n"
+            "import plotly.graph_objects as go\n"
+            "shown = []\n"
+            "ip.display_pub.publish = lambda data, **kw: shown.append(sorted(data))\n"
+            "fig = go.Figure(go.Bar(x=[1, 2], y=[3, 4]))\n"
+            "print('format:', ip.display_formatter.format(fig), shown)\n"
+            "print('after display:', 'nbformat' in sys.modules)\n"
+            "import plotly.io as pio\n"
+            "print('default:', pio.renderers.default)\n"
+            "fig.show()\n"
+            "print('show:', shown[-1])\n")
+    _, out = _modules_after(code, tmp_path)
+    bundle = "['application/vnd.plotly.v1+json', 'text/html', 'text/plain']"
+    assert "after use: False False" in out
+    assert f"format: ({{}}, {{}}) [{bundle}]" in out
+    assert "after display: False" in out
+    assert "default: logpilot" in out
+    assert f"show: {bundle}" in out
