@@ -124,6 +124,12 @@ class Renamer:
         return obj
 
 
+def has_placeholders(text: str) -> bool:
+    """Whether a question marks its renamable words (``{svc:...}``); the blind sets do not,
+    and are re-rendered word by word instead (question_accuracy)."""
+    return _PLACEHOLDER.search(text) is not None
+
+
 def render_question(text: str, renames: dict[str, str] | None = None) -> str:
     """Fill ``{svc:checkout}``-style placeholders with the estate's names.
 

@@ -196,12 +196,21 @@ def _demo_workspace(base: Path, spec: dict[str, Any], rename_seed: int | None) -
 
 def run_demo(base: Path, rename_seed: int | None, questions: Path = BLIND) -> dict[str, Any]:
     from logpilot_kernel.demo import render_answer, render_question
+    from logpilot_kernel.demo.renames import Renamer, has_placeholders
 
     data = json.loads(questions.read_text())
     ws, truth = _demo_workspace(base, data["estate"], rename_seed)
     renames = truth.get("renames") or {}
-    qs = [dict(q, question=render_question(q["question"], renames),
-               answer=render_answer(q["answer"], renames)) for q in data["questions"]]
+    if any(has_placeholders(q["question"]) for q in data["questions"]):
+        qs = [dict(q, question=render_question(q["question"], renames),
+                   answer=render_answer(q["answer"], renames)) for q in data["questions"]]
+    else:
+        # A set written in plain words (the blind sets): the renamed estate's analyst says
+        # its words, so every renamable term standing as a token is replaced in the question
+        # and in the expected answer, exactly as the estate's own bytes were renamed.
+        ren = Renamer(renames)
+        qs = [dict(q, question=ren.sub(q["question"]), answer=ren.truth(q["answer"]))
+              for q in data["questions"]]
     end = dt.datetime.fromisoformat(data["estate"].get("start", "2024-05-30")) + dt.timedelta(
         days=data["estate"]["days"])
     if data.get("now"):  # a set that states the "now" its relative phrases mean
