@@ -265,16 +265,34 @@ class _Writer:
                     self.touched.add(b[2])
             self.miner.save()
         ends, self.ends = self.ends, []
-        for f, fr in ends:
-            with self.ws.write_lock:  # delete + insert, never an in-place update (see rewrite_rows)
-                with transaction(self.con):
-                    self.con.execute("DELETE FROM ingested_files WHERE origin = ?", [f.origin])
-                    self.con.execute("INSERT INTO ingested_files VALUES (?, ?, ?, ?, ?, true)",
-                                     [f.origin, f.size, f.mtime, fr.rows_loaded, self.run_id])
+        if ends:
+            _mark_complete(self.ws, self.con, self.run_id, ends)
 
 
-def file_rule(f: InputFile, registry: Registry, forced: Any, source: str | None) -> tuple[Any, float, dict | None, str]:
-    """(rule, confidence, induced rule as a dict or None, source name) of one input.
+def _mark_complete(ws: Workspace, con: Any, run_id: str, ends: "list[tuple[InputFile, FileReport]]") -> None:
+    """Mark files complete in one transaction (a batch of small files ends together; a
+    commit per file cost more than their rows' parsing). Delete + insert, never an
+    in-place update (see ``rewrite_rows``)."""
+    marks = pa.table({"origin": pa.array([f.origin for f, _fr in ends], pa.string()),
+                      "size": pa.array([f.size for f, _fr in ends], pa.int64()),
+                      "mtime": pa.array([f.mtime for f, _fr in ends], pa.float64()),
+                      "rows": pa.array([fr.rows_loaded for _f, fr in ends], pa.int64()),
+                      "k": pa.array(range(len(ends)), pa.int64())})
+    con.register("_lp_marks", marks)
+    try:
+        with ws.write_lock:
+            with transaction(con):
+                con.execute("DELETE FROM ingested_files WHERE origin IN (SELECT origin FROM _lp_marks)")
+                con.execute("INSERT INTO ingested_files SELECT origin, size, mtime, rows, ?, true FROM _lp_marks "
+                            "QUALIFY row_number() OVER (PARTITION BY origin ORDER BY k DESC) = 1", [run_id])
+    finally:
+        con.unregister("_lp_marks")
+
+
+def file_rule(f: InputFile, registry: Registry, forced: Any, source: str | None,
+              det: Any = None) -> tuple[Any, float, dict | None, str]:
+    """(rule, confidence, induced rule as a dict or None, source name) of one input;
+    ``det``: its detection, found already (``Registry.detect_files`` for many files).
 
     Why one function: the single-process ingest and each cluster shard must pick a file's
     rule, and name its source, the same way, or the two paths would load different rows.
@@ -283,8 +301,9 @@ def file_rule(f: InputFile, registry: Registry, forced: Any, source: str | None)
     if forced is not None:
         rule, confidence = forced, 1.0
     else:
-        ref = dt.datetime.fromtimestamp(f.mtime, dt.timezone.utc).replace(tzinfo=None) if f.mtime else None
-        det = registry.detect_file(_sample_lines(f), stem=_stem(f), ref=ref)
+        if det is None:
+            ref = dt.datetime.fromtimestamp(f.mtime, dt.timezone.utc).replace(tzinfo=None) if f.mtime else None
+            det = registry.detect_file(_sample_lines(f), stem=_stem(f), ref=ref)
         rule, confidence = det.rule, det.confidence
         induced = det.induced.to_dict() if det.induced is not None else None
     src = source or (rule.name.split(":", 1)[1] if rule.name.startswith("induced:") else rule.name)

@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from ...atomic import write_text
 from .builtins import load_builtins
-from .detection import _chunk, detect as _detect, group_records
+from .detection import _chunk, detect as _detect, detect_many, group_records
 from .model import (
     DEFAULT_KEY_ALIASES, GOLDEN_GROUPS, SEVERITY_WORDS, Detection, LineResult, Rule,
     RuleError, RuleTest, UnknownRuleError,
@@ -188,11 +188,11 @@ class Registry:
             self._con.execute("SET threads = 1")
         return self._con
 
-    def _run(self, rule: Rule, chunk: pa.Table) -> pa.Table:
+    def _run(self, rule: Rule, chunk: pa.Table, *, tuned: bool = False) -> pa.Table:
         from ..enrich import run_rule  # late: enrich imports this package
 
         with self._lock:
-            return run_rule(self._connection(), chunk, rule, source="test")
+            return run_rule(self._connection(), chunk, rule, source="test", tuned=tuned)
 
     def test(self, rule: Rule | str, lines: Sequence[str]) -> RuleTest:
         """Try ``rule`` on each line (or multi-line record): matched?, fields, why not."""
@@ -224,10 +224,12 @@ class Registry:
             results.append(LineResult(line, bool(row["matched"]), fields, reason))
         return RuleTest(rule.name, results)
 
-    def detect_file(self, lines: Sequence[str], *, stem: str, ref: Any = None) -> Detection:
-        """:meth:`detect`, then, when no rule fits with confidence, a rule induced from the
-        sample (``induced:<stem>``) if it parses more of it than the best known rule."""
-        det = self.detect(lines)
+    def detect_file(self, lines: Sequence[str], *, stem: str, ref: Any = None,
+                    det: Detection | None = None) -> Detection:
+        """:meth:`detect` (or ``det``, its result found already), then, when no rule fits
+        with confidence, a rule induced from the sample (``induced:<stem>``) if it parses
+        more of it than the best known rule."""
+        det = det if det is not None else self.detect(lines)
         if det.rule.name != "generic" and det.confidence >= INDUCE_BELOW:
             return self._with_level_key(det, lines, stem=stem)
         try:
@@ -251,6 +253,18 @@ class Registry:
             return Detection(rule=ind.rule, confidence=ind.confidence,
                              scores=[(ind.rule.name, ind.confidence)] + det.scores, induced=ind)
         return det
+
+    def detect_files(self, samples: Sequence[Sequence[str]], *, stems: Sequence[str],
+                     refs: Sequence[Any]) -> list[Detection]:
+        """:meth:`detect_file` for several files: the known rules scored for all samples at
+        once (:func:`.detection.detect_many`, same winners), then each file's own steps
+        (level key, induction). Why: per file, detection was most of the cost of loading a
+        directory of small files."""
+        try:
+            dets = detect_many(self, samples)
+        except Exception:  # noqa: BLE001 - detection is advisory: one by one, as detect() does
+            dets = [self.detect(s) for s in samples]
+        return [self.detect_file(s, stem=st, ref=rf, det=d) for s, st, rf, d in zip(samples, stems, refs, dets)]
 
     def _with_level_key(self, det: Detection, lines: Sequence[str], *, stem: str) -> Detection:
         """``det``, or, for a JSON rule that finds no level key in the sample, the same
