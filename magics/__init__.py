@@ -36,6 +36,9 @@ def load_ipython_extension(ipython: Any) -> None:
 
 def unload_ipython_extension(ipython: Any) -> None:
     """Close the workspace (and stop background work) when the extension unloads."""
+    logsql = ipython.magics_manager.registry.get("LogSQLMagics")
+    if isinstance(logsql, LogSQLMagics):
+        logsql.close()  # out of jupysql: its exit handler would display into a dead shell
     pilot = getattr(ipython, "_logpilot_pilot", None)
     if pilot is not None:
         pilot.close()  # stops a running stream first, then releases the workspace

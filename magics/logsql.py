@@ -15,8 +15,11 @@ ran, just before the first cell that calls jupysql: loading jupysql costs second
 from __future__ import annotations
 
 import argparse
+import atexit
 import html
 import re
+import sys
+import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -139,6 +142,7 @@ class LogSQLMagics(Magics):
         self.pilot = pilot
         self.snippets: dict[str, str] = {}
         self._registered: Any = None
+        self._exit_hook = False
         self._used: Any = None  # the workspace a %%logsql ran on: jupysql cells may expect it
         shell.events.register("pre_run_cell", self._before_cell)
 
@@ -280,4 +284,49 @@ class LogSQLMagics(Magics):
             self.shell.run_line_magic("sql", f"_logpilot_con --alias {JUPYSQL_ALIAS}")
         except Exception as exc:  # jupysql is an add-on: never break %%logsql over it
             display(HTML(f"<small>jupysql not registered: {html.escape(str(exc))}</small>"))
+        else:
+            if self._registered is None and not self._exit_hook:
+                # registered after jupysql's own exit handler, so it runs before it
+                atexit.register(_unregister_at_exit, weakref.ref(self))
+                self._exit_hook = True
         self._registered = ws
+
+    def unregister_jupysql(self) -> None:
+        """Take the workspace's connection out of jupysql and close its cursor.
+
+        Why: jupysql closes the connections it still holds at interpreter exit and
+        *displays* "Closing logpilot" as it does; by then the exit handlers of IPython shells
+        have run (``history_manager`` None) and that display raised a traceback at the end
+        of a test run. Called when the extension unloads and, for a shell torn down without
+        unloading, from an exit handler that runs before jupysql's.
+        """
+        self._registered = None
+        self.shell.user_ns.pop("_logpilot_con", None)
+        conn_mod = sys.modules.get("sql.connection")  # jupysql never loaded: nothing to undo
+        manager = getattr(conn_mod, "ConnectionManager", None)
+        if manager is None or JUPYSQL_ALIAS not in manager.connections:
+            return
+        conn = manager.connections[JUPYSQL_ALIAS]
+        try:
+            manager.close_connection_with_descriptor(JUPYSQL_ALIAS)
+        except Exception:  # noqa: BLE001 - already closed with its workspace: gone either way
+            manager.connections.pop(JUPYSQL_ALIAS, None)
+        if manager.current is conn:
+            manager.current = None
+
+    def close(self) -> None:
+        """The extension unloads: out of jupysql, and no more pre-cell hook."""
+        self.unregister_jupysql()
+        try:
+            self.shell.events.unregister("pre_run_cell", self._before_cell)
+        except ValueError:  # already unregistered
+            pass
+
+
+def _unregister_at_exit(ref: Any) -> None:
+    magics = ref()
+    if magics is not None:
+        try:
+            magics.unregister_jupysql()
+        except Exception:  # noqa: BLE001 - at exit: nothing left to report to
+            pass

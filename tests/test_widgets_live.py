@@ -76,3 +76,18 @@ def test_status_failure_is_shown_and_polling_continues():
         assert wait_for(lambda: panel.updates >= 1 and panel.error_line.value == "")
     finally:
         panel.close()
+
+
+def test_thread_ends_when_the_widget_is_closed_from_outside():
+    """Closing every widget (what a teardown does, not ``panel.close()`` by hand) ends the
+    polling thread: there is nothing left to update."""
+    import ipywidgets as w
+
+    src = CountingStream()
+    panel = LivePanel(src, interval=0.02)
+    assert wait_for(lambda: panel.updates >= 2)
+    w.Widget.close_all()
+    assert wait_for(lambda: not panel.running), "the thread kept polling a closed panel"
+    calls = src.calls
+    time.sleep(0.1)
+    assert src.calls == calls

@@ -8,8 +8,10 @@ present. ``pilot.stream`` (the kernel's stream controller) keeps it: ``LivePanel
 Threading: a background thread polls ``status()``. ipywidgets are not thread-safe in
 general and ``with out:`` captures output of *whichever* thread runs at that moment, so the
 thread never enters an ``Output`` context: it formats the panel as one HTML document and
-hands it over with ``Output.append_display_data`` (after resetting ``outputs``), which only
-sets a trait and sends one comm message.
+sets ``Output.outputs`` to that one output, which only sets a trait and sends one comm
+message. Not ``append_display_data``: it formats through ``InteractiveShell.instance()``,
+which, once the shell the panel was made in is gone, creates a new shell from the thread.
+The thread ends when the panel is closed (``close()``, also through ``Widget.close_all()``).
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ import threading
 from typing import Any, Protocol
 
 import ipywidgets as w
-from IPython.display import HTML
 
 
 class StreamStatus(Protocol):
@@ -98,9 +99,10 @@ class LivePanel(w.VBox):
         self.last_status = status
         self.last_error = None
         self.error_line.value = ""
-        # Thread-safe hand-over: reset the outputs tuple, then append; never `with self.out:`.
-        self.out.outputs = ()
-        self.out.append_display_data(HTML(render_status(status)))
+        # Thread-safe hand-over: one trait set, no shell needed; never `with self.out:`.
+        self.out.outputs = ({"output_type": "display_data", "metadata": {},
+                             "data": {"text/html": render_status(status),
+                                      "text/plain": "<live stream panel>"}},)
         self.updates += 1
         return True
 
