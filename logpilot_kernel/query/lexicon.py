@@ -39,7 +39,7 @@ def __getattr__(name: str) -> Any:
 
 
 #: Bumped when the entries change shape, so stored lexicons are rebuilt.
-VERSION = "4"
+VERSION = "5"
 #: Categorical: at most this many distinct values (values are then listed with counts).
 MAX_VALUES = 60
 #: Template parameters (``params``) looked at per template, first to last: the quantities a
@@ -107,6 +107,9 @@ class Lexicon:
     templates: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
     slots: list[Slot] = field(default_factory=list)  # numeric template parameters
+    #: word-like values of template parameters with few values ("Accepted publickey for
+    #: <*>": the account names), lower case -> [(service, template id, index, value, rows)]
+    slot_values: dict[str, list[tuple[str, str, int, str, int]]] = field(default_factory=dict)
     first: Any = None
     last: Any = None
 
@@ -262,17 +265,34 @@ def _slot_entries(cur: duckdb.DuckDBPyConnection) -> list[tuple]:
     parameters (numbers or not: an id in the text is counted distinct), for the services in
     ``_lex_svc``: one scan of their rows."""
     rx = NUMBER_UNIT.replace("'", "''")
-    rows = cur.execute(
+    # one scan, grouped by value first: the tests below run once per distinct value
+    cur.execute(
+        "CREATE OR REPLACE TEMP TABLE _lex_pv AS "
         "WITH p AS (SELECT service_name AS s, template_id AS t, "
         "CAST(json_extract(context, '$.params') AS VARCHAR[]) AS ps FROM logs "
         "WHERE service_name IN (SELECT s FROM _lex_svc) "
         "AND json_extract(context, '$.params') IS NOT NULL), "
-        f"q AS (SELECT s, t, unnest(range(least(len(ps), {MAX_SLOTS}))) AS i, ps FROM p), "
-        f"v AS (SELECT s, t, i, ps[i + 1] AS v, regexp_matches(ps[i + 1], '{rx}') AS num FROM q) "
-        "SELECT s, t, i, count_if(num), count(*), "
-        f"mode(lower(regexp_extract(v, '{rx}', 2))) FILTER (WHERE num AND "
-        f"regexp_extract(v, '{rx}', 2) <> '') FROM v GROUP BY ALL").fetchall()
-    return [("slot", s, t, str(i), unit or "", n, total, None) for s, t, i, n, total, unit in rows]
+        f"q AS (SELECT s, t, unnest(range(least(len(ps), {MAX_SLOTS}))) AS i, ps FROM p) "
+        "SELECT s, t, i, ps[i + 1] AS v, count(*) AS c FROM q GROUP BY ALL")
+    rows = cur.execute(
+        f"WITH v AS (SELECT *, coalesce(regexp_matches(v, '{rx}'), FALSE) AS num, "
+        f"lower(regexp_extract(v, '{rx}', 2)) AS u FROM _lex_pv), "
+        "units AS (SELECT s, t, i, u, sum(c) AS n FROM v WHERE num AND u <> '' GROUP BY ALL), "
+        "best AS (SELECT s, t, i, arg_max(u, n) AS u FROM units GROUP BY ALL) "
+        "SELECT v.s, v.t, v.i, sum(c) FILTER (WHERE num), sum(c), any_value(best.u) "
+        "FROM v LEFT JOIN best USING (s, t, i) GROUP BY ALL").fetchall()
+    out = [("slot", s, t, str(i), unit or "", int(n or 0), int(total), None)
+            for s, t, i, n, total, unit in rows]
+    # a parameter with few values that are words (account names, categories): its values,
+    # so a question can name one ("logins by deploy")
+    for s, t, i, v, c in cur.execute(
+            "WITH few AS (SELECT s, t, i FROM _lex_pv GROUP BY ALL "
+            f"HAVING count(v) <= {MAX_VALUES}) "
+            "SELECT s, t, i, v, c FROM _lex_pv JOIN few USING (s, t, i) "
+            "WHERE regexp_full_match(v, '[A-Za-z][A-Za-z0-9_-]*[A-Za-z0-9]')").fetchall():
+        out.append(("slotvalue", s, t, v, str(i), c, None, None))
+    cur.execute("DROP TABLE IF EXISTS _lex_pv")
+    return out
 
 
 def refresh(cur: duckdb.DuckDBPyConnection) -> list[str]:
@@ -339,6 +359,8 @@ def _from_rows(rows: list[tuple], first: Any, last: Any) -> Lexicon:
                 ki.values[value] = n
         elif kind == "slot":
             lex.slots.append(Slot(svc, name, int(value), n or 0, d or 0, typ or ""))
+        elif kind == "slotvalue":
+            lex.slot_values.setdefault(value.lower(), []).append((svc, name, int(typ), value, n))
         elif kind == "template":
             lex.templates.setdefault(svc, []).append((name, value or "", n))
             for w in {w.lower() for w in _WORD.findall((value or "").replace("<*>", " "))}:

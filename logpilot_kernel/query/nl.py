@@ -36,6 +36,7 @@ from .nl_time import label_of, legacy_times, parse_date, shared_reader
 from .nl_filters import Words as _Words
 from .nl_filters import check_against_lexicon as _check_against_lexicon
 from .nl_filters import filters as _filters
+from .nl_compare import _OPERATOR, _compare_named, _lead_period, _period_label, _share_year
 from .nl_dims import _scope
 from .nl_parts import _PIVOT, _best_dims, _groups, _measures, _order
 from .nl_sql import build_sql, reading_of
@@ -96,6 +97,7 @@ class Intent:
     share_at: int = 0  # where "what fraction of" ended in the question
     difference: tuple[str, str, str] | None = None  # (dimension, a, b): "how many more in a than b"
     ratio: bool = False  # the difference is a / b instead of a - b ("ratio of X in A to B")
+    minus: bool = False  # "(A minus B)" between two periods: their difference
     ratio_values: tuple[str, str, str] | None = None  # (key, a, b): "ratio of 4xx to 5xx"
     by_metric: bool = False  # compared periods ranked by the measure ("more on A or on B?")
     key_services: dict[str, list[str]] = dataclasses.field(default_factory=dict)
@@ -118,6 +120,10 @@ class Intent:
     #: a share of one outcome: the (service, template id, body) of every outcome it is among
     outcome_base: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)
     ratio_parts: "tuple[Intent, Intent] | None" = None  # "ratio of A to B": count(A) / count(B)
+    #: (word, [(service, template id, index, value)]): rows whose message holds the
+    #: value in that parameter ("logins by deploy")
+    slot_filters: list[tuple[str, list[tuple[str, str, int, str]]]] = dataclasses.field(
+        default_factory=list)
     #: groupings by a template parameter ("slot:N" in ``group``): "which categories ..."
     slot_dims: dict[str, Any] = dataclasses.field(default_factory=dict)
 
@@ -152,37 +158,6 @@ def _times(t: _Text, intent: Intent, now: dt.datetime, q: str) -> None:
     legacy_times(t, now, setter)
 
 
-def _share_year(spans: list) -> list:
-    """Spans of one list share the year one of them names ("July 29 vs July 30, 2015")."""
-    years = {sp.start.year for sp in spans if sp.start is not None and re.search(r"\d{4}", sp.text)}
-    if len(years) != 1:
-        return spans
-    year = years.pop()
-    out = []
-    for sp in spans:
-        if sp.start is not None and not re.search(r"\d{4}", sp.text) and sp.start.year != year:
-            try:
-                start = sp.start.replace(year=year)
-                end = sp.end.replace(year=year + (sp.end.year - sp.start.year)) if sp.end else None
-            except ValueError:
-                out.append(sp)
-                continue
-            sp = dataclasses.replace(sp, start=start, end=end,
-                                     label=sp.label.replace(str(sp.start.year), str(year)))
-        out.append(sp)
-    return out
-
-
-def _period_label(lo: dt.datetime | None, hi: dt.datetime | None, label: str) -> str:
-    """A compared period as data: its day or month when it is one, else its label."""
-    if lo is not None and hi is not None and lo.time() == dt.time() and hi.time() == dt.time():
-        if hi - lo == dt.timedelta(days=1):
-            return f"{lo:%Y-%m-%d}"
-        if lo.day == 1 and hi.day == 1 and (hi.month - lo.month) % 12 == 1:
-            return f"{lo:%Y-%m}"
-    return label
-
-
 def _read_time(t: _Text, intent: Intent, now: dt.datetime, lex: Lexicon, q: str) -> None:
     """Time phrases: the shared module's spans when installed (blanked by offset), else ours."""
     find_time = shared_reader()
@@ -198,6 +173,7 @@ def _read_time(t: _Text, intent: Intent, now: dt.datetime, lex: Lexicon, q: str)
                 t.blank(sp.begin + 1, sp.stop + 1)
             if len(spans) > 1:
                 spans = _share_year(sorted(spans, key=lambda sp: sp.begin))
+                lead = _lead_period(text, spans, t, intent)
                 seen: set = set()  # "on A than on B (A minus B)": a period named again is one
                 spans = [sp for sp in spans if not ((sp.start, sp.end) in seen
                                                     or seen.add((sp.start, sp.end)))]
@@ -212,9 +188,12 @@ def _read_time(t: _Text, intent: Intent, now: dt.datetime, lex: Lexicon, q: str)
                     return
                 joiners = r"vs|versus|compared\s+(?:to|with)|against|and|or|than|minus" + (
                     r"|to" if re.search(r"\bratio\b", text) else "")  # "ratio of X in A to B"
-                if not all(re.search(rf"\b(?:{joiners})\b", x) for x in between):
+                if not all(re.search(rf"\b(?:{joiners})\b", x) or _OPERATOR.fullmatch(x)
+                           for x in between):
                     raise NotUnderstood(q, [], g.SUPPORTED_FORMS[:4], "two time ranges")
                 t.take_all(r"\b(?:vs|versus|compared\s+(?:to|with)|against|compare|minus)\b")
+                if lead is not None and len(spans) == 2 and (spans[1].start, spans[1].end) == lead:
+                    spans = [spans[1], spans[0]]  # "B vs A, how many more on A?": A first
                 intent.compare = [(_period_label(sp.start, sp.end, sp.label), sp.start, sp.end)
                                   for sp in spans]
             else:
@@ -270,45 +249,6 @@ def parse(question: str, vocab: Lexicon, now: dt.datetime | None = None) -> Pars
     return first
 
 
-_CMP = re.compile(r"\b(?:vs\.?|versus|compare[ds]?|comparison|or|than|between|against)\b")
-_MORE = re.compile(r"\b(?:more|most|fewer|less|higher|lower|bigger|larger)\b")
-
-
-def _compare_named(intent: Intent, question: str) -> None:
-    """Two services or sources named with a comparison: one row each (or their difference)."""
-    low = question.lower()
-    if intent.compare and _MORE.search(low):
-        intent.by_metric = True
-    if (intent.measure == "rate" and intent.numerator is None and not intent.share
-            and not intent.compare and re.search(r"\bratio\s+of\b.*\bto\b", low)):
-        keys = [k for k, _ in intent.filters]
-        two = [k for k in dict.fromkeys(keys) if keys.count(k) == 2]
-        if len(two) == 1:  # "ratio of A to B", two values of one field: count(A) / count(B)
-            a, b = [v for k, v in intent.filters if k == two[0]]
-            intent.filters = [(k, v) for k, v in intent.filters if k != two[0]]
-            intent.measure, intent.share_at, intent.ratio_values = "count", 0, (two[0], a, b)
-            if two[0] not in intent.present:
-                intent.present.append(two[0])
-            return
-    if (len(intent.compare) == 2 and not intent.group and intent.measure == "rate"
-            and intent.numerator is None and not intent.share and re.search(r"\bratio\s+of\b", low)):
-        intent.measure, intent.share_at, intent.ratio = "count", 0, True  # A / B, as one number
-        intent.difference = ("period", intent.compare[0][0], intent.compare[1][0])
-        return
-    if (len(intent.compare) == 2 and not intent.group
-            and re.search(r"\bhow\s+(?:many|much)\s+more\b", low)):  # A minus B, as one number
-        intent.difference = ("period", intent.compare[0][0], intent.compare[1][0])
-        return
-    many, dim = ((intent.services, "service") if len(intent.services) >= 2 else
-                 (intent.sources, "source") if len(intent.sources) >= 2 else ([], ""))
-    if not many or intent.group or intent.compare or not _CMP.search(low):
-        return
-    if len(many) == 2 and re.search(r"\bhow\s+(?:many|much)\s+more\b", low) and " than " in low:
-        intent.difference = (dim, many[0], many[1])
-    else:
-        intent.group.append(dim)
-
-
 def _keys_of(i: Intent) -> list[str]:
     keys = [k for k, _ in i.filters] + i.present + [d[4:] for d in i.group if d.startswith("ctx:")]
     return keys + ([i.field[4:] if i.field.startswith("ctx:") else i.field] if i.field else [])
@@ -340,10 +280,14 @@ def _parse(question: str, lex: Lexicon, now: dt.datetime, forced: list[str] | No
     rest = re.sub(r"\b(\d{3}|\dxx)'?s\b", r"\1", rest)  # "404s", "5xxs"
     rest = re.sub(r"\b([1-5]\d\d)\s+ok\b", r"\1", rest)  # "200 OK": the code and its status text
     rest = re.sub(r"\b(\w+)\s+by\s+\1\b", r"by \1", rest)  # "hour by hour", "day by day"
+    rest = re.sub(r"\b(?:log|logs|logged|logging)\s+(?:in|on)\b(?=\s+(?:successfully|"
+                  r"unsuccessfully|as|over|via|using|with|from)\b|\s*$)", "login", rest)  # a sign-in
     rest = re.sub(rf"\b({g.COMPARATOR_WORDS})\s+(\d+(?:\.\d+)?)({Q.unit_rx()})(?![\w%])",
                   r"\1 \2 \3", rest)  # "over 2s": the number and its unit
     t = _Text(rest)
     _read_time(t, intent, now, lex, question)
+    if len(intent.compare) == 2 and t.take(r"\b(?:as\s+)?(?:an?\s+)?ratio\b(?!\s+of\b)"):
+        intent.ratio = True  # "A compared with B, as a ratio": A / B
     _excluded_services(t, intent, lex)
     scope = forced or _scope(t.s, lex)
     _measures(t, intent, lex, scope)
@@ -386,7 +330,7 @@ def _parse(question: str, lex: Lexicon, now: dt.datetime, forced: list[str] | No
     if re.search(r"\bwho\b", question.lower()) and not intent.group:
         raise NotUnderstood(question, ["who"], g.SUPPORTED_FORMS[:3],
                             "no field of these rows names who did it ('who')")
-    _compare_named(intent, question)
+    _compare_named(intent, question, lex)
     if ("service" in intent.group or intent.field == "service") and len(intent.services) == 1 \
             and not intent.sources:  # "which 3 X components": X has no such field
         keys = sorted({ki.name for ki in lex.key_infos(intent.services)})[:8]
@@ -397,8 +341,34 @@ def _parse(question: str, lex: Lexicon, now: dt.datetime, forced: list[str] | No
             intent.severities or intent.filters or intent.words or intent.texts or intent.exclude):
         intent.share.append("severity:ERROR,FATAL")
     _outcomes(intent, lex, question)
+    _other_template(intent, lex, question)
     _check_against_lexicon(intent, lex)
     return Parsed(question, intent, build_sql(intent, lex), reading_of(intent, lex))
+
+
+def _other_template(intent: Intent, lex: Lexicon, question: str) -> None:
+    """A number read from message text, in templates the question's words pick, while an
+    everyday verb of the question ("serves", skipped as a verb) is the word of another
+    template with that number ("product page serves": 'Served product <*> in <*>ms'):
+    that template is offered as another reading, so the answer is never silently the
+    wrong template's."""
+    qs = [q for q, _op, _v in intent.qty_filters] + ([intent.quantity] if intent.quantity else [])
+    if not qs or not intent.words:
+        return
+    chosen = {(s.service, s.template_id) for q in qs for s in q.slots}
+    picked = {(svc, tid) for svc, tpls in lex.templates.items() for tid, body, _n in tpls
+              if all(any(f in body.lower() for f in forms.split("|")) for forms in intent.words)}
+    others = {(s.service, s.template_id): s.body for s in Q.slots(lex, {x[0] for x in chosen})
+              if (s.service, s.template_id) in chosen and (s.service, s.template_id) not in picked}
+    for word in re.findall(r"[a-z]+", question.lower()):
+        if word not in L.skip_words() or len(word) < 5:
+            continue
+        hit = sorted(body for body in others.values()
+                     if any(L.stem(x) == L.stem(word) for x in re.findall(r"[a-z]+", body.lower())))
+        if hit:
+            intent.alternatives.append(f"{word!r} as the template {hit[0][:80]!r} (its number "
+                                       "instead of the one in the templates read)")
+            return
 
 
 #: Words that end the second part of "ratio of A to B" (what follows scopes both).

@@ -213,6 +213,8 @@ def filters(w: Words, intent: "Intent", lex: Lexicon, scope: list[str], q: str) 
     ids = [ki for ki in lex.key_infos() if ki.shape]
     last_sev = -2
     paired: dict[int, list[str]] = {}
+    w.use(*L.describing_words([w.word(j) for j in range(len(w.toks))], lex,
+                              scope or intent.services))
     words_at += _phrases(w, lex, scope or intent.services)
     for i in range(len(w.toks)):
         word = w.word(i)
@@ -417,6 +419,14 @@ def filters(w: Words, intent: "Intent", lex: Lexicon, scope: list[str], q: str) 
         if parts:  # "slow-statement": each part a template word of the scope
             w.use(i)
             words_at += [(i, f) for f in parts]
+            continue
+        held = L.link_slot_value(word, lex, scope or intent.services)
+        if held:  # a value the messages carry in a parameter: those rows
+            w.use(i)
+            intent.slot_filters.append((word, held))
+            continue
+        if L.is_skip_form(word):  # "returning", "serving": another form of an everyday verb
+            w.use(i)
             continue
         unknown.append(word)
     _merge_words(intent, words_at, lex, {i: w.toks[i][2] for i, _ in words_at})

@@ -69,6 +69,18 @@ def skip_words() -> frozenset[str]:
 
 
 @functools.lru_cache(maxsize=1)
+def _skip_stems() -> frozenset[str]:
+    return frozenset(s for s in (stem(w) for w in skip_words()) if len(s) >= 4)
+
+
+def is_skip_form(word: str) -> bool:
+    """Whether ``word`` is an inflection ("-ing", "-ed", "-s") of an everyday verb of the
+    skip table ("returning" of "returned"): read last, only for a word that links to
+    nothing else in the workspace, so the table need not list every form."""
+    return bool(re.search(r"(?:ing|ed|s)$", word)) and len(word) >= 5 and stem(word) in _skip_stems()
+
+
+@functools.lru_cache(maxsize=1)
 def severity_words() -> dict[str, tuple[str, ...]]:
     return {stem(k): tuple(v) for k, v in table()["severity"].items()}
 
@@ -300,6 +312,48 @@ def link_word(word: str, lex: Lexicon, scope: Iterable[str] = ()) -> dict[str, i
             for svc, n in per.items():
                 if not scope or svc in scope:
                     out[svc] = out.get(svc, 0) + n
+    return out
+
+
+def link_slot_value(word: str, lex: Lexicon, scope: Iterable[str] = ()
+                    ) -> list[tuple[str, str, int, str]]:
+    """Template parameters holding this word as a value ("deploy" in "Accepted publickey
+    for <*>"): (service, template id, index, value), those of the scope's services when
+    any of them holds it; none when only services outside the scope do."""
+    hits = lex.slot_values.get(word.lower(), [])
+    wanted = set(scope)
+    inside = [h for h in hits if not wanted or h[0] in wanted]
+    return [(svc, tid, idx, v) for svc, tid, idx, v, _n in inside]
+
+
+def describing_words(words: list[str | None], lex: Lexicon, scope: Iterable[str] = ()
+                     ) -> list[int]:
+    """Positions of the words next to a parameter value that only say what the value is
+    ("the deploy account", "user deploy": the word the templates write before that
+    parameter, or its synonym). They describe the value and filter nothing of their own,
+    so the caller consumes them before linking (else they pair with other template
+    words). Only next to a value no template writes as a word and no service or field
+    holds (those link before parameter values do). ``words``: the question's words, first
+    to last, None where one is consumed already."""
+    scope = list(scope)
+    slot_at: dict[int, list] = {}
+    for j, word in enumerate(words):
+        if word and word not in lex.words and not link_service(word, lex) and not any(
+                v.lower() == word for ki in lex.key_infos() for v in ki.values):
+            held = link_slot_value(word, lex, scope)
+            if held:
+                slot_at[j] = held
+    out: list[int] = []
+    for j, held in slot_at.items():
+        names: set[str] = set()
+        for svc, tid, idx, _v in held:
+            body = next((b for t, b, _n in lex.templates.get(svc, []) if t == tid), "")
+            parts = body.split("<*>")
+            lead = re.findall(r"[A-Za-z]+", parts[idx]) if idx < len(parts) else []
+            if lead:
+                names |= synonyms(lead[-1])
+        out += [k for k in (j - 1, j + 1) if 0 <= k < len(words) and k not in slot_at
+                and words[k] and stem(words[k] or "") in names]
     return out
 
 

@@ -151,10 +151,15 @@ class Quantity:
 
 def _mark(s: QSlot) -> str:
     """The template with its slot marked ``[*]`` (the other parameters stay ``<*>``)."""
-    parts = s.body.split("<*>")
+    return mark(s.body, s.index)
+
+
+def mark(body: str, index: int) -> str:
+    """``body`` with parameter ``index`` marked ``[*]`` (the others stay ``<*>``), for readings."""
+    parts = body.split("<*>")
     out = parts[0]
     for k, part in enumerate(parts[1:]):
-        out += ("[*]" if k == s.index else "<*>") + part
+        out += ("[*]" if k == index else "<*>") + part
     return out[:120]
 
 

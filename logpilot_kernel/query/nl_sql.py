@@ -146,6 +146,14 @@ def _elided(text: str, bodies: list[str]) -> str | None:
     return "%" + re.sub(r"(?:\s*%\s*)+", "%", out) + "%"
 
 
+def _slot_mark(lex: "Lexicon | None", svc: str, tid: str, idx: int) -> str:
+    """'template with [*] at the parameter' (service), for a reading."""
+    from .nl_quantity import mark
+
+    body = next((b for t, b, _n in (lex.templates.get(svc, []) if lex else []) if t == tid), tid)
+    return f"'{mark(body, idx)[:100]}' ({svc})"
+
+
 def conditions(i: "Intent", lex: "Lexicon") -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(base conditions, numerator conditions of a share) as (English, SQL) pairs."""
     base: list[tuple[str, str]] = []
@@ -224,6 +232,13 @@ def conditions(i: "Intent", lex: "Lexicon") -> tuple[list[tuple[str, str]], list
         alts = forms.split("|")
         target.append((f"whose template mentions {' or '.join(repr(a) for a in alts)}",
                        "(" + " OR ".join(f"body ILIKE {_lit('%' + a + '%')}" for a in alts) + ")"))
+    for word, held in i.slot_filters:
+        shown = "; ".join(sorted({_slot_mark(lex, svc, tid, idx) for svc, tid, idx, _v in held}))[:240]
+        target.append((f"whose message has {word!r} as the value marked [*] in {shown}",
+                       "(" + " OR ".join(
+                           f"(service_name = {_lit(svc)} AND template_id = {_lit(tid)} AND "
+                           f"json_extract_string(context, '$.params[{idx}]') = {_lit(v)})"
+                           for svc, tid, idx, v in held) + ")"))
     by_key: dict[str, list[str]] = {}
     for key, value in i.filters:
         by_key.setdefault(key, []).append(value)

@@ -298,9 +298,12 @@ def _h_weekday(m: re.Match[str], ctx: Ctx) -> list[Atom] | None:
         return None  # logs hold no future: "next Tuesday" is not read as the last one
     if word in w.WEEKDAYS_SHORT:
         before = re.findall(r"[a-z]+", ctx.text[max(0, m.start() - 6):m.start()])
-        if not (m["rel"] or (before and before[-1] == "on")):
-            return None
         wd = w.WEEKDAYS_SHORT[word]
+        # "(Fri minus Mon)" after "Friday vs Monday": a short form of a weekday the
+        # question spells out elsewhere is that weekday, not an everyday word
+        named = re.search(rf"\b{w.WEEKDAY_NAMES[wd]}\b", ctx.text)
+        if not (m["rel"] or (before and before[-1] == "on") or named):
+            return None
     else:
         wd = w.WEEKDAYS[word]
     return [Atom(m.start(), m.end(), {"day": ("weekday", wd, m["rel"] in ("last", "previous", "past"))},
