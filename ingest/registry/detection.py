@@ -152,8 +152,9 @@ def detect_many(registry: "Registry", samples: Sequence[Sequence[str]]) -> list[
     generic = next((r for r in rules if r.name == "generic"), None)
     prepared = [[ln for ln in list(lines)[: SAMPLE_LINES * 2] if isinstance(ln, str) and ln.strip()][:SAMPLE_LINES]
                 for lines in samples]
-    grouped = [{r.name: group_records(s, r.multiline_start) for r in rules} for s in prepared]
-    bounds = [{r.name: quick_bound(r, g[r.name]) for r in rules} for g in grouped]
+    starts = {r.multiline_start for r in rules}  # most rules share one (none): group once per start
+    grouped = [{m: group_records(s, m) for m in starts} for s in prepared]
+    bounds = [{r.name: quick_bound(r, g[r.multiline_start]) for r in rules} for g in grouped]
     rank = {r.name: (specificity(r), -k) for k, r in enumerate(rules)}
     scored: list[dict[str, float]] = [{} for _ in prepared]
     best: list[tuple[float, float, int, Rule] | None] = [None] * len(prepared)
@@ -167,13 +168,15 @@ def detect_many(registry: "Registry", samples: Sequence[Sequence[str]]) -> list[
     for rule in candidates:
         need = [i for i, s in enumerate(prepared) if s and bounds[i][rule.name] > 0
                 and (best[i] is None or upper(i, rule) > best[i][:3])]  # type: ignore[index]
-        for i, s in zip(need, score_samples(registry, rule, [prepared[i] for i in need])):
+        groups = [grouped[i][rule.multiline_start] for i in need]
+        for i, s in zip(need, score_samples(registry, rule, [prepared[i] for i in need], groups)):
             scored[i][rule.name] = s
             key = (round(s, 2), *rank[rule.name])
             if best[i] is None or key > best[i][:3]:  # type: ignore[index]
                 best[i] = (*key, rule)
     weak = [i for i, s in enumerate(prepared) if s and generic and (best[i] is None or best[i][0] < THRESHOLD)]
-    gscores = dict(zip(weak, score_samples(registry, generic, [prepared[i] for i in weak]))) if generic else {}
+    gscores = dict(zip(weak, score_samples(registry, generic, [prepared[i] for i in weak],
+                                           [grouped[i][generic.multiline_start] for i in weak]))) if generic else {}
     out = []
     for i, sample in enumerate(prepared):
         scores = [(r.name, round(scored[i].get(r.name, bounds[i][r.name] if sample else 0.0), 4))
@@ -191,8 +194,10 @@ def detect_many(registry: "Registry", samples: Sequence[Sequence[str]]) -> list[
     return out
 
 
-def score_samples(registry: "Registry", rule: Rule, samples: Sequence[Sequence[str]]) -> list[float]:
-    """:func:`score_rule` of ``rule`` on each sample, in one parse of all of them.
+def score_samples(registry: "Registry", rule: Rule, samples: Sequence[Sequence[str]],
+                  groups: "Sequence[list[str]] | None" = None) -> list[float]:
+    """:func:`score_rule` of ``rule`` on each sample, in one parse of all of them
+    (``groups``: each sample's records under ``rule.multiline_start``, grouped already).
 
     Each sample's records are grouped on their own (a record never spans two files) and
     scored as one sample alone would be: the batch skips the timestamp-format probe, which
@@ -202,7 +207,8 @@ def score_samples(registry: "Registry", rule: Rule, samples: Sequence[Sequence[s
         return []
     if len(samples) == 1:
         return [score_rule(registry, rule, samples[0])]
-    groups = [group_records(s, rule.multiline_start) for s in samples]
+    if groups is None:
+        groups = [group_records(s, rule.multiline_start) for s in samples]
     records = [r for g in groups for r in g]
     if not records:
         return [0.0] * len(samples)
