@@ -12,7 +12,9 @@ added at each midnight the file's order crosses.
 The table holds the layouts someone wrote down; when none of them reads a sample well,
 the finder falls back on layouts inferred from the sample's structure
 (:mod:`.timestamps_infer`: digit groups, names, separators, value ranges, the order of
-the lines), scored and applied exactly like the table's.
+the lines), scored and applied exactly like the table's. A UTC offset written in minutes (east, or a
+bias) and TAI64N labels are read by :mod:`.timestamps_notations`, selected by the
+layout's formats; a layout marked ``anywhere`` is looked for in the whole line.
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Sequence
 
-#: Special "formats" for epoch numbers (UTC by definition).
-EPOCH_FORMATS: tuple[str, ...] = ("epoch", "epoch_ms", "epoch_us", "epoch_ns")
+from . import timestamps_notations as _notes
+
+#: Special "formats" for epoch numbers and TAI64N labels (UTC by definition).
+EPOCH_FORMATS: tuple[str, ...] = ("epoch", "epoch_ms", "epoch_us", "epoch_ns", _notes.TAI64N_FORMAT)
 
 #: Digits of the integer part of each epoch unit: its magnitude says the unit, so a
 #: 12-digit number (a year-9999 time in seconds, an id) is never read as milliseconds.
@@ -83,6 +87,8 @@ TZ_SUFFIX = r"(?: ?(?:Z|[+-]\d{2}:?\d{2}|" + _ABBREVS + r")\b)?"
 
 #: How far into a line a timestamp may start (characters).
 SEARCH_CHARS = 64
+#: How much of a line a layout found ``anywhere`` is looked for in (characters).
+ANYWHERE_CHARS = 4096
 
 LAYOUT_FILE = "timestamps.json"
 
@@ -94,6 +100,10 @@ class Layout:
     name: str
     regex: str
     formats: tuple[str, ...]
+    #: found anywhere in the line, not only in its first SEARCH_CHARS characters (a
+    #: layout distinctive enough, such as a time and a date in named attributes, that a
+    #: message of any length may precede it)
+    anywhere: bool = False
 
     @property
     def is_epoch(self) -> bool:
@@ -110,7 +120,8 @@ def layouts() -> tuple[Layout, ...]:
     text = resources.files(__package__).joinpath(LAYOUT_FILE).read_text(encoding="utf-8")
     out = []
     for item in json.loads(text)["layouts"]:
-        out.append(Layout(item["name"], item["regex"].replace("{TZ}", TZ_SUFFIX), tuple(item["formats"])))
+        out.append(Layout(item["name"], item["regex"].replace("{TZ}", TZ_SUFFIX), tuple(item["formats"]),
+                          anywhere=bool(item.get("anywhere", False))))
     return tuple(out)
 
 
@@ -143,7 +154,7 @@ def strip_zone_formats(formats: Sequence[str]) -> list[str]:
             if fmt not in out:
                 out.append(fmt)
             continue
-        f = re.sub(r"\s*(%z|%Z|Z|UTC|GMT)$", "", fmt)
+        f = re.sub(r"\s*(%z|%Z|Z|UTC|GMT)$", "", _notes.strip_notation(fmt))
         if f not in out:
             out.append(f)
     return out
@@ -273,13 +284,19 @@ def epoch_sql(formats: Sequence[str], base: str) -> str:
         num = f"TRY_CAST({base} AS DOUBLE)" if frac else f"TRY_CAST({base} AS HUGEINT)"
         arms.append(f"WHEN regexp_full_match({base}, '{rx}') AND {num} BETWEEN {EPOCH_MIN_S * scale} "
                     f"AND {EPOCH_MAX_S * scale} THEN {conv.format(t=base)}")
+    if _notes.TAI64N_FORMAT in formats:
+        arms.append(f"WHEN starts_with({base}, '@') THEN {_notes.tai64n_sql(base, EPOCH_MIN_S, EPOCH_MAX_S)}")
     return f"(CASE {' '.join(arms)} END)" if arms else "CAST(NULL AS TIMESTAMP)"
 
 
-def offset_minutes_sql(tz: str) -> str:
+def offset_minutes_sql(tz: str, formats: Sequence[str] = ()) -> str:
     """Minutes east of UTC for a zone text (``Z``, ``+0200``, ``-05:30``, ``CET``); NULL
     for an impossible offset (``+99:99``: hours past :data:`MAX_OFFSET_HOURS`, minutes
-    past 59), so the time is rejected rather than shifted by it."""
+    past 59), so the time is rejected rather than shifted by it. Formats marked with a
+    minutes notation (:mod:`.timestamps_notations`) read ``tz`` as minutes instead."""
+    sign = _notes.notation_sign(formats)
+    if sign is not None:
+        return _notes.minutes_offset_sql(tz, sign)
     abbrev = " ".join(f"WHEN {tz} = '{k}' THEN {v}" for k, v in TZ_ABBREV_MINUTES.items())
     digits = f"replace({tz}, ':', '')"
     hh = f"CAST(substr({digits}, 2, 2) AS INTEGER)"
@@ -289,8 +306,11 @@ def offset_minutes_sql(tz: str) -> str:
     return f"(CASE WHEN {tz} IS NULL THEN NULL {abbrev} ELSE {numeric} END)"
 
 
-def zone_split_sql(text: str) -> str:
-    """STRUCT(tzb, tzz) splitting a trailing zone off ``text`` (NULL when it has none)."""
+def zone_split_sql(text: str, formats: Sequence[str] = ()) -> str:
+    """STRUCT(tzb, tzz) splitting a trailing zone off ``text`` (NULL when it has none);
+    for formats marked with a minutes notation, the minutes offset after the fraction."""
+    if _notes.notation_sign(formats) is not None:
+        return _notes.minutes_split_sql(text)
     return (f"CASE WHEN regexp_matches(right({text}, 6), {lit(TZ_TAIL_RE)}) "
             f"THEN regexp_extract({text}, {lit(TZ_SPLIT_RE)}, ['tzb', 'tzz']) END")
 
@@ -298,14 +318,14 @@ def zone_split_sql(text: str) -> str:
 def parse_text_sql(formats: Sequence[str], text: str, ref: dt.datetime, timezone: str = "UTC") -> str:
     """UTC TIMESTAMP for a timestamp text in one expression (no monotone year): for
     callers that parse found text outside a rule (induction, benchmarks)."""
-    zs = zone_split_sql(text)
+    zs = zone_split_sql(text, formats)
     base = f"(CASE WHEN ({zs}).tzz <> '' THEN ({zs}).tzb ELSE {text} END)"
     tz = f"nullif(({zs}).tzz, '')"
     local = local_time_sql(formats, base, ref)
     to_utc = local if timezone.upper() in ("UTC", "Z", "GMT") else \
         f"timezone('UTC', timezone({lit(timezone)}, {local}))"
     return (f"coalesce({epoch_sql(formats, text)}, CASE WHEN {tz} IS NOT NULL THEN {local} - "
-            f"to_minutes(CAST({offset_minutes_sql(tz)} AS BIGINT)) ELSE {to_utc} END)")
+            f"to_minutes(CAST({offset_minutes_sql(tz, formats)} AS BIGINT)) ELSE {to_utc} END)")
 
 
 def rule_timestamp_regex(pattern: str | None) -> str | None:
@@ -349,10 +369,12 @@ def anywhere_pattern(file_rule: Any = None) -> tuple[str, list[str]]:
     their own time. ``file_rule``'s own timestamp layout is tried first. Epoch and time-of-day-only
     layouts are left out (a bare number or clock in an unknown line is more often an id
     or a duration than its time)."""
-    table = [lay for lay in known_layouts() if not lay.is_epoch and not lay.is_time_only]
+    # a minutes-offset notation is the file's whole reading of its zones: not mixed in here
+    table = [lay for lay in known_layouts() if not lay.is_epoch and not lay.is_time_only
+             and not any(_notes.is_notation_format(f) for f in lay.formats)]
     own = rule_timestamp_regex(getattr(file_rule, "pattern", None)) if getattr(file_rule, "kind", "") == "regex" else None
     own_fmts = [f for f in (getattr(file_rule, "timestamp_formats", None) or [])
-                if f not in EPOCH_FORMATS and not is_time_only(f)] if own else []
+                if f not in EPOCH_FORMATS and not is_time_only(f) and not _notes.is_notation_format(f)] if own else []
     if own_fmts:  # the file's own layout (inferred or not) first: its lines' time
         table = [Layout("file rule", own, tuple(own_fmts))] + table
     alts = "|".join(f"(?:{lay.regex})" for lay in table) or r"\b\B"  # no table: nothing found
@@ -424,7 +446,8 @@ def find_layouts(con: Any, lines: Sequence[str], *, ref: dt.datetime | None = No
     heads = [ln[: search_chars + 48] for ln in lines]
     if not heads:
         return []
-    hits = _score_layouts(con, heads, known_layouts(), ref, search_chars)
+    full = [ln[:ANYWHERE_CHARS] for ln in lines]
+    hits = _score_layouts(con, heads, known_layouts(), ref, search_chars, full=full)
     best = _rank(hits, heads)
     if not best or best[0].parsed < INFER_BELOW_SHARE * len(heads) or best[0].layout.is_time_only \
             or best[0].layout.is_epoch:
@@ -460,22 +483,25 @@ def _rank(hits: list[LayoutHit], heads: Sequence[str]) -> list[LayoutHit]:
 
 
 def _score_layouts(con: Any, heads: list[str], table: Sequence[Layout], ref: dt.datetime,
-                   search_chars: int, base: int = 0) -> list[LayoutHit]:
-    """A :class:`LayoutHit` for each layout of ``table`` that parses a sample line (one query)."""
+                   search_chars: int, base: int = 0, full: list[str] | None = None) -> list[LayoutHit]:
+    """A :class:`LayoutHit` for each layout of ``table`` that parses a sample line (one
+    query). A layout marked ``anywhere`` is looked for in ``full`` (the whole lines, up to
+    :data:`ANYWHERE_CHARS`), at any position."""
     import pyarrow as pa
 
     if not table:
         return []
     name = "_lp_ts_sample"
-    con.register(name, pa.table({"i": list(range(len(heads))), "h": heads}))
+    con.register(name, pa.table({"i": list(range(len(heads))), "h": heads, "f": full or heads}))
     try:
         sels = []
         for k, lay in enumerate(table):
             oks = ", ".join(f"{_parsed_sql(f, 't')}" for f in lay.formats)
+            col, limit = ("f", "") if lay.anywhere and full else ("h", f" AND strpos(h, t) - 1 <= {search_chars}")
             sels.append(
-                f"SELECT {k} AS k, i, t, strpos(h, t) - 1 AS pos, [{oks}] AS ok FROM ("
-                f"SELECT i, h, nullif(regexp_extract(h, {lit(lay.regex)}), '') AS t FROM {name}) "
-                f"WHERE t IS NOT NULL AND strpos(h, t) - 1 <= {search_chars}")
+                f"SELECT {k} AS k, i, t, strpos({col}, t) - 1 AS pos, [{oks}] AS ok FROM ("
+                f"SELECT i, h, f, nullif(regexp_extract({col}, {lit(lay.regex)}), '') AS t FROM {name}) "
+                f"WHERE t IS NOT NULL{limit}")
         rows = con.execute(" UNION ALL ".join(sels)).fetchall()
     finally:
         con.unregister(name)
@@ -519,7 +545,12 @@ def _parsed_sql(fmt: str, text: str) -> str:
     (zone cut off by regex; year-less formats land in 2000)."""
     if fmt in EPOCH_FORMATS:
         return epoch_sql([fmt], text)
-    base = f"regexp_replace({text}, {lit(TZ_SUFFIX + '$')}, '')"
+    if _notes.is_notation_format(fmt):  # the minutes offset cut out, wherever it sits
+        zs = _notes.minutes_split_sql(text)
+        base = f"coalesce(({zs}).tzb, {text})"
+        fmt = _notes.strip_notation(fmt)
+    else:
+        base = f"regexp_replace({text}, {lit(TZ_SUFFIX + '$')}, '')"
     if has_year(fmt):
         return f"try_strptime({_frac6(base, [fmt])}, {lit(fmt)})"
     return f"try_strptime('2000 ' || {_frac6(base, [fmt])}, {lit('%Y ' + fmt)})"

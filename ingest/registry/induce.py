@@ -17,7 +17,9 @@ The concerns live in their own modules: token columns (:mod:`.induce_columns`), 
 written over several tokens or lines (:mod:`.induce_phrase`), record shapes over several
 lines or fields - a header line of its own with the message below it, a preamble before
 the first record, delimited fields, a padded column, a numeric level
-(:mod:`.induce_blocks`) - and JSON level keys (:mod:`.induce_json`); this module finds
+(:mod:`.induce_blocks`) - records whose framed message comes before the time and its
+``key="value"`` attributes (:mod:`.induce_attrs`), and JSON level keys
+(:mod:`.induce_json`); this module finds
 the timestamp, reads the text before it and puts the rule together.
 """
 
@@ -33,8 +35,10 @@ from ..timestamps import SEARCH_CHARS, LayoutHit, find_layouts
 from .induce_columns import (ENUM_LEVEL_SHARE, ENUM_LEVEL_VALUES, LEVEL_EXTRA, LEVEL_SHARE, LEVEL_SYMBOLS, MAX_COLUMNS, STABLE, _column_rx,
                              _header_end, _kind, _level_spellings, _Names, _sep_rx, _tokens,
                              _typed_columns, level_family, level_words)
-from .induce_blocks import (ANGLE_MESSAGE_RX, CONTINUATION_RE, HeaderBody, angle_fields_to_the_end, delimiter_after_time, header_body, literal_lines_rx,
-                            numeric_level_scale, optional_glued_bracket, padded_first_column, preamble)
+from .induce_blocks import (ANGLE_MESSAGE_RX, CONTINUATION_RE, MAX_HEADER_TOKENS, HeaderBody, angle_fields_to_the_end, delimiter_after_time, header_body, literal_lines_rx,
+                            numeric_level_scale, optional_bracket_level, optional_glued_bracket, padded_first_column,
+                            preamble)
+from .induce_attrs import framed_induction
 from .induce_phrase import (_level_line_pairs, _level_phrase, _phrase_rx, _tag_after_level, wrapped_level,
                              wrapped_level_rx)
 from .model import Rule
@@ -205,6 +209,13 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
             hits, best, wide_ts = wide, wide[0], True
             notes.append(f"no timestamp in the first {SEARCH_CHARS} characters of most lines: "
                          f"found at column {best.position} (searched {WIDE_SEARCH_CHARS})")
+    if best is not None and best.layout.anywhere and hb is None and pair_levels is None:
+        framed = framed_induction(name, best, sample, comment, words)
+        if framed is not None:  # the message first, then the time and attributes
+            ts_info = {"layout": best.layout.name, "formats": list(best.formats), "position": best.position,
+                       "parsed": best.parsed, "of": len(sample)}
+            return Induction(rule=framed[0], confidence=0.0, fields=framed[1], timestamp=ts_info,
+                             notes=notes + framed[2])
     info: list[dict[str, Any]] = []
     names = _Names()
     multiline: str | None = None
@@ -269,7 +280,13 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
         if wl is not None:  # '(level):' / '[level]' behind a source of varying width
             parts.append(wrapped_level_rx(wl[0], wl[1], words, names, info))
             have_level, end, cols, wrapped = True, 0, [], True
-        padded = end == 0 and best is not None and not wrapped and padded_first_column(rest_rows)
+        opt = None if (have_level or wrapped or end or best is None) else optional_bracket_level(rest_rows, words)
+        if opt is not None:  # '[Level]' after the time in some lines only (others untagged)
+            alts = "|".join(_level_spellings(opt, words))
+            info.append({"field": "severity", "kind": "optional bracketed level word", "values": opt})
+            parts.append(rf"(?:\s*\[(?P<severity>{alts})\])?")
+            have_level, wrapped = True, False
+        padded = end == 0 and best is not None and not wrapped and opt is None and padded_first_column(rest_rows)
         angle = best is not None and not wrapped and \
             angle_fields_to_the_end(["".join(a + b for a, b in r) for r in rest_rows])
     for j in range(end):
@@ -333,6 +350,19 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
     return Induction(rule=rule, confidence=0.0, fields=info, timestamp=ts_info, notes=notes)
 
 
+def _header_level_column(rows: list[list[tuple[str, str]]], start: int, words: dict[str, str]) -> int | None:
+    """The header line's level column at or after ``start`` (None: none): a column
+    present in STABLE of the header lines, a level word in LEVEL_SHARE of them, within
+    the header's few tokens (a record id and a ``LEVEL:`` label may come first)."""
+    for c in range(start, start + MAX_HEADER_TOKENS):
+        toks = [r[c][1] for r in rows if len(r) > c]
+        if len(toks) < STABLE * len(rows):
+            return None
+        if sum(1 for t in toks if _kind(t, words) == "level") >= LEVEL_SHARE * len(toks):
+            return c
+    return None
+
+
 def _header_body_induction(name: str, pattern: str, hb: HeaderBody, rows: list[list[tuple[str, str]]],
                            open_brackets: int, have_level: bool, fmts: list[str], comment: str | None,
                            sample: list[str], words: dict[str, str], names: _Names,
@@ -368,6 +398,21 @@ def _header_body_induction(name: str, pattern: str, hb: HeaderBody, rows: list[l
         else:
             break
         j += 1
+    lvl = None if have_level else _header_level_column(rows, j, words)
+    if lvl is not None:  # fields (a record id, 'LEVEL:') then the level word
+        for c in range(j, lvl + 1):
+            toks = [r[c][1] for r in rows if len(r) > c]
+            seps = _sep_rx([r[c][0] for r in rows if len(r) > c])
+            if c == lvl:
+                rx, have_level = _column_rx("level", toks, names, have_level, info, words)
+                parts.append(seps + rx)
+            elif len(set(toks)) == 1:
+                parts.append(seps + re.escape(toks[0]))
+            else:
+                n = names.take("record", "field")
+                info.append({"field": n, "kind": "header field before the level"})
+                parts.append(seps + rf"(?P<{n}>\S+)")
+        j = lvl + 1
     if any(len(r) > j for r in rows):
         info.append({"field": "source", "kind": "rest of the header line"})
         parts.append(r"(?:[ \t]+(?P<source>[^\n]*?))?")

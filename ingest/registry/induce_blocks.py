@@ -14,6 +14,8 @@
   constant and only the last field is free text (then the fields before it are a header).
 * **A padded column**: a first field after the time padded with spaces so the message
   starts at one column in (nearly) every line: that field is a header field.
+* **An optional bracketed level** (``[Level]`` after the time in some lines, untagged text
+  in the others): the level where written, inferred from the message elsewhere.
 * **An optional glued bracket** (``LEVEL[pid][tag]`` in some lines only): a header field.
 * **Fields in angle brackets to the end of the line** (``<a> <b> <<c>> <message``): the
   message is the last field, without its brackets; a multi-line one ends at a ``>``
@@ -232,6 +234,24 @@ def optional_glued_bracket(rows: Sequence[list[tuple[str, str]]], end: int) -> b
     return GLUED_SHARE[0] * len(rows) <= hit <= GLUED_SHARE[1] * len(rows)
 
 
+#: Share of the lines (at least) whose first token after the time is a bracketed level
+#: word for it to be an optional level field (lines without one: untagged text).
+OPTIONAL_LEVEL_SHARE = 0.25
+
+
+def optional_bracket_level(rows: Sequence[list[tuple[str, str]]], words: dict[str, str]) -> list[str] | None:
+    """The level words of a ``[Level]`` first token after the time that only some lines
+    carry (None when it is not so): in OPTIONAL_LEVEL_SHARE of the lines and at least
+    two, and no bracketed first token that is not a level word (then it is a field)."""
+    firsts = [r[0][1] for r in rows if r]
+    bracketed = [t[1:-1] for t in firsts if len(t) > 2 and t[0] == "[" and t[-1] == "]"]
+    if len(bracketed) < max(2, OPTIONAL_LEVEL_SHARE * len(rows)) or len(bracketed) == len(rows):
+        return None
+    if any(b.lower() not in words for b in bracketed):
+        return None
+    return sorted(set(bracketed))
+
+
 def numeric_level_scale(values: Sequence[str]) -> dict[str, str] | None:
     """The level map of a column of small numbers (None when it is not one)."""
     if not values or not all(v.isdigit() for v in values):
@@ -245,4 +265,4 @@ def numeric_level_scale(values: Sequence[str]) -> dict[str, str] | None:
 
 
 __all__ = ["HeaderBody", "header_body", "preamble", "literal_lines_rx", "delimiter_after_time",
-           "padded_first_column", "optional_glued_bracket", "numeric_level_scale", "NUMERIC_LEVEL_SCALES"]
+           "padded_first_column", "optional_glued_bracket", "optional_bracket_level", "numeric_level_scale", "NUMERIC_LEVEL_SCALES"]

@@ -415,7 +415,7 @@ def compile_rule(rule: Rule, src: str, *, ref: dt.datetime, now: dt.datetime,
         note0 = "NULL"
     else:
         ts_expr = (f"coalesce({ts_epoch}, CASE WHEN tz IS NOT NULL THEN ts_local - "
-                   f"to_minutes(CAST({_offset_minutes_sql('tz')} AS BIGINT)) ELSE {to_utc} END)")
+                   f"to_minutes(CAST({_offset_minutes_sql('tz', rule.timestamp_formats)} AS BIGINT)) ELSE {to_utc} END)")
         note0 = "NULL"
     line_src = ("""CASE WHEN ts IS NOT NULL AND ts_tod THEN '"ts_source":"line_time","ts_date":"file_mtime"' """
                 """WHEN ts IS NOT NULL THEN '"ts_source":"line"' END""" if tod is not None
@@ -425,7 +425,7 @@ def compile_rule(rule: Rule, src: str, *, ref: dt.datetime, now: dt.datetime,
           THEN '"ts_rejected":' || CAST(to_json('epoch number ' || ts_text || ' out of range') AS VARCHAR)"""
                  if any(f in EPOCH_FORMATS for f in rule.timestamp_formats) else "")
     rejected = "NULL" if no_ts else (
-        f"""CASE WHEN ts IS NULL AND tz IS NOT NULL AND ts_local IS NOT NULL AND {_offset_minutes_sql('tz')} IS NULL
+        f"""CASE WHEN ts IS NULL AND tz IS NOT NULL AND ts_local IS NOT NULL AND {_offset_minutes_sql('tz', rule.timestamp_formats)} IS NULL
           THEN '"ts_rejected":' || CAST(to_json('UTC offset ' || tz || ' out of range') AS VARCHAR)
           {epoch_arm} END""")
     sev_key = _severity_key_sql(rule, "severity_raw")
@@ -439,8 +439,7 @@ def compile_rule(rule: Rule, src: str, *, ref: dt.datetime, now: dt.datetime,
     WITH f AS ({first}),
     m AS MATERIALIZED (SELECT *, {_message_sql(rule)} AS message,
             {sev_key} AS sev_key,
-            CASE WHEN regexp_matches(right(ts_text, 6), {lit(_TZ_TAIL_RE)})
-              THEN regexp_extract(ts_text, {lit(TZ_SPLIT_RE)}, ['tzb', 'tzz']) END AS tzx
+            {_ts.zone_split_sql('ts_text', rule.timestamp_formats)} AS tzx
           FROM f),
     z AS (SELECT *, CASE WHEN tzx.tzz <> '' THEN tzx.tzb ELSE ts_text END AS tz_base,
             nullif(tzx.tzz, '') AS tz FROM m),
@@ -523,7 +522,7 @@ def format_probe_sql(rule: Rule, src: str) -> str | None:
         f"count(CASE WHEN {_one_format_sql(f, 'b')} IS NOT NULL THEN 1 END)" for f in fmts)
     return f"""SELECT {arms} FROM (
         SELECT CASE WHEN tzx.tzz <> '' THEN tzx.tzb ELSE ts_text END AS b FROM (
-          SELECT ts_text, regexp_extract(ts_text, {lit(TZ_SPLIT_RE)}, ['tzb', 'tzz']) AS tzx
+          SELECT ts_text, {_ts.zone_split_sql('ts_text', rule.timestamp_formats)} AS tzx
           FROM ({first}) WHERE matched AND ts_text IS NOT NULL))"""
 
 
