@@ -203,7 +203,9 @@ class Registry:
         if not records:
             return RuleTest(rule.name, [])
         try:
-            out = self._run(rule, _chunk(records)).to_pylist()
+            # the parse does not keep record order (only a time to inherit needs it): put
+            # the rows back in record order, else a line is shown with another's fields
+            out = sorted(self._run(rule, _chunk(records)).to_pylist(), key=lambda r: r["rn"])
         except Exception as exc:  # noqa: BLE001 - report, do not raise, on bad data
             msg = str(exc).splitlines()[0]
             return RuleTest(rule.name, [LineResult(r, False, {}, f"parser error: {msg}") for r in records])

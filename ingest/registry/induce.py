@@ -37,7 +37,7 @@ from .induce_columns import (ENUM_LEVEL_SHARE, ENUM_LEVEL_VALUES, LEVEL_EXTRA, L
                              _typed_columns, level_family, level_words)
 from .induce_blocks import (ANGLE_MESSAGE_RX, CONTINUATION_RE, MAX_HEADER_TOKENS, HeaderBody, angle_fields_to_the_end, delimiter_after_time, header_body, literal_lines_rx,
                             numeric_level_scale, optional_bracket_level, optional_glued_bracket, padded_first_column,
-                            preamble)
+                            preamble, timed_block, timed_block_pattern)
 from .induce_attrs import framed_induction
 from .induce_phrase import (_level_line_pairs, _level_phrase, _phrase_rx, _tag_after_level, wrapped_level,
                              wrapped_level_rx)
@@ -196,6 +196,11 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
             best = hits[0]
         else:
             pair_levels = None
+    # blocks started by a title line, the time on a later line of each (before the
+    # header+body reading: its header would be the time line, the title a body line)
+    tb = timed_block(hits, sample) if hits and pair_levels is None and best is None else None
+    if tb is not None:
+        return _timed_block_induction(name, tb, comment, sample, notes)
     hb: HeaderBody | None = None
     if hits and pair_levels is None and hits[0].parsed <= 0.5 * len(sample):
         hb = header_body(hits[0], sample, words)  # a header line of its own, the message below it
@@ -435,6 +440,26 @@ def _header_body_induction(name: str, pattern: str, hb: HeaderBody, rows: list[l
     else:
         notes.append("no level in the format: severity is inferred from the message words")
     return Induction(rule=rule, confidence=0.0, fields=info, timestamp=ts_info, notes=notes)
+
+
+def _timed_block_induction(name: str, tb: Any, comment: str | None, sample: list[str],
+                           notes: list[str]) -> Induction:
+    """The rule for blocks whose time is on a later line (:func:`.induce_blocks.timed_block`):
+    a record starts at the block's title line, the pattern spans the lines down to the
+    time, and the whole block is the message."""
+    fmts = list(tb.hit.formats)
+    ts_info = {"layout": tb.hit.layout.name, "formats": fmts, "position": tb.hit.position,
+               "parsed": tb.hit.parsed, "of": len(sample), "line_in_block": tb.offset + 1}
+    notes.append(f"blocks between blank lines, each starting with a line matching {tb.start_rx!r}, "
+                 f"the time on line {tb.offset + 1} of the block: one record per block, the block its message")
+    notes.append("no level in the format: severity is inferred from the message words")
+    rule = Rule(name=name, pattern=timed_block_pattern(tb), timestamp_formats=fmts,
+                multiline_start=tb.start_rx, comment_start=comment,
+                description=f"Induced from a sample of the file: blocks of lines, the timestamp "
+                f"{ts_info['layout']} on line {tb.offset + 1} of each, the block the message")
+    rule.examples = ["\n".join(sample[:tb.offset + 1])]
+    return Induction(rule=rule, confidence=0.0, fields=[{"field": "message", "kind": "the whole block"}],
+                     timestamp=ts_info, notes=notes)
 
 
 __all__ = ["Induction", "induce", "induced_name", "LEVEL_SYMBOLS", "level_words"]

@@ -6,6 +6,9 @@
   and nearly every one of them is followed by a line without one. The record is the
   header with its body; the message is the body, less the indentation every body line
   of the sample shares (that indentation is layout, not text).
+* **Blocks with the time on a later line**: blocks of lines (blank lines between them are
+  dropped), each started by a title line without a time (its first token constant), the time on the
+  same later line of every block: one record per block, the whole block its message.
 * **A preamble**: free-text lines before the first record (a title, a legend of codes,
   a CSV header) are the file's header lines, not records: they are kept out of the
   layout statistics and quarantined with that reason (like ``#Fields:`` lines).
@@ -266,3 +269,62 @@ def numeric_level_scale(values: Sequence[str]) -> dict[str, str] | None:
 
 __all__ = ["HeaderBody", "header_body", "preamble", "literal_lines_rx", "delimiter_after_time",
            "padded_first_column", "optional_glued_bracket", "optional_bracket_level", "numeric_level_scale", "NUMERIC_LEVEL_SCALES"]
+
+
+#: Blocks a sample must show for a block-with-a-later-time shape.
+MIN_BLOCKS = 3
+#: The line after a block's first line that holds the time may be at most this far in.
+MAX_TIME_LINE = 5
+
+
+@dataclass
+class TimedBlock:
+    """Records that are blocks of lines (often between blank lines), started by a header line
+    without a time, the time on a later line of the block (always the same one)."""
+
+    hit: LayoutHit               # the layout found on the time line
+    start_rx: str                # regex of a block's first line (its constant first token)
+    offset: int                  # the time line's index in the block (1 = second line)
+    at_margin: bool              # the time starts its line
+
+
+def timed_block(hits: Sequence[LayoutHit], sample: Sequence[str]) -> TimedBlock | None:
+    """The sample read as blocks whose time is on a later line, or None. Why: a
+    multi-line alert or report whose first line is a title (``[**] ... [**]``) and whose
+    time comes on line 2 or 3 gives one row per line with no time otherwise.
+
+    Needs, for one of the best layouts and one offset k (1 .. :data:`MAX_TIME_LINE`): at
+    least :data:`MIN_BLOCKS` lines starting with one first token, and no other line
+    starting so (the reader starts a record there); the sample's first line one of them
+    (else a constant line inside the block, below its title, would pass); none holding the time; in
+    STABLE of them the time k lines below, with no other block start nor time between.
+    Blank lines between blocks are dropped by the reader before this is asked."""
+    firsts = [ln.split(None, 1)[0] if ln.strip() else "" for ln in sample]
+    for hit in hits[:MAX_TIME_LINE]:
+        ts = [i for i, t in enumerate(hit.texts) if t is not None]
+        if len(ts) < MIN_BLOCKS:
+            continue
+        for k in range(1, MAX_TIME_LINE + 1):
+            tok, cnt = Counter(firsts[i - k] for i in ts if i >= k).most_common(1)[0] if ts[-1] >= k else ("", 0)
+            if not tok or cnt < STABLE * len(ts) or firsts[0] != tok:
+                continue  # the sample's first line starts a block (a line above it may too)
+            starts = [i for i, f in enumerate(firsts) if f == tok]
+            if any(hit.texts[i] is not None for i in starts):
+                break
+            ok = sum(1 for s in starts if s + k < len(sample) and hit.texts[s + k] is not None
+                     and all(hit.texts[j] is None and firsts[j] != tok for j in range(s + 1, s + k)))
+            if ok < STABLE * len(starts):
+                continue
+            start_rx = "^" + re.escape(tok) + r"(?:\s|$)"
+            margin = all(hit.starts[s + k] == 0 for s in starts if s + k < len(sample) and hit.texts[s + k])
+            return TimedBlock(hit=hit, start_rx=start_rx, offset=k, at_margin=margin)
+    return None
+
+
+def timed_block_pattern(tb: TimedBlock) -> str:
+    """The rule's pattern: the block's first lines down to the time line, all of them the
+    message (the rest of the block follows as continuation lines), the time in it."""
+    lines = tb.start_rx.replace(r"(?:\s|$)", r"(?:[ \t][^\n]*)?") + r"\n"
+    lines += r"[^\n]*\n" * (tb.offset - 1)
+    before = "" if tb.at_margin else r"[^\n]*?"
+    return "^(?P<message>" + lines[1:] + before + f"(?P<timestamp>{tb.hit.layout.regex})" + r"[^\n]*)"
