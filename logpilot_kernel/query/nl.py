@@ -36,7 +36,8 @@ from .nl_time import label_of, legacy_times, parse_date, shared_reader
 from .nl_filters import Words as _Words
 from .nl_filters import check_against_lexicon as _check_against_lexicon
 from .nl_filters import filters as _filters
-from .nl_compare import _OPERATOR, _compare_named, _lead_period, _period_label, _share_year
+from .nl_compare import (_OPERATOR, _compare_named, _lead_period, _period_label,
+                         _parts_on_one_day, _share_year)
 from .nl_dims import _scope
 from .nl_parts import _PIVOT, _best_dims, _groups, _measures, _order
 from .nl_sql import build_sql, reading_of
@@ -173,6 +174,7 @@ def _read_time(t: _Text, intent: Intent, now: dt.datetime, lex: Lexicon, q: str)
                 t.blank(sp.begin + 1, sp.stop + 1)
             if len(spans) > 1:
                 spans = _share_year(sorted(spans, key=lambda sp: sp.begin))
+                spans = _parts_on_one_day(spans, intent.notes)
                 lead = _lead_period(text, spans, t, intent)
                 seen: set = set()  # "on A than on B (A minus B)": a period named again is one
                 spans = [sp for sp in spans if not ((sp.start, sp.end) in seen
@@ -249,6 +251,13 @@ def parse(question: str, vocab: Lexicon, now: dt.datetime | None = None) -> Pars
     return first
 
 
+def _level_compound(m: re.Match) -> str:
+    """"error-level", "warning-severity": a severity word joined to a word naming the
+    severity column (the table's ``dimensions``) is that severity, not one unknown word."""
+    sev, dim = m.group(1), m.group(2)
+    return sev if L.severity_of(sev) and L.builtin_dimension(dim) == "severity" else m.group(0)
+
+
 def _keys_of(i: Intent) -> list[str]:
     keys = [k for k, _ in i.filters] + i.present + [d[4:] for d in i.group if d.startswith("ctx:")]
     return keys + ([i.field[4:] if i.field.startswith("ctx:") else i.field] if i.field else [])
@@ -284,10 +293,13 @@ def _parse(question: str, lex: Lexicon, now: dt.datetime, forced: list[str] | No
                   r"unsuccessfully|as|over|via|using|with|from)\b|\s*$)", "login", rest)  # a sign-in
     rest = re.sub(rf"\b({g.COMPARATOR_WORDS})\s+(\d+(?:\.\d+)?)({Q.unit_rx()})(?![\w%])",
                   r"\1 \2 \3", rest)  # "over 2s": the number and its unit
+    rest = re.sub(r"\b([a-z]+)-([a-z]+)\b", _level_compound, rest)  # "error-level": error
     t = _Text(rest)
     _read_time(t, intent, now, lex, question)
     if len(intent.compare) == 2 and t.take(r"\b(?:as\s+)?(?:an?\s+)?ratio\b(?!\s+of\b)"):
         intent.ratio = True  # "A compared with B, as a ratio": A / B
+    elif len(intent.compare) == 2 and t.take(r"\b(?:the\s+)?difference(?:\s+(?:in|of|between))?\b"):
+        intent.minus = True  # "A vs B: difference in X": A - B, first minus second
     _excluded_services(t, intent, lex)
     scope = forced or _scope(t.s, lex)
     _measures(t, intent, lex, scope)

@@ -45,6 +45,29 @@ def _share_year(spans: list) -> list:
 _OPERATOR = re.compile(r"\s*(?:minus|/|divided\s+by)\s*")
 
 
+def _parts_on_one_day(spans: list, notes: list[str]) -> list:
+    """"Wednesday afternoon vs morning": a part of the day named alone, after a period that
+    names its day, is on that day (not the latest such part); said in a note."""
+    out, day = [], None
+    for sp in spans:
+        bare = sp.kind == "part_of_day" and re.fullmatch(r"(?:(?:in\s+)?the\s+)?[a-z]+",
+                                                         sp.text.strip())
+        if bare and day is not None and sp.start is not None and sp.end is not None \
+                and sp.start.date() != day:
+            start = dt.datetime.combine(day, sp.start.time())
+            new = dataclasses.replace(sp, start=start, end=start + (sp.end - sp.start),
+                                      label=sp.label.replace(str(sp.start.date()), str(day)))
+            note = f"'{sp.text.strip()}' read on {day}, the day named before it"
+            if note not in notes:
+                notes.append(note)
+            sp = new
+        elif not bare and sp.start is not None and sp.end is not None \
+                and sp.end - sp.start <= dt.timedelta(days=1):
+            day = sp.start.date()
+        out.append(sp)
+    return out
+
+
 def _lead_period(text: str, spans: list, t: _Text, intent: Intent) -> tuple | None:
     """The period a comparison puts first when the wording says so, else None: the left
     term of an explicit "A minus B" / "A / B" (the operator is consumed; "/" and "divided

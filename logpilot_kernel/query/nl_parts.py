@@ -15,6 +15,7 @@ from . import nl_grammar as g
 from . import nl_link as L
 from . import nl_quantity as Q
 from .lexicon import Lexicon
+from .nl_filters import _key_unit
 from .nl_filters import key_services as _key_services
 from .nl_time import Text as _Text
 from .nl_dims import (_add_group, _blank_words, _context_words, _dim, _in_one_template, _slot_dim,
@@ -95,6 +96,7 @@ def _measures(t: _Text, intent: "Intent", lex: Lexicon, scope: list[str]) -> Non
         t.blank(m.start(), m.start(2))
         skipped = re.compile(r"(?:\S+\s+){%d}" % j).match(t.s, m.start(2))
         _blank_words(t, skipped.end() if skipped else m.start(2), k)
+        _field_answer_unit(t, intent.field)
         break
     m = t.take(r"\b(?:how\s+many|number\s+of|count\s+of|count)?\s*(?:unique|distinct|different)\s+")
     if m:
@@ -218,6 +220,7 @@ def _quantity_after(t: _Text, m: re.Match, intent: "Intent", lex: Lexicon, scope
     if fam is not None and not q.by_name and q.own < 1:
         return False  # "the largest X" with X in no template: a ranking, not a number
     intent.measure, intent.quantity = _stat_of(m.group(1)), q
+    intent.notes += [x for x in q.notes if x not in intent.notes]
     t.blank(m.start(), m.start(2))
     _answer_unit(t, q)
     _blank_quantity_words(t, q, m.start(2), m.end(2))
@@ -227,11 +230,20 @@ def _quantity_after(t: _Text, m: re.Match, intent: "Intent", lex: Lexicon, scope
 def _blank_quantity_words(t: _Text, q: "Q.Quantity", start: int, end: int) -> None:
     """Blank the words of ``t.s[start:end]`` that named the quantity (its family, a unit,
     or a template word right before the slot); the others stay for the filters."""
-    before = {x for s in q.slots for x in s.before}
+    before = {x for s in q.slots for x in (*s.before, s.after) if x}
     for tok in list(re.finditer(r"[a-z][a-z0-9_]*", t.s[start:end])):
         w = tok.group(0)
         if Q.family_of(w) or Q.unit(w) or (L.synonyms(w) | {L.stem(w)}) & before:
             t.blank(start + tok.start(), start + tok.end())
+
+
+def _field_answer_unit(t: _Text, field: str) -> None:
+    """"in ms" at the end of a statistic of a field whose name states that unit
+    ("lag_ms"): the answer is already in it, so the words are no text filter."""
+    m = re.search(rf"\b(?:in|as)\s+({Q.unit_rx()})(?![\w%])", t.s)
+    u = Q.unit(m.group(1)) if m else None
+    if u and _key_unit(field, u[0]) == u:
+        t.blank(m.start(), m.end())
 
 
 def _answer_unit(t: _Text, q: "Q.Quantity") -> None:
@@ -277,6 +289,7 @@ def _how_long(t: _Text, intent: "Intent", lex: Lexicon, scope: list[str]) -> Non
         intent.field = keys[0].info.name
         intent.key_services[intent.field] = _key_services(
             [x.info for x in keys if x.info.name == intent.field])
+        _field_answer_unit(t, intent.field)
     if stat:
         t.blank(stat.start(), stat.end())
     else:

@@ -81,6 +81,7 @@ class QSlot:
     glued: bool  # the values carry their unit ("157ms"): read per row
     before: tuple[str, ...]  # stems of the words right before the slot (and its key name)
     rows: int
+    after: str = ""  # stem of the noun the number counts ("wrote <*> buffers"), not a unit
 
     @property
     def factor(self) -> float:
@@ -138,8 +139,9 @@ class Quantity:
 
     @property
     def name(self) -> str:
-        word = self.family or (self.slots[0].before[-1] if self.slots and self.slots[0].before
-                               else "value")
+        first = self.slots[0] if self.slots else None
+        word = self.family or (first.after if first and first.after else None) or (
+            first.before[-1] if first and first.before else "value")
         return f"{word}_{self.out_unit}" if self.out_unit else word
 
     def label(self) -> str:
@@ -190,7 +192,10 @@ def _read_slot(svc: str, tid: str, body: str, index: int, value_unit: str, rows:
     u = fixed or value_unit or named
     fam = unit(u)[0] if u and unit(u) else next(
         (f for t in reversed(before) if (f := family_of(t))), "")
-    return QSlot(svc, tid, index, body, fam, u, bool(value_unit) and not fixed, before, rows)
+    noun = re.match(r"\s+([A-Za-z][A-Za-z0-9_]*)", after_txt)
+    after = L.stem(noun.group(1)) if noun and not unit(noun.group(1)) else ""
+    return QSlot(svc, tid, index, body, fam, u, bool(value_unit) and not fixed, before, rows,
+                 after)
 
 
 def slots(lex: Lexicon, scope: Iterable[str] = ()) -> list[QSlot]:
@@ -269,16 +274,22 @@ def find(named: list[str], context: list[str], lex: Lexicon, scope: Iterable[str
     one by a unit or "how long"."""
     # a number with no unit and no quantity word before it ("Lot <*> not sifted") is an
     # identifier or a count the template names, not a quantity: never a measure's slot
-    pool = [s for s in slots(lex, scope) if s.family]
-    if not pool:
-        return None
+    every = slots(lex, scope)
+    pool = [s for s in every if s.family]
     fams = {f for w in named if (f := family_of(w))}
     fam = family or (fams.pop() if len(fams) == 1 else None)
     syn = set()
     for w in named:
         syn |= L.synonyms(w) | {L.stem(w)}
-    by_name = [s for s in pool if syn & set(s.before[-2:])]
-    if by_name:
+    # the noun a number counts ("wrote <*> buffers") is the question's noun ("buffers
+    # written"): that number, before one merely written after the noun ("buffers (<*>%)")
+    counted = [s for s in every if not fam and s.after and s.after in syn]
+    if not pool and not counted:
+        return None
+    by_name = counted or [s for s in pool if syn & set(s.before[-2:])]
+    if counted:
+        pool = counted
+    elif by_name:
         pool = by_name
         if fam and any(s.family == fam for s in pool):
             pool = [s for s in pool if s.family == fam]
@@ -297,6 +308,11 @@ def find(named: list[str], context: list[str], lex: Lexicon, scope: Iterable[str
     if best == (0, 0) and not by_name and len({(s.service, s.template_id) for s in chosen}) > 1:
         return None  # only the family links: which template's number is meant is a guess
     q = Quantity(chosen, chosen[0].family or "", own=best[0], score=best[0] + best[1], by_name=bool(by_name))
+    if counted:
+        other = [s for s in every if s.family and syn & set(s.before[-2:])
+                 and (s.service, s.template_id) in {(c.service, c.template_id) for c in chosen}]
+        if other:
+            q.notes.append(f"another reading: the number marked [*] in '{_mark(other[0])}'")
     units = {s.unit for s in chosen}
     if len(units) == 1 and (u := units.pop()):
         q.out_unit = short_name(u)

@@ -158,17 +158,26 @@ def _join(ctx: Ctx, units: list[_Group]) -> list[_Group]:
     out: list[_Group] = []
     for u in units:
         g = out[-1] if out else None
-        if g is not None and u.between is None and not (u.prefix and g.prefix) \
+        if g is not None and u.between is None and not (u.prefix and g.prefix
+                                                        and not _at_clock(ctx, g, u)) \
                 and _gap(ctx, g.e, u.b)[0] == "join":
             merged = _merge(g.comps, u.comps)
             if merged is not None:
                 g.atoms.extend(u.atoms)
                 g.comps = merged
-                if u.prefix:
+                if u.prefix and not g.prefix:
                     g.prefix, g.prefix_on_clock = u.prefix, u.prefix_on_clock
                 continue
         out.append(_Group(list(u.atoms), dict(u.comps), u.prefix, u.prefix_on_clock, u.between))
     return out
+
+
+def _at_clock(ctx: Ctx, g: _Group, u: _Group) -> bool:
+    """"since yesterday at noon": "at" a clock time after a day that opens or closes a
+    range is that day's instant (the range's end), not a second time around the clock."""
+    return (g.prefix in ("since", "after", "before", "until") and "clock" not in g.comps
+            and u.prefix == "around" and _clock_only(u)
+            and ctx.text[u.b:u.b + 3].lower() == "at ")
 
 
 def _unit(a: Atom) -> _Group:
