@@ -36,7 +36,7 @@ from .induce_columns import (ENUM_LEVEL_SHARE, ENUM_LEVEL_VALUES, LEVEL_EXTRA, L
                              _header_end, _kind, _level_spellings, _Names, _sep_rx, _tokens,
                              _typed_columns, level_family, level_words)
 from .induce_blocks import (ANGLE_MESSAGE_RX, CONTINUATION_RE, MAX_HEADER_TOKENS, HeaderBody, angle_fields_to_the_end, delimiter_after_time, header_body, literal_lines_rx,
-                            numeric_level_scale, optional_bracket_level, optional_glued_bracket, padded_first_column,
+                            numeric_level_scale, optional_bracket_level, quoted_last_field, header_column_names, optional_glued_bracket, padded_first_column,
                             preamble, timed_block, timed_block_pattern)
 from .induce_attrs import framed_induction
 from .induce_phrase import (_level_line_pairs, _level_phrase, _phrase_rx, _tag_after_level, wrapped_level,
@@ -46,6 +46,8 @@ from .model import Rule
 #: How far into a line a timestamp is looked for when most sample lines have none in
 #: the finder's usual window (:data:`..timestamps.SEARCH_CHARS`).
 WIDE_SEARCH_CHARS = 160
+#: Field names a header column may not take (they mean something else in a rule).
+GOLDEN = ("timestamp", "severity", "message", "service", "host", "trace_id", "program", "pid")
 #: Lines starting like this, in a file whose other lines do not, are header/comment lines.
 COMMENT_RE = r"^#"
 
@@ -179,6 +181,7 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
     name = induced_name(stem)
     hits = find_layouts(con, sample, ref=ref)
     k = preamble(hits[0], sample) if hits else 0
+    header_line = sample[k - 1] if k else None
     if k:  # a title / legend block before the records: the file's header lines
         head_rx = literal_lines_rx(sample[:k])
         comment = "^(?:" + ("#|" if comment else "") + head_rx[1:] + ")"
@@ -264,10 +267,22 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
     delim = None if (wide_ts or phrase is not None or best is None) else \
         delimiter_after_time(["".join(a + b for a, b in r) for r in rest_rows])
     padded = wrapped = angle = False
+    quoted = quoted_last_field(["".join(a + b for a, b in r) for r in rest_rows], delim) \
+        if delim is not None else None
     if delim is not None:  # a delimited format: the fields after the time are the message
-        parts.append(re.escape(delim) if delim != "\t" else r"\t")
-        info.append({"field": "message", "kind": f"fields after the time, delimited by {delim!r}"})
+        d_rx = re.escape(delim) if delim != "\t" else r"\t"
+        parts.append(d_rx)
         end, cols, msg_sep = 0, [], ""
+        if quoted is not None:  # fixed fields, then the quoted text: that text is the message
+            before = sample[idx[0]][: best.starts[idx[0]]].count(delim) if best is not None else 0
+            for j, col in enumerate(header_column_names(header_line, delim, before, quoted)):
+                n = names.take(*(c for c in (col,) if c and c not in GOLDEN), "field")
+                info.append({"field": n, "kind": "delimited field before the quoted text"})
+                parts.append(rf"(?P<{n}>[^{re.escape(delim)}\n\"]*)" + d_rx)
+            parts.append('"')
+            info.append({"field": "message", "kind": "the quoted last field"})
+        else:
+            info.append({"field": "message", "kind": f"fields after the time, delimited by {delim!r}"})
     elif wide_ts:
         # a time after a long header: the header is the fields, the text after the time
         # (past the bracket closing it) the message
@@ -332,6 +347,7 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
     pattern += ANGLE_MESSAGE_RX if angle else (msg_sep if (body or best is not None) else "") + "(?P<message>.*)$"
     rule = Rule(name=name, pattern=pattern, timestamp_formats=fmts, multiline_start=multiline,
                 fallback_pattern=loose, comment_start=comment, message_close=">" if angle else None,
+                message_quote='"' if quoted is not None else None,
                 description="Induced from a sample of the file: " + (
                     f"timestamp {ts_info['layout']} at column {ts_info['position']}" if ts_info else "no timestamp")
                 + (", " + ", ".join(f["field"] for f in info) if info else ""))

@@ -15,6 +15,10 @@
 * **A delimiter right after the timestamp** (``|``, ``,``, ``;``, a tab): a delimited
   format; its fields after the time are the message, unless the field count is
   constant and only the last field is free text (then the fields before it are a header).
+* **Fixed fields, then a quoted text** (a CSV export: ``level,time,source,id,"text"``):
+  the fields after the time are header fields (named after the file's column header
+  line when it has one), the quoted last field the message, without its quotes and with
+  doubled quotes undone; a quoted text may run over several lines.
 * **A padded column**: a first field after the time padded with spaces so the message
   starts at one column in (nearly) every line: that field is a header field.
 * **An optional bracketed level** (``[Level]`` after the time in some lines, untagged text
@@ -328,3 +332,35 @@ def timed_block_pattern(tb: TimedBlock) -> str:
     lines += r"[^\n]*\n" * (tb.offset - 1)
     before = "" if tb.at_margin else r"[^\n]*?"
     return "^(?P<message>" + lines[1:] + before + f"(?P<timestamp>{tb.hit.layout.regex})" + r"[^\n]*)"
+
+
+def quoted_last_field(rests: Sequence[str], d: str) -> int | None:
+    """How many fixed fields come after the time before a quoted free-text field that
+    ends the line (or runs on to the next ones), the same number in STABLE of the lines;
+    None when the lines are not so. Why: a CSV export quotes its description, which may
+    hold the delimiter, so splitting at every delimiter gives a varying field count and
+    the whole row read as the message."""
+    counts = []
+    for r in rests:
+        body = r[1:] if r[:1] == d else r
+        at = 0 if body.startswith('"') else body.find(d + '"') + 1
+        if at <= 0 and not body.startswith('"'):
+            return None
+        head = body[:at]
+        if '"' in head or not re.fullmatch(r'"(?:[^"]|"")*(?:"[ \t]*)?', body[at:]):
+            return None  # a quote before it, or text after its closing quote
+        counts.append(head.count(d))
+    n, cnt = Counter(counts).most_common(1)[0]
+    return n if rests and cnt >= STABLE * len(rests) and cnt == len(rests) else None
+
+
+def header_column_names(header: str | None, d: str, before: int, n: int) -> list[str | None]:
+    """Names for ``n`` fields after the time from the file's column header line (``None``
+    where it names none): its columns after the ``before`` ones up to the time's."""
+    cols = header.split(d) if header else []
+    out: list[str | None] = []
+    for j in range(n):
+        c = before + 1 + j
+        name = re.sub(r"[^a-z0-9]+", "_", cols[c].strip().lower()).strip("_") if c < len(cols) else ""
+        out.append(name if re.fullmatch(r"[a-z][a-z0-9_]{0,40}", name) else None)
+    return out

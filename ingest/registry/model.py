@@ -87,7 +87,9 @@ class Rule:
     of its own); it is taken off each continuation line of the message.
     ``message_close``: a closing mark (``>``) that ends a multi-line message alone on
     the record's last line (a format that wraps its message in brackets); it is not
-    part of the message, nor the blanks before it.
+    part of the message, nor the blanks before it. ``message_quote``: the quote a
+    format puts around its message (a CSV export's text field): the closing one at the
+    message's end is dropped and doubled ones are undone.
     """
 
     name: str
@@ -107,6 +109,7 @@ class Rule:
     fallback_pattern: str | None = None
     body_indent: str | None = None
     message_close: str | None = None
+    message_quote: str | None = None
     builtin: bool = False
 
     @classmethod

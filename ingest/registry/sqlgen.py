@@ -473,7 +473,7 @@ def _message_sql(rule: Rule) -> str:
     When the first line holds no message (a header line of its own, the message on the
     following lines), the message is those lines; ``body_indent`` (an induced rule's
     indentation of them) is taken off each; a ``message_close`` mark alone on the last
-    line is dropped."""
+    line is dropped; so is a ``message_quote``'s closing quote (doubled ones undone)."""
     body = "rest"
     if rule.body_indent:
         rx = "(^|\n)" + rule.body_indent.lstrip("^")
@@ -483,6 +483,10 @@ def _message_sql(rule: Rule) -> str:
     if rule.message_close:  # the closing mark alone on the last line is not message
         rx = r"\s*(?:^|\n)[ \t]*" + re.escape(rule.message_close) + r"\s*$"
         msg = f"regexp_replace({msg}, {lit(rx)}, '')"
+    if rule.message_quote:  # a quoted text: its closing quote off, doubled quotes undone
+        q = rule.message_quote
+        close = lit(re.escape(q) + r"[ \t]*$")
+        msg = f"replace(regexp_replace({msg}, {close}, ''), {lit(q + q)}, {lit(q)})"
     return msg
 
 
