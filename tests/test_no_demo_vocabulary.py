@@ -22,7 +22,8 @@ import logpilot_kernel.query as query_pkg
 from logpilot_kernel.demo import generate, renames
 
 PARSER_MODULES = ["nl.py", "nl_grammar.py", "nl_link.py", "nl_sql.py", "nl_time.py",
-                  "nl_filters.py", "nl_parts.py", "nl_dims.py", "nl_compare.py", "lexicon.py"]
+                  "nl_filters.py", "nl_template_words.py", "nl_parts.py", "nl_dims.py",
+                  "nl_compare.py", "lexicon.py"]
 
 
 @pytest.fixture(scope="module")
