@@ -20,20 +20,15 @@ import json
 from pathlib import Path
 
 from logpilot_kernel.ingest import timestamps_notations as notes
-from logpilot_kernel.ingest.bulk import ingest
-from logpilot_kernel.workspace import Workspace
+from tests.ingest_lines import ingest_lines
 
 T = dt.datetime
 
 
 def _load(tmp_path: Path, name: str, lines: list[str]) -> list[tuple]:
-    """Ingest ``lines`` as ``name.log``: rows as (line, time, level, message, context)."""
-    path = tmp_path / f"{name}.log"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with Workspace(tmp_path / f"ws-{name}") as ws:
-        ingest(ws, [path], parquet=False)
-        return ws.cursor().execute("SELECT origin_offset, timestamp, severity, message, context FROM logs "
-                                   "ORDER BY origin_offset").fetchall()
+    """Rows as (line, time, level, message, context)."""
+    return ingest_lines(tmp_path, f"{name}.log", lines,
+                        "origin_offset, timestamp, severity, message, context")
 
 
 def test_blank_separated_blocks_with_minutes_offset_and_level_label(tmp_path: Path) -> None:

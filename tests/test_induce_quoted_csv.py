@@ -9,8 +9,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from logpilot_kernel.ingest.bulk import ingest
-from logpilot_kernel.workspace import Workspace
+from tests.ingest_lines import ingest_lines
 
 T = dt.datetime
 ROWS = [
@@ -29,12 +28,7 @@ def _quote(text: str) -> str:
 
 def test_quoted_last_field_is_the_message(tmp_path: Path) -> None:
     lines = ["Kind,When,Origin,Code"] + [f"{k},{w},{o},{c},{_quote(m)}" for k, w, o, c, m in ROWS]
-    path = tmp_path / "export.csv"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with Workspace(tmp_path / "ws") as ws:
-        ingest(ws, [path], parquet=False)
-        rows = ws.cursor().execute("SELECT timestamp, severity, message, context FROM logs "
-                                   "ORDER BY origin_offset").fetchall()
+    rows = ingest_lines(tmp_path, "export.csv", lines, "timestamp, severity, message, context")
     assert len(rows) == len(ROWS)
     for (ts, sev, msg, ctx), (kind, when, origin, code, text) in zip(rows, ROWS):
         assert ts == T.strptime(when, "%m/%d/%Y %I:%M:%S %p")

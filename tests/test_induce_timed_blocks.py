@@ -6,15 +6,13 @@ block's third line (month/day, no year: the year from the file's mtime), the who
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 import duckdb
 
-from logpilot_kernel.ingest.bulk import ingest
 from logpilot_kernel.ingest.registry.induce_blocks import timed_block
 from logpilot_kernel.ingest.timestamps import find_layouts
-from logpilot_kernel.workspace import Workspace
+from tests.ingest_lines import ingest_lines
 
 T = dt.datetime
 #: (title, kind line, time text, detail lines)
@@ -35,13 +33,8 @@ def _lines() -> list[str]:
 
 
 def test_title_line_then_time_on_the_third_line(tmp_path: Path) -> None:
-    path = tmp_path / "alerts.log"
-    path.write_text("\n".join(_lines()) + "\n", encoding="utf-8")
-    mtime = T(2025, 11, 29, 12, 0).timestamp()
-    os.utime(path, (mtime, mtime))
-    with Workspace(tmp_path / "ws") as ws:
-        ingest(ws, [path], parquet=False)
-        rows = ws.cursor().execute("SELECT origin_offset, timestamp, message FROM logs ORDER BY origin_offset").fetchall()
+    rows = ingest_lines(tmp_path, "alerts.log", _lines(), "origin_offset, timestamp, message",
+                        mtime=T(2025, 11, 29, 12, 0).timestamp())
     assert len(rows) == len(BLOCKS)
     for (line, ts, msg), (title, kind, tt, rest) in zip(rows, BLOCKS):
         assert ts == T.strptime("2025/" + tt, "%Y/%m/%d-%H:%M:%S.%f")
