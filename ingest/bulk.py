@@ -478,15 +478,22 @@ def _store_quarantine(ws: Workspace, con: Any, run_id: str, table: pa.Table) -> 
         con.unregister("_lp_q")
 
 
-def _already_complete(con: Any, f: InputFile) -> bool:
-    row = con.execute("SELECT size, mtime, completed FROM ingested_files WHERE origin = ?",
-                      [f.origin]).fetchone()
-    return bool(row and row[2] and row[0] == f.size and row[1] == f.mtime)
-
-
-def _file_seen(con: Any, origin: str) -> bool:
-    return con.execute("SELECT count(*) FROM ingested_files WHERE origin = ?", [origin]).fetchone()[0] > 0 \
-        or con.execute("SELECT count(*) FROM (SELECT 1 FROM logs WHERE origin = ? LIMIT 1)", [origin]).fetchone()[0] > 0
+def file_states(con: Any, files: list[InputFile]) -> tuple[set[str], set[str]]:
+    """(origins complete and unchanged, origins seen before) of ``files``, in two queries
+    for all of them: complete = marked completed with the same size and mtime; seen = in
+    ``ingested_files`` or with rows in ``logs`` (a re-run then skips what is stored)."""
+    if not files:
+        return set(), set()
+    origins = [f.origin for f in files]
+    marks = {o: (size, mtime, done) for o, size, mtime, done in con.execute(
+        "SELECT origin, size, mtime, completed FROM ingested_files WHERE list_contains(?::VARCHAR[], origin)",
+        [origins]).fetchall()}
+    complete = {f.origin for f in files
+                if f.origin in marks and marks[f.origin][2] and marks[f.origin][0] == f.size
+                and marks[f.origin][1] == f.mtime}
+    stored = {o for (o,) in con.execute("SELECT DISTINCT origin FROM logs WHERE list_contains(?::VARCHAR[], origin)",
+                                        [origins]).fetchall()}
+    return complete, set(marks) | stored
 
 
 def _sample_lines(f: InputFile) -> list[str]:

@@ -86,7 +86,7 @@ def parsed_events(cursor: Callable[[], Any], files: list[InputFile], registry: R
         shared = _Shared(con, registry, chunk)
         for start in range(0, len(files), WINDOW_FILES):
             window = files[start:start + WINDOW_FILES]
-            complete, seen = _file_states(con, window)
+            complete, seen = bulk.file_states(con, window)
             todo = [f for f in window if f.origin not in complete]
             rules = dict(zip([id(f) for f in todo], _file_rules(todo, registry, forced, source)))
             for f in window:
@@ -100,23 +100,6 @@ def parsed_events(cursor: Callable[[], Any], files: list[InputFile], registry: R
         yield from shared.flush()
     finally:
         con.close()
-
-
-def _file_states(con: Any, files: list[InputFile]) -> tuple[set[str], set[str]]:
-    """(origins complete and unchanged, origins seen before) of ``files``: what
-    ``bulk._already_complete`` and ``bulk._file_seen`` say per file, in two queries."""
-    if not files:
-        return set(), set()
-    origins = [f.origin for f in files]
-    marks = {o: (size, mtime, done) for o, size, mtime, done in con.execute(
-        "SELECT origin, size, mtime, completed FROM ingested_files WHERE list_contains(?::VARCHAR[], origin)",
-        [origins]).fetchall()}
-    complete = {f.origin for f in files
-                if f.origin in marks and marks[f.origin][2] and marks[f.origin][0] == f.size
-                and marks[f.origin][1] == f.mtime}
-    stored = {o for (o,) in con.execute("SELECT DISTINCT origin FROM logs WHERE list_contains(?::VARCHAR[], origin)",
-                                        [origins]).fetchall()}
-    return complete, set(marks) | stored
 
 
 def _file_rules(files: list[InputFile], registry: Registry, forced: Any,

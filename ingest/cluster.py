@@ -39,7 +39,7 @@ from ..progress import Progress, rate, resolve
 from ..query.lexicon import refresh_after_ingest
 from ..schema import FIELD_NAMES
 from ..workspace import Workspace, rewrite_rows, transaction
-from .bulk import (FileReport, IngestReport, _already_complete, _file_seen, _finish_run, _finish_templates,
+from .bulk import (FileReport, IngestReport, file_states, _finish_run, _finish_templates,
                    _quarantine_problems, _record_problem, _start_run, _store_quarantine)
 from .cluster_merge import TemplateMerge, merge_shard_templates
 from .cluster_plan import SHARD_BYTES, Shard, number_pieces, plan_shards
@@ -146,13 +146,13 @@ def _ingest(ws: Workspace, inputs: Sequence[str | os.PathLike], client: Any, run
             _record_problem(report, reasons, p)
         _quarantine_problems(ws, con, run_id, [p for p in problems if p.origin_offset > 0])
         todo: list[InputFile] = []
+        complete, seen = file_states(con, files)
         for f in files:
-            if _already_complete(con, f):
+            if f.origin in complete:
                 report.files.append(FileReport(f.origin, "", 0.0, skipped="already ingested, unchanged"))
                 report.skipped_files.append({"origin": f.origin, "reason": "already ingested, unchanged"})
             else:
                 todo.append(f)
-        seen = {f.origin for f in todo if _file_seen(con, f.origin)}
         if todo:
             miner = TemplateMiner(ws.miner_state_path)
             seed = miner.templates()
