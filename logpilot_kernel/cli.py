@@ -27,10 +27,12 @@ from .errors import LogPilotError
 Handler = Callable[[argparse.Namespace], int]
 
 
-def _open(args: argparse.Namespace) -> Any:
+def _open(args: argparse.Namespace, existing: bool = False) -> Any:
+    """The command's workspace; ``existing``: a command that only reads refuses a folder
+    that holds none rather than creating an empty one (:meth:`Workspace.existing`)."""
     from .workspace import Workspace
 
-    return Workspace(args.workspace)
+    return Workspace.existing(args.workspace) if existing else Workspace(args.workspace)
 
 
 def _print_json(obj: Any) -> None:
@@ -182,14 +184,14 @@ def cmd_templates(args: argparse.Namespace) -> int:
     if args.text == "remine":  # `logpilot templates remine -w WS`: re-mine with the current miner
         from .ingest.templates_remine import remine_workspace
 
-        with _open(args) as ws:
+        with _open(args, existing=True) as ws:
             report = remine_workspace(ws)
         if args.format == "json":
             _print_json(report.__dict__)
         else:
             print(report.summary())
         return 0
-    with _open(args) as ws:
+    with _open(args, existing=True) as ws:
         hits = ws.search_templates(args.text, n=args.n)
     if args.format == "json":
         _print_json(hits)

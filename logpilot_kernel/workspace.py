@@ -298,6 +298,22 @@ class Workspace:
         finally:
             cur.close()
 
+    @classmethod
+    def existing(cls, path: str | os.PathLike | None = None, **kwargs: Any) -> "Workspace":
+        """Open a workspace that must already hold logs: for commands that only read.
+
+        ``Workspace()`` creates what is missing, which is right for ``ingest`` but turns a
+        mistyped ``--workspace`` of ``sql``/``ask``/``why`` into a silent empty answer (and
+        an empty folder left behind). Here that is one error naming the folder instead.
+        """
+        base = Path(path).expanduser() if path is not None else resolve_home(kwargs.get("settings"))
+        if not (base / DB_FILE).is_file():
+            what = "is not a folder" if base.exists() and not base.is_dir() else (
+                "holds no workspace" if base.exists() else "does not exist")
+            raise WorkspaceError(str(base), f"{what}; load logs into it first with "
+                                 f"`logpilot ingest PATH --workspace {base}`")
+        return cls(base, **kwargs)
+
     @property
     def schema_version(self) -> int:
         return int(self.scalar("SELECT value FROM meta WHERE key = 'schema_version'"))

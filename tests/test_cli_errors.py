@@ -156,3 +156,17 @@ def test_missing_input_files_are_refused_when_the_command_runs(tmp_path: Path, c
         assert main(argv) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and needle in err and "no such file" in err, err
+
+
+@pytest.mark.parametrize("argv", [["sql", "SELECT 1"], ["ask", "how many rows"], ["why", "why errors"],
+                                  ["pilot", "how many rows"], ["templates", "timeout"]])
+def test_a_read_only_command_on_a_missing_workspace_is_an_error_and_creates_nothing(
+        tmp_path: Path, capsys, argv: list[str]) -> None:
+    ws = tmp_path / "typo-ws"
+    assert main([*argv, "-w", str(ws)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "does not exist" in err and "logpilot ingest" in err
+    assert not ws.exists()  # a mistyped folder is not left behind, empty
+    (tmp_path / "empty").mkdir()
+    assert main([*argv, "-w", str(tmp_path / "empty")]) == 2
+    assert "holds no workspace" in capsys.readouterr().err

@@ -62,7 +62,10 @@ def test_building_the_whole_parser_imports_no_engine(tmp_path: Path) -> None:
 
 
 def test_sql_runs_without_the_engines_it_does_not_use(tmp_path: Path) -> None:
+    from logpilot_kernel.workspace import Workspace
+
     ws = tmp_path / "ws"
+    Workspace(ws).close()  # sql reads an existing workspace; it no longer creates one
     code = (_cli(["sql", "SELECT 41 + 1 AS answer", "-w", str(ws), "--format", "json"]))
     loaded, out = _modules_after(code, tmp_path)
     assert json.loads(out)["rows"] == [{"answer": 42}]

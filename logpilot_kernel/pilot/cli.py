@@ -21,7 +21,7 @@ def cmd_pilot(args: argparse.Namespace) -> int:
     from ..workspace import Workspace
     from . import ask
 
-    with Workspace(args.workspace) as ws:  # args.now: naive UTC already (iso_time converts an offset)
+    with Workspace.existing(args.workspace) as ws:  # args.now: naive UTC already (iso_time converts an offset)
         ans = ask(ws, args.question, now=args.now, dry_run=args.dry_run, intent=args.intent)
         if args.format == "json":
             print(json.dumps(ans.to_dict(), indent=2, default=str))

@@ -17,7 +17,7 @@ from ..cli_args import add_format, add_now, add_workspace, positive_int
 def _workspace(args: argparse.Namespace) -> Any:
     from ..workspace import Workspace
 
-    return Workspace(args.workspace)
+    return Workspace.existing(args.workspace)  # a read-only command: a mistyped folder is an error
 
 
 def _emit(result: Any, fmt: str, extra: dict[str, Any] | None = None) -> None:

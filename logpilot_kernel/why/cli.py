@@ -20,7 +20,7 @@ def cmd_why(args: argparse.Namespace) -> int:
     from ..workspace import Workspace
     from . import why
 
-    with Workspace(args.workspace) as ws:
+    with Workspace.existing(args.workspace) as ws:
         ans = why(ws, args.question or "", since=args.since, until=args.until,
                   service=args.service or None, entity=args.entity, now=args.now,
                   window=args.window)
