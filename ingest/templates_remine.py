@@ -116,6 +116,7 @@ def _choose_ids(new_ids: list[str], old_ids: list[str], counts: list[int]) -> tu
 def remine_workspace(ws: Any, settings: dict[str, Any] | None = None) -> RemineReport:
     """Re-mine ``ws``'s distinct messages with the current miner (see the module docstring)."""
     from logpilot_kernel.workspace import record_template_merges, rewrite_rows, transaction
+    from logpilot_kernel.query.lexicon import forget as forget_lexicon
 
     t0 = time.perf_counter()
     report = RemineReport(run_id="remine-" + dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
@@ -172,6 +173,7 @@ def remine_workspace(ws: Any, settings: dict[str, Any] | None = None) -> RemineR
                          "OR t.last_seen IS DISTINCT FROM s.l")
             cur.execute("DELETE FROM template_counts_pending")  # the recount above spent them
             record_template_merges(cur, report.merged, report.run_id)
+            forget_lexicon(cur)  # rows' template ids and params changed in place
             report.templates_after = cur.execute("SELECT count(*) FROM templates").fetchone()[0]
             report.seconds = time.perf_counter() - t0
             cur.execute("INSERT INTO ingest_runs (run_id, kind, started_at, finished_at, status, inputs, "

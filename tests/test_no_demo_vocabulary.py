@@ -23,7 +23,7 @@ from logpilot_kernel.demo import generate, renames
 
 PARSER_MODULES = ["nl.py", "nl_grammar.py", "nl_link.py", "nl_sql.py", "nl_time.py",
                   "nl_filters.py", "nl_template_words.py", "nl_parts.py", "nl_dims.py",
-                  "nl_compare.py", "lexicon.py"]
+                  "nl_compare.py", "lexicon.py", "lexicon_stats.py"]
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,10 @@ IP, time, text) and, for categorical keys, their values with counts, and the wor
 message templates. It is kept in the workspace's DuckDB (table ``lexicon``, one row per
 entry, plus ``lexicon_stamp``: rows and last time per service when it was built), so a
 new kernel does not rescan the logs; it is refreshed per service whose rows changed
-(after an ingest run, and lazily when a question finds it stale). Writes are deletes and
-inserts only (no UPDATE: see the streaming notes in docs/architecture.md).
+(after an ingest run, and lazily when a question finds it stale), from the rows added since
+the last refresh where that gives the same entries as a rebuild (:mod:`.lexicon_stats`).
+Writes are deletes and inserts only (no UPDATE: see the streaming notes in
+docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable
+
+from . import lexicon_stats
+from .lexicon_stats import MAX_SLOTS, MAX_VALUES, NUMBER_UNIT  # noqa: F401 (imported from here)
 
 if TYPE_CHECKING:  # duckdb is imported where its error is caught: the NL grammar imports
     import duckdb  # this module, and `logpilot --help` must not load duckdb (issue 16)
@@ -40,14 +45,6 @@ def __getattr__(name: str) -> Any:
 
 #: Bumped when the entries change shape, so stored lexicons are rebuilt.
 VERSION = "5"
-#: Categorical: at most this many distinct values (values are then listed with counts).
-MAX_VALUES = 60
-#: Template parameters (``params``) looked at per template, first to last: the quantities a
-#: message carries ("took <*>", "size <*> bytes") sit among the first few.
-MAX_SLOTS = 8
-#: A number, optionally glued to or followed by its unit ("485ms", "1.5 s", "12%").
-NUMBER_UNIT = r"^\s*(-?[0-9]+(?:\.[0-9]+)?)\s*([A-Za-z%µ]*)\s*$"
-_IPV4 = r"^\d{1,3}(\.\d{1,3}){3}$"
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-'][A-Za-z]+)*")
 
 
@@ -169,26 +166,10 @@ def _stored_stamps(cur: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, Any]]
         return None
 
 
-def _shape(values: list[str]) -> str | None:
-    """A regex all sampled values fullmatch (digits and hex runs generalised), or None."""
-    shapes = set()
-    for v in values:
-        s = re.sub(r"[0-9a-f]{8,}", "\x01", v) if re.fullmatch(r"[0-9a-f]{8,}", v) else v
-        s = re.escape(re.sub(r"\d+", "\x02", s))
-        s = s.replace("\x01", "[0-9a-f]{8,}").replace("\x02", r"\d+")
-        shapes.add(s)
-    if len(shapes) == 1:
-        only = shapes.pop()
-        return None if only in (r"\d+", "[0-9a-f]{8,}") else only
-    return None
-
-
-def _entries_for(cur: duckdb.DuckDBPyConnection, services: list[str]) -> list[tuple]:
-    """Lexicon rows of these services, from exact scans of their rows."""
-    if not services:
-        return []
-    cur.execute("CREATE OR REPLACE TEMP TABLE _lex_svc AS SELECT unnest(?::VARCHAR[]) AS s",
-                [services])
+def _column_entries(cur: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """Service, origin, host, severity and template rows of the services in ``_lex_svc``:
+    scans of plain columns, cheap enough to redo from all their rows (a template's body
+    changes in place when the miner generalises it)."""
     out: list[tuple] = []
     for svc, src, n in cur.execute(
             "SELECT service_name, any_value(source), count(*) FROM logs "
@@ -206,134 +187,105 @@ def _entries_for(cur: duckdb.DuckDBPyConnection, services: list[str]) -> list[tu
             "SELECT service_name, severity, count(*) FROM logs WHERE "
             "service_name IN (SELECT s FROM _lex_svc) GROUP BY 1, 2").fetchall():
         out.append(("severity", svc, sev, None, None, n, None, None))
-    notes = ", ".join(f"'{k}'" for k in _note_keys())
-    cur.execute(
-        "CREATE OR REPLACE TEMP TABLE _lex_kv AS SELECT service_name AS s, k, context->>k AS v "
-        "FROM (SELECT service_name, context, unnest(json_keys(context)) AS k FROM logs "
-        "WHERE service_name IN (SELECT s FROM _lex_svc)) "
-        f"WHERE k NOT IN ({notes}) AND NOT starts_with(k, '_')")
-    # Distinct values first: the type tests (casts, regexes) then run once per value, not
-    # once per row (16M key/value pairs of a 2M-row estate: 4.7 s -> about 1 s).
-    cur.execute("CREATE OR REPLACE TEMP TABLE _lex_v AS SELECT s, k, v, count(*) AS c "
-                "FROM _lex_kv GROUP BY ALL")
-    stats = cur.execute(
-        "SELECT s, k, sum(c), count(v), "
-        "sum(c * CASE WHEN TRY_CAST(v AS DOUBLE) IS NOT NULL THEN 1.0 ELSE 0.0 END) / sum(c), "
-        f"sum(c * CASE WHEN regexp_full_match(v, '{_IPV4[1:-1]}') THEN 1.0 ELSE 0.0 END) / sum(c), "
-        "sum(c * CASE WHEN TRY_CAST(v AS TIMESTAMP) IS NOT NULL THEN 1.0 ELSE 0.0 END) / sum(c), "
-        "sum(c * CASE WHEN regexp_matches(v, '\\s') THEN 1.0 ELSE 0.0 END) / sum(c), "
-        "list(v ORDER BY hash(v)) FILTER (WHERE v IS NOT NULL)[1:20] "  # a spread, not the first seen
-        "FROM _lex_v GROUP BY 1, 2").fetchall()
-    categorical: list[tuple[str, str]] = []
-    for svc, key, n, d, num, ip, ts, spaced, sample in stats:
-        sample = [v for v in (sample or []) if v is not None]
-        if ip >= 0.9:
-            kind = "ip"
-        elif ts >= 0.9 and num < 0.9:
-            kind = "time"
-        elif d <= MAX_VALUES and d < max(2, n // 2 + 1):
-            kind = "categorical"
-        elif num >= 0.9:
-            kind = "numeric"
-        elif spaced > 0.2:
-            kind = "text"
-        else:
-            kind = "id"
-        shape = _shape(sample) if kind == "id" else None
-        out.append(("key", svc, key, None, kind, n, d, shape))
-        if kind == "categorical":
-            categorical.append((svc, key))
-    if categorical:
-        for svc, key, v, n in cur.execute(
-                "SELECT s, k, v, c FROM _lex_v WHERE v IS NOT NULL AND (s, k) IN "
-                f"(SELECT * FROM (VALUES {', '.join('(?, ?)' for _ in categorical)}))",
-                [x for pair in categorical for x in pair]).fetchall():
-            out.append(("value", svc, key, v, None, n, None, None))
     for svc, tid, body, n in cur.execute(
             "SELECT service_name, template_id, any_value(body), count(*) FROM logs WHERE "
             "service_name IN (SELECT s FROM _lex_svc) GROUP BY 1, 2").fetchall():
         out.append(("template", svc, tid, body, None, n, None, None))
-    out += _slot_entries(cur)
-    cur.execute("DROP TABLE IF EXISTS _lex_kv")
-    cur.execute("DROP TABLE IF EXISTS _lex_v")
-    cur.execute("DROP TABLE IF EXISTS _lex_svc")
     return out
 
 
-def _slot_entries(cur: duckdb.DuckDBPyConnection) -> list[tuple]:
-    """("slot", service, template id, index, unit, numeric rows, rows, None) of the template
-    parameters (numbers or not: an id in the text is counted distinct), for the services in
-    ``_lex_svc``: one scan of their rows."""
-    rx = NUMBER_UNIT.replace("'", "''")
-    # one scan, grouped by value first: the tests below run once per distinct value
-    cur.execute(
-        "CREATE OR REPLACE TEMP TABLE _lex_pv AS "
-        "WITH p AS (SELECT service_name AS s, template_id AS t, "
-        "CAST(json_extract(context, '$.params') AS VARCHAR[]) AS ps FROM logs "
-        "WHERE service_name IN (SELECT s FROM _lex_svc) "
-        "AND json_extract(context, '$.params') IS NOT NULL), "
-        f"q AS (SELECT s, t, unnest(range(least(len(ps), {MAX_SLOTS}))) AS i, ps FROM p) "
-        "SELECT s, t, i, ps[i + 1] AS v, count(*) AS c FROM q GROUP BY ALL")
-    rows = cur.execute(
-        f"WITH v AS (SELECT *, coalesce(regexp_matches(v, '{rx}'), FALSE) AS num, "
-        f"lower(regexp_extract(v, '{rx}', 2)) AS u FROM _lex_pv), "
-        "units AS (SELECT s, t, i, u, sum(c) AS n FROM v WHERE num AND u <> '' GROUP BY ALL), "
-        "best AS (SELECT s, t, i, arg_max(u, n) AS u FROM units GROUP BY ALL) "
-        "SELECT v.s, v.t, v.i, sum(c) FILTER (WHERE num), sum(c), any_value(best.u) "
-        "FROM v LEFT JOIN best USING (s, t, i) GROUP BY ALL").fetchall()
-    out = [("slot", s, t, str(i), unit or "", int(n or 0), int(total), None)
-            for s, t, i, n, total, unit in rows]
-    # a parameter with few values that are words (account names, categories): its values,
-    # so a question can name one ("logins by deploy")
-    for s, t, i, v, c in cur.execute(
-            "WITH few AS (SELECT s, t, i FROM _lex_pv GROUP BY ALL "
-            f"HAVING count(v) <= {MAX_VALUES}) "
-            "SELECT s, t, i, v, c FROM _lex_pv JOIN few USING (s, t, i) "
-            "WHERE regexp_full_match(v, '[A-Za-z][A-Za-z0-9_-]*[A-Za-z0-9]')").fetchall():
-        out.append(("slotvalue", s, t, v, str(i), c, None, None))
-    cur.execute("DROP TABLE IF EXISTS _lex_pv")
+def _entries_for(cur: duckdb.DuckDBPyConnection, services: list[str]) -> list[tuple]:
+    """Lexicon rows of these services; their key and slot counts brought up to their rows
+    (merged from the new rows where that is exact, :mod:`.lexicon_stats`)."""
+    if not services:
+        return []
+    cur.execute("CREATE OR REPLACE TEMP TABLE _lex_svc AS SELECT unnest(?::VARCHAR[]) AS s", [services])
+    out = _column_entries(cur)
+    out += lexicon_stats.update(cur, services)
+    cur.execute("DROP TABLE IF EXISTS temp._lex_svc")
     return out
+
+
+def _in_memory(cur: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """Every service's rows from a full scan, with connection-local state tables (a
+    read-only connection cannot store the lexicon)."""
+    services = [r[0] for r in cur.execute("SELECT DISTINCT service_name FROM logs").fetchall()]
+    lexicon_stats.ensure(cur, temp=True)
+    try:
+        return _entries_for(cur, services)
+    finally:
+        lexicon_stats.drop_temp(cur, state=True)
+
+
+def _insert(cur: duckdb.DuckDBPyConnection, entries: list[tuple]) -> None:
+    """One insert from Arrow (executemany cost about 0.4 ms an entry: 0.3 s for 700)."""
+    import pyarrow as pa
+
+    names = ("kind", "service_name", "name", "value", "type", "n", "distinct_n", "shape")
+    cols = list(zip(*entries))
+    table = pa.table({name: pa.array(col, pa.int64() if name in ("n", "distinct_n") else pa.string())
+                      for name, col in zip(names, cols)})
+    cur.register("_lex_entries", table)
+    try:
+        cur.execute("INSERT INTO lexicon SELECT * FROM _lex_entries")
+    finally:
+        cur.unregister("_lex_entries")
 
 
 def refresh(cur: duckdb.DuckDBPyConnection) -> list[str]:
-    """Rebuild the stored entries of every service whose rows changed; the services redone.
+    """Bring the stored entries of every service whose rows changed up to date; the
+    services redone.
 
     Called at the end of an ingest run and lazily by :func:`load`; a service whose row
-    count and last time are unchanged keeps its entries (the incremental part).
+    count and last time are unchanged keeps its entries. One transaction: the rows
+    counted, the offsets recorded and the entries are one snapshot of ``logs``.
     """
     import duckdb
 
     cur.execute(_TABLE)
     cur.execute(_STAMP)
-    now = _stamps(cur)
-    version = cur.execute("SELECT value FROM lexicon WHERE kind = 'version'").fetchall()
-    if version != [(VERSION,)]:  # built by another version of this module: rebuild all
-        cur.execute("DELETE FROM lexicon")
-        cur.execute("DELETE FROM lexicon_stamp")
-        cur.execute("INSERT INTO lexicon VALUES ('version', NULL, NULL, ?, NULL, NULL, NULL, NULL)",
-                    [VERSION])
-    before = _stored_stamps(cur) or {}
-    changed = sorted(s for s in set(now) | set(before) if now.get(s) != before.get(s))
-    if not changed:
-        return []
-    entries = _entries_for(cur, [s for s in changed if s in now])
+    lexicon_stats.ensure(cur)
     cur.execute("BEGIN TRANSACTION")
     try:
-        cur.execute("DELETE FROM lexicon WHERE kind <> 'version' AND "
-                    "service_name IN (SELECT unnest(?::VARCHAR[]))",
-                    [changed])
-        cur.execute("DELETE FROM lexicon_stamp WHERE service_name IN (SELECT unnest(?::VARCHAR[]))",
-                    [changed])
-        if entries:
-            cur.executemany("INSERT INTO lexicon VALUES (?, ?, ?, ?, ?, ?, ?, ?)", entries)
-        stamps = [(s, *now[s]) for s in changed if s in now]
-        if stamps:
-            cur.executemany("INSERT INTO lexicon_stamp VALUES (?, ?, ?)", stamps)
+        version = cur.execute("SELECT value FROM lexicon WHERE kind = 'version'").fetchall()
+        if version != [(VERSION,)]:  # built by another version of this module: rebuild all
+            cur.execute("DELETE FROM lexicon")
+            cur.execute("DELETE FROM lexicon_stamp")
+            lexicon_stats.clear(cur)
+            cur.execute("INSERT INTO lexicon VALUES ('version', NULL, NULL, ?, NULL, NULL, NULL, NULL)",
+                        [VERSION])
+        now = _stamps(cur)
+        before = _stored_stamps(cur) or {}
+        changed = sorted(s for s in set(now) | set(before) if now.get(s) != before.get(s))
+        if changed:
+            gone = [s for s in changed if s not in now]
+            entries = _entries_for(cur, [s for s in changed if s in now])
+            lexicon_stats.clear(cur, gone)
+            cur.execute("DELETE FROM lexicon WHERE kind <> 'version' AND "
+                        "service_name IN (SELECT unnest(?::VARCHAR[]))", [changed])
+            cur.execute("DELETE FROM lexicon_stamp WHERE service_name IN (SELECT unnest(?::VARCHAR[]))",
+                        [changed])
+            if entries:
+                _insert(cur, entries)
+            stamps = [(s, *now[s]) for s in changed if s in now]
+            if stamps:
+                cur.executemany("INSERT INTO lexicon_stamp VALUES (?, ?, ?)", stamps)
         cur.execute("COMMIT")
     except duckdb.Error:
         cur.execute("ROLLBACK")
         raise
     return changed
+
+
+def forget(cur: duckdb.DuckDBPyConnection) -> None:
+    """Mark every service's lexicon stale and its counts unusable: for a rewrite of rows in
+    place that changes their ``context`` or ``template_id`` (re-mining), which neither the
+    row counts nor the offsets show. The next question or ingest rebuilds it from all
+    rows. Runs inside the caller's transaction."""
+    cur.execute(_STAMP)
+    lexicon_stats.ensure(cur)
+    cur.execute("DELETE FROM lexicon_stamp")
+    lexicon_stats.clear(cur)
 
 
 def _from_rows(rows: list[tuple], first: Any, last: Any) -> Lexicon:
@@ -407,8 +359,7 @@ def load(cur: duckdb.DuckDBPyConnection) -> Lexicon:
             refresh(cur)
         rows = cur.execute("SELECT * FROM lexicon").fetchall()
     except duckdb.Error:
-        services = [r[0] for r in cur.execute("SELECT DISTINCT service_name FROM logs").fetchall()]
-        rows = _entries_for(cur, services)
+        rows = _in_memory(cur)
     return _from_rows(rows, first, last)
 
 
