@@ -28,9 +28,15 @@ def _golden_select() -> str:
     for name in FIELD_NAMES:
         if name == "context":
             # Splice "params" into the object's text: parsing and re-serialising every
-            # context (json_merge_patch) cost more than mining itself.
+            # context (json_merge_patch) cost more than mining itself. The common case
+            # first: text ending in '}' with a '"' in it is a non-empty object with
+            # nothing to trim, so dropping its last character is the general arm's
+            # result. DuckDB's Unicode trim/length made that arm 0.6 s of the store step
+            # per 200k rows; the first arm costs about a tenth of it.
             cols.append(
                 "CAST(CASE WHEN params IS NULL OR len(params) = 0 THEN context "
+                "WHEN ends_with(context, '}') AND contains(context, '\"') "
+                "THEN left(context, -1) || ',\"params\":' || to_json(params) || '}' "
                 "WHEN context IS NULL OR trim(context) = '{}' THEN '{\"params\":' || to_json(params) || '}' "
                 "ELSE left(rtrim(context), length(rtrim(context)) - 1) || ',\"params\":' || to_json(params) || '}' "
                 "END AS JSON) AS context"

@@ -67,3 +67,30 @@ def test_bulk_mine_and_the_stream_stage_the_same_rows_alike(workspace) -> None:
     assert via_bulk.equals(via_stage.table)
     assert fr.coarse_rows == via_stage.coarse_rows > 0 and fr.template_budget
     con.close()
+
+
+def test_params_are_spliced_into_every_shape_of_context() -> None:
+    """The fast arm (an object ending in '}') and the general one (spaces to trim, an
+    empty object, no params) give the text the general rule gives; non-ASCII kept."""
+    cases = [  # (context, params, expected context)
+        ('{"a":1}', ["x"], '{"a":1,"params":["x"]}'),
+        ('{"a":{"b":{}}}', ["x", "y"], '{"a":{"b":{}},"params":["x","y"]}'),
+        ('{"a":"é ü"}', ["ß"], '{"a":"é ü","params":["ß"]}'),
+        ('{"a":1 }', ["x"], '{"a":1 ,"params":["x"]}'),
+        ('{"a":1}  ', ["x"], '{"a":1,"params":["x"]}'),
+        ("{}", ["x"], '{"params":["x"]}'),
+        (" {} ", ["x"], '{"params":["x"]}'),
+        ('{"a":1}', [], '{"a":1}'),
+        ('{"a":1}', None, '{"a":1}'),
+    ]
+    n = len(cases)
+    staged = pa.table({
+        "timestamp": pa.array([0] * n, pa.timestamp("us")), "severity": ["INFO"] * n,
+        "service_name": ["s"] * n, "trace_id": [None] * n, "body": ["b"] * n, "template_id": ["t"] * n,
+        "message": ["m"] * n, "context": [c[0] for c in cases], "source": ["src"] * n, "host": [None] * n,
+        "origin": ["o"] * n, "origin_offset": list(range(1, n + 1)),
+        "params": pa.array([c[1] for c in cases], pa.list_(pa.string())),
+    })
+    got = staging.golden(duckdb.connect(), staged).column("context").to_pylist()
+    assert got == [c[2] for c in cases]
+    assert all(isinstance(json.loads(g), dict) for g in got)
