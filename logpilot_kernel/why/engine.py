@@ -391,6 +391,11 @@ def _find_window(cur: Any, ans: WhyAnswer, scope: Scope, lo: dt.datetime, hi: dt
     if services and scope.numbers:  # "the gateway 504s": rows of that service naming 504
         attempts.append((f"{_svc_where(services)} AND {_naming(scope.numbers)}",
                          f"rows of {', '.join(services)} naming {', '.join(scope.numbers)}"))
+        # "the checkout 504s" when checkout never writes 504: the proxy's 504s for checkout
+        named = " OR ".join(f"message ILIKE {literal('%' + s + '%')}" for s in services)
+        attempts.append((f"severity IN ('WARN', 'ERROR', 'FATAL') AND {_naming(scope.numbers)} "
+                         f"AND ({named})", f"warnings and errors naming {', '.join(scope.numbers)} "
+                         f"and {', '.join(services)}"))
     elif scope.numbers:  # "so many 409 responses": warnings and errors naming 409, anywhere
         attempts.append((f"severity IN ('WARN', 'ERROR', 'FATAL') AND {_naming(scope.numbers)}",
                          f"warnings and errors naming {', '.join(scope.numbers)}"))

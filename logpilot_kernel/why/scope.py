@@ -48,7 +48,9 @@ ID_RE = re.compile(r"\b(?=[A-Za-z]*\d)[A-Za-z]{1,6}[-_]?\d{3,}\b")
 QUOTED = re.compile(r"\"([^\"]+)\"|'([^']{3,})'|`([^`]+)`")
 ABNORMAL_RE = re.compile(r"\b(abnormal|unusual|anomal\w*|weird|strange|odd|outliers?)\b|"
                          r"\bwhat(?:'s| is)\s+(?:going\s+on|happening)\b", re.IGNORECASE)
-STATUS_RE = re.compile(r"\b([1-5]\d\d)\b")
+STATUS_RE = re.compile(r"\b([1-5]\d\d)(?:'?s)?\b")  # "504", "the 504s"
+#: What a why-question asks for, not what it is about: "the root cause of", "the common cause".
+ASKED_FOR = re.compile(r"\b(?:root|common|underlying|main|real)[\s-]+(?:cause|reason)s?\b")
 
 
 @dataclass
@@ -114,7 +116,7 @@ def parse_question(question: str, known_services: list[str], now: dt.datetime | 
     scope.services = g.services_in(QUOTED.sub(" ", rest), known_services)
     scope.abnormal = bool(ABNORMAL_RE.search(question))
     scope.numbers = [n for n in STATUS_RE.findall(unquoted) if n not in scope.entities]
-    words = re.findall(r"[a-z][a-z0-9_.-]{2,}", QUOTED.sub(" ", rest).lower())
+    words = re.findall(r"[a-z][a-z0-9_.-]{2,}", ASKED_FOR.sub(" ", QUOTED.sub(" ", rest).lower()))
     ent_low = {e.lower() for e in scope.entities}
     svc_low = {s.lower() for s in scope.services}
     scope.keywords += [w for w in dict.fromkeys(words)

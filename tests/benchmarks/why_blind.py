@@ -1,6 +1,6 @@
 """The blind why-question set (tests/data/why_questions_blind.json) against the why-engine.
 
-usage: python tests/benchmarks/why_blind.py [--rename-seed N] [--out DIR] [--show]
+usage: python tests/benchmarks/why_blind.py [--set FILE] [--rename-seed N] [--out DIR] [--show]
 
 The set was written by another engineer without looking at the why-engine: every incident
 of the demo estate with its extra incidents, one question per time style, most not naming
@@ -68,6 +68,7 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--set", default=str(SET), help="the question set (its 'estate' says which to build)")
     ap.add_argument("--rename-seed", type=int, default=None)
     ap.add_argument("--out", default=None, help="folder for the estate and workspace")
     ap.add_argument("--show", action="store_true", help="print every question's result")
@@ -76,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     from logpilot_kernel.demo import generate
     from logpilot_kernel.ingest.bulk import ingest
 
-    est = json.loads(SET.read_text())["estate"]
+    path = Path(args.set)
+    est = json.loads(path.read_text())["estate"]
     root = Path(args.out or tempfile.mkdtemp(prefix="why-blind-"))
     t0 = time.perf_counter()
     truth = generate(root / "estate", days=est["days"], seed=est["seed"], start=est["start"],
@@ -85,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     ws = Workspace(root / "ws")
     ingest(ws, [str(root / "estate" / "logs")], progress=False, parquet=False)
     t1 = time.perf_counter()
-    rows = evaluate(ws, truth)
+    rows = evaluate(ws, truth, path)
     t2 = time.perf_counter()
     ws.close()
     if args.show:

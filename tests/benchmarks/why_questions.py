@@ -90,7 +90,8 @@ def true_template(ws: Any, inc: dict[str, Any]) -> str:
     row = ws.cursor().execute(
         f"SELECT template_id, count(*) FROM logs WHERE origin LIKE ? AND {conds} "
         f"GROUP BY 1 ORDER BY 2 DESC LIMIT 1",
-        ["%" + rc["file"].split("/", 1)[1]] + [f"%{x}%" for x in rc["line_contains"]]).fetchone()
+        # the file or its rotated copies (catalog.log.1.gz): the generator names the live one
+        ["%" + rc["file"].split("/", 1)[1] + "%"] + [f"%{x}%" for x in rc["line_contains"]]).fetchone()
     if row is None:
         raise LookupError(f"no row of {rc['file']} contains {rc['line_contains']}")
     return row[0]
