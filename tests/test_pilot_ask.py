@@ -245,3 +245,30 @@ def test_ask_anything_notebook_runs_headless(estate, tmp_path):
                    "dry run (nothing executed)", "pilot: conversation cleared"):
         assert needle in text, (needle, text[-1500:])
     assert "Plotly.newPlot" in result.html.read_text(encoding="utf-8")
+
+
+def test_a_question_with_no_cue_that_the_workspace_lexicon_reads_is_a_report(ws):
+    from logpilot_kernel.pilot import router
+
+    q = "firewall blocks on port 22 yesterday"  # no cue word: only the data's words say SQL
+    assert router.route(q, ["firewall"], now=NOW).intent == "schema"
+    ans = ask(ws, q, now=NOW, dry_run=True)
+    assert ans.route.intent == "report", ans.route.reasons
+
+
+@pytest.mark.parametrize("q,intent", [
+    ("p95 of checkout latency on Friday", "report"),
+    ("median response size in bytes at the gateway", "report"),
+    ("the longest wait anyone hit when the pool ran dry", "report"),
+    ("what fraction of the failed ssh attempts were aimed at root?", "report"),
+    ("when did 10.1.2.3 first fail an ssh login?", "report"),
+    ("break down failed orders by reason over the whole window", "report"),
+    ("orders placed each hour on Tuesday", "report"),
+    ("between 09:10 and 09:45 checkout kept reporting timeouts - why?", "why"),
+    ("checkout and catalog both logged write errors: what's the common cause?", "why"),
+    ("what are the two most common reasons for failed orders?", "report"),
+])
+def test_statistics_first_seen_and_trailing_why_route_by_their_cues(q, intent):
+    from logpilot_kernel.pilot import router
+
+    assert router.route(q, ["checkout", "catalog", "gateway"], now=NOW).intent == intent

@@ -56,6 +56,21 @@ def known_services(ws: Any) -> list[str]:
         cur.close()
 
 
+def _vocabulary(ws: Any) -> Any:
+    """The workspace's lexicon for the router's parser cue (the SQL engine's cached one);
+    None when it cannot be had, and the router reads with the service names alone."""
+    from ..query import vocabulary
+
+    try:
+        cur = ws.cursor()
+        try:
+            return vocabulary(ws, cur)
+        finally:
+            cur.close()
+    except Exception:  # noqa: BLE001 - routing must not fail for a lexicon it can do without
+        return None
+
+
 def _hint(question: str, intent: str) -> str:
     return f"%pilot --as {intent} {question}"
 
@@ -86,7 +101,7 @@ def ask(workspace: Any, question: str, *, state: Conversation | None = None,
     known = known_services(workspace)
     res = conv.resolve(question, known, clock)
     rt = route(question, known, now=clock, previous=res.previous.intent if res.previous else None,
-               followup=res.followup, force=intent)
+               followup=res.followup, force=intent, vocabulary=_vocabulary(workspace))
     notes: list[str] = []
     if model is None and not dry_run and not rt.forced:
         from ..query.llm import make_model

@@ -56,12 +56,20 @@ def _cue(intent: str, pattern: str, weight: float, reason: str) -> Cue:
 
 
 _DIMS = (r"services?|hosts?|hours?|days?|dates?|months?|severit(?:y|ies)|levels?|templates?|"
-         r"status(?: codes?)?|(?:source )?ips?|ports?|users?|paths?|endpoints?|sources?|minutes?")
+         r"status(?: codes?)?|(?:source )?ips?|ports?|users?|paths?|endpoints?|sources?|minutes?|"
+         r"weekdays?|weeks?|(?:day|days) of (?:the )?week|reasons?|codes?|types?|kinds?")
+#: A statistic of a number: the SQL engine's, never a cause.
+_STATS = (r"\bp(?:50|75|90|95|99)\b|\b\d{2}(?:st|nd|rd|th)?\s+percentile\b|\bpercentiles?\b|"
+          r"\bmedian\b|\b(?:max|min|maximum|minimum)\b|\b(?:longest|shortest|slowest|fastest|"
+          r"quickest|biggest|smallest|largest|highest|lowest|cheapest|priciest|heaviest)\b|"
+          r"\bfraction\b|\bproportion\b|\bhow long\b")
 
 CUES: tuple[Cue, ...] = (
     # --- why: a cause, an explanation, something abnormal
     _cue("why", r"^\W*why\b|\bhow come\b|\bwhy\s+(?:is|are|did|do|does|was|were|has|have|can'?t|cannot|"
                 r"won'?t|would|so)\b", 4.0, "asks 'why': a cause, not a count"),
+    _cue("why", r"\bwhy\s*\?+\s*$|(?<!most\s)(?<!least\s)\b(?:common|underlying|main|real)\s+(?:cause|reason)s?\b",
+         4.0, "asks 'why' at the end, or for the common cause"),
     _cue("why", r"\broot[- ]?causes?\b|\bwhat\s+(?:caused|causes|is causing|was causing|"
                 r"triggered|broke|led to)\b|\bcause of\b|\bwhat went wrong\b|\bwhat'?s wrong\b|"
                 r"\bwrong with\b|\bculprit\b|\bresponsible for\b", 4.0, "asks for a cause"),
@@ -82,11 +90,17 @@ CUES: tuple[Cue, ...] = (
     _cue("report", r"\bhow\s+(?:many|much|often)\b|\bcount(?:s|ed)?\b|\bnumber\s+of\b|"
                    r"\btotals?\b|\bvolume\b", 3.5, "asks for a number"),
     _cue("report", rf"\b(?:by|per|for each|for every|grouped by|broken down by|split by)\s+"
-                   rf"(?:{_DIMS})\b|\bbreakdown\b|\bhourly\b|\bdaily\b", 2.5, "asks for a breakdown"),
-    _cue("report", r"\btop\s+(?:\d+|ten|five|three)\b|\btop\b|\bmost\b|\bwhich\s+\w+\s+"
+                   rf"(?:{_DIMS})\b|\bbreakdown\b|\bbreak(?:s|ing)?\s+(?:it\s+)?down\b|"
+                   r"\bbroken\s+down\b|\bhourly\b|\bdaily\b|\b(?:per|each|every)\s+(?:hour|day|"
+                   r"weekday|week|month|minute)\b", 2.5, "asks for a breakdown"),
+    _cue("report", _STATS, 3.5, "asks for a statistic of a number"),
+    _cue("report", r"\b(?:when|what\s+time)\s+(?:did|was|were|is)\b.*\b(?:first|last)\b|"
+                   r"\b(?:first|last)\s+(?:time|seen|occurrence)\b", 3.0,
+         "asks when something first or last happened"),
+    _cue("report", r"\btop\s+(?:\d+|ten|five|three)\b|\btop\b|\bmost\b|\bleast\b|\bfewest\b|\brarest\b|\bwhich\s+\w+\s+"
                    r"(?:failed|had|has|have|logged|produced|sent|saw)\b|\brank\w*|\bbusiest\b|"
                    r"\bnoisiest\b", 2.0, "asks for a ranking"),
-    _cue("report", r"\b(?:rate|ratio|percentage|share|average|mean|trend|distinct|unique)\b",
+    _cue("report", r"\b(?:rate|ratio|percentage|share|average|avg|mean|trend|distinct|unique)\b",
          2.0, "asks for a measure"),
     _cue("report", r"\b(?:errors?|warnings?|failures?|requests?|logins?|fatals?|status \d{3}|"
                    r"\d{3}s?)\b", 1.0, "names something countable"),
@@ -166,13 +180,17 @@ def find_entity(question: str) -> str | None:
     return None
 
 
-def _parser_reads(question: str, services: Iterable[str], now: dt.datetime | None) -> bool:
-    """True when the SQL engine's offline parser places every word of ``question``."""
+def _parser_reads(question: str, services: Iterable[str], now: dt.datetime | None,
+                  vocabulary: Any = None) -> bool:
+    """True when the SQL engine's offline parser places every word of ``question``: against
+    the workspace's own lexicon when the caller has one (its fields, values and template
+    words: "p95 of duration_ms" reads), else against the service names only."""
     from ..errors import LogPilotError
     from ..query.nl import NotUnderstood, Vocabulary, parse
 
     try:
-        parse(question, Vocabulary(services=list(services)), now=now)  # None: the parser's own clock
+        vocab = vocabulary if vocabulary is not None else Vocabulary(services=list(services))
+        parse(question, vocab, now=now)  # None: the parser's own clock
     except NotUnderstood:
         return False
     except LogPilotError:
@@ -182,9 +200,10 @@ def _parser_reads(question: str, services: Iterable[str], now: dt.datetime | Non
     return True
 
 
-def score(question: str, services: Iterable[str] = (), now: dt.datetime | None = None
-          ) -> tuple[dict[str, float], dict[str, list[str]], str | None]:
-    """Scores and reasons per intent, and the entity named (pure; nothing is queried)."""
+def score(question: str, services: Iterable[str] = (), now: dt.datetime | None = None,
+          vocabulary: Any = None) -> tuple[dict[str, float], dict[str, list[str]], str | None]:
+    """Scores and reasons per intent, and the entity named (pure; nothing is queried;
+    ``vocabulary``: the workspace's lexicon, already loaded, for the parser cue)."""
     scores = {i: 0.0 for i in INTENTS}
     reasons: dict[str, list[str]] = {i: [] for i in INTENTS}
     text = question.strip()
@@ -200,7 +219,7 @@ def score(question: str, services: Iterable[str] = (), now: dt.datetime | None =
         if not re.sub(r"[\W_]+", "", text.replace(entity, "")):
             scores["trace"] += 2.5
             reasons["trace"].append("the question is only that entity (+2.5)")
-    if text and _parser_reads(text, services, now):
+    if text and _parser_reads(text, services, now, vocabulary):
         # the parser skips function words, so reading a question whole is strong evidence
         # only when no other engine is named by a cue of its own ("an overview of errors")
         rival = max(v for k, v in scores.items() if k != "report")
@@ -218,14 +237,15 @@ def _reading(intent: str, value: float) -> dict[str, Any]:
 
 
 def route(question: str, services: Iterable[str] = (), *, now: dt.datetime | None = None,
-          previous: str | None = None, followup: bool = False, force: str | None = None) -> Route:
+          previous: str | None = None, followup: bool = False, force: str | None = None,
+          vocabulary: Any = None) -> Route:
     """Decide the route of ``question`` (pure).
 
     ``previous`` is the intent of the conversation's last turn; with ``followup`` a
     question with no strong cue of its own ("and only payment?") keeps that intent.
     ``force`` picks an intent outright (the analyst chose one of two offered readings).
     """
-    scores, reasons, entity = score(question, services, now)
+    scores, reasons, entity = score(question, services, now, vocabulary)
     ranked = sorted(INTENTS, key=lambda i: (-scores[i], INTENTS.index(i)))
     if force:
         if force not in ENGINE:
