@@ -74,6 +74,7 @@ def ingest(
     lake: str | os.PathLike | None = None,
     storage_options: dict[str, Any] | None = None,
     pipeline: bool = True,
+    timezone: str | None = None,
 ) -> IngestReport:
     """Load files, directories or globs into ``ws``; see the module docstring.
 
@@ -91,13 +92,17 @@ def ingest(
 
     ``pipeline``: read and parse the next chunk in a thread while this one is mined and
     stored (``bulk_read``); False runs the same steps one after another (same result).
+
+    ``timezone``: the zone (IANA name or ``±HH:MM``) of times these files write without
+    an offset, which no file can tell (a record with an offset keeps its own); default UTC.
     """
     check_cluster_options(cluster, lake)
     if cluster is not None:
         from .cluster import ingest_cluster  # dask only when asked for
 
         return ingest_cluster(ws, inputs, cluster=cluster, lake=lake, storage_options=storage_options,
-                              source=source, rule=rule, progress=progress, no_builtin=no_builtin)
+                              source=source, rule=rule, progress=progress, no_builtin=no_builtin,
+                              timezone=timezone)
     started = time.perf_counter()
     run_id = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     report = IngestReport(run_id=run_id, recovered=dict(getattr(ws, "recovered", None) or {}))
@@ -107,6 +112,7 @@ def ingest(
     registry = Registry(ws.rules_path)
     if no_builtin:
         registry.disable(no_builtin)
+    registry.state_zone(timezone)  # a bad zone fails here, before the run is recorded
     forced = registry.get(rule) if rule else None
     miner = TemplateMiner(ws.miner_state_path, budget=mining_budget)
     con = ws.cursor()
@@ -306,6 +312,7 @@ def file_rule(f: InputFile, registry: Registry, forced: Any, source: str | None,
             det = registry.detect_file(_sample_lines(f), stem=_stem(f), ref=ref)
         rule, confidence = det.rule, det.confidence
         induced = det.induced.to_dict() if det.induced is not None else None
+    rule = registry.zoned(rule)  # the user's zone for times written without one
     src = source or (rule.name.split(":", 1)[1] if rule.name.startswith("induced:") else rule.name)
     return rule, confidence, induced, src
 

@@ -102,6 +102,7 @@ def ingest_cluster(
     progress: bool | Progress = False,
     no_builtin: Sequence[str] | str = (),
     shard_bytes: int = SHARD_BYTES,
+    timezone: str | None = None,
 ) -> IngestReport:
     """Load ``inputs`` into ``ws`` through a Dask cluster; see the module docstring.
 
@@ -118,6 +119,7 @@ def ingest_cluster(
     registry = Registry(ws.rules_path)
     if no_builtin:
         registry.disable(no_builtin)
+    registry.state_zone(timezone)  # a bad zone fails here (ValidationError), before any task runs
     if rule:
         registry.get(rule)  # an unknown rule fails here, before any task runs
     lake_url = _lake_url(ws, lake)
@@ -126,7 +128,7 @@ def ingest_cluster(
     reporter = resolve(progress)
     try:
         return _ingest(ws, inputs, client, run_id, report, lake_url, fs, root, storage_options, source, rule,
-                       reporter, no_builtin, shard_bytes, started)
+                       reporter, (no_builtin, registry.stated_zone), shard_bytes, started)
     finally:
         reporter.close()
         close()
@@ -134,7 +136,7 @@ def ingest_cluster(
 
 def _ingest(ws: Workspace, inputs: Sequence[str | os.PathLike], client: Any, run_id: str, report: IngestReport,
             lake_url: str, fs: Any, root: str, storage_options: dict[str, Any] | None, source: str | None,
-            rule: str | None, progress: Progress, no_builtin: Sequence[str] | str, shard_bytes: int,
+            rule: str | None, progress: Progress, switches: tuple[Any, str | None], shard_bytes: int,
             started: float) -> IngestReport:
     con = ws.cursor()
     _start_run(ws, con, run_id, inputs)
@@ -156,7 +158,7 @@ def _ingest(ws: Workspace, inputs: Sequence[str | os.PathLike], client: Any, run
         if todo:
             miner = TemplateMiner(ws.miner_state_path)
             seed = miner.templates()
-            seed_url = _write_seed(fs, root, lake_url, run_id, ws, rule, source, no_builtin)
+            seed_url = _write_seed(fs, root, lake_url, run_id, ws, rule, source, *switches)
             t0 = time.perf_counter()
             shards, results = _run_shards(todo, lake_url, storage_options, seed_url, client, shard_bytes,
                                           progress, run_id)
@@ -198,7 +200,7 @@ def _lake_url(ws: Workspace, lake: str | os.PathLike | None) -> str:
 
 
 def _write_seed(fs: Any, root: str, lake_url: str, run_id: str, ws: Workspace, rule: str | None,
-                source: str | None, no_builtin: Sequence[str] | str) -> str:
+                source: str | None, no_builtin: Sequence[str] | str, timezone: str | None = None) -> str:
     """What every task needs from the workspace, as one object in the lake."""
     from .cluster_task import _write_json
 
@@ -207,7 +209,8 @@ def _write_seed(fs: Any, root: str, lake_url: str, run_id: str, ws: Workspace, r
 
     seed = {"run_id": run_id, "miner_state": text(ws.miner_state_path), "rules": text(ws.rules_path),
             "rule": rule, "source": source, "chunk_records": ws.settings.chunk_records,
-            "no_builtin": [no_builtin] if isinstance(no_builtin, str) else list(no_builtin)}
+            "no_builtin": [no_builtin] if isinstance(no_builtin, str) else list(no_builtin),
+            "timezone": timezone}
     rel = f"_runs/{run_id}/{SEED_NAME}"
     fs.makedirs(f"{root}/_runs/{run_id}", exist_ok=True)
     _write_json(fs, f"{root}/{rel}", seed)

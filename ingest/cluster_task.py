@@ -306,6 +306,7 @@ def run_shard(shard: Shard, lake: str, storage_options: dict[str, Any] | None, s
     registry = Registry(seed["rules_path"]) if seed["rules_path"] else Registry()
     if seed.get("no_builtin"):
         registry.disable(seed["no_builtin"])
+    registry.state_zone(seed.get("timezone"))
     forced = registry.get(seed["rule"]) if seed.get("rule") else None
     miner = TemplateMiner(Path(seed["miner_path"]) if seed["miner_path"] else None)
     chunk = int(seed.get("chunk_records") or 200_000)

@@ -29,6 +29,7 @@ from importlib import resources
 from typing import Any, Sequence
 
 from . import timestamps_notations as _notes
+from . import zones as _zones
 
 #: Special "formats" for epoch numbers and TAI64N labels (UTC by definition).
 EPOCH_FORMATS: tuple[str, ...] = ("epoch", "epoch_ms", "epoch_us", "epoch_ns", _notes.TAI64N_FORMAT)
@@ -322,8 +323,7 @@ def parse_text_sql(formats: Sequence[str], text: str, ref: dt.datetime, timezone
     base = f"(CASE WHEN ({zs}).tzz <> '' THEN ({zs}).tzb ELSE {text} END)"
     tz = f"nullif(({zs}).tzz, '')"
     local = local_time_sql(formats, base, ref)
-    to_utc = local if timezone.upper() in ("UTC", "Z", "GMT") else \
-        f"timezone('UTC', timezone({lit(timezone)}, {local}))"
+    to_utc = _zones.to_utc_sql(local, timezone)
     return (f"coalesce({epoch_sql(formats, text)}, CASE WHEN {tz} IS NOT NULL THEN {local} - "
             f"to_minutes(CAST({offset_minutes_sql(tz, formats)} AS BIGINT)) ELSE {to_utc} END)")
 

@@ -9,9 +9,13 @@ the mtime's day.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import json
+import re
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Sequence
 
-from .timestamps import DAY_ROLLBACK_HOURS, MAX_OFFSET_HOURS, is_time_only
+from .timestamps import DAY_ROLLBACK, DAY_ROLLBACK_HOURS, LAYOUT_FILE, MAX_OFFSET_HOURS, is_time_only
 
 
 #: The day a pre-pass anchors each chunk's last record on (any day works: only the
@@ -84,3 +88,41 @@ def _crosses(last: dt.datetime, first_next: dt.datetime, rollback: dt.timedelta)
     a = dt.datetime.combine(dt.date(2000, 1, 1), last.time())
     b = dt.datetime.combine(dt.date(2000, 1, 1), first_next.time())
     return b < a - rollback
+
+
+@lru_cache(maxsize=1)
+def _header_date_layouts() -> list[tuple[re.Pattern[str], str]]:
+    data = json.loads(resources.files(__package__).joinpath(LAYOUT_FILE).read_text(encoding="utf-8"))
+    return [(re.compile(x["regex"]), x["format"]) for x in (data.get("header_dates") or {}).get("layouts", [])]
+
+
+def header_date(lines: Sequence[str]) -> str | None:
+    """The date (``YYYY-MM-DD``) a file of times of day writes once in its header lines
+    (``lines``: the ones before its first record), or None. Why: such a report (a title
+    line with the day, then ``HH:MM:SS`` rows) is dated by what it says, not by when the
+    file was last touched (a copied or archived file's mtime is another day)."""
+    for line in lines:
+        for rx, fmt in _header_date_layouts():
+            for m in rx.finditer(line):
+                try:
+                    day = dt.datetime.strptime(m.group(0), fmt).date()
+                except ValueError:
+                    continue
+                if 1970 <= day.year <= 2100:
+                    return day.isoformat()
+    return None
+
+
+def dated_time_of_day_ctes(src: str, day: str) -> str:
+    """:func:`.timestamps.time_of_day_ctes` for a file whose header gives its date: the
+    first record is on ``day`` and each midnight (a time of day going back by more than
+    :data:`.timestamps.DAY_ROLLBACK`) moves the records after it a day on. The same
+    columns (``droll``, ``last_tod``, ``tod_ts``)."""
+    return (
+        f"ta AS (SELECT *, CASE WHEN tod < last_value(tod IGNORE NULLS) OVER (ORDER BY rn ROWS BETWEEN "
+        f"UNBOUNDED PRECEDING AND 1 PRECEDING) - {DAY_ROLLBACK} THEN 1 ELSE 0 END AS droll, "
+        f"CAST(NULL AS TIMESTAMP) AS last_tod FROM {src}),\n"
+        f"    tb AS (SELECT *, DATE '{dt.date.fromisoformat(day).isoformat()}' + CAST(coalesce(sum(droll) OVER "
+        f"(ORDER BY rn ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW), 0) AS INTEGER) "
+        f"+ (tod - TIMESTAMP '2000-01-01') AS tod_ts FROM ta)"
+    )

@@ -20,7 +20,7 @@ from typing import Any, Callable, Sequence
 
 from .cli_args import (
     CliParser, UsageError, add_format, add_workspace, any_int, folder, in_file, in_path, iso_date, names,
-    out_file, positive_int, require_file, text,
+    out_file, positive_int, require_file, text, zone,
 )
 from .errors import LogPilotError
 
@@ -80,7 +80,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         report = ingest(ws, args.inputs, source=args.source, rule=args.format,
                         progress=for_cli(args.progress, args.quiet),
                         parquet=False if args.no_parquet else None,
-                        no_builtin=args.no_builtin or (), cluster=args.cluster, lake=args.lake)
+                        no_builtin=args.no_builtin or (), cluster=args.cluster, lake=args.lake,
+                        timezone=args.timezone)
     if args.json:
         _print_json(report.to_dict())
     else:
@@ -319,6 +320,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --cluster: where the Parquet segments go (default: the workspace's parquet/)")
     p.add_argument("--no-builtin", default=None, metavar="NAMES", type=names,
                    help="comma-separated builtin rules to switch off for this run (e.g. to measure induction)")
+    p.add_argument("--timezone", default=None, metavar="ZONE", type=zone,
+                   help="zone of times the files write without an offset (IANA name or ±HH:MM, "
+                        "west of UTC with '=': --timezone=-05:00; default UTC); times with an offset keep theirs")
     p.add_argument("--json", action="store_true", help="print the IngestReport as JSON")
     p.add_argument("--quiet", "-q", action="store_true")
     p.add_argument("--progress", action="store_true",

@@ -129,6 +129,15 @@ def names(value: str) -> str:
     return value
 
 
+@_validator("zone", "an IANA zone name (e.g. Europe/Berlin, America/New_York, UTC) or an offset ±HH:MM (e.g. +05:30)")
+def zone(value: str) -> str:
+    """A zone for times written without one (``ingest --timezone``), checked up front so
+    a typo never loads a file with every time shifted."""
+    from .ingest.zones import normalize_zone
+
+    return normalize_zone(value)
+
+
 def _path(value: str) -> str:
     if not value.strip() or "\x00" in value:
         raise ValueError("")
@@ -191,4 +200,4 @@ def add_now(p: argparse.ArgumentParser) -> None:
 
 __all__ = ["CliParser", "UsageError", "add_format", "add_now", "add_workspace", "any_int", "count_int",
            "duration_ms", "folder", "in_file", "in_path", "iso_date", "iso_time", "names", "out_file",
-           "port", "positive_int", "require_file", "text"]
+           "port", "positive_int", "require_file", "text", "zone"]

@@ -14,6 +14,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.display import HTML, display
 
+from ..cli_args import zone
 from ..errors import LogPilotError
 from .args import MagicArgumentParser, split_line
 from .pilot import Pilot
@@ -31,6 +32,8 @@ def _logpilot_parser() -> MagicArgumentParser:
     p.add_argument("--source")
     p.add_argument("--format")
     p.add_argument("--no-builtin", default=None, help="comma-separated builtin rules to switch off")
+    p.add_argument("--timezone", default=None, type=zone,
+                   help="zone of times written without an offset (IANA name or ±HH:MM; default UTC)")
     p.add_argument("--cluster", default=None, help="a Dask scheduler address (tcp://host:8786) or local:N")
     p.add_argument("--lake", default=None, help="with --cluster: a folder or s3://bucket/prefix for the segments")
     p = sub.add_parser("detect", help="per file: rule, confidence, what was induced, sample lines split")
@@ -96,7 +99,7 @@ class LogPilotMagics(Magics):
             check_cluster_options(args.cluster, args.lake)  # before the workspace is opened
             report = ingest(pilot.workspace, list(args.inputs), source=args.source, rule=args.format,
                             no_builtin=args.no_builtin or (), cluster=args.cluster, lake=args.lake,
-                            progress=True)
+                            progress=True, timezone=args.timezone)
             display(HTML(f"<pre>{html.escape(report.summary())}</pre>"))
             return report
         if args.action == "templates":

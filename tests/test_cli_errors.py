@@ -38,7 +38,7 @@ def _bad_value(action: argparse.Action, tmp: Path) -> str:
         "iso_time": "notadate", "iso_date": "2024-13-01", "duration_ms": "soon",
         "positive_int": "0", "count_int": "-1", "any_int": "many", "int": "many", "float": "much",
         "port": "70000", "text": "", "names": " , ", "folder": str(a_file), "out_file": str(tmp),
-        "in_file": "", "in_path": "",
+        "in_file": "", "in_path": "", "zone": "Nowhere/Land",
     }
     assert kind in bad, f"{action.dest}: option {action.option_strings or action.dest} has no validator"
     return bad[kind]

@@ -9,6 +9,7 @@ so a rule that is accepted is a rule that works.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import pathlib
 import threading
@@ -24,6 +25,7 @@ from .model import (
     DEFAULT_KEY_ALIASES, GOLDEN_GROUPS, SEVERITY_WORDS, Detection, LineResult, Rule,
     RuleError, RuleTest, UnknownRuleError,
 )
+from ..zones import ACCEPTED as ZONES_ACCEPTED, normalize_zone
 from .sqlgen import lit
 
 __all__ = [
@@ -64,6 +66,7 @@ class Registry:
         self._user: dict[str, Rule] = {}
         self._con: duckdb.DuckDBPyConnection | None = None
         self._lock = threading.RLock()
+        self.stated_zone: str | None = None
         if self.user_rules_path and self.user_rules_path.exists():
             self._load_user_rules()
 
@@ -113,6 +116,18 @@ class Registry:
                 raise UnknownRuleError(name, list(self._builtins))
             del self._builtins[name]
 
+    def state_zone(self, zone: str | None) -> None:
+        """The zone the user says these files' times are in, when a line writes none
+        (``ingest --timezone``); ValueError for a zone that is neither a name nor
+        ``±HH:MM``. A file cannot tell its host's zone, so without this they are UTC."""
+        self.stated_zone = normalize_zone(zone) if zone else None
+
+    def zoned(self, rule: Rule) -> Rule:
+        """``rule`` with the stated zone (a copy; the rule itself is shared), or as is."""
+        if not self.stated_zone or rule.timezone == self.stated_zone:
+            return rule
+        return dataclasses.replace(rule, timezone=self.stated_zone)
+
     # -- lookup --------------------------------------------------------------------------
     def names(self) -> list[str]:
         return [r.name for r in self.list()]
@@ -131,7 +146,7 @@ class Registry:
 
     def fallback_rules(self) -> list[Rule]:
         """Builtins tried (in file order) on lines the chosen rule does not match."""
-        return [r for r in self._builtins.values() if r.name != "generic"]
+        return [self.zoned(r) for r in self._builtins.values() if r.name != "generic"]
 
     # -- changes -------------------------------------------------------------------------
     def add(self, rule: Rule | dict[str, Any], *, persist: bool = True) -> Rule:
@@ -168,11 +183,11 @@ class Registry:
                         except duckdb.Error as exc:
                             msg = str(exc).splitlines()[0]
                             raise RuleError(rule.name, f"{label} does not compile in DuckDB (RE2): {msg}") from exc
-            if rule.timezone and rule.timezone.upper() not in ("UTC", "GMT", "Z"):
+            if rule.timezone:
                 try:
-                    con.execute(f"SELECT timezone('UTC', timezone({lit(rule.timezone)}, TIMESTAMP '2024-01-01'))").fetchall()
-                except duckdb.Error as exc:
-                    raise RuleError(rule.name, f"unknown timezone {rule.timezone!r}") from exc
+                    normalize_zone(rule.timezone)
+                except ValueError as exc:
+                    raise RuleError(rule.name, f"unknown timezone {rule.timezone!r} (expected {ZONES_ACCEPTED})") from exc
         if not rule.examples:
             raise RuleError(rule.name, "give at least one example line")
         result = self.test(rule, rule.examples)

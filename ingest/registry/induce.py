@@ -31,7 +31,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from ..timestamps import SEARCH_CHARS, LayoutHit, find_layouts
+from ..timestamps import SEARCH_CHARS, LayoutHit, find_layouts, is_time_only
+from ..timestamps_days import header_date
 from .induce_columns import (ENUM_LEVEL_SHARE, ENUM_LEVEL_VALUES, LEVEL_EXTRA, LEVEL_SHARE, LEVEL_SYMBOLS, MAX_COLUMNS, STABLE, _column_rx,
                              _header_end, _kind, _level_spellings, _Names, _sep_rx, _tokens,
                              _typed_columns, level_family, level_words)
@@ -39,7 +40,7 @@ from .induce_blocks import (ANGLE_MESSAGE_RX, CONTINUATION_RE, MAX_HEADER_TOKENS
                             numeric_level_scale, optional_bracket_level, quoted_last_field, header_column_names, optional_glued_bracket, padded_first_column,
                             preamble, timed_block, timed_block_pattern)
 from .induce_attrs import framed_induction
-from .induce_phrase import (_level_line_pairs, _level_phrase, _phrase_rx, _tag_after_level, wrapped_level,
+from .induce_phrase import (message_level_tag, _level_line_pairs, _level_phrase, _phrase_rx, _tag_after_level, wrapped_level,
                              wrapped_level_rx)
 from .model import Rule
 
@@ -166,8 +167,35 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
 
     ``con`` is a DuckDB connection (the timestamp finder runs there); ``ref`` the file's
     mtime, for year-less layouts. The rule's confidence is left to the caller, who
-    scores it with the real parser (:meth:`Registry.detect_file`).
+    scores it with the real parser (:meth:`Registry.detect_file`). A rule of times of
+    day only takes the date its file writes in the header lines before the first record.
     """
+    ind = _induce(con, lines, stem=stem, ref=ref)
+    rule = ind.rule if ind is not None else None
+    if rule is not None and rule.kind == "regex" and rule.pattern and not rule.default_severity:
+        tagged = message_level_tag(rule.pattern, [ln.rstrip("\r\n") for ln in lines], level_words())
+        if tagged is not None and "(?P<severity>" not in (rule.multiline_start or ""):
+            rule.pattern = tagged
+            ind.fields.append({"field": "severity", "kind": "optional 'Level:' tag before the message"})
+            ind.notes = [n for n in ind.notes if not n.startswith("no level in the format")]
+            ind.notes.append("the message opens with a level tag ('Word: ') on many lines: read as the level")
+    if rule is None or not rule.timestamp_formats or not all(is_time_only(f) for f in rule.timestamp_formats):
+        return ind
+    start = re.compile(rule.multiline_start or rule.pattern or "^$")
+    head = []
+    for ln in lines:
+        if start.match(ln.rstrip("\r\n")):
+            break
+        head.append(ln)
+    day = header_date(head) if len(head) < len(lines) else None
+    if day is not None:
+        rule.file_date = day
+        ind.notes.append(f"times of day only: the records start on {day}, the date in the file's header lines")
+    return ind
+
+
+def _induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None = None) -> Induction | None:
+    """:func:`induce` before the header's date."""
     words = level_words()
     sample = [ln.rstrip("\r\n") for ln in lines if ln and ln.strip()]
     if not sample:

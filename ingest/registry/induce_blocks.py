@@ -51,8 +51,8 @@ MAX_PREAMBLE = 60
 #: Share of lines after a preamble the layout must parse for the block to be a preamble.
 PREAMBLE_PARSED = 0.9
 #: With fewer parsed lines after it, a leading block is still a preamble when the layout
-#: parses this share of the lines after it and no line of the block looks like the tail
-#: of a record (indented, a stack frame): no record precedes it to belong to.
+#: parses this share of the lines after it and the block's first line does not look like
+#: the tail of a record (indented, a stack frame): no record precedes it to belong to.
 PREAMBLE_PARSED_MIN = 0.5
 #: Lines shaped like the continuation of a record (indented, or a stack trace's lines).
 CONTINUATION_RE = re.compile(
@@ -142,8 +142,9 @@ def preamble(best: LayoutHit, sample: Sequence[str]) -> int:
     """How many leading sample lines are a preamble (0: none): the lines before the first
     line the layout parses, when the layout parses PREAMBLE_PARSED of the lines after
     them (a consistent record layout follows a block of other text), or
-    PREAMBLE_PARSED_MIN of them (multi-line records follow) and the block has no line
-    shaped like a record's continuation (an environment banner, a column header)."""
+    PREAMBLE_PARSED_MIN of them (multi-line records follow) and the block does not start
+    with a line shaped like a record's continuation (an environment banner, a column
+    header, a status report whose own lines are indented)."""
     first = next((i for i, t in enumerate(best.texts) if t is not None), None)
     if not first or first > MAX_PREAMBLE:
         return 0
@@ -151,7 +152,9 @@ def preamble(best: LayoutHit, sample: Sequence[str]) -> int:
     parsed = sum(1 for t in after if t is not None)
     if parsed >= PREAMBLE_PARSED * len(after):
         return first
-    tail_like = any(CONTINUATION_RE.match(ln) for ln in sample[:first])
+    # a file cut inside a record starts with that record's tail; a status or title block
+    # that merely indents some of its own lines starts flush left
+    tail_like = bool(CONTINUATION_RE.match(sample[0]))
     return first if parsed >= PREAMBLE_PARSED_MIN * len(after) and not tail_like else 0
 
 

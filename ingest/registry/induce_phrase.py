@@ -186,3 +186,42 @@ def _level_line_pairs(best: LayoutHit, sample: list[str], words: dict[str, str])
         return None
     return levels
 
+
+
+#: A ``Word:`` tag opening the message is a level tag when it opens at least this share
+#: of the sample's records (and MESSAGE_TAG_MIN of them), takes at most
+#: MESSAGE_TAG_VALUES values, at least two of them level words, and level words open at
+#: least half of the tagged records.
+MESSAGE_TAG_SHARE = 0.2
+MESSAGE_TAG_MIN = 3
+MESSAGE_TAG_VALUES = 8
+_TAG_RE = re.compile(r"([A-Za-z][A-Za-z0-9]{1,15}):\s+\S")
+_MESSAGE_TAIL = "(?P<message>.*)$"
+
+
+def message_level_tag(pattern: str, lines: list[str], words: dict[str, str]) -> str | None:
+    """``pattern`` with an optional level tag before its message (``Warning: text``,
+    ``debug2: text``), or None when the messages do not open with one.
+
+    Why: many formats put the level as a word and a colon at the start of the text, and
+    some only on the lines that are not plain information (no tag: the level is read from
+    the words). Column typing misses it when the tag is absent from many lines or has
+    values that are no level (a category such as ``Auth:`` among ``Info:``/``Error:``);
+    those keep the level read from the message."""
+    if not pattern.endswith(_MESSAGE_TAIL) or "(?P<severity>" in pattern:
+        return None
+    try:
+        rx = re.compile(pattern)
+    except re.error:
+        return None
+    msgs = [m.group("message") for m in (rx.match(ln) for ln in lines) if m]
+    tags = [t.group(1) for t in (_TAG_RE.match(m) for m in msgs) if t]
+    if len(tags) < max(MESSAGE_TAG_MIN, MESSAGE_TAG_SHARE * len(msgs)):
+        return None
+    values = sorted(set(tags), key=lambda t: (-len(t), t))
+    levels = {t for t in values if t.lower() in words}
+    if len(values) > MESSAGE_TAG_VALUES or len(levels) < 2 \
+            or sum(1 for t in tags if t in levels) < 0.5 * len(tags):
+        return None
+    alts = "|".join(re.escape(t) for t in values)
+    return pattern[: -len(_MESSAGE_TAIL)] + f"(?:(?P<severity>{alts}):\\s+)?" + _MESSAGE_TAIL

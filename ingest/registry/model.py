@@ -89,7 +89,9 @@ class Rule:
     the record's last line (a format that wraps its message in brackets); it is not
     part of the message, nor the blanks before it. ``message_quote``: the quote a
     format puts around its message (a CSV export's text field): the closing one at the
-    message's end is dropped and doubled ones are undone.
+    message's end is dropped and doubled ones are undone. ``file_date``: the day
+    (``YYYY-MM-DD``) a file of times of day only writes in its header (induced rules): its
+    first record is on that day, not on the mtime's.
     """
 
     name: str
@@ -110,6 +112,7 @@ class Rule:
     body_indent: str | None = None
     message_close: str | None = None
     message_quote: str | None = None
+    file_date: str | None = None
     builtin: bool = False
 
     @classmethod
@@ -161,6 +164,8 @@ class Rule:
             raise RuleError(self.name, "name must be letters, digits, '_', '-', '.' (induced rules: 'induced:' + that)")
         if self.kind not in RULE_KINDS:
             raise RuleError(self.name, f"kind must be one of {', '.join(RULE_KINDS)}")
+        if self.file_date is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(self.file_date)):
+            raise RuleError(self.name, f"file_date must be YYYY-MM-DD, not {self.file_date!r}")
         if self.kind == "regex":
             if not self.pattern:
                 raise RuleError(self.name, "a regex rule needs a pattern")

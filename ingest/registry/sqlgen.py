@@ -23,6 +23,7 @@ import re
 from logpilot_kernel.schema import NOTE_KEYS, SEVERITIES, severity_sql_case
 
 from .. import timestamps as _ts
+from .. import zones as _zones
 from .model import EPOCH_FORMATS, GOLDEN_GROUPS, SEVERITY_WORDS, Rule
 
 #: Kept as names of this module for callers that used them here.
@@ -306,6 +307,16 @@ def _fields_logfmt(rule: Rule) -> str:
 
     used = sorted({k for g in ("timestamp", "severity", "message", "service", "host", "trace_id")
                    for k in rule.aliases(g)})
+    date_keys, zone_keys = _zones.split_time_keys()
+
+    def first_of(keys: list[str]) -> str:
+        return ("coalesce(" + ", ".join(f"vs[list_position(ks, {lit(k)})]" for k in keys) + ")") if keys \
+            else "CAST(NULL AS VARCHAR)"
+    # the date and the zone under keys of their own: joined to a clock-only time value
+    clock = _clean(pick('timestamp'))
+    ts_text = (f"CASE WHEN regexp_full_match({clock}, '\\d{{1,2}}:\\d{{2}}(?::\\d{{2}})?(?:[.,]\\d+)?') "
+               f"AND {_clean(first_of(date_keys))} IS NOT NULL THEN {_clean(first_of(date_keys))} || ' ' || {clock} "
+               f"|| coalesce(' ' || {_clean(first_of(zone_keys))}, '') ELSE {clock} END")
     used_list = "[" + ", ".join(lit(k) for k in used) + "]"
     svc = f"coalesce({_clean(pick('service'))}, {_default_service(rule)})"
     unq = (f"list_transform(regexp_extract_all(raw, {lit(LOGFMT_RE)}, 2), lambda v: "
@@ -313,7 +324,7 @@ def _fields_logfmt(rule: Rule) -> str:
     return f"""
     SELECT rn, origin, origin_offset, raw, dir_service, bad_utf8, CAST(NULL AS VARCHAR) AS rest,
       matched,
-      {_clean(pick('timestamp'))} AS ts_text,
+      {ts_text} AS ts_text,
       {_clean(pick('severity'))} AS severity_raw,
       {svc} AS svc_rec,
       {_clean(pick('host'))} AS host,
@@ -396,7 +407,7 @@ def compile_rule(rule: Rule, src: str, *, ref: dt.datetime, now: dt.datetime,
     md = _ts.month_day_sql(rule.timestamp_formats, "tz_base")
     tod = _ts.time_of_day_sql(rule.timestamp_formats, "tz_base")
     if tod is not None:  # a time of day only: the date from ref, a day more at each midnight
-        local_ctes = _time_of_day_ctes(wy, md, tod, ref)
+        local_ctes = _time_of_day_ctes(wy, md, tod, ref, rule.file_date)
     elif md is None:  # every format has a year: one expression per record
         local_ctes = f"l AS (SELECT *, {wy or 'CAST(NULL AS TIMESTAMP)'} AS ts_local FROM z),"
     elif not monotone:  # year-less: each record's year from ref (the caller checks the order)
@@ -406,9 +417,7 @@ def compile_rule(rule: Rule, src: str, *, ref: dt.datetime, now: dt.datetime,
                       + _ts.monotone_year_ctes("y0", ref)
                       + ",\n    l AS (SELECT * EXCLUDE (ts_y, md, roll, first_md, year_md), "
                       "coalesce(ts_y, md + to_years(CAST(year_md - 2000 AS INTEGER))) AS ts_local FROM yb),")
-    zone = lit(rule.timezone or "UTC")
-    to_utc = ("ts_local" if (rule.timezone or "UTC").upper() in ("UTC", "Z", "GMT")
-              else f"timezone('UTC', timezone({zone}, ts_local))")
+    to_utc = _zones.to_utc_sql("ts_local", rule.timezone)  # times written without an offset
     future = lit((now + dt.timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S"))
     if no_ts:  # the merge step gives these the previous record's time or the file's
         ts_expr = "CAST(NULL AS TIMESTAMP)"
@@ -417,7 +426,8 @@ def compile_rule(rule: Rule, src: str, *, ref: dt.datetime, now: dt.datetime,
         ts_expr = (f"coalesce({ts_epoch}, CASE WHEN tz IS NOT NULL THEN ts_local - "
                    f"to_minutes(CAST({_offset_minutes_sql('tz', rule.timestamp_formats)} AS BIGINT)) ELSE {to_utc} END)")
         note0 = "NULL"
-    line_src = ("""CASE WHEN ts IS NOT NULL AND ts_tod THEN '"ts_source":"line_time","ts_date":"file_mtime"' """
+    date_src = "file_header" if rule.file_date else "file_mtime"  # where a time of day's date came from
+    line_src = (f"""CASE WHEN ts IS NOT NULL AND ts_tod THEN '"ts_source":"line_time","ts_date":"{date_src}"' """
                 """WHEN ts IS NOT NULL THEN '"ts_source":"line"' END""" if tod is not None
                 else """CASE WHEN ts IS NOT NULL THEN '"ts_source":"line"' END""")
     # a time that was found but not taken says why (the row keeps an inherited one)
@@ -490,7 +500,8 @@ def _message_sql(rule: Rule) -> str:
     return msg
 
 
-def _time_of_day_ctes(wy: str | None, md: str | None, tod: str, ref: dt.datetime) -> str:
+def _time_of_day_ctes(wy: str | None, md: str | None, tod: str, ref: dt.datetime,
+                      file_date: str | None = None) -> str:
     """The ``l`` CTE (with the ones it needs) for rules with a date-less format: each
     record's ``ts_local``, and ``ts_tod`` = its date came from ref, not from its line."""
     head = (f"t0 AS (SELECT *, {wy or 'CAST(NULL AS TIMESTAMP)'} AS ts_y, "
@@ -500,7 +511,10 @@ def _time_of_day_ctes(wy: str | None, md: str | None, tod: str, ref: dt.datetime
                  "md + to_years(CAST(year_md - 2000 AS INTEGER)) AS ts_md FROM yb),\n    ")
     else:
         head += "t1 AS (SELECT *, CAST(NULL AS INTEGER) AS year_md, CAST(NULL AS TIMESTAMP) AS ts_md FROM t0),\n    "
-    return (head + _ts.time_of_day_ctes("t1", ref)
+    from ..timestamps_days import dated_time_of_day_ctes
+
+    days = dated_time_of_day_ctes("t1", file_date) if file_date else _ts.time_of_day_ctes("t1", ref)
+    return (head + days
             + ",\n    l AS (SELECT * EXCLUDE (ts_y, md, tod, year_md, ts_md, droll, last_tod, tod_ts), "
             "coalesce(ts_y, ts_md, tod_ts) AS ts_local, (ts_y IS NULL AND ts_md IS NULL AND tod IS NOT NULL) AS ts_tod "
             "FROM tb),")

@@ -1,7 +1,7 @@
 """Format coverage: does every file become rows, with the right time, level and message?
 
 usage: python tests/benchmarks/format_coverage.py [--shared PATH] [--fixtures DIR ...] [--out FILE]
-                                                    [--structural-only]
+                                                    [--structural-only] [--stated-zones]
 
 Runs the real ``logpilot ingest`` (the console command, one process per mode, into a
 temporary workspace) over
@@ -27,6 +27,12 @@ table switched off (``LOGPILOT_TS_STRUCTURAL_ONLY=1``) and every builtin line ru
 only the structural timestamp inference finds the times of the line formats. Every
 fixture set then counts as unseen by the finder: that figure predicts a format nobody
 has written a layout for.
+
+``--stated-zones`` adds a third run: every builtin rule on, and each fixture whose
+``expected.json`` gives a ``tz`` other than UTC ingested with ``--timezone <tz>`` (one
+``logpilot ingest`` per zone into the same workspace). The first run is what a user gets
+by default (a time written without a zone is read as UTC), the third what a user gets
+after stating the host's zone, which no file can tell.
 """
 
 from __future__ import annotations
@@ -100,12 +106,29 @@ def _level(system: str, r: dict[str, str]) -> str | None:
     return normalize_severity(raw, default="") or None if raw else None
 
 
+def _ingest_zoned(files: list[pathlib.Path], ws: pathlib.Path, no_builtin: str | None,
+                  zones: dict[pathlib.Path, str]) -> tuple[float, dict]:
+    """One ingest per stated zone (and one for the files without) into the same workspace."""
+    groups: dict[str | None, list[pathlib.Path]] = {}
+    for f in files:
+        groups.setdefault(zones.get(f), []).append(f)
+    secs, merged = 0.0, {"files": [], "quarantined": 0}
+    for zone, part in groups.items():
+        t, rep = _ingest(part, ws, no_builtin, timezone=zone)
+        secs += t
+        merged["files"] += rep["files"]
+        merged["quarantined"] += rep["quarantined"]
+    return secs, merged
+
+
 def _ingest(files: list[pathlib.Path], ws: pathlib.Path, no_builtin: str | None,
-            structural: bool = False) -> tuple[float, dict]:
+            structural: bool = False, timezone: str | None = None) -> tuple[float, dict]:
     cmd = [sys.executable, "-m", "logpilot_kernel.cli", "ingest", *map(str, files), "-w", str(ws),
            "--no-parquet", "--json", "-q"]
     if no_builtin:
         cmd += ["--no-builtin", no_builtin]
+    if timezone:
+        cmd += [f"--timezone={timezone}"]  # "=": an offset such as -06:00 is not an option
     env = dict(os.environ)
     if structural:
         from logpilot_kernel.ingest.timestamps import STRUCTURAL_ONLY_ENV
@@ -235,6 +258,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=pathlib.Path, default=None, help="also write the tables (markdown) here")
     ap.add_argument("--structural-only", action="store_true",
                     help="known-layout table and builtin line rules off: the structural inference alone")
+    ap.add_argument("--stated-zones", action="store_true",
+                    help="a third run: fixtures whose expected tz is not UTC ingested with --timezone <tz>")
     args = ap.parse_args(argv)
     folders: list[pathlib.Path] = args.fixtures or [FIXTURES]
     data = args.shared / "data" / "loghub-2k" if args.shared else None
@@ -246,6 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     report: list[str] = []
     try:
         inputs = []
+        zones: dict[pathlib.Path, str] = {}  # a fixture's stated zone (--stated-zones)
         for s in systems:
             dst = tmp / "in" / f"{s}_2k.log"
             dst.parent.mkdir(parents=True, exist_ok=True)
@@ -257,18 +283,28 @@ def main(argv: list[str] | None = None) -> int:
                 dst = tmp / "in" / folder.name / f"{name}.log"
                 dst.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(folder / f"{name}.log", dst)
-                mt = _fixture_mtime(json.loads((folder / f"{name}.expected.json").read_text(encoding="utf-8")))
+                exp = json.loads((folder / f"{name}.expected.json").read_text(encoding="utf-8"))
+                if str(exp.get("tz") or "UTC").upper() not in ("UTC", "Z", "+00:00", "GMT"):
+                    zones[dst] = str(exp["tz"])
+                mt = _fixture_mtime(exp)
                 if mt is not None:
                     os.utime(dst, (mt, mt))
                 inputs.append(dst)
+        modes: list[tuple[str, str | None, bool | str]]
         if args.structural_only:
             modes = [("structural only: known-layout table off, --no-builtin every line rule", _line_rules(), True)]
         else:
             modes = [("all builtin rules", None, False), (f"--no-builtin {NO_BUILTIN}", NO_BUILTIN, False)]
+        if args.stated_zones:
+            modes.append(("all builtin rules, zones stated (--timezone <tz> for each fixture whose tz is not UTC)",
+                          None, "zones"))
         mean = lambda rows, k: sum(r[k] for r in rows if r[k] is not None) / max(1, sum(1 for r in rows if r[k] is not None))  # noqa: E731
         for label, nb, structural in modes:
-            ws = tmp / ("ws-" + ("st" if structural else "nb" if nb else "all"))
-            secs, rep = _ingest(inputs, ws, nb, structural)
+            ws = tmp / ("ws-" + ("tz" if structural == "zones" else "st" if structural else "nb" if nb else "all"))
+            if structural == "zones":
+                secs, rep = _ingest_zoned(inputs, ws, nb, zones)
+            else:
+                secs, rep = _ingest(inputs, ws, nb, bool(structural))
             files = {"/".join(pathlib.Path(f["origin"]).parts[-2:]).removeprefix("in/"): f for f in rep["files"]}
             text = f"### {label}\n\ningest of all {len(inputs)} files {secs:.1f} s, {rep['quarantined']} quarantined\n\n"
             if systems:
