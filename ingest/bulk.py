@@ -37,7 +37,7 @@ from .bulk_report import FileReport, IngestReport  # noqa: F401 (the report's ho
 from .mining import MiningBudget, TemplateMiner
 from .mining_budget import DEFAULT_BUDGET
 from .bulk_read import ChunkParsed, FileEnd, FileStart, ahead, parsed_events
-from .bulk_store import store_batch, store_rows
+from .bulk_store import RunSpans, store_batch, store_rows
 from .readers import InputFile, Problem, expand_inputs, read_records
 from .registry import Registry
 from .registry.report import file_stem
@@ -175,6 +175,7 @@ class _Writer:
         self.batch_rows = 0
         self.ends: list[tuple[InputFile, FileReport]] = []  # files whose completion waits for the batch
         self.seq = 0
+        self.spans = RunSpans()
 
     def apply(self, ev: "FileStart | ChunkParsed | FileEnd") -> None:
         if isinstance(ev, FileStart):
@@ -228,9 +229,10 @@ class _Writer:
         _count_ts_sources(fr, rows)
         if fr.template_budget is not None or self.batch_rows + rows.num_rows > self.chunk:
             self.flush()
-        self.batch.append((rows, fr, cur.src, cur.seen_before, ev.k))
+        # a later chunk of a file this run started fresh skips the anti-join (RunSpans)
+        seen = self.spans.overlaps(rows) or cur.seen_before
+        self.batch.append((rows, fr, cur.src, seen, ev.k))
         self.batch_rows += rows.num_rows
-        cur.seen_before = True
         if fr.template_budget is not None:
             self.flush()
 

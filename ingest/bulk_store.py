@@ -17,6 +17,35 @@ from . import segments
 from .staging import GOLDEN_SELECT
 
 
+class RunSpans:
+    """The offsets this run has queued, per origin: whether a chunk may repeat rows.
+
+    Why: a file the run found unseen (no rows, no mark) used to be treated as seen from
+    its second chunk on, so every later chunk paid an anti-join against all of ``logs``
+    (a scan of the table that grows with the workspace; a batch's ``NOT EXISTS`` form cost
+    more than building the rows). A later chunk of a file starts past the offsets of
+    its earlier ones, so it can only repeat a row if its span reaches back into what
+    this run already queued (an origin given twice, say): then, and for files seen
+    before the run, the anti-join stays.
+    """
+
+    def __init__(self) -> None:
+        self._upto: dict[str, int] = {}
+
+    def overlaps(self, rows: pa.Table) -> bool:
+        """Whether ``rows`` reach back into an origin's offsets already queued by this
+        run; records their spans either way."""
+        spans = rows.group_by("origin").aggregate([("origin_offset", "min"), ("origin_offset", "max")])
+        hit = False
+        for origin, lo, hi in zip(spans.column("origin").to_pylist(), spans.column("origin_offset_min").to_pylist(),
+                                  spans.column("origin_offset_max").to_pylist()):
+            if origin in self._upto:
+                hit = hit or lo <= self._upto[origin]
+                hi = max(hi, self._upto[origin])
+            self._upto[origin] = hi
+        return hit
+
+
 def _commit_new(con: Any, writer: segments.SegmentWriter | None, label: str, chunk: int,
                 offsets: bool) -> None:
     """Commit the rows of ``_lp_new``: archive segments staged and renamed into place, then

@@ -88,3 +88,20 @@ def test_small_files_share_chunks_and_load_once(tmp_path: Path, estate: Path) ->
         assert ws.scalar("SELECT count(*) FROM logs") == len(rows)
         assert ws.scalar("SELECT count(*) FROM (SELECT origin, origin_offset FROM logs "
                          "GROUP BY ALL HAVING count(*) > 1)") == 0
+
+
+def test_later_chunks_of_a_fresh_file_skip_the_anti_join_unless_they_reach_back() -> None:
+    import pyarrow as pa
+
+    from logpilot_kernel.ingest.bulk_store import RunSpans
+
+    def chunk(*spans: tuple[str, int, int]) -> pa.Table:
+        pairs = [(o, k) for o, lo, hi in spans for k in range(lo, hi + 1)]
+        return pa.table({"origin": [o for o, _ in pairs], "origin_offset": pa.array([k for _, k in pairs], pa.int64())})
+
+    spans = RunSpans()
+    assert not spans.overlaps(chunk(("a", 1, 100)))
+    assert not spans.overlaps(chunk(("a", 101, 200), ("b", 1, 50)))  # the next chunk, a batch with a new file
+    assert spans.overlaps(chunk(("b", 51, 60), ("a", 150, 250)))  # reaches back into a's queued offsets
+    assert not spans.overlaps(chunk(("a", 251, 300)))  # past everything queued, 250 included
+    assert spans.overlaps(chunk(("b", 1, 1)))  # an origin read again from its start
