@@ -150,3 +150,14 @@ def test_a_rare_level_word_inside_messages_stays_in_them(tmp_path: Path) -> None
     lines = [f"2023-04-06 01:{k:02d}:00 {m}" for k, m in enumerate(texts)]
     rows = ingest_lines(tmp_path, "vault.log", lines, "message")
     assert [r[0] for r in rows] == texts
+
+
+def test_a_delimited_level_and_logger_before_the_text_are_fields(tmp_path: Path) -> None:
+    recs = [("WARN", "Billing.Jobs", "invoice run late by 4 min"), ("INFO", "Billing.Api", "GET /v2/items 200"),
+            ("ERROR", "Billing.Jobs", "invoice 88 failed|System.IO.IOException: disk full"),
+            ("DEBUG", "Billing.Cache", "hit ratio 0.93"), ("INFO", "Billing.Api", "GET /v2/items 304")]
+    lines = [f"2023-05-0{k + 1} 08:00:0{k}.{k}1|{lv}|{lg}|{m}" for k, (lv, lg, m) in enumerate(recs)]
+    rows = ingest_lines(tmp_path, "billing.log", lines, "severity, message, context")
+    assert [r[0] for r in rows] == [lv for lv, _, _ in recs]
+    assert [r[1] for r in rows] == [m for *_, m in recs]
+    assert '"logger":"Billing.Jobs"' in rows[0][2].replace(" ", "")

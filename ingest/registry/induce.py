@@ -36,7 +36,7 @@ from ..timestamps_days import header_date
 from .induce_columns import (ENUM_LEVEL_SHARE, ENUM_LEVEL_VALUES, LEVEL_EXTRA, LEVEL_SHARE, LEVEL_SYMBOLS, MAX_COLUMNS, STABLE, _column_rx,
                              _header_end, _kind, _level_spellings, _Names, _sep_rx, _tokens,
                              _typed_columns, level_family, level_words)
-from .induce_blocks import (ANGLE_MESSAGE_RX, CONTINUATION_RE, MAX_HEADER_TOKENS, HeaderBody, angle_fields_to_the_end, delimiter_after_time, header_body, literal_lines_rx,
+from .induce_blocks import (ANGLE_MESSAGE_RX, CONTINUATION_RE, MAX_HEADER_TOKENS, HeaderBody, angle_fields_to_the_end, delimited_lead, delimiter_after_time, header_body, literal_lines_rx,
                             numeric_level_scale, optional_bracket_level, quoted_last_field, header_column_names, optional_glued_bracket, padded_first_column,
                             preamble, timed_block, timed_block_pattern)
 from .induce_attrs import framed_induction
@@ -310,6 +310,16 @@ def _induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | Non
             parts.append('"')
             info.append({"field": "message", "kind": "the quoted last field"})
         else:
+            d_cls = r"\t" if delim == "\t" else re.escape(delim)
+            lead_level, lead_name = delimited_lead(["".join(a + b for a, b in r) for r in rest_rows], delim, words)
+            if lead_level:  # time|LEVEL|logger|text: a header of fields, then the message
+                parts.append(rf"\s*(?P<severity>[^{d_cls}\n]*?)\s*" + d_rx)
+                info.append({"field": "severity", "kind": f"level, the first field delimited by {delim!r}"})
+                have_level = True
+                if lead_name:
+                    n = names.take("logger", "component")
+                    parts.append(rf"(?P<{n}>[^{d_cls}\s]+)" + d_rx)
+                    info.append({"field": n, "kind": f"name, the second field delimited by {delim!r}"})
             info.append({"field": "message", "kind": f"fields after the time, delimited by {delim!r}"})
     elif wide_ts:
         # a time after a long header: the header is the fields, the text after the time

@@ -212,6 +212,20 @@ def delimiter_after_time(rests: Sequence[str]) -> str | None:
     return d
 
 
+def delimited_lead(rests: Sequence[str], delim: str, words: dict[str, str]) -> tuple[bool, bool]:
+    """(level, name): whether the first delimited field after the time is a level word and
+    the second a name without blanks (a logger, a category) in STABLE of the lines that
+    have a field after them. Why: a delimited layout ``time|LEVEL|logger|text`` is a header
+    of fields before a free-text message, not fields that are all the message; the text
+    may hold the delimiter itself (an exception after it), so only the lead is read."""
+    rows = [r[1:].split(delim) for r in rests if r.startswith(delim)]
+    if not rows or len(rows) < STABLE * len(rests):
+        return False, False
+    level = sum(1 for f in rows if len(f) >= 2 and f[0].strip().lower() in words) >= STABLE * len(rows)
+    name = level and sum(1 for f in rows if len(f) >= 3 and re.fullmatch(r"\S{1,160}", f[1])) >= STABLE * len(rows)
+    return level, bool(name)
+
+
 def padded_first_column(rows: Sequence[list[tuple[str, str]]]) -> bool:
     """Whether the first field after the time is padded so the next one starts at the
     same column in PADDED_SHARE of the lines, by two spaces or more in half of them."""
