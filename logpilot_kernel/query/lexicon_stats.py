@@ -85,11 +85,13 @@ def clear(cur: duckdb.DuckDBPyConnection, services: list[str] | None = None) -> 
 def _plan(cur: duckdb.DuckDBPyConnection) -> list[str]:
     """The services of ``_lex_svc`` whose stored counts can take the new rows exactly.
 
-    Leaves ``_lex_now``: per service and origin, rows now, highest offset, rows new."""
+    Leaves ``_lex_now``: per service and origin, rows now, highest offset, rows new and
+    the lowest row id of those."""
     cur.execute(
         "CREATE OR REPLACE TEMP TABLE _lex_now AS SELECT l.service_name AS s, l.origin, count(*) AS n, "
         "max(l.origin_offset) AS mx, count(*) FILTER (WHERE o.origin IS NULL OR l.origin_offset > o.max_offset) "
-        "AS nd FROM logs l LEFT JOIN lexicon_origin o ON o.service_name = l.service_name AND o.origin = l.origin "
+        "AS nd, min(l.rowid) FILTER (WHERE o.origin IS NULL OR l.origin_offset > o.max_offset) AS first_new "
+        "FROM logs l LEFT JOIN lexicon_origin o ON o.service_name = l.service_name AND o.origin = l.origin "
         "WHERE l.service_name IN (SELECT s FROM _lex_svc) GROUP BY 1, 2")
     rows = cur.execute(
         "SELECT o.service_name, bool_and(n.n IS NOT NULL AND n.n = o.rows + n.nd) FROM lexicon_origin o "
@@ -119,9 +121,13 @@ def update(cur: duckdb.DuckDBPyConnection, services: list[str]) -> list[tuple]:
     rebuilt = [s for s in services if s not in merged]
     logging.getLogger("logpilot").debug("lexicon: merged the new rows of %s; rebuilt %s", merged, rebuilt)
     clear(cur, rebuilt)
+    # The new rows are those the provenance says; the row-id bound adds nothing to that
+    # (it is their lowest row id, in this snapshot) but lets the scan skip the row groups
+    # of older rows instead of reading every row's context (appended rows come last).
+    first = cur.execute("SELECT min(first_new) FROM _lex_now").fetchone()[0]
     rows = ("SELECT l.service_name, l.template_id, l.context FROM logs l JOIN _lex_svc v ON l.service_name = v.s "
             "LEFT JOIN lexicon_origin o ON o.service_name = l.service_name AND o.origin = l.origin "
-            "WHERE o.origin IS NULL OR l.origin_offset > o.max_offset")
+            f"WHERE l.rowid >= {int(first or 0)} AND (o.origin IS NULL OR l.origin_offset > o.max_offset)")
     _merge_keys(cur, rows)
     _merge_slots(cur, rows)
     cur.execute("DELETE FROM lexicon_origin WHERE service_name IN (SELECT s FROM _lex_svc)")
