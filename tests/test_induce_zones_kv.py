@@ -161,3 +161,20 @@ def test_a_delimited_level_and_logger_before_the_text_are_fields(tmp_path: Path)
     assert [r[0] for r in rows] == [lv for lv, _, _ in recs]
     assert [r[1] for r in rows] == [m for *_, m in recs]
     assert '"logger":"Billing.Jobs"' in rows[0][2].replace(" ", "")
+
+
+def test_a_name_in_parentheses_opening_every_message_is_a_field(tmp_path: Path) -> None:
+    recs = [("INFO", "boot", "loader 3.1 ready"), ("WARN", "pool worker-2", "slow start (4 s)"),
+            ("INFO", "boot", "config read"), ("ERROR", "pool worker-7", "cannot bind :8443"),
+            ("INFO", "timer task 1", "tick")]
+    lines = [f"2023-06-0{k + 1} 09:1{k}:00,{k}25 {lv:<5} [srv.core] ({th}) {m}" for k, (lv, th, m) in enumerate(recs)]
+    rows = ingest_lines(tmp_path, "appsrv.log", lines, "severity, message")
+    assert [r[1] for r in rows] == [m for *_, m in recs]
+    assert [r[0] for r in rows] == [lv for lv, *_ in recs]
+
+
+def test_an_occasional_parenthesis_at_the_start_stays_in_the_message(tmp_path: Path) -> None:
+    texts = ["(retry 2) upload part 4", "upload part 5", "upload part 6", "upload part 7", "upload done"]
+    lines = [f"2023-06-01 09:1{k}:00 INFO {m}" for k, m in enumerate(texts)]
+    rows = ingest_lines(tmp_path, "uploader.log", lines, "message")
+    assert [r[0] for r in rows] == texts

@@ -40,7 +40,7 @@ from .induce_blocks import (ANGLE_MESSAGE_RX, CONTINUATION_RE, MAX_HEADER_TOKENS
                             numeric_level_scale, optional_bracket_level, quoted_last_field, header_column_names, optional_glued_bracket, padded_first_column,
                             preamble, timed_block, timed_block_pattern)
 from .induce_attrs import framed_induction
-from .induce_phrase import (message_level_tag, _level_line_pairs, _level_phrase, _phrase_rx, _tag_after_level, wrapped_level,
+from .induce_phrase import (message_level_tag, message_paren_field, _level_line_pairs, _level_phrase, _phrase_rx, _tag_after_level, wrapped_level,
                              wrapped_level_rx)
 from .model import Rule
 
@@ -172,6 +172,11 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
     """
     ind = _induce(con, lines, stem=stem, ref=ref)
     rule = ind.rule if ind is not None else None
+    if rule is not None and rule.kind == "regex" and rule.pattern:
+        field = message_paren_field(rule.pattern, [ln.rstrip("\r\n") for ln in lines])
+        if field is not None:
+            rule.pattern = field[0]
+            ind.fields.append({"field": field[1], "kind": "in parentheses before the message"})
     if rule is not None and rule.kind == "regex" and rule.pattern and not rule.default_severity:
         tagged = message_level_tag(rule.pattern, [ln.rstrip("\r\n") for ln in lines], level_words())
         if tagged is not None and "(?P<severity>" not in (rule.multiline_start or ""):

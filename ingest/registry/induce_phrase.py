@@ -225,3 +225,30 @@ def message_level_tag(pattern: str, lines: list[str], words: dict[str, str]) -> 
         return None
     alts = "|".join(re.escape(t) for t in values)
     return pattern[: -len(_MESSAGE_TAIL)] + f"(?:(?P<severity>{alts}):\\s+)?" + _MESSAGE_TAIL
+
+
+#: A field in parentheses opens the message of at least this share of the sample's records.
+PAREN_FIELD_SHARE = 0.9
+_PAREN_RE = re.compile(r"\(([^()\n]{1,80})\)\s+\S")
+
+
+def message_paren_field(pattern: str, lines: list[str]) -> tuple[str, str] | None:
+    """(``pattern`` with a ``(field)`` header field before its message, the field's name),
+    or None.
+
+    Why: a thread or context name in parentheses after the other header fields (``(main)``,
+    ``(worker pool-3)``) may hold blanks, so column typing, which splits at blanks, leaves
+    it in the message. When (nearly) every record's message opens with one, it is a field."""
+    if not pattern.endswith(_MESSAGE_TAIL):
+        return None
+    try:
+        rx = re.compile(pattern)
+    except re.error:
+        return None
+    msgs = [m.group("message") for m in (rx.match(ln) for ln in lines) if m]
+    if len(msgs) < MESSAGE_TAG_MIN or sum(1 for m in msgs if _PAREN_RE.match(m)) < PAREN_FIELD_SHARE * len(msgs):
+        return None
+    name = next((n for n in ("thread", "context", "paren_field") if f"(?P<{n}>" not in pattern), None)
+    if name is None:
+        return None
+    return pattern[: -len(_MESSAGE_TAIL)] + rf"\((?P<{name}>[^()\n]*)\)\s+" + _MESSAGE_TAIL, name
