@@ -79,6 +79,10 @@ CASES = [
     ("errors in the last 24 hours", "2024-07-02 12:00", "2024-07-03 12:00", "relative"),
     ("errors over the past 3 days", "2024-06-30 12:00", "2024-07-03 12:00", "relative"),
     ("errors this week", "2024-07-01", "2024-07-08", "relative"),
+    ("FATAL entries over the whole week", "2024-07-01", "2024-07-08", "relative"),
+    ("failed orders by reason for the week", "2024-07-01", "2024-07-08", "relative"),
+    ("errors on 2/7", "2024-07-02", "2024-07-03", "day"),  # 7 Feb has no data; 2 July has
+    ("errors on 1/7/2024", "2024-07-01", "2024-07-02", "day"),
     ("errors last week", "2024-06-24", "2024-07-01", "relative"),
     ("errors today", "2024-07-03", "2024-07-04", "relative"),
     ("errors in the last three hours", "2024-07-03 09:00", "2024-07-03 12:00", "relative"),

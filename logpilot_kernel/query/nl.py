@@ -159,6 +159,18 @@ def _times(t: _Text, intent: Intent, now: dt.datetime, q: str) -> None:
     legacy_times(t, now, setter)
 
 
+def _drop_container(spans: list) -> list:
+    """"On Tuesday, how many more in the afternoon than in the early hours": the first
+    period holds every later one (two or more), so it only dates them: the comparison is
+    between the others."""
+    first, rest = spans[0], spans[1:]
+    if len(rest) >= 2 and first.start is not None and first.end is not None and all(
+            sp.start is not None and sp.end is not None and first.start <= sp.start
+            and sp.end <= first.end and (sp.start, sp.end) != (first.start, first.end) for sp in rest):
+        return rest
+    return spans
+
+
 def _read_time(t: _Text, intent: Intent, now: dt.datetime, lex: Lexicon, q: str) -> None:
     """Time phrases: the shared module's spans when installed (blanked by offset), else ours."""
     find_time = shared_reader()
@@ -175,6 +187,7 @@ def _read_time(t: _Text, intent: Intent, now: dt.datetime, lex: Lexicon, q: str)
             if len(spans) > 1:
                 spans = _share_year(sorted(spans, key=lambda sp: sp.begin))
                 spans = _parts_on_one_day(spans, intent.notes)
+                spans = _drop_container(spans)
                 lead = _lead_period(text, spans, t, intent)
                 seen: set = set()  # "on A than on B (A minus B)": a period named again is one
                 spans = [sp for sp in spans if not ((sp.start, sp.end) in seen

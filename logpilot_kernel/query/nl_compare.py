@@ -50,7 +50,7 @@ def _parts_on_one_day(spans: list, notes: list[str]) -> list:
     names its day, is on that day (not the latest such part); said in a note."""
     out, day = [], None
     for sp in spans:
-        bare = sp.kind == "part_of_day" and re.fullmatch(r"(?:(?:in\s+)?the\s+)?[a-z]+",
+        bare = sp.kind == "part_of_day" and re.fullmatch(r"(?:(?:in|during)\s+)?(?:the\s+)?(?:early\s+|small\s+|late\s+)?[a-z]+",
                                                          sp.text.strip())
         if bare and day is not None and sp.start is not None and sp.end is not None \
                 and sp.start.date() != day:

@@ -227,8 +227,8 @@ def filters(w: Words, intent: "Intent", lex: Lexicon, scope: list[str], q: str) 
             intent.hosts.append(host)
             continue
         if word.startswith("/") and len(word) > 1:  # a path: the rows whose message names it
-            w.use(i)
-            intent.entities.append(word)
+            w.use(i)  # written with its trailing slash ("/category/ pages"): the paths below it
+            intent.entities.append(word + "/" if w.t.s[w.toks[i][1]:w.toks[i][1] + 1] == "/" else word)
             continue
         if re.fullmatch(g.IPV4, word) or (re.search(r"\d", word) and re.search(r"[a-z]", word)
                                          and not re.fullmatch(r"\dxx", word)):

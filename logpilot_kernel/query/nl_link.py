@@ -166,6 +166,13 @@ def _phrase_covers(words: list[str], tokens: list[str], kind: str) -> tuple[bool
     return True, how, len(set(tokens) - used - _ID_WORDS)
 
 
+def shape_prefix(shape: str | None) -> str | None:
+    """The word an id-like key's values start with (``LOT\\-\\d+`` -> "lot"), lower case;
+    None when the shape does not start with two or more letters then a separator or digit."""
+    m = re.match(r"([A-Za-z]{2,})(?:\\?[-_:#./]|\\d|\[0-9)", shape or "")
+    return m.group(1).lower() if m else None
+
+
 def link_key(phrase: str, lex: Lexicon, scope: Iterable[str] = (), counting: bool = False
              ) -> list[KeyMatch]:
     """Context keys this phrase names, best first; in-scope services' keys first.
@@ -182,6 +189,9 @@ def link_key(phrase: str, lex: Lexicon, scope: Iterable[str] = (), counting: boo
     for ki in lex.key_infos():
         if ki.name.lower() in (joined, phrase.lower()) or stem(ki.name.lower()) == stem(joined):
             m = KeyMatch(ki, "exact", 0)
+        elif len(words) == 1 and ki.kind == "id" and (pre := shape_prefix(ki.shape)) and \
+                stem(pre) == stem(words[0]):  # "lots": the key whose values read LOT-<digits>
+            m = KeyMatch(ki, "exact" if counting else "shape", 0)
         else:
             tokens = key_tokens(ki.name)
             ok, how, extra = _phrase_covers(words, tokens, ki.kind)

@@ -217,8 +217,8 @@ def _quantity_after(t: _Text, m: re.Match, intent: "Intent", lex: Lexicon, scope
     if q is None or (against is not None and (q.own < 1 or {
             s.service for s in q.slots} & set(against))):
         return False
-    if fam is not None and not q.by_name and q.own < 1:
-        return False  # "the largest X" with X in no template: a ranking, not a number
+    if fam is not None and not q.by_name and q.score < 1:
+        return False  # "the largest X" with X (nor a synonym) in no template: a ranking
     intent.measure, intent.quantity = _stat_of(m.group(1)), q
     intent.notes += [x for x in q.notes if x not in intent.notes]
     t.blank(m.start(), m.start(2))

@@ -299,6 +299,8 @@ def find(named: list[str], context: list[str], lex: Lexicon, scope: Iterable[str
         return None
     if not pool:
         return None
+    if not by_name:  # "the slowest query": the family chose the slots, the noun picks among them
+        context = [*context, *(w for w in named if not family_of(w))]
     own = {L.stem(w) for w in context if w not in L.skip_words() or len(w) > 3}
     syn_ctx = {x for w in context for x in L.synonyms(w)} - own
     scored = [((len(own & b), len(syn_ctx & b)), s) for s in pool

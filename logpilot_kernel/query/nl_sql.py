@@ -191,7 +191,8 @@ def conditions(i: "Intent", lex: "Lexicon") -> tuple[list[tuple[str, str]], list
                      f"regexp_matches(regexp_extract(origin, '([^/\\\\!]+/)?[^/\\\\!]+$', 0), "
                      f"{_lit(rx)})"))
     for e in i.entities:
-        rx = ("(?i)(^|[\\s\"'=])" + re.escape(e) + "($|[\\s\"'?;,])" if e.startswith("/")
+        rx = ("(?i)(^|[\\s\"'=])" + re.escape(e) + ("" if e.endswith("/") else "($|[\\s\"'?;,])")
+              if e.startswith("/")
               else "(?i)(^|[^0-9a-z.])" + re.escape(e) + "($|[^0-9a-z.])")
         base.append((f"mentioning {e}", f"regexp_matches(message, {_lit(rx)})"))
     if share and i.numerator is not None:  # "what fraction of X were Y": Y over X

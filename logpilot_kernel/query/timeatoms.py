@@ -258,7 +258,20 @@ def _h_us_date(m: re.Match[str], ctx: Ctx) -> list[Atom] | None:
         y += 2000
     if not _valid(y or 2000, mo, d):
         return None
+    if d <= 12 and mo != d and not _in_data(ctx, y, mo, d) and _in_data(ctx, y, d, mo):
+        mo, d = d, mo  # "10/06" over June data is 10 June: the order the data can answer
     return [Atom(m.start(), m.end(), {"day": ("date", y, mo, d)}, _norm_prefix(m["p"]))]
+
+
+def _in_data(ctx: Ctx, y: int | None, mo: int, d: int) -> bool:
+    """Whether day ``mo``/``d`` (of year ``y``, else of any year the data spans) has data."""
+    if ctx.data_range is None:
+        return False
+    lo, hi = (t.date() for t in ctx.data_range)
+    for year in ([y] if y is not None else range(lo.year, hi.year + 1)):
+        if _valid(year, mo, d) and lo <= dt.date(year, mo, d) <= hi:
+            return True
+    return False
 
 
 def _h_time(m: re.Match[str], ctx: Ctx) -> list[Atom] | None:
@@ -388,6 +401,14 @@ def _h_year(m: re.Match[str], ctx: Ctx) -> list[Atom] | None:
     return [Atom(m.start(), m.end(), {"year": y}, p)]
 
 
+def _h_the_week(m: re.Match[str], ctx: Ctx) -> list[Atom] | None:
+    """'over the whole week', 'for the week': Monday to Monday of the latest week with data
+    (as 'the weekend'); without data, the week of now."""
+    ref = ctx.data_range[1] if ctx.data_range else ctx.ref
+    lo = dt.datetime.combine(ref.date() - dt.timedelta(days=ref.weekday()), dt.time())
+    return [Atom(m.start(), m.end(), {"rel": (lo, lo + 7 * DAY)})]
+
+
 def _h_between(m: re.Match[str], ctx: Ctx) -> list[Atom] | None:
     return [Atom(m.start(), m.end(), {}, between=m[1])]
 
@@ -429,6 +450,8 @@ PATTERNS: list[tuple[re.Pattern[str], Handler]] = [(re.compile(p), h) for p, h i
      rf"(?:(?P<n>\d+|{_NUMW})\s+)?(?P<unit>minute|min|hour|hr|day|week|month|year)s?\b",
      _h_last_n),
     (r"\b(?:this|current)\s+(?P<unit>week|month|year)\b", _h_this),
+    (r"\b(?:(?:over|during|for|in|across|throughout|within)\s+)?(?<!of\s)(?<!per\s)the\s+(?:(?:whole|entire|full)\s+)?week\b"
+     r"(?!\s*(?:before|after|of|ending|starting)\b)|\ball\s+week(?:\s+long)?\b", _h_the_week),
     (rf"\b(?P<n>\d+|{_NUMW})\s+(?P<unit>minute|min|hour|hr|day|week)s?\s+ago\b", _h_ago),
     (rf"(?:\b{_OPEN})?\b(?P<mon>{_MON})(?![a-z])(?:,?\s+(?:of\s+)?(?P<y>\d{{4}})\b)?", _h_month),
     (r"\b(?P<w>in|during|for|of|year|since|after|before|until)\s+(?P<y>\d{4})\b(?![:/.-]\d)",
