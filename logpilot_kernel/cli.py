@@ -322,7 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="comma-separated builtin rules to switch off for this run (e.g. to measure induction)")
     p.add_argument("--timezone", default=None, metavar="ZONE", type=zone,
                    help="zone of times the files write without an offset (IANA name or ±HH:MM, "
-                        "west of UTC with '=': --timezone=-05:00; default UTC); times with an offset keep theirs")
+                        "e.g. Europe/Berlin, -05:00; default UTC); times with an offset keep theirs")
     p.add_argument("--json", action="store_true", help="print the IngestReport as JSON")
     p.add_argument("--quiet", "-q", action="store_true")
     p.add_argument("--progress", action="store_true",

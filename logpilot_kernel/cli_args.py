@@ -35,6 +35,12 @@ class CliParser(argparse.ArgumentParser):
     Sub-parsers inherit the class, so every sub-command behaves the same.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # "--timezone -05:00": an offset west of UTC is a value, as a negative number is
+        # (argparse would take it for an option; no option of ours looks like one)
+        self._negative_number_matcher = re.compile(r"^-\d+$|^-\d*\.\d+$|^-\d{1,2}:?\d{2}$")
+
     def error(self, message: str) -> NoReturn:
         one_line = " ".join(str(message).split())
         self.exit(2, f"{self.prog}: error: {one_line} (see {self.prog} --help)\n")

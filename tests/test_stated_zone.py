@@ -130,3 +130,12 @@ def test_the_registry_gives_each_rule_the_stated_zone_as_a_copy() -> None:
     own = reg.get("logfmt")
     assert reg.zoned(own).timezone == "+01:00" and own.timezone == "UTC"
     assert all(r.timezone == "+01:00" for r in reg.fallback_rules())
+
+
+def test_an_offset_west_of_utc_is_a_value_not_an_option(tmp_path: Path) -> None:
+    path = tmp_path / "plant.log"
+    path.write_text("\n".join(LINES) + "\n", encoding="utf-8")
+    assert main(["ingest", str(path), "-w", str(tmp_path / "ws"), "--timezone", "-03:00", "-q"]) == 0
+    with Workspace(tmp_path / "ws") as ws:
+        first = ws.cursor().execute("SELECT min(timestamp) FILTER (WHERE origin_offset = 1) FROM logs").fetchone()[0]
+    assert first == T(2023, 7, 1, 4, 10, 0, 125000)
