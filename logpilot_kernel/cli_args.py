@@ -29,6 +29,14 @@ class UsageError(LogPilotError):
     """A command line that cannot run as given (``main`` prints it as one line, exit 2)."""
 
 
+def offsets_are_values(parser: argparse.ArgumentParser) -> None:
+    """"--timezone -05:00": an offset west of UTC is a value, as a negative number is;
+    argparse would take it for an unknown option (no option of ours looks like one). The
+    CLI's and the magics' parsers share this."""
+    parser._negative_number_matcher = re.compile(  # type: ignore[attr-defined]
+        r"^-\d+$|^-\d*\.\d+$|^-\d{1,2}:?\d{2}$")
+
+
 class CliParser(argparse.ArgumentParser):
     """An ``ArgumentParser`` whose errors are one line (no usage block), exit status 2.
 
@@ -37,9 +45,7 @@ class CliParser(argparse.ArgumentParser):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # "--timezone -05:00": an offset west of UTC is a value, as a negative number is
-        # (argparse would take it for an option; no option of ours looks like one)
-        self._negative_number_matcher = re.compile(r"^-\d+$|^-\d*\.\d+$|^-\d{1,2}:?\d{2}$")
+        offsets_are_values(self)
 
     def error(self, message: str) -> NoReturn:
         one_line = " ".join(str(message).split())
@@ -204,6 +210,6 @@ def add_now(p: argparse.ArgumentParser) -> None:
     p.add_argument("--now", default=None, type=iso_time, metavar="ISO", help=NOW_HELP)
 
 
-__all__ = ["CliParser", "UsageError", "add_format", "add_now", "add_workspace", "any_int", "count_int",
+__all__ = ["CliParser", "UsageError", "offsets_are_values", "add_format", "add_now", "add_workspace", "any_int", "count_int",
            "duration_ms", "folder", "in_file", "in_path", "iso_date", "iso_time", "names", "out_file",
            "port", "positive_int", "require_file", "text", "zone"]

@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import argparse
 import shlex
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from IPython.core.error import UsageError
+
+from ..cli_args import offsets_are_values
 
 
 class MagicArgumentParser(argparse.ArgumentParser):
     """An ``ArgumentParser`` that raises :class:`UsageError` rather than exiting."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        offsets_are_values(self)
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message}\n{self.format_usage().strip()}")

@@ -139,3 +139,10 @@ def test_an_offset_west_of_utc_is_a_value_not_an_option(tmp_path: Path) -> None:
     with Workspace(tmp_path / "ws") as ws:
         first = ws.cursor().execute("SELECT min(timestamp) FILTER (WHERE origin_offset = 1) FROM logs").fetchone()[0]
     assert first == T(2023, 7, 1, 4, 10, 0, 125000)
+
+
+def test_the_magic_reads_an_offset_west_of_utc_as_a_value() -> None:
+    from logpilot_kernel.magics.core import _logpilot_parser
+
+    args = _logpilot_parser().parse_args(["ingest", "logs/", "--timezone", "-03:00"])
+    assert args.timezone is not None and args.inputs == ["logs/"]
