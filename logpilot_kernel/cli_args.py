@@ -145,7 +145,7 @@ def names(value: str) -> str:
 def zone(value: str) -> str:
     """A zone for times written without one (``ingest --timezone``), checked up front so
     a typo never loads a file with every time shifted."""
-    from .ingest.zones import normalize_zone
+    from .zones import normalize_zone
 
     return normalize_zone(value)
 
