@@ -8,7 +8,9 @@ values spell the counted noun ("distinct reels": ``spool_code``, not the numeric
 ``reels``); a superlative of a number in the text ("the slowest warp"); an everyday verb
 ("complain"); "over the whole week"; a day-first date the data decides ("05/03" over
 March data); a day that only dates two parts of it ("on Tuesday, more in the afternoon
-than in the early hours").
+than in the early hours"); a value the logs write in capitals that is also an everyday
+word ("GET warps"); "X in A minus X in B"; "revenue" as the sum of the amount it names
+(set 8).
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ def _row(i: int) -> dict:
         return dict(level="error", msg=f"tension lost on beam {i % 4}")
     if i % 7 == 0:
         return dict(level="warn", msg="thread snapped", spool_code=f"REEL-{1000 + i % 23}")
-    return dict(level="info", msg=f"warp finished in {200 + (i * 37) % 900} ms")
+    return dict(level="info", msg=f"warp finished in {200 + (i * 37) % 900} ms", method=("GET", "PUT")[i % 2],
+                price=round(1.5 + i % 17 * 0.25, 2))
 
 
 @pytest.fixture(scope="module")
@@ -106,3 +109,37 @@ def test_a_day_that_only_dates_two_parts_of_it(ws) -> None:
         return lambda i, r: (r["level"] == "error" and _at(i).weekday() == 1 and lo <= _at(i).hour < hi)
     assert got == _count(part(12, 18)) - _count(part(0, 6)) > 0
     assert "2024-03-05" in res.sql
+
+
+def test_a_capitalised_value_that_is_also_an_everyday_word(ws) -> None:
+    got, res = _one(ws, "count GET warps on Monday")
+    assert got == _count(lambda i, r: _at(i).weekday() == 0 and r.get("method") == "GET") > 0
+    assert "'GET'" in res.sql
+    got, _ = _one(ws, "how many warps did we get on Monday")  # the verb: no filter
+    assert got == _count(lambda i, r: _at(i).weekday() == 0 and r["msg"].startswith("warp"))
+
+
+def test_the_noun_repeated_after_minus(ws) -> None:
+    got, _ = _one(ws, "errors in the afternoon of Tuesday minus errors in the morning of Tuesday")
+
+    def part(lo: int, hi: int):
+        return lambda i, r: (r["level"] == "error" and _at(i).weekday() == 1 and lo <= _at(i).hour < hi)
+    assert got == _count(part(12, 18)) - _count(part(6, 12)) != 0
+
+
+def test_time_of_the_first(ws) -> None:
+    got, _ = _one(ws, "time of the first snapped thread on Tuesday")
+    first = min(_at(i) + dt.timedelta(seconds=i % 7) for i in range(N)
+                if _row(i)["msg"] == "thread snapped" and _at(i).weekday() == 1)
+    assert got.to_pydatetime() == first
+
+
+def test_revenue_is_a_sum(ws) -> None:
+    def day(d: int) -> float:
+        return sum(_row(i)["price"] for i in range(N) if "price" in _row(i) and _at(i).weekday() == d)
+    got, res = _one(ws, "revenue on Monday")
+    assert got == pytest.approx(day(0)) and "sum(" in res.sql
+    got, _ = _one(ws, "revenue difference Tuesday vs Monday")
+    assert float(got) == pytest.approx(day(1) - day(0))
+    got, _ = _one(ws, "how many warps on Monday")  # a count asked: not a sum
+    assert got == _count(lambda i, r: _at(i).weekday() == 0 and r["msg"].startswith("warp"))

@@ -43,6 +43,19 @@ def _share_year(spans: list) -> list:
 
 #: "A minus B", "A / B", "A divided by B" between two time phrases: A is the first term.
 _OPERATOR = re.compile(r"\s*(?:minus|/|divided\s+by)\s*")
+#: The operator followed by words the question already said ("blocks in A minus blocks in B").
+_OPERATOR_AGAIN = re.compile(r"\s*(?:minus|divided\s+by)\s+((?:[a-z0-9_-]+\s+){1,5})")
+_LINKS = frozenset("in on at during of the for from".split())
+
+
+def _repeats_before(text: str, begin: int, mid: str) -> bool:
+    """"X in A minus X in B": the operator, then only words said before A (and links)."""
+    m = _OPERATOR_AGAIN.fullmatch(mid)
+    if m is None:
+        return False
+    said = set(re.findall(r"[a-z0-9_-]+", text[:begin]))
+    words = [w for w in m.group(1).split() if w not in _LINKS]
+    return bool(words) and all(w in said for w in words)
 
 
 def _parts_on_one_day(spans: list, notes: list[str]) -> list:
@@ -75,7 +88,8 @@ def _lead_period(text: str, spans: list, t: _Text, intent: Intent) -> tuple | No
     how many more on Monday?"). Without either, the periods stay as they are named, first to last."""
     for a, b in zip(spans, spans[1:]):
         mid = text[a.stop + 1:b.begin + 1]
-        if (a.start, a.end) != (b.start, b.end) and _OPERATOR.fullmatch(mid):
+        if (a.start, a.end) != (b.start, b.end) and (
+                _OPERATOR.fullmatch(mid) or _repeats_before(text, a.begin + 1, mid)):
             t.blank(a.stop + 1, b.begin + 1)
             intent.ratio, intent.minus = "minus" not in mid, "minus" in mid
             return (a.start, a.end)

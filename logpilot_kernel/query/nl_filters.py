@@ -267,6 +267,11 @@ def filters(w: Words, intent: "Intent", lex: Lexicon, scope: list[str], q: str) 
             continue
         if word in skip:
             w.use(i)
+            upper = word.upper()
+            if len(word) >= 2 and re.search(rf"(?<!\w){re.escape(upper)}(?!\w)", q):
+                vals = [v for v in L.link_value(word, lex, scope or intent.services) if v.value == upper]
+                if vals:  # "GET requests": a value the logs write in capitals, not the verb
+                    _add_filter(intent, [v.info for v in vals if v.info.name == vals[0].info.name], upper)
             continue
         neg = L.opposite_of(word)
         if neg is not None:  # "successful X": the rows of X that did not fail

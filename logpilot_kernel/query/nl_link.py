@@ -118,6 +118,12 @@ def measure_word(word: str) -> str:
     return table().get("measure_words", {}).get(word.lower(), word)
 
 
+def implied_sums() -> list[str]:
+    """Nouns that are a sum by their meaning ("revenue": a total of what it names), from the
+    table's ``implied_sums``."""
+    return list(table().get("implied_sums", []))
+
+
 def superlatives() -> dict[str, tuple[str, str]]:
     """Adjectives that are a statistic of an implied quantity ("cheapest" -> min, price),
     from the table's ``superlatives``."""

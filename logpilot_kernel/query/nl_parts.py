@@ -49,6 +49,7 @@ def _measures(t: _Text, intent: "Intent", lex: Lexicon, scope: list[str]) -> Non
         intent.measure = "rate"
         intent.share_at = m.end()
     _implied_statistic(t, intent, lex, scope)
+    _implied_sum(t, intent, lex, scope)
     _how_long(t, intent, lex, scope)
     for m in re.finditer(r"\b(?:average|avg|mean|median)\s+(number\s+of)\s+([a-z0-9_]+)", t.s):
         if any(x.info.numeric and x.info.distinct != 1 for x in L.link_key(m.group(2), lex, scope)):
@@ -320,6 +321,25 @@ def _implied_statistic(t: _Text, intent: "Intent", lex: Lexicon, scope: list[str
     t.blank(m.start(), m.end())
 
 
+def _implied_sum(t: _Text, intent: "Intent", lex: Lexicon, scope: list[str]) -> None:
+    """"revenue on Thursday", "revenue difference A vs B": a noun that is a sum by its
+    meaning, with no statistic and no count asked, is the sum of the numeric field it
+    names (a row count of the templates with "price" in them would be silently wrong)."""
+    words = L.implied_sums()
+    if not words or intent.measure != "count" or intent.field is not None or intent.quantity is not None:
+        return
+    m = re.search(r"\b(" + "|".join(map(re.escape, words)) + r")\b", t.s)
+    if not m or re.search(r"\bhow\s+many\b|\bnumber\s+of\b|\bcount\b|\b(?:" + _STRICT_AGG + r"|total|sum|"
+                          r"max|min|maximum|minimum|highest|lowest)\b", t.s):
+        return
+    keys = [x for x in L.link_key(m.group(1), lex, scope) if x.info.numeric and x.info.distinct != 1]
+    if not keys:
+        return
+    intent.measure, intent.field = "sum", keys[0].info.name
+    intent.key_services[intent.field] = _key_services([x.info for x in keys if x.info.name == intent.field])
+    t.blank(m.start(), m.end())
+
+
 #: Words that ask for the sum of a counted quantity ("how many bytes ... in total").
 _TOTAL = r"\b(?:in\s+total|all\s+told|altogether|combined|summed|in\s+sum)\b"
 
@@ -332,10 +352,12 @@ _STRICT_AGG = (r"average|avg|mean|median|p(?:50|75|90|95|99)|(?:50|75|90|95|99)(
 #: "when did X first ...", "first seen", "the latest ...": the cue words only are consumed.
 _FIRST_LAST = [
     ("first", r"\bwhen\s+(?:was|were|is|did)\s+the\s+(?:first|earliest)\b|"
+              r"\b(?:what\s+)?time\s+(?:of|was|is)\s+the\s+(?:first|earliest)\b|"
               r"\b(?:when\s+(?:was|were|did|is)\b[^?]*?\b)?(?:first\s+(?:seen|logged|appear\w*|"
               r"occur\w*|time|reported|happen\w*)|earliest)\b|\b(?:when|what\s+time)\s+did\b[^?]*\bfirst\b|"
               r"\bwhen\s+did\b[^?]*\b(?:start|begin|began)\b"),
     ("last", r"\bwhen\s+(?:was|were|is|did)\s+the\s+(?:last|latest|most\s+recent)\b|"
+             r"\b(?:what\s+)?time\s+(?:of|was|is)\s+the\s+(?:last|latest|most\s+recent)\b|"
              r"\b(?:when\s+(?:was|were|did|is)\b[^?]*?\b)?(?:last\s+(?:seen|logged|appear\w*|"
              r"occur\w*|time|reported|happen\w*)|latest|most\s+recent(?:ly)?)\b|"
              r"\b(?:when|what\s+time)\s+did\b[^?]*\blast\b|\bwhen\s+did\b[^?]*\b(?:stop|end)\b"),

@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "benchmarks" / "data"
-SQL_SETS = [DATA / f"demo_questions_heldout{n}.json" for n in ("", "3", "4", "5", "6", "7")]
+SQL_SETS = [DATA / f"demo_questions_heldout{n}.json" for n in ("", "3", "4", "5", "6", "7", "8")]
 WHY_SETS = [ROOT / "tests" / "data" / "why_questions_blind.json",
             ROOT / "tests" / "data" / "why_questions_blind2.json"]
 SERVICES = "auth,catalog,checkout,firewall,gateway,inventory,payment,postgres"
