@@ -199,6 +199,18 @@ _TAG_RE = re.compile(r"([A-Za-z][A-Za-z0-9]{1,15}):\s+\S")
 _MESSAGE_TAIL = "(?P<message>.*)$"
 
 
+def _sample_messages(pattern: str, lines: list[str]) -> list[str] | None:
+    """The message part of each sample line ``pattern`` matches; None when the pattern does
+    not end with the message or does not compile (the two message readers below share it)."""
+    if not pattern.endswith(_MESSAGE_TAIL):
+        return None
+    try:
+        rx = re.compile(pattern)
+    except re.error:
+        return None
+    return [m.group("message") for m in (rx.match(ln) for ln in lines) if m]
+
+
 def message_level_tag(pattern: str, lines: list[str], words: dict[str, str]) -> str | None:
     """``pattern`` with an optional level tag before its message (``Warning: text``,
     ``debug2: text``), or None when the messages do not open with one.
@@ -208,13 +220,8 @@ def message_level_tag(pattern: str, lines: list[str], words: dict[str, str]) -> 
     the words). Column typing misses it when the tag is absent from many lines or has
     values that are no level (a category such as ``Auth:`` among ``Info:``/``Error:``);
     those keep the level read from the message."""
-    if not pattern.endswith(_MESSAGE_TAIL) or "(?P<severity>" in pattern:
+    if "(?P<severity>" in pattern or (msgs := _sample_messages(pattern, lines)) is None:
         return None
-    try:
-        rx = re.compile(pattern)
-    except re.error:
-        return None
-    msgs = [m.group("message") for m in (rx.match(ln) for ln in lines) if m]
     tags = [t.group(1) for t in (_TAG_RE.match(m) for m in msgs) if t]
     if len(tags) < max(MESSAGE_TAG_MIN, MESSAGE_TAG_SHARE * len(msgs)):
         return None
@@ -239,13 +246,8 @@ def message_paren_field(pattern: str, lines: list[str]) -> tuple[str, str] | Non
     Why: a thread or context name in parentheses after the other header fields (``(main)``,
     ``(worker pool-3)``) may hold blanks, so column typing, which splits at blanks, leaves
     it in the message. When (nearly) every record's message opens with one, it is a field."""
-    if not pattern.endswith(_MESSAGE_TAIL):
+    if (msgs := _sample_messages(pattern, lines)) is None:
         return None
-    try:
-        rx = re.compile(pattern)
-    except re.error:
-        return None
-    msgs = [m.group("message") for m in (rx.match(ln) for ln in lines) if m]
     if len(msgs) < MESSAGE_TAG_MIN or sum(1 for m in msgs if _PAREN_RE.match(m)) < PAREN_FIELD_SHARE * len(msgs):
         return None
     name = next((n for n in ("thread", "context", "paren_field") if f"(?P<{n}>" not in pattern), None)
