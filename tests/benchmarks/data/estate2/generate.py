@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import random
 import sys
 from datetime import datetime, timedelta, timezone
@@ -195,6 +196,11 @@ def write(est: Estate, out: Path) -> dict[str, Any]:
         with open(d / info["file"], "w", encoding="utf-8", newline="\n") as fh:
             for rec in est.records[key]:
                 fh.write(render(rec) + "\n")
+        if est.records[key]:
+            # As a real file's: last modified when its last record was written (a reader that
+            # dates year-less syslog lines by the file's mtime then gets the estate's year).
+            last = max(r["ts"] for r in est.records[key]).replace(tzinfo=timezone.utc).timestamp()
+            os.utime(d / info["file"], (last, last))
     truth = ground_truth(est)
     (out / "ground_truth.json").write_text(json.dumps(truth, indent=2) + "\n")
     return truth
