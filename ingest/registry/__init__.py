@@ -27,6 +27,7 @@ from .model import (
 )
 from ..zones import ACCEPTED as ZONES_ACCEPTED, normalize_zone
 from .sqlgen import lit
+from .wrapped import compositions_of, with_compositions
 
 __all__ = [
     "Registry", "Rule", "RuleError", "UnknownRuleError", "RuleTest", "LineResult",
@@ -49,6 +50,8 @@ _FILE_VERSION = 1
 INDUCE_BELOW = 0.9
 #: An induced rule must parse at least this share of its sample to be used.
 MIN_INDUCED = 0.3
+#: A carrier's file takes the composition with a payload rule that parses this share.
+PAYLOAD_SHARE = 0.5
 
 
 class Registry:
@@ -60,7 +63,10 @@ class Registry:
     def __init__(self, user_rules_path: pathlib.Path | str | None = None,
                  disabled: Sequence[str] = ()) -> None:
         self.user_rules_path = pathlib.Path(user_rules_path) if user_rules_path else None
-        self._builtins: dict[str, Rule] = {r.name: r for r in load_builtins()}
+        self._base: dict[str, Rule] = {r.name: r for r in load_builtins()}
+        self._disabled: set[str] = set()
+        self._builtins: dict[str, Rule] = {}
+        self._compose()
         if disabled:
             self.disable(disabled)
         self._user: dict[str, Rule] = {}
@@ -104,6 +110,13 @@ class Registry:
         # atomic (the one helper): a crash never leaves half a rules file
         write_text(path, json.dumps(payload, indent=1, ensure_ascii=False))
 
+    def _compose(self) -> None:
+        """The builtins in use: the packaged ones not disabled, each carrier preceded by
+        its compositions with the payload rules (:mod:`.wrapped`); a disabled rule takes
+        its compositions with it."""
+        base = [r for n, r in self._base.items() if n not in self._disabled]
+        self._builtins = {r.name: r for r in with_compositions(base) if r.name not in self._disabled}
+
     def disable(self, names: Sequence[str] | str) -> None:
         """Switch builtin rules off for this registry (detection, fallbacks, lookup), to
         see how a file fares without the rule written for it. ``generic`` stays."""
@@ -112,9 +125,10 @@ class Registry:
         for name in names:
             if name == "generic":
                 raise RuleError(name, "the generic fallback cannot be disabled")
-            if name not in self._builtins:
+            if name not in self._builtins and name not in self._disabled:
                 raise UnknownRuleError(name, list(self._builtins))
-            del self._builtins[name]
+            self._disabled.add(name)
+        self._compose()
 
     def state_zone(self, zone: str | None) -> None:
         """The zone the user says these files' times are in, when a line writes none
@@ -133,16 +147,37 @@ class Registry:
         return [r.name for r in self.list()]
 
     def list(self) -> list[Rule]:
-        """User rules first (they are what the user cares about), then builtins in order."""
-        shadowed = set(self._user)
-        return list(self._user.values()) + [r for n, r in self._builtins.items() if n not in shadowed]
+        """User rules first (they are what the user cares about), with their compositions
+        (a user carrier or payload rule with the others), then builtins in order."""
+        user = self._user_rules()
+        shadowed = {r.name for r in user}
+        return user + [r for n, r in self._builtins.items() if n not in shadowed]
+
+    def _user_rules(self) -> list[Rule]:
+        """The user's rules, each carrier preceded by its compositions, then the
+        compositions of builtin carriers with user payload rules."""
+        if not self._user:
+            return []
+        users = list(self._user.values())
+        payloads = users + [r for n, r in self._base.items() if n not in self._user and n not in self._disabled]
+        out = with_compositions(users, payloads)
+        carriers = [r for n, r in self._base.items() if n not in self._user and n not in self._disabled]
+        extra = [r for r in with_compositions(carriers, users) if r.name not in self._base]
+        return out + extra
 
     def get(self, name: str) -> Rule:
         if name in self._user:
             return self._user[name]
         if name in self._builtins:
             return self._builtins[name]
+        for rule in self._user_rules():
+            if rule.name == name:
+                return rule
         raise UnknownRuleError(name, self.names())
+
+    def compositions(self, carrier: Rule) -> list[Rule]:
+        """The rules for payload formats carried as ``carrier``'s message (:mod:`.wrapped`)."""
+        return compositions_of(carrier, self.list())
 
     def fallback_rules(self) -> list[Rule]:
         """Builtins tried (in file order) on lines the chosen rule does not match."""
@@ -247,6 +282,7 @@ class Registry:
         with confidence, a rule induced from the sample (``induced:<stem>``) if it parses
         more of it than the best known rule."""
         det = det if det is not None else self.detect(lines)
+        det = self._with_payload(det, lines)
         if det.rule.name != "generic" and det.confidence >= INDUCE_BELOW:
             return self._with_level_key(det, lines, stem=stem)
         try:
@@ -282,6 +318,32 @@ class Registry:
         except Exception:  # noqa: BLE001 - detection is advisory: one by one, as detect() does
             dets = [self.detect(s) for s in samples]
         return [self.detect_file(s, stem=st, ref=rf, det=d) for s, st, rf, d in zip(samples, stems, refs, dets)]
+
+    def _with_payload(self, det: Detection, lines: Sequence[str]) -> Detection:
+        """``det``, or, when its rule is a carrier (syslog) and most of the sample's lines
+        carry one payload format, the composition with it, at ``det``'s confidence.
+
+        Why: a composition that misses a few lines (a proxy's own start-up messages in
+        its access log) scores below the carrier, which takes every line; with the
+        composition as the file's rule those lines still go to the carrier (it follows
+        its compositions in the fallbacks), and the others get the payload's fields."""
+        comps = self.compositions(det.rule) if det.rule.carrier else []
+        if not comps:
+            return det
+        try:
+            from .detection import quick_bound, score_rule
+
+            body = [ln for ln in lines if ln and ln.strip()][: 200]
+            best = max(comps, key=lambda r: quick_bound(r, body))
+            if quick_bound(best, body) < PAYLOAD_SHARE:
+                return det
+            score = score_rule(self, best, body)
+        except Exception:  # noqa: BLE001 - advisory, detection stands
+            return det
+        if score < PAYLOAD_SHARE:
+            return det
+        return Detection(rule=best, confidence=det.confidence,
+                         scores=[(best.name, round(score, 4))] + [s for s in det.scores if s[0] != best.name])
 
     def _with_level_key(self, det: Detection, lines: Sequence[str], *, stem: str) -> Detection:
         """``det``, or, for a JSON rule that finds no level key in the sample, the same

@@ -20,6 +20,10 @@ GOLDEN_GROUPS: tuple[str, ...] = (
     "timestamp", "severity", "service", "host", "trace_id", "message", "program", "pid",
 )
 
+#: Groups whose value is read as an HTTP status when a rule's ``severity_field`` names
+#: them (>=500 ERROR, >=400 WARN, else INFO): access logs and proxies carry no level.
+HTTP_STATUS_FIELDS: tuple[str, ...] = ("status", "status_code")
+
 #: Kinds of rules the engine knows how to compile.
 RULE_KINDS: tuple[str, ...] = ("regex", "json", "logfmt")
 
@@ -75,7 +79,8 @@ class Rule:
     """One log format.
 
     ``severity_field`` names the group/key whose value is mapped to the level (default
-    ``severity``); when it is ``status`` the value is read as an HTTP status (>=500 ERROR,
+    ``severity``); when it is ``status`` (or ``status_code``, :data:`HTTP_STATUS_FIELDS`)
+    the value is read as an HTTP status (>=500 ERROR,
     >=400 WARN, else INFO). Firewall rules point it at the ``action`` group and map
     BLOCK/ALLOW through ``severity_map``. ``comment_start``: lines matching it are the
     format's own header/comment lines (``#Fields:`` and the like), not records; they are
@@ -91,7 +96,11 @@ class Rule:
     format puts around its message (a CSV export's text field): the closing one at the
     message's end is dropped and doubled ones are undone. ``file_date``: the day
     (``YYYY-MM-DD``) a file of times of day only writes in its header (induced rules): its
-    first record is on that day, not on the mtime's.
+    first record is on that day, not on the mtime's. ``carrier``: the rule's ``message``
+    group is a payload that may itself be a line of another format (syslog ships any
+    program's line); ``payload``: this format is also written as a carrier's message.
+    The registry composes each carrier with each payload rule (:mod:`.wrapped`), so a
+    line of the one inside the other gets the payload's named fields too.
     """
 
     name: str
@@ -113,6 +122,8 @@ class Rule:
     message_close: str | None = None
     message_quote: str | None = None
     file_date: str | None = None
+    carrier: bool = False
+    payload: bool = False
     builtin: bool = False
 
     @classmethod

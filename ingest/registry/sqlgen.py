@@ -24,7 +24,7 @@ from logpilot_kernel.schema import NOTE_KEYS, SEVERITIES, severity_sql_case
 
 from .. import timestamps as _ts
 from .. import zones as _zones
-from .model import EPOCH_FORMATS, GOLDEN_GROUPS, SEVERITY_WORDS, Rule
+from .model import EPOCH_FORMATS, GOLDEN_GROUPS, HTTP_STATUS_FIELDS, SEVERITY_WORDS, Rule
 
 #: Kept as names of this module for callers that used them here.
 TZ_ABBREV_MINUTES = _ts.TZ_ABBREV_MINUTES
@@ -111,11 +111,14 @@ def _fields_regex(rule: Rule) -> str:
     if re.match(pattern, "") is not None:  # an empty match is still a match
         matched = f"regexp_matches(first_line, {lit(rule.pattern or '')})"
     wrapped = "(" + pattern + ")"
-    name_list = "[" + ", ".join(lit(n) for n in ["_all", *names]) + "]"
+    # struct fields by position (c1, c2, ...): DuckDB's names are case-insensitive, and
+    # a format may name two groups alike but for case (HAProxy's TR and Tr timers)
+    field = {n: f"c{i}" for i, n in enumerate(names, 1)}
+    name_list = "[" + ", ".join(lit(n) for n in ["_all", *field.values()]) + "]"
     has = set(names)
 
     def grp(n: str) -> str:
-        return _clean(f"g.{_ident(n)}") if n in has else "CAST(NULL AS VARCHAR)"
+        return _clean(f"g.{field[n]}") if n in has else "CAST(NULL AS VARCHAR)"
 
     extras = [n for n in names if n not in _NOT_CONTEXT and not n.startswith("_g")]
     pieces = ", ".join(
@@ -127,10 +130,10 @@ def _fields_regex(rule: Rule) -> str:
     if header_only:
         msg = "substr(first_line, length(g._all) + 1)"
     else:
-        msg = f"coalesce(g.{_ident('message')}, '')" if "message" in has else "first_line"
+        msg = f"coalesce(g.{field['message']}, '')" if "message" in has else "first_line"
     sev_src = grp(rule.severity_field)
     if "-" in rule.severity_map and rule.severity_field in has:  # '-' is a level mark here
-        sev_src = f"nullif(trim(g.{_ident(rule.severity_field)}), '')"
+        sev_src = f"nullif(trim(g.{field[rule.severity_field]}), '')"
     svc = f"coalesce({grp('service')}, {_default_service(rule)}, {grp('program')})"
     return f"""
     SELECT rn, origin, origin_offset, raw, dir_service, bad_utf8, rest,
@@ -348,7 +351,7 @@ def _severity_key_sql(rule: Rule, raw: str) -> str:
 
 def _severity_map_sql(rule: Rule, key: str) -> str:
     """Level for a distinct severity key: rule map first, then the shared aliases."""
-    if rule.severity_field == "status":
+    if rule.severity_field in HTTP_STATUS_FIELDS:
         return (f"(CASE WHEN TRY_CAST({key} AS INTEGER) >= 500 THEN 'ERROR' "
                 f"WHEN TRY_CAST({key} AS INTEGER) >= 400 THEN 'WARN' "
                 f"WHEN TRY_CAST({key} AS INTEGER) IS NOT NULL THEN 'INFO' END)")
