@@ -112,6 +112,9 @@ class Intent:
     #: "successful ...": rows not at these levels and whose template has none of these words
     exclude: tuple[tuple[str, ...], tuple[str, ...]] | None = None
     ungrounded: tuple[str, str] | None = None  # (statistic, why no numeric field): refuse
+    #: (id key, failure levels, failure template words): a sum by meaning ("revenue") counts
+    #: each transaction once, at its last record with the field, if none of its records failed
+    once_per: tuple[str, tuple[str, ...], tuple[str, ...]] | None = None
     special: str | None = None
     requests: bool = False
     #: a number inside message text (:mod:`nl_quantity`): what the measure is taken of

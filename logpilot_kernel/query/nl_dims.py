@@ -99,6 +99,10 @@ def _take_dim(t: _Text, cue: str, intent: "Intent", lex: Lexicon, scope: list[st
             if got is not None:
                 named.append(j)
                 j += 1
+        if got is not None and _param_over_key(t, [x.group(0) for x in toks[j:j + got[1]]], got[0],
+                                               intent, lex, scope):
+            slot = _slot_dim([toks[j].group(0)], t, intent, lex, scope)  # "which user name"
+            got = (slot[0], got[1], []) if slot else got
         if got is None and j < len(toks):
             got = _slot_dim([x.group(0) for x in toks[j:j + 2]], t, intent, lex, scope)
         if got is None:
@@ -116,6 +120,33 @@ def _take_dim(t: _Text, cue: str, intent: "Intent", lex: Lexicon, scope: list[st
         out.append((dim, last.endswith("s") and not last.endswith(("ss", "us"))))
         pos = m.start()
     return out
+
+
+def _param_over_key(t: _Text, words: list[str], dim: str, intent: "Intent", lex: Lexicon,
+                    scope: list[str]) -> bool:
+    """"distinct usernames rejected": a field whose name does not hold the noun, linked by
+    a synonym or an abbreviation only ("uid"), gives way to a template parameter the noun
+    stands right before ("unknown user <*>") in the templates that hold the question's
+    other words: those templates say what is counted, and the field may be logged by
+    other rows only (a count of 0 would be silently wrong)."""
+    if not dim.startswith("ctx:") or not words:
+        return False
+    own = {L.stem(x) for x in re.split(r"[^a-z0-9]+", dim[4:].lower()) if x}
+    if any(L.stem(w) in own for w in words):
+        return False
+    context = _context_words(t, intent)
+    q = Q.find_param(words, context, lex, scope)
+    if q is None or q.own < 1:
+        return False
+    named = {x for w in words for x in L.synonyms(w)}
+    rest = [w for w in context if w not in L.skip_words() and not L.link_service(w, lex)
+            and L.stem(w) not in named]
+    for s in q.slots:  # one of its templates holds every other word, as written, with a
+        body = Q.body_stems(s.body)  # number glued to it ("ssh2") or as a synonym
+        bare = {b.rstrip("0123456789") for b in body}
+        if not s.constant and all(L.synonyms(w) & body or L.stem(w) in bare for w in rest):
+            return True
+    return False
 
 
 def _slot_dim(words: list[str], t: _Text, intent: "Intent", lex: Lexicon, scope: list[str]

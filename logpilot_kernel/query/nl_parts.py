@@ -9,7 +9,7 @@ what is left.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import nl_grammar as g
 from . import nl_link as L
@@ -18,8 +18,8 @@ from .lexicon import Lexicon
 from .nl_filters import _key_unit
 from .nl_filters import key_services as _key_services
 from .nl_time import Text as _Text
-from .nl_dims import (_add_group, _blank_words, _context_words, _dim, _in_one_template, _slot_dim,
-                      _take_dim, _ungrounded)
+from .nl_dims import (_add_group, _blank_words, _context_words, _dim, _in_one_template,
+                      _param_over_key, _slot_dim, _take_dim, _ungrounded)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .nl import Intent
@@ -113,7 +113,10 @@ def _measures(t: _Text, intent: "Intent", lex: Lexicon, scope: list[str]) -> Non
                 got = None
             if got:
                 break
-        if got:
+        if got and _param_over_key(t, words[skip:skip + got[1]], got[0], intent, lex, scope) and \
+                _distinct_param(t, m.end(), words, intent, lex, scope):
+            intent.alternatives.append(f"distinct {got[0][4:]} values instead of the template's")
+        elif got:
             dim, k, infos = got
             pre = re.compile(r"(?:\S+\s+){%d}" % skip).match(t.s, m.end()) if skip else None
             _blank_words(t, pre.end() if pre else m.end(), k)
@@ -335,9 +338,46 @@ def _implied_sum(t: _Text, intent: "Intent", lex: Lexicon, scope: list[str]) -> 
     keys = [x for x in L.link_key(m.group(1), lex, scope) if x.info.numeric and x.info.distinct != 1]
     if not keys:
         return
-    intent.measure, intent.field = "sum", keys[0].info.name
-    intent.key_services[intent.field] = _key_services([x.info for x in keys if x.info.name == intent.field])
+    # the sum of transactions: a field logged with a transaction's id before one without
+    # ("grand_total" of the sales before a "total" of a maintenance report)
+    names = list(dict.fromkeys(x.info.name for x in keys))
+    per = {n: _key_services([x.info for x in keys if x.info.name == n]) for n in names}
+    name = next((n for n in names if _transaction(n, per[n], lex)), names[0])
+    intent.measure, intent.field = "sum", name
+    intent.key_services[name] = per[name]
+    intent.once_per = _transaction(name, per[name], lex)
     t.blank(m.start(), m.end())
+
+
+def _transaction(field: str, services: list[str], lex: Lexicon
+                 ) -> tuple[str, tuple[str, ...], tuple[str, ...]] | None:
+    """What a sum by meaning counts once: (the id every record of one transaction carries,
+    the levels and template words of a failed one). Why: the same figure is logged at
+    each step of a transaction (started, authorised, completed: one sum over them all
+    counts it thrice), and a transaction that failed brought nothing in. The id is the
+    id-like key every service of the field logs on at least as many rows as the field
+    (so it can be on each of them), with the most distinct values (a customer's id
+    repeats over their transactions); None when there is none."""
+    if not services:
+        return None
+    per: dict[str, list[Any]] = {}
+    for ki in lex.key_infos(services):
+        have = lex.info.get((ki.service, field))
+        if ki.kind == "id" and have is not None and ki.rows >= have.rows:
+            per.setdefault(ki.name, []).append(ki)
+    ranked = sorted(((-sum(k.distinct for k in v), name) for name, v in per.items()
+                     if {k.service for k in v} >= set(services)))
+    if not ranked:
+        return None
+    levels: tuple[str, ...] = ()
+    forms: list[str] = []
+    for word, kind in L.table().get("outcomes", {}).items():
+        if kind != "failure":
+            continue
+        levels += tuple(x for x in L.severity_of(word) or () if x not in levels)
+        syn = L.synonyms(word)
+        forms += [w for w in lex.words if L.stem(w) in syn and w not in forms]
+    return ranked[0][1], levels, tuple(sorted(forms))
 
 
 #: Words that ask for the sum of a counted quantity ("how many bytes ... in total").
@@ -379,7 +419,8 @@ _BEST = (r"busiest|noisiest|quietest|loudest|chattiest|most\s+active|least\s+act
 
 
 def _order(t: _Text, intent: "Intent") -> int | None:
-    """Top/bottom N and superlatives; the offset right after "top N" (its dimension follows)."""
+    """Top/bottom N and superlatives; the offset right after "top N" (its dimension follows),
+    negated after "the least common" (only a head noun there names the dimension)."""
     N = g._NUM
     after = None
     m = t.take(rf"\b(top|first|highest|bottom|lowest)\s+({N})\b")
@@ -398,19 +439,28 @@ def _order(t: _Text, intent: "Intent") -> int | None:
     if m:
         intent.direction = "asc"
         intent.special = intent.special or "superlative"
+        after = after if after is not None or not _OF_FREQUENCY.search(m.group(0)) else -m.end()
     m = t.take(rf"\b(?:the\s+)?(?:{_DESC})\b(?:\s+(?:common|frequent|often|active|noisy|popular))?")
     if m:
         intent.special = intent.special or "superlative"
+        after = after if after is not None or not _OF_FREQUENCY.search(m.group(0)) else -m.end()
     return after
 
 
-def _dim_after(t: _Text, pos: int, intent: "Intent", lex: Lexicon, scope: list[str]) -> None:
+#: "the least common X": a frequency adjective ranks the noun phrase after it by its rows.
+_OF_FREQUENCY = re.compile(r"\b(?:common|frequent|popular)$")
+
+
+def _dim_after(t: _Text, pos: int, intent: "Intent", lex: Lexicon, scope: list[str],
+               head_only: bool = False) -> None:
     """The dimension of "top N [adjectives] X": up to two words may sit between; the head
-    noun (the last word before a function word) is preferred ("job failure reasons")."""
+    noun (the last word before a function word) is preferred ("job failure reasons").
+    ``head_only`` ("the least common X"): only a head noun, so a superlative of rows
+    ("the most common error") does not become a grouping by a word that follows it."""
     toks = list(re.compile(r"\S+").finditer(t.s, pos))[:5]
     words = [m.group(0) for m in toks]
     np_len = next((n for n, x in enumerate(words) if x in L.skip_words()), len(words))
-    for j in range(1, min(3, np_len)):
+    for j in range(1 - head_only, min(3, np_len)):
         got = _dim(words[j:np_len], lex, scope)
         if got and j + got[1] == np_len:
             dim, k, infos = got
@@ -418,10 +468,15 @@ def _dim_after(t: _Text, pos: int, intent: "Intent", lex: Lexicon, scope: list[s
                 t.blank(m.start(), m.end())
             _add_group(intent, dim, infos)
             return
+    if head_only:
+        return
     for j in range(0, min(3, len(words))):
         if j and words[j - 1] in ("by", "per"):
             return
         got = _dim(words[j:], lex, scope)
+        if got and _param_over_key(t, words[j:j + got[1]], got[0], intent, lex, scope):
+            slot = _slot_dim(words[j:j + 1], t, intent, lex, scope)  # "top 2 users rejected"
+            got = (slot[0], got[1], []) if slot else got
         if got:
             dim, k, infos = got
             for m in toks[j:j + k]:
@@ -470,7 +525,7 @@ def _superlative_of_field(t: _Text, intent: "Intent", lex: Lexicon, scope: list[
 def _groups(t: _Text, intent: "Intent", lex: Lexicon, scope: list[str],
             after_top: int | None = None) -> None:
     if after_top is not None:
-        _dim_after(t, after_top, intent, lex, scope)
+        _dim_after(t, abs(after_top), intent, lex, scope, head_only=after_top < 0)
     if t.take(r"\bday\s+of\s+(?:the\s+)?week\b"):  # before "by day" takes its first word
         _add_group(intent, "weekday", [])
     by = _take_dim(t, r"grouped\s+by|broken\s+down\s+by|split\s+by|by|per|for\s+each|for\s+every|"

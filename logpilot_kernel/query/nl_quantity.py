@@ -16,6 +16,7 @@ unit the logs write (so "how long ... on average" answers in the logged ms).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import re
@@ -82,6 +83,9 @@ class QSlot:
     before: tuple[str, ...]  # stems of the words right before the slot (and its key name)
     rows: int
     after: str = ""  # stem of the noun the number counts ("wrote <*> buffers"), not a unit
+    #: the word a sibling template writes where this one has the parameter ("for <word>
+    #: from" beside "for unknown user <*> from"): the value of every row of that template
+    constant: str = ""
 
     @property
     def factor(self) -> float:
@@ -129,7 +133,7 @@ class Quantity:
         """The parameter's text as logged (for counting distinct values)."""
         whens = " ".join(
             f"WHEN service_name = {_lit(s.service)} AND template_id = {_lit(s.template_id)} "
-            f"THEN json_extract_string(context, '$.params[{s.index}]')" for s in self.slots)
+            f"THEN {_lit(s.constant) if s.constant else _param(s.index)}" for s in self.slots)
         return f"(CASE {whens} END)"
 
     def sql(self) -> str:
@@ -152,8 +156,16 @@ class Quantity:
 
 
 def _mark(s: QSlot) -> str:
-    """The template with its slot marked ``[*]`` (the other parameters stay ``<*>``)."""
+    """The template with its slot marked ``[*]`` (the other parameters stay ``<*>``); a
+    constant sibling's word is marked ``[word]``."""
+    if s.constant:
+        word = rf"(?<![\w<]){re.escape(s.constant)}(?![\w>])"
+        return re.sub(word, f"[{s.constant}]", s.body, count=1)[:120]
     return mark(s.body, s.index)
+
+
+def _param(index: int) -> str:
+    return f"json_extract_string(context, '$.params[{index}]')"
 
 
 def mark(body: str, index: int) -> str:
@@ -255,11 +267,62 @@ def find_param(named: list[str], context: list[str], lex: Lexicon, scope: Iterab
     chosen = [s for n, s in scored if n == best]
     if len({s.before for s in chosen}) > 1:
         return None  # "for product <*>" and "load product <*>": which is meant is a guess
+    # a sibling that writes the value as a word counts when it holds the question's words as
+    # the chosen ones do ("non-existent usernames": not the sibling without "invalid user")
+    nouns = {t for s in chosen for t in L.key_tokens(s.before[-1])}
+    mods = {x for w in named if not (L.synonyms(w) | {L.stem(w)}) & nouns
+            for x in L.synonyms(w) | {L.stem(w)}}  # "unknown usernames": "unknown"
+    held = mods & set().union(*(_body_stems(s.body) for s in chosen))
+    chosen += [s for s in constant_siblings(chosen, lex)
+               if (len(own & (b := _body_stems(s.body))), len(syn_ctx & b)) == best and held <= b]
     q = Quantity(chosen, "", own=best[0], score=best[0] + best[1], by_name=True)
     if len({(s.service, s.template_id) for s in chosen}) > 1:
         q.notes.append("the values are read from several templates: " + "; ".join(
             sorted({f"'{_mark(s)}'" for s in chosen})[:4]))
     return q
+
+
+_TOKEN = re.compile(r"<\*>|[^\s<]+|<")
+
+
+def constant_siblings(chosen: list[QSlot], lex: Lexicon) -> list[QSlot]:
+    """Templates of the same service that say the same thing with one word where a chosen
+    template has its parameter and the words that name it: "... for warden from <*> ..."
+    beside "... for unknown user <*> from <*> ...". The miner keeps a value that is always
+    the same (the one named account) in the text, so a count of distinct values must read
+    it from there. Aligned by the longest common head and tail of words: both at least two
+    words long, the head holding no parameter (so the sentences are the same sentence)."""
+    have = {(s.service, s.template_id) for s in chosen}
+    out: list[QSlot] = []
+    for s in chosen:
+        toks = _TOKEN.findall(s.body)
+        slots_at = [k for k, x in enumerate(toks) if x == "<*>"]
+        if s.constant or s.index >= len(slots_at):
+            continue
+        at = slots_at[s.index]
+        for tid, body, n in lex.templates.get(s.service, []):
+            if (s.service, tid) in have:
+                continue
+            other = _TOKEN.findall(body)
+            head = 0
+            while head < min(len(toks), len(other)) and toks[head] == other[head]:
+                head += 1
+            tail = 0
+            while tail < min(len(toks), len(other)) - head and toks[-1 - tail] == other[-1 - tail]:
+                tail += 1
+            middle = other[head:len(other) - tail]
+            if (head < 2 or tail < 2 or "<*>" in toks[:head] or len(middle) != 1
+                    or not re.fullmatch(r"[A-Za-z][\w.-]*", middle[0])
+                    or not head <= at < len(toks) - tail or toks[at + 1:len(toks) - tail]):
+                continue  # the parameter must end the part that differs
+            have.add((s.service, tid))
+            out.append(dataclasses.replace(s, template_id=tid, body=body, rows=n, constant=middle[0]))
+    return out
+
+
+def body_stems(body: str) -> set[str]:
+    """The stems of a template's words (its parameters left out)."""
+    return _body_stems(body)
 
 
 def _body_stems(body: str) -> set[str]:

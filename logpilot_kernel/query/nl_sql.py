@@ -225,6 +225,8 @@ def conditions(i: "Intent", lex: "Lexicon") -> tuple[list[tuple[str, str]], list
             if forms else [])
         if sql:
             target.append((label, " AND ".join(sql)))
+    if i.once_per and i.field:
+        base.append(_once_per(i))
     for text in i.texts:
         pat = _lit(text_pattern(text, lex))
         target.append((f"whose message contains {text!r}",
@@ -276,6 +278,29 @@ def conditions(i: "Intent", lex: "Lexicon") -> tuple[list[tuple[str, str]], list
         spans = " OR ".join(_span_sql(lo, hi) for _, lo, hi in i.compare)
         base.append(("", f"({spans})"))
     return base, num
+
+
+def _once_per(i: "Intent") -> tuple[str, str]:
+    """The condition of a sum by meaning: each transaction (rows of one id) once, at its
+    last row with the field, and only when none of its rows failed (a failure level or a
+    failure word in its template). The time window applies to that last row only."""
+    key, levels, forms = i.once_per
+    field = i.field[4:] if i.field.startswith("ctx:") else i.field
+    idx, val = ctx(key), ctx(field)
+    svcs = sorted(i.key_services.get(field, []))
+    where = f"service_name IN ({', '.join(map(_lit, svcs))}) AND " if svcs else ""
+    stamp = f"{idx} || '|' || CAST(timestamp AS VARCHAR)"
+    last = (f"SELECT {idx} || '|' || CAST(max(timestamp) AS VARCHAR) FROM logs WHERE {where}"
+            f"TRY_CAST({val} AS DOUBLE) IS NOT NULL AND {idx} IS NOT NULL GROUP BY {idx}")
+    bad = ([f"severity IN ({', '.join(map(_lit, levels))})"] if levels else []) + [
+        f"body ILIKE {_lit('%' + f + '%')}" for f in forms]
+    sql = f"{stamp} IN ({last})"
+    if bad:
+        sql += f" AND {idx} NOT IN (SELECT {idx} FROM logs WHERE {idx} IS NOT NULL AND ({' OR '.join(bad)}))"
+    shown = ", ".join(repr(f) for f in forms[:4])
+    return (f"once per {key} (its last record with {field}), leaving out each {key} with a record "
+            f"that failed ({' or '.join(levels) or 'no level'}{', or a template mentioning ' + shown if forms else ''})",
+            sql)
 
 
 def _span_sql(lo: Any, hi: Any) -> str:
