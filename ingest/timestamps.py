@@ -304,7 +304,11 @@ def offset_minutes_sql(tz: str, formats: Sequence[str] = ()) -> str:
     mm = f"coalesce(TRY_CAST(nullif(substr({digits}, 4, 2), '') AS INTEGER), 0)"
     numeric = (f"CASE WHEN {hh} <= {MAX_OFFSET_HOURS} AND {mm} < 60 THEN "
                f"(CASE WHEN left({tz}, 1) = '-' THEN -1 ELSE 1 END) * ({hh} * 60 + {mm}) END")
-    return f"(CASE WHEN {tz} IS NULL THEN NULL {abbrev} ELSE {numeric} END)"
+    # a signed offset first: no abbreviation starts with a sign, and most zones written
+    # in logs are numeric, which otherwise fell through every abbreviation's comparison
+    signed = (f"WHEN starts_with({tz}, '+') OR starts_with({tz}, '-') THEN {numeric}"
+              if not any(k[:1] in "+-" for k in TZ_ABBREV_MINUTES) else "")
+    return f"(CASE WHEN {tz} IS NULL THEN NULL {signed} {abbrev} ELSE {numeric} END)"
 
 
 def zone_split_sql(text: str, formats: Sequence[str] = ()) -> str:

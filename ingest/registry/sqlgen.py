@@ -76,7 +76,10 @@ def _clean(expr: str) -> str:
 
 def json_value_sql(v: str) -> str:
     """Text -> JSON text: integers stay numbers (status, bytes, ports), the rest strings."""
-    return (f"(CASE WHEN regexp_full_match({v}, '-?(?:0|[1-9][0-9]{{0,14}})') THEN {v} "
+    # cheap necessary tests first (at most 16 bytes, first byte in '-'..'9'): most values
+    # are longer text or start with a letter, and they spare those the regex
+    return (f"(CASE WHEN strlen({v}) <= 16 AND {v} >= '-' AND {v} < ':' "
+            f"AND regexp_full_match({v}, '-?(?:0|[1-9][0-9]{{0,14}})') THEN {v} "
             f"ELSE CAST(to_json({v}) AS VARCHAR) END)")
 
 
@@ -121,9 +124,12 @@ def _fields_regex(rule: Rule) -> str:
         return _clean(f"g.{field[n]}") if n in has else "CAST(NULL AS VARCHAR)"
 
     extras = [n for n in names if n not in _NOT_CONTEXT and not n.startswith("_g")]
+    # each context field cleaned once, in a layer of its own: written inline, the cleaned
+    # text was evaluated four times per field (test, number test, value, JSON quoting)
+    cleaned = "".join(f", {grp(n)} AS _lp_x{i}" for i, n in enumerate(extras))
     pieces = ", ".join(
-        f"CASE WHEN {grp(n)} IS NOT NULL THEN {lit(json.dumps(n) + ':')} || {json_value_sql(grp(n))} END"
-        for n in extras
+        f"CASE WHEN _lp_x{i} IS NOT NULL THEN {lit(json.dumps(n) + ':')} || {json_value_sql(f'_lp_x{i}')} END"
+        for i, n in enumerate(extras)
     )
     entries_sql = f"concat_ws(',', {pieces})" if extras else "CAST(NULL AS VARCHAR)"
     keys_sql = "[" + ", ".join(lit(n) for n in extras) + "]::VARCHAR[]"
@@ -146,12 +152,12 @@ def _fields_regex(rule: Rule) -> str:
       {msg} AS msg1,
       nullif({entries_sql}, '') AS ctx_parts,
       {keys_sql} AS ctx_keys
-    FROM (SELECT rn, origin, origin_offset, raw, dir_service, bad_utf8, rest, first_line,
+    FROM (SELECT *{cleaned} FROM (SELECT rn, origin, origin_offset, raw, dir_service, bad_utf8, rest, first_line,
             regexp_extract(first_line, {lit(wrapped)}, {name_list}) AS g
           FROM (SELECT rn, origin, origin_offset, raw, dir_service, bad_utf8,
                   {_head_sql(rule, "raw")} AS first_line,
                   {_rest_sql(rule, "raw")} AS rest
-                FROM {{src}}))"""
+                FROM {{src}})))"""
 
 
 def header_lines(rule: Rule) -> int:
@@ -374,8 +380,10 @@ def _kv_text_sql(kv: str) -> str:
     quadratic dedupe only runs on the rare records that repeat a key)."""
     dedup = (f"CASE WHEN len(list_distinct(list_transform({kv}, lambda e: e.k))) = len({kv}) THEN {kv} "
              f"ELSE list_filter({kv}, lambda x, i: list_position(list_transform({kv}, lambda y: y.k), x.k) = i) END")
+    # a key matched KV_RE's key group (letters, digits, '_', '.', '-'): nothing in it needs
+    # JSON escaping, so it is quoted as it stands instead of through to_json per pair
     return (f"CASE WHEN len({kv}) > 0 THEN array_to_string(list_transform({dedup}, lambda e: "
-            f"CAST(to_json(e.k) AS VARCHAR) || ':' || {json_value_sql(_unquote('e.v'))}), ',') END")
+            f"'\"' || e.k || '\":' || {json_value_sql(_unquote('e.v'))}), ',') END")
 
 
 _TZ_TAIL_RE = _ts.TZ_TAIL_RE
@@ -461,8 +469,8 @@ def compile_rule(rule: Rule, src: str, *, ref: dt.datetime, now: dt.datetime,
            FROM (SELECT DISTINCT sev_key AS s FROM m WHERE sev_key IS NOT NULL)),
     p AS (SELECT l.*, {ts_expr} AS ts, sv.lvl FROM l LEFT JOIN sv ON l.sev_key = sv.s),
     q AS (SELECT *, CASE WHEN ts > TIMESTAMP {future} THEN 'future' ELSE {note0} END AS ts_note,
-            {_kv_pairs_sql(f"list_concat(ctx_keys, [{', '.join(lit(k) for k in NOTE_KEYS)}])")} AS kv0
-          FROM p)
+            {_kv_pairs_sql("kv_ex")} AS kv0
+          FROM (SELECT *, list_concat(ctx_keys, [{', '.join(lit(k) for k in NOTE_KEYS)}]) AS kv_ex FROM p))
     SELECT rn, origin, origin_offset, raw, matched, ts, ts_text,
       coalesce(lvl, {fallback_sev}) AS severity,
       coalesce(svc_rec, dir_service, {lit(source)}) AS service_name,
