@@ -53,6 +53,8 @@ class Vocabulary:
     clock_seps: tuple[str, ...]
     fraction_seps: tuple[str, ...]
     order_preference: tuple[str, ...]
+    #: digit count -> orders of the parts of a date-time written as one run of digits
+    compact: dict[str, tuple[str, ...]]
 
 
 @lru_cache(maxsize=1)
@@ -70,7 +72,8 @@ def vocabulary() -> Vocabulary:
                       year_min=int(s["year_range"][0]), year_max=int(s["year_range"][1]),
                       date_seps=tuple(s["date_separators"]), clock_seps=tuple(s["date_clock_separators"]),
                       fraction_seps=tuple(s["fraction_separators"]),
-                      order_preference=tuple(s["date_order_preference"]))
+                      order_preference=tuple(s["date_order_preference"]),
+                      compact={str(k): tuple(v) for k, v in (s.get("compact_date_times") or {}).items()})
 
 
 @dataclass(frozen=True)
@@ -263,17 +266,20 @@ def _readings(shape: tuple, voc: Vocabulary) -> list[_Reading]:
     elems = shape[0::2]
     seps = [s[1] for s in shape[1::2]]
     n = len(elems)
+    out: list[_Reading] = []
     # an epoch number (seconds may carry a fraction)
     if elems[0][0] == "num" and elems[0][1] in ("10", "13", "16", "19"):
-        if n == 1:
-            return [_Reading([("epoch" + elems[0][1],)], "epoch")]
         if n == 2 and seps[0] == "." and elems[0][1] in ("10", "13") and elems[1] == ("num", "frac"):
             return [_Reading([("epoch" + elems[0][1],), ("efrac",)], "epoch")]
-        return []
-    if n == 1 and elems[0] == ("num", "14"):
-        return [_Reading([("Y", "m", "d", "H", "M", "S")], "Ymd")]
+        if n != 1:
+            return []
+        out.append(_Reading([("epoch" + elems[0][1],)], "epoch"))
+    if n == 1 and elems[0][0] == "num":
+        # a date and time glued into one run of digits: the orders writers use (data)
+        for order in voc.compact.get(elems[0][1], ()):
+            out.append(_Reading([tuple(order)], "".join(c for c in order if c in "dmyY")))
+        return out
     clock = _clock_at(shape, voc)
-    out: list[_Reading] = []
     if clock is None:  # a compact clock (HHMMSS) after a numeric date: 'yyyymmdd hhmmss'
         if n in (2, 3) and elems[0][0] == "num" and elems[0][1] in ("6", "8") and elems[1] == ("num", "6") \
                 and seps[0] in voc.clock_seps + ("T",):
@@ -539,14 +545,16 @@ def _counter_like(texts: list[list[str]]) -> bool:
 
 
 def order_score(values: Sequence[dt.datetime | None]) -> tuple[int, float]:
-    """(backward steps, median absolute step in seconds) of readings in line order: the
-    right reading of a date runs forward in small steps; the wrong day/month order
-    jumps by months and back."""
+    """(steps against the file's direction, median absolute step in seconds) of readings
+    in line order: the right reading of a date runs one way in small steps; the wrong
+    day/month order jumps by months both ways. The direction is the one most steps take:
+    a report printed newest first (an error log summary) runs backwards all along, and
+    its right reading must not lose to a wrong one for it."""
     seq = [v for v in values if isinstance(v, dt.datetime)]
     if len(seq) < 2:
         return 0, 0.0
     steps = [(b - a).total_seconds() for a, b in zip(seq, seq[1:])]
-    back = sum(1 for s in steps if s < -3600)
+    back = min(sum(1 for s in steps if s < -3600), sum(1 for s in steps if s > 3600))
     absolute = sorted(abs(s) for s in steps)
     return back, sum(absolute) / len(absolute)
 

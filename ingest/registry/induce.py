@@ -33,13 +33,15 @@ from typing import Any, Sequence
 
 from ..timestamps import SEARCH_CHARS, LayoutHit, find_layouts, is_time_only
 from ..timestamps_days import header_date
-from .induce_columns import (ENUM_LEVEL_SHARE, ENUM_LEVEL_VALUES, LEVEL_EXTRA, LEVEL_SHARE, LEVEL_SYMBOLS, MAX_COLUMNS, STABLE, _column_rx,
+from .induce_columns import (ENUM_LEVEL_SHARE, ENUM_LEVEL_VALUES, LEVEL_EXTRA, LEVEL_KINDS, LETTER_LEVEL_EXTRA, LEVEL_SHARE, LEVEL_SYMBOLS, MAX_COLUMNS, STABLE, _column_rx,
                              _header_end, _kind, _level_spellings, _Names, _sep_rx, _tokens,
-                             _typed_columns, level_family, level_words)
-from .induce_blocks import (ANGLE_MESSAGE_RX, CONTINUATION_RE, MAX_HEADER_TOKENS, HeaderBody, angle_fields_to_the_end, delimited_lead, delimiter_after_time, header_body, literal_lines_rx,
+                             _typed_columns, enum_level_column, level_family, level_words)
+from .induce_blocks import (NUMERIC_LEVEL_SCALES, ANGLE_MESSAGE_RX, CONTINUATION_RE, MAX_HEADER_TOKENS, HeaderBody, angle_fields_to_the_end, delimited_lead, delimiter_after_time, header_body, literal_lines_rx,
                             numeric_level_scale, optional_bracket_level, quoted_last_field, header_column_names, optional_glued_bracket, padded_first_column,
                             preamble, timed_block, timed_block_pattern)
 from .induce_attrs import framed_induction
+from .induce_heading import fixed_gap, heading_columns
+from .induce_lead import message_lead_fields
 from .induce_phrase import (message_level_tag, message_paren_field, _level_line_pairs, _level_phrase, _phrase_rx, _tag_after_level, wrapped_level,
                              wrapped_level_rx)
 from .model import Rule
@@ -184,6 +186,11 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
             ind.fields.append({"field": "severity", "kind": "optional 'Level:' tag before the message"})
             ind.notes = [n for n in ind.notes if not n.startswith("no level in the format")]
             ind.notes.append("the message opens with a level tag ('Word: ') on many lines: read as the level")
+    if rule is not None and rule.kind == "regex" and rule.pattern:
+        lead = message_lead_fields(rule.pattern, [ln.rstrip("\r\n") for ln in lines])
+        if lead is not None:  # header fields the columns left at the start of every message
+            rule.pattern = lead[0]
+            ind.fields += [{"field": n, "kind": kind + ", opening the message"} for n, kind in lead[1]]
     if rule is None or not rule.timestamp_formats or not all(is_time_only(f) for f in rule.timestamp_formats):
         return ind
     start = re.compile(rule.multiline_start or rule.pattern or "^$")
@@ -196,6 +203,10 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
     if day is not None:
         rule.file_date = day
         ind.notes.append(f"times of day only: the records start on {day}, the date in the file's header lines")
+        # the lines that date the file are its header, not records (kept as such, not lost)
+        head_rx = literal_lines_rx([h.rstrip("\r\n") for h in head if h.strip()])
+        rule.comment_start = head_rx if not rule.comment_start else \
+            "^(?:" + rule.comment_start[1:] + "|" + head_rx[1:] + ")"
     return ind
 
 
@@ -299,7 +310,7 @@ def _induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | Non
     parts = []
     delim = None if (wide_ts or phrase is not None or best is None) else \
         delimiter_after_time(["".join(a + b for a, b in r) for r in rest_rows])
-    padded = wrapped = angle = False
+    padded = wrapped = angle = headed = False
     quoted = quoted_last_field(["".join(a + b for a, b in r) for r in rest_rows], delim) \
         if delim is not None else None
     if delim is not None:  # a delimited format: the fields after the time are the message
@@ -335,10 +346,25 @@ def _induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | Non
         rx, msg_sep = _phrase_rx(phrase, rest_rows, names, info, words)
         parts.append(rx)
         have_level, end, cols = True, 0, []
+    elif (heading := heading_columns(header_line, sample, best.starts, best.texts) if best is not None else None):
+        # a column heading names the fields: those between the time and the last heading
+        for f, vals in zip(heading.fields, heading.values):
+            if not have_level and sum(1 for v in vals if _kind(v, words) == "level") >= LEVEL_SHARE * len(vals):
+                rx, have_level = _column_rx("level", vals, names, have_level, info, words)
+            elif not have_level and enum_level_column(vals, words):
+                rx, have_level = _column_rx("enum_level", vals, names, have_level, info, words)
+            else:
+                n = names.take(*(c for c in (f,) if c not in GOLDEN), "field")
+                info.append({"field": n, "kind": "column named by the heading line"})
+                rx = rf"(?P<{n}>\S+)"
+            parts.append(r"\s+" + rx)
+        end, cols, headed = 0, [], True
+        notes.append(f"a column heading line: the fields after the time are {', '.join(heading.fields)}, "
+                     f"then the message" + (f" (column {heading.message})" if heading.message else ""))
     else:
         cols = _typed_columns(rest_rows, words, MAX_COLUMNS)
         end = _header_end(cols, open_brackets)
-        wl = None if (have_level or best is None or any(c[0] in ("level", "symbol", "letter_level", "enum_level") for c in cols[:end])) \
+        wl = None if (have_level or best is None or any(c[0] in LEVEL_KINDS for c in cols[:end])) \
             else wrapped_level(["".join(a + b for a, b in r) for r in rest_rows], words)
         if wl is not None:  # '(level):' / '[level]' behind a source of varying width
             parts.append(wrapped_level_rx(wl[0], wl[1], words, names, info))
@@ -371,9 +397,14 @@ def _induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | Non
         after = [(r[end + 1][0] if glued and len(r) > end + 1 and r[end][0] == "" and r[end][1].startswith("[")
                   else r[end][0]) if len(r) > end else "" for r in rest_rows]
         msg_sep = "" if wrapped else (r"\s*" if any(s == "" for s in after) else r"\s+")
+        gap = fixed_gap(after) if msg_sep == r"\s+" and not headed else None
+        if gap:  # one blank width after the header: more is the message's indentation
+            msg_sep = " " * gap
     if end and cols[end - 1][0] == "sep" and cols[end - 1][1][0] == "|":
-        msg_sep = ""  # a delimited format: the message starts right after the delimiter
-    if have_level and end and cols[end - 1][0] in ("level", "symbol", "letter_level", "enum_level") and _tag_after_level(rest_rows, end):
+        # a delimited format: the message starts right after the delimiter (and the one
+        # blank every line puts after it)
+        msg_sep = " " if all(len(r) > end and r[end][0] == " " for r in rest_rows) else ""
+    if have_level and end and cols[end - 1][0] in LEVEL_KINDS and _tag_after_level(rest_rows, end):
         n = names.take("tag", "component")
         info.append({"field": n, "kind": "name before ': '"})
         parts.append(msg_sep + rf"(?P<{n}>[^\s:\[\](){{}}](?:[^:\[\](){{}}]{{0,30}}?[^\s:\[\](){{}}])?)\s*:")
@@ -402,6 +433,12 @@ def _induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | Non
     for f in info:
         if f.get("kind") == "level symbols":
             rule.severity_map = dict(f["values"])
+        if f.get("kind") == "level letter column":  # initials of trace, notice, critical...
+            rule.severity_map.update({c.lower(): LETTER_LEVEL_EXTRA[c.lower()] for c in f["values"]
+                                      if c.lower() in LETTER_LEVEL_EXTRA and c.lower() not in words})
+        if f.get("kind") == "syslog priority in parentheses":  # the priority's severity, on the syslog scale
+            rule.severity_field = "pri"
+            rule.severity_map = dict(NUMERIC_LEVEL_SCALES["syslog"])
         if f.get("kind") == "level phrase before ':'":  # phrases the alias table lacks whole
             rule.severity_map.update({k.lower(): v for k, v in f["values"].items() if k.lower() not in words})
     if have_level:  # spellings the shared alias table lacks, when the sample uses them
@@ -512,11 +549,15 @@ def _timed_block_induction(name: str, tb: Any, comment: str | None, sample: list
     notes.append(f"blocks between blank lines, each starting with a line matching {tb.start_rx!r}, "
                  f"the time on line {tb.offset + 1} of the block: one record per block, the block its message")
     notes.append("no level in the format: severity is inferred from the message words")
+    if tb.preamble:  # lines before the first block: the file's header lines
+        head_rx = literal_lines_rx(sample[:tb.preamble])
+        comment = "^(?:" + (comment[1:] + "|" if comment else "") + head_rx[1:] + ")"
+        notes.append(f"{tb.preamble} line(s) before the first block: header lines of the file, not records")
     rule = Rule(name=name, pattern=timed_block_pattern(tb), timestamp_formats=fmts,
                 multiline_start=tb.start_rx, comment_start=comment,
                 description=f"Induced from a sample of the file: blocks of lines, the timestamp "
                 f"{ts_info['layout']} on line {tb.offset + 1} of each, the block the message")
-    rule.examples = ["\n".join(sample[:tb.offset + 1])]
+    rule.examples = ["\n".join(sample[tb.preamble:tb.preamble + tb.offset + 1])]
     return Induction(rule=rule, confidence=0.0, fields=[{"field": "message", "kind": "the whole block"}],
                      timestamp=ts_info, notes=notes)
 

@@ -307,6 +307,7 @@ class TimedBlock:
     start_rx: str                # regex of a block's first line (its constant first token)
     offset: int                  # the time line's index in the block (1 = second line)
     at_margin: bool              # the time starts its line
+    preamble: int = 0            # sample lines before the first block (the file's header)
 
 
 def timed_block(hits: Sequence[LayoutHit], sample: Sequence[str]) -> TimedBlock | None:
@@ -319,7 +320,12 @@ def timed_block(hits: Sequence[LayoutHit], sample: Sequence[str]) -> TimedBlock 
     starting so (the reader starts a record there); the sample's first line one of them
     (else a constant line inside the block, below its title, would pass); none holding the time; in
     STABLE of them the time k lines below, with no other block start nor time between.
-    Blank lines between blocks are dropped by the reader before this is asked."""
+    Blank lines between blocks are dropped by the reader before this is asked.
+
+    Blocks written in braces (a title line ending in ``{``, each block closed by a ``}``
+    line before the next title) say where they start by themselves: lines before the
+    first one are then a preamble of the file (settings, a version line), counted in
+    :attr:`TimedBlock.preamble`, not a block's tail."""
     firsts = [ln.split(None, 1)[0] if ln.strip() else "" for ln in sample]
     for hit in hits[:MAX_TIME_LINE]:
         ts = [i for i, t in enumerate(hit.texts) if t is not None]
@@ -327,9 +333,16 @@ def timed_block(hits: Sequence[LayoutHit], sample: Sequence[str]) -> TimedBlock 
             continue
         for k in range(1, MAX_TIME_LINE + 1):
             tok, cnt = Counter(firsts[i - k] for i in ts if i >= k).most_common(1)[0] if ts[-1] >= k else ("", 0)
-            if not tok or cnt < STABLE * len(ts) or firsts[0] != tok:
-                continue  # the sample's first line starts a block (a line above it may too)
+            if not tok:
+                continue
             starts = [i for i, f in enumerate(firsts) if f == tok]
+            # braced blocks may hold several times (the one k lines in is the record's)
+            braced = braced_blocks(sample, starts)
+            if cnt < STABLE * len(ts) and not braced:
+                continue
+            lead = 0 if firsts[0] == tok else starts[0] if braced else None
+            if lead is None or lead > MAX_PREAMBLE or any(hit.texts[i] is not None for i in range(lead)):
+                continue  # the sample's first line starts a block (a line above it may too)
             if any(hit.texts[i] is not None for i in starts):
                 break
             ok = sum(1 for s in starts if s + k < len(sample) and hit.texts[s + k] is not None
@@ -338,8 +351,19 @@ def timed_block(hits: Sequence[LayoutHit], sample: Sequence[str]) -> TimedBlock 
                 continue
             start_rx = "^" + re.escape(tok) + r"(?:\s|$)"
             margin = all(hit.starts[s + k] == 0 for s in starts if s + k < len(sample) and hit.texts[s + k])
-            return TimedBlock(hit=hit, start_rx=start_rx, offset=k, at_margin=margin)
+            return TimedBlock(hit=hit, start_rx=start_rx, offset=k, at_margin=margin, preamble=lead)
     return None
+
+
+def braced_blocks(sample: Sequence[str], starts: Sequence[int]) -> bool:
+    """Whether the blocks starting at ``starts`` are written in braces: every start line
+    ends with ``{`` and every one after the first follows a line that is only ``}``
+    (``};``), the last block closed the same way."""
+    if len(starts) < MIN_BLOCKS or any(not sample[i].rstrip().endswith("{") for i in starts):
+        return False
+    closing = re.compile(r"\s*\};?\s*")
+    before = [sample[i - 1] for i in starts[1:]]
+    return all(closing.fullmatch(ln) for ln in before) and any(closing.fullmatch(ln) for ln in sample[starts[-1]:])
 
 
 def timed_block_pattern(tb: TimedBlock) -> str:

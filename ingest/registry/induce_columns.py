@@ -110,6 +110,11 @@ def _kind(tok: str, words: dict[str, str]) -> str:
 COMMON_LEVELS = ("trace", "debug", "info", "notice", "warn", "warning", "error", "err", "severe",
                  "critical", "crit", "fatal", "alert", "emerg", "panic", "verbose", "fine", "finer", "finest")
 LEVEL_LETTERS = ("v", "d", "i", "w", "e", "f")
+#: Initials of level names beyond the alias table's letters, read only in a column already
+#: found to be a level-letter column (:func:`letter_level_column`): a letter alone is no
+#: level elsewhere (a class code, a flag). Only initials no format writes for another
+#: level: ``A`` (alert, audit) and ``C`` (critical, config) are not.
+LETTER_LEVEL_EXTRA: dict[str, str] = {"t": "TRACE", "n": "INFO"}
 
 
 def _level_spellings(cores: list[str], words: dict[str, str]) -> list[str]:
@@ -206,6 +211,10 @@ def _column_rx(kind: str, toks: list[str], names: _Names, have_level: bool,
     if kind == "enum_level" and not have_level:
         info.append({"field": "severity", "kind": "word column, mostly level words", "values": sorted(set(toks))})
         return r"(?P<severity>[A-Z][a-z]+)", True
+    if kind == "pri_level" and not have_level:
+        info.append({"field": "severity", "kind": "syslog priority in parentheses",
+                     "values": sorted({t for t in toks})})
+        return r"[A-Za-z]{0,12}\((?P<pri>\d{1,3})\)", True
     if kind == "letter_level" and not have_level:
         info.append({"field": "severity", "kind": "level letter column", "values": sorted(set(toks))})
         return r"(?P<severity>[A-Z])", True
@@ -248,6 +257,29 @@ ENUM_LEVEL_SHARE = 0.5
 ENUM_LEVEL_VALUES = 12
 
 
+#: Column kinds that hold the level.
+LEVEL_KINDS = ("level", "symbol", "letter_level", "enum_level", "pri_level")
+#: A syslog priority in parentheses, after an optional short name (``Wa(180)``, ``(14)``).
+PRI_TOKEN_RE = re.compile(r"([A-Za-z]{0,12})\((\d{1,3})\)")
+#: The largest syslog priority (facility 23, severity 7).
+MAX_PRI = 191
+
+
+def pri_level_column(toks: Sequence[str]) -> bool:
+    """A column of syslog priorities in parentheses, a name before each or none, several
+    distinct values, each name always with one priority: the level is the priority's
+    severity (its value modulo 8), whatever the names say."""
+    ms = [PRI_TOKEN_RE.fullmatch(t) for t in toks]
+    if not toks or not all(ms):
+        return False
+    pris = {int(m.group(2)) for m in ms if m}
+    by_name: dict[str, set[str]] = {}
+    for m in ms:
+        if m:
+            by_name.setdefault(m.group(1), set()).add(m.group(2))
+    return len(pris) >= 2 and max(pris) <= MAX_PRI and all(len(v) == 1 for v in by_name.values())
+
+
 def enum_level_column(toks: Sequence[str], words: dict[str, str]) -> bool:
     """A column of a few capitalised words, several of them level words (``Default``,
     ``Info``, ``Error``, ``Fault``): the format's level column."""
@@ -275,6 +307,9 @@ def _typed_columns(rows: list[list[tuple[str, str]]], words: dict[str, str],
         toks = [r[j][1] for r in rows if len(r) > j]
         if len(toks) < STABLE * n:
             break
+        if pri_level_column(toks) and len(toks) == n:
+            cols.append(("pri_level", toks, [r[j][0] for r in rows if len(r) > j]))
+            continue
         if letter_level_column(toks) and len(toks) == n:
             cols.append(("letter_level", toks, [r[j][0] for r in rows if len(r) > j]))
             continue
@@ -310,7 +345,7 @@ def _typed_columns(rows: list[list[tuple[str, str]]], words: dict[str, str],
 
 
 #: Columns that can end a header (what comes after them is the message).
-_TERMINAL = {"level", "symbol", "letter_level", "enum_level", "level_slash", "optional", "prog_pid", "bracket", "bracket_level", "angle", "dotted", "colon_end", "close_end", "sep"}
+_TERMINAL = {"level", "symbol", "letter_level", "enum_level", "pri_level", "level_slash", "optional", "prog_pid", "bracket", "bracket_level", "angle", "dotted", "colon_end", "close_end", "sep"}
 #: At most this many plain words / numbers in a row inside a header (host, pid, tid,
 #: node...); a longer run is the message (an access log's fields are its message).
 MAX_WEAK_RUN = 3
@@ -324,7 +359,7 @@ def _header_end(cols: list[tuple[str, list[str], list[str]]], open_brackets: int
     have_level = False
     for j, (kind, toks, _) in enumerate(cols):
         nxt = cols[j + 1][0] if j + 1 < len(cols) else None
-        if kind in ("level", "symbol", "letter_level", "enum_level") and have_level:
+        if kind in LEVEL_KINDS and have_level:
             kind = "word"  # a second level-like column is message text
         if kind == "optional" and (j == 0 or cols[j - 1][0] not in _TERMINAL):
             kind = "word"  # a sometimes-empty field ends a header only right after structure
@@ -340,8 +375,8 @@ def _header_end(cols: list[tuple[str, list[str], list[str]]], open_brackets: int
             continue
         weak = 0
         end = j + 1
-        level_next = nxt in ("level", "symbol", "letter_level", "enum_level") and not have_level
-        have_level = have_level or kind in ("level", "symbol", "letter_level", "enum_level")
+        level_next = nxt in LEVEL_KINDS and not have_level
+        have_level = have_level or kind in LEVEL_KINDS
         if kind == "sep":
             if toks[0] in ("]", "[", "|") or nxt == "sep" or level_next or (nxt in ("close_end", "level_slash") and opened > 0):
                 continue

@@ -219,7 +219,8 @@ def message_level_tag(pattern: str, lines: list[str], words: dict[str, str]) -> 
     some only on the lines that are not plain information (no tag: the level is read from
     the words). Column typing misses it when the tag is absent from many lines or has
     values that are no level (a category such as ``Auth:`` among ``Info:``/``Error:``);
-    those keep the level read from the message."""
+    those get the level read from the message words, and keep the tag in the message
+    unless the tag opens (nearly) every line (then it is a column of the format)."""
     if "(?P<severity>" in pattern or (msgs := _sample_messages(pattern, lines)) is None:
         return None
     tags = [t.group(1) for t in (_TAG_RE.match(m) for m in msgs) if t]
@@ -230,7 +231,10 @@ def message_level_tag(pattern: str, lines: list[str], words: dict[str, str]) -> 
     if len(values) > MESSAGE_TAG_VALUES or len(levels) < 2 \
             or sum(1 for t in tags if t in levels) < 0.5 * len(tags):
         return None
-    alts = "|".join(re.escape(t) for t in values)
+    # a tag on (nearly) every line is a column of the format, all its values the tag;
+    # on some lines only, the level words are: a category among them ('sched:') is text
+    column = len(tags) >= STABLE * len(msgs)
+    alts = "|".join(re.escape(t) for t in values if column or t in levels)
     return pattern[: -len(_MESSAGE_TAIL)] + f"(?:(?P<severity>{alts}):\\s+)?" + _MESSAGE_TAIL
 
 
