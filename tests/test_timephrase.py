@@ -251,3 +251,13 @@ def test_one_named_year_serves_every_date_of_the_question() -> None:
     s = resolve_time("errors in the 10 o'clock hour on November 10, 2008", now=NOW)
     assert (s.start, s.end) == (T("2008-11-10 10:00"), T("2008-11-10 11:00"))
     assert resolve_time("errors in 2024 on July 2", now=NOW).start == T("2024-07-02")
+
+
+def test_a_weekday_and_an_ordinal_day_are_one_day() -> None:
+    """"the evening of Monday the 1st": the part of day, the weekday and the day of the
+    month are one time (a span, not "two time ranges")."""
+    spans = find_time("how many on the evening of Monday the 1st?", now=NOW, data_range=DATA)
+    assert len(spans) == 1
+    assert (spans[0].start, spans[0].end) == (T("2024-07-01 18:00"), T("2024-07-02 00:00"))
+    spans = find_time("errors from Monday through Tuesday", now=NOW, data_range=DATA)
+    assert len(spans) == 1 and (spans[0].start, spans[0].end) == (T("2024-07-01"), T("2024-07-03"))

@@ -274,6 +274,24 @@ def _level_compound(m: re.Match) -> str:
     return sev if L.severity_of(sev) and L.builtin_dimension(dim) == "severity" else m.group(0)
 
 
+#: "Of X, what share Y?": the whole named first, then the part's share.
+_OF_WHOLE = re.compile(r"^\s*(?:of|among|out\s+of)\s+(?:all\s+)?(?:the\s+)?(.+?)\s+"
+                       r"(what|which)\s+(share|percentage|percent|fraction|proportion)\s+"
+                       r"(?:of\s+(?:them|those|these)\s+)?(?=\S)")
+
+
+def _whole_first(text: str) -> str:
+    """"of the X that were Y, what share went Z" as "what share of the X Y went Z": the
+    share's own phrasing, with the relative clause's verb dropped (it would read as the
+    point where the part begins)."""
+    m = _OF_WHOLE.match(text)
+    if not m:
+        return text
+    whole = re.sub(r"\b(?:that|which|who)\s+(?:were|was|are|is|had\s+been|have\s+been)\s+", "",
+                   m.group(1))
+    return f" {m.group(2)} {m.group(3)} of {whole} {text[m.end():]}"
+
+
 def _keys_of(i: Intent) -> list[str]:
     keys = [k for k, _ in i.filters] + i.present + [d[4:] for d in i.group if d.startswith("ctx:")]
     return keys + ([i.field[4:] if i.field.startswith("ctx:") else i.field] if i.field else [])
@@ -305,6 +323,7 @@ def _parse(question: str, lex: Lexicon, now: dt.datetime, forced: list[str] | No
     rest = re.sub(r"\b(\d{3}|\dxx)'?s\b", r"\1", rest)  # "404s", "5xxs"
     rest = re.sub(r"\b([1-5]\d\d)\s+ok\b", r"\1", rest)  # "200 OK": the code and its status text
     rest = re.sub(r"\b(\w+)\s+by\s+\1\b", r"by \1", rest)  # "hour by hour", "day by day"
+    rest = _whole_first(rest)
     rest = re.sub(r"\b(?:log|logs|logged|logging)\s+(?:in|on)\b(?=\s+(?:successfully|"
                   r"unsuccessfully|as|over|via|using|with|from)\b|\s*$)", "login", rest)  # a sign-in
     rest = re.sub(rf"\b({g.COMPARATOR_WORDS})\s+(\d+(?:\.\d+)?)({Q.unit_rx()})(?![\w%])",
@@ -314,8 +333,9 @@ def _parse(question: str, lex: Lexicon, now: dt.datetime, forced: list[str] | No
     _read_time(t, intent, now, lex, question)
     if len(intent.compare) == 2 and t.take(r"\b(?:as\s+)?(?:an?\s+)?ratio\b(?!\s+of\b)"):
         intent.ratio = True  # "A compared with B, as a ratio": A / B
-    elif len(intent.compare) == 2 and t.take(r"\b(?:the\s+)?difference(?:\s+(?:in|of|between))?\b"):
-        intent.minus = True  # "A vs B: difference in X": A - B, first minus second
+    elif len(intent.compare) == 2 and (t.take(r"\b(?:the\s+)?difference(?:\s+(?:in|of|between))?\b")
+                                       or re.search(r"\bminus\b", rest)):
+        intent.minus = True  # "A vs B: difference in X", "X on A minus those on B": A - B
     _excluded_services(t, intent, lex)
     scope = forced or _scope(t.s, lex)
     _measures(t, intent, lex, scope)
@@ -355,7 +375,9 @@ def _parse(question: str, lex: Lexicon, now: dt.datetime, forced: list[str] | No
         near = {u: L.nearest(u, lex) for u in unknown}
         forms = difflib.get_close_matches(question.lower(), g.SUPPORTED_FORMS, n=3, cutoff=0.0)
         raise NotUnderstood(question, unknown, forms, nearest=near)
-    if re.search(r"\bwho\b", question.lower()) and not intent.group:
+    # "who" needs a field naming the doers: grouped by, or counted ("customers who ...")
+    if re.search(r"\bwho\b", question.lower()) and not intent.group and not (
+            intent.measure == "distinct" and intent.field):
         raise NotUnderstood(question, ["who"], g.SUPPORTED_FORMS[:3],
                             "no field of these rows names who did it ('who')")
     _compare_named(intent, question, lex)

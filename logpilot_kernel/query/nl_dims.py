@@ -109,6 +109,11 @@ def _take_dim(t: _Text, cue: str, intent: "Intent", lex: Lexicon, scope: list[st
             pos = m.end()
             continue
         dim, k, infos = got
+        if infos and j + k < len(toks) and _names_nothing(toks[j + k].group(0), lex):
+            # "per oven chamber": a noun after the field that nothing here has
+            # only says what the field's values are
+            intent.notes.append(f"read {toks[j + k].group(0)!r} as describing {infos[0].name}")
+            k += 1
         t.blank(m.start(), m.end())
         for idx, tok in enumerate(toks[:j + k]):
             if idx not in named:
@@ -147,6 +152,16 @@ def _param_over_key(t: _Text, words: list[str], dim: str, intent: "Intent", lex:
         if not s.constant and all(L.synonyms(w) & body or L.stem(w) in bare for w in rest):
             return True
     return False
+
+
+def _names_nothing(word: str, lex: Lexicon) -> bool:
+    """A plain word no service, host, field, value or template word of the workspace has
+    (by form, stem or synonym), nor a word of the tables."""
+    if not word.isalpha() or len(word) < 4 or word in L.skip_words() or L.builtin_dimension(word):
+        return False
+    return not (L.link_service(word, lex) or L.link_host(word, lex) or L.link_word(word, lex)
+                or L.link_key(word, lex) or L.link_value(word, lex) or L.severity_of(word)
+                or L.files_named(word, lex) or L.link_slot_value(word, lex))
 
 
 def _slot_dim(words: list[str], t: _Text, intent: "Intent", lex: Lexicon, scope: list[str]
@@ -199,7 +214,10 @@ def _scope(s: str, lex: Lexicon) -> list[str]:
             if w in L.skip_words() or L.severity_of(w):
                 continue
             vals = L.link_value(w, lex)
-            if vals and len({v.info.service for v in vals}) == 1 and vals[0].how != "synonym":
+            # a value only one service holds implies it, unless other services' messages
+            # write the word too ("for root": a field of one, a message word of another)
+            if vals and len({v.info.service for v in vals}) == 1 and vals[0].how != "synonym" \
+                    and not set(lex.words.get(w, {})) - {vals[0].info.service}:
                 found.append(vals[0].info.service)
     return list(dict.fromkeys(found))
 

@@ -265,6 +265,10 @@ def filters(w: Words, intent: "Intent", lex: Lexicon, scope: list[str], q: str) 
             else:
                 unknown.append(word)
             continue
+        if word in skip and _event_verb(word, lex, scope or intent.services):
+            w.use(i)  # "replies sent": the named service's event 'sent reply=<*>'
+            words_at.append((i, [word]))
+            continue
         if word in skip:
             w.use(i)
             upper = word.upper()
@@ -388,6 +392,10 @@ def filters(w: Words, intent: "Intent", lex: Lexicon, scope: list[str], q: str) 
                 intent.severities = tuple(dict.fromkeys(intent.severities + sev))
             last_sev = i
             continue
+        named = {f[0] for f in intent.filters}
+        if named and any(k.info.name in named for k in L.link_key(word, lex, scope or intent.services)):
+            w.use(i)  # "cam-x devices": the name of the field of a value read already
+            continue
         vals = L.link_value(word, lex, scope or intent.services)
         if vals:
             syn = L.synonyms(word) | {L.stem(word)}
@@ -431,12 +439,35 @@ def filters(w: Words, intent: "Intent", lex: Lexicon, scope: list[str], q: str) 
             w.use(i)
             intent.slot_filters.append((word, held))
             continue
-        if L.is_skip_form(word):  # "returning", "serving": another form of an everyday verb
+        if L.is_skip_form(word) or word in L.weak_words():  # "returning": an everyday verb
             w.use(i)
             continue
         unknown.append(word)
-    T.merge_words(intent, words_at, lex, {i: w.toks[i][2] for i, _ in words_at})
-    return unknown
+    T.merge_words(intent, words_at, lex, {i: tok for i, (_a, _b, tok) in enumerate(w.toks)})
+    return _outcome_of_value(unknown, intent)
+
+
+def _event_verb(word: str, lex: Lexicon, services: list[str]) -> bool:
+    """An everyday verb of the skip table that opens a template of the services the
+    question names (their event: 'sent reply=<*> ...'): there it is that event's word."""
+    if not services or len(word) < 4 or not word.isalpha():
+        return False
+    return any(re.match(rf"{word}\b", body.lower()) for svc in services
+               for _t, body, _n in lex.templates.get(svc, []))
+
+
+def _outcome_of_value(unknown: list[str], intent: "Intent") -> list[str]:
+    """"PUTs ... refused with a 451": an outcome verb (the table's ``outcomes``) that no
+    message of the rows in question writes only says what a value filter of the question
+    means (a status code, say); it is dropped with a note, not refused."""
+    if not intent.filters:
+        return unknown
+    outcome = {x for k in L.table().get("outcomes", {}) for x in L.synonyms(k)}
+    said = [u for u in unknown if L.stem(u) in outcome or L.synonyms(u) & outcome]
+    for u in said:
+        key, value = intent.filters[-1]
+        intent.notes.append(f"read {u!r} as what {key} = {value} says (no message here writes it)")
+    return [u for u in unknown if u not in said]
 
 
 def check_against_lexicon(intent: "Intent", lex: Lexicon) -> None:

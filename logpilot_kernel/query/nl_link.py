@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import functools
 import json
+import os
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -31,12 +32,16 @@ def stem(word: str) -> str:
         return w[:2]
     if len(w) <= 3:
         return w
+    prev = ""
     for _ in range(2):
         for suf, rep in (("sses", "ss"), ("ies", "y"), ("ied", "y"), ("ations", ""),
                          ("ation", ""), ("ing", ""), ("ed", ""),
                          ("es", "e"), ("s", "")):
+            if prev in ("ed", "ing") and suf in ("es", "s"):
+                break  # "refused" -> refus, as "refuse": no "-s" sits inside an "-ed" form
             if w.endswith(suf) and len(w) - len(suf) >= 3 and not w.endswith("ss"):
                 w = w[: len(w) - len(suf)] + rep
+                prev = suf
                 break
         else:
             break
@@ -71,6 +76,14 @@ def skip_words() -> frozenset[str]:
 @functools.lru_cache(maxsize=1)
 def _skip_stems() -> frozenset[str]:
     return frozenset(s for s in (stem(w) for w in skip_words()) if len(s) >= 4)
+
+
+@functools.lru_cache(maxsize=1)
+def weak_words() -> frozenset[str]:
+    """Everyday words read as nothing only when nothing in the workspace has their name
+    (the table's ``weak``): "sudo commands were run" skips "run", a job log's "failed
+    runs" keeps it as its template word."""
+    return frozenset(table().get("weak", []))
 
 
 def is_skip_form(word: str) -> bool:
@@ -239,7 +252,20 @@ def link_service(word: str, lex: Lexicon) -> tuple[str, str] | None:
         near = difflib.get_close_matches(low, [x.lower() for x in lex.services], n=1, cutoff=0.88)
         if near:
             return next(x for x in lex.services if x.lower() == near[0]), "fuzzy"
+        kin = [x for x in lex.services if _same_root(s, stem(x.lower()))]
+        if len(kin) == 1:  # "reminders" / "reminding" of a service "reminder"
+            return kin[0], "root"
     return None
+
+
+def _same_root(a: str, b: str) -> bool:
+    """Two stems of one word family ("translat" of translations, "translator"): a common
+    start of six letters or more that leaves at most two letters of the shorter one (an
+    agent or action ending the stemmer keeps)."""
+    if not (a.isalpha() and b.isalpha()) or a == b:
+        return False
+    n = len(os.path.commonprefix([a, b]))
+    return n >= 6 and n >= min(len(a), len(b)) - 2
 
 
 def services_named(word: str, lex: Lexicon) -> list[str]:
@@ -261,18 +287,29 @@ def files_named(word: str, lex: Lexicon) -> dict[str, int]:
     Linux_2k.log, "edge" -> edge/access.log) -> rows."""
     low = word.lower()
     out: dict[str, int] = {}
-    if len(low) < 3:
+    if len(low) < 3 or severity_of(low):  # "errors" is a level, not the file error.log
         return out
     for name, per in lex.origins.items():
-        if low in re.split(r"[^a-z0-9]+", name.lower()):
+        # a part of the name, or a whole folder or file stem ("billing-api" of
+        # billing/billing-api.log: the name a team calls the program by)
+        stems = re.split(r"[/\\!]+", name.lower())
+        stems += [x.rsplit(".", 1)[0] for x in stems if "." in x]
+        if low in re.split(r"[^a-z0-9]+", name.lower()) or low in stems:
             for svc, n in per.items():
                 out[svc] = out.get(svc, 0) + n
     return out
 
 
 def link_host(word: str, lex: Lexicon) -> str | None:
+    """The host this word names: its name, or the one host whose name is the word and a
+    number or domain after it ("the vault" -> vault02, "mailer" -> mailer.example.org): people
+    call a box by its role and leave out the counter."""
     low = word.lower()
-    return next((h for h in lex.hosts if h.lower() == low), None)
+    exact = next((h for h in lex.hosts if h.lower() == low), None)
+    if exact or len(low) < 4 or not low.isalpha():
+        return exact
+    near = [h for h in lex.hosts if re.fullmatch(re.escape(low) + r"(?:[-_]?\d+|\.[a-z0-9.-]+)", h.lower())]
+    return near[0] if len(near) == 1 else None
 
 
 @dataclass(frozen=True)
@@ -316,11 +353,21 @@ def link_value(word: str, lex: Lexicon, scope: Iterable[str] = ()) -> list[Value
     return []
 
 
+def forms_of(word: str) -> set[str]:
+    """The word and its stems: an action noun also as its verb's stem ("rotation" ->
+    rotat, as "rotated"), which the suffix stripper alone leaves apart."""
+    low = word.lower()
+    out = {low, stem(low)}
+    if re.search(r"[a-z]{3}ations?$", low):
+        out.add(stem(re.sub(r"ations?$", "ate", low)))
+    return out
+
+
 def link_word(word: str, lex: Lexicon, scope: Iterable[str] = ()) -> dict[str, int]:
     """Services whose templates hold this word (or its stem / synonym, or it followed by a
     version number: ssh -> ssh2) -> rows."""
     scope = set(scope)
-    forms = {word.lower()} | {stem(word)}
+    forms = forms_of(word)
     out: dict[str, int] = {}
     for w, per in lex.words.items():
         if w in forms or stem(w) in forms or stem(w) in synonyms(word) or (
@@ -377,7 +424,7 @@ def template_stems(word: str, lex: Lexicon, scope: Iterable[str] = ()) -> list[s
     """Template words of the workspace (of these services' templates when given) that this
     word names: by form first, else by synonym (for ILIKE filters)."""
     scope = set(scope)
-    forms = {word.lower(), stem(word)}
+    forms = forms_of(word)
     syn = synonyms(word)
     pool = [w for w, per in lex.words.items() if not scope or scope & set(per)]
     exact = sorted(w for w in pool if w in forms or stem(w) in forms
@@ -387,7 +434,7 @@ def template_stems(word: str, lex: Lexicon, scope: Iterable[str] = ()) -> list[s
 
 def template_forms_wide(word: str, lex: Lexicon) -> list[str]:
     """Template words this word names, by form or by synonym (for pairing words)."""
-    forms = {word.lower(), stem(word)}
+    forms = forms_of(word)
     syn = synonyms(word)
     return sorted(w for w in lex.words if w in forms or stem(w) in forms or stem(w) in syn
                   or (len(word) >= 3 and w.rstrip("0123456789") == word.lower()))

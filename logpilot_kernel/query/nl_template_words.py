@@ -60,6 +60,13 @@ def phrases(w: Words, lex: Lexicon, scope: list[str]) -> list[tuple[int, list[st
             if not n_skip or n_skip == k or not all(re.fullmatch(r"[a-z]+", x) for x in words):
                 continue
             if words[-1] in skip:
+                said = _noun_verb(words, bodies) if k == 2 and words[0] not in skip and \
+                    re.search(r"..(?:ed|en|ing)$", words[1]) else None
+                if said:  # "thumbnails generated": the event 'Thumbnail generated', not any
+                    w.use(*idx)
+                    out.append((i, [said]))
+                    i += 1
+                    break
                 continue
             phrase = " ".join(words)
             if any(re.search(rf"(?:^| ){re.escape(phrase)}(?: |$)", b) for b in bodies):
@@ -69,6 +76,18 @@ def phrases(w: Words, lex: Lexicon, scope: list[str]) -> list[tuple[int, list[st
                 break
         i += 1
     return out
+
+
+def _noun_verb(words: list[str], bodies: list[str]) -> str | None:
+    """A noun then an everyday verb of the skip table ("thumbnails generated") that a template
+    of the scope writes as its two words, inflection aside: that template phrase."""
+    want = [L.stem(x) for x in words]
+    for b in bodies:
+        toks = b.split()
+        for a, c in zip(toks, toks[1:]):
+            if [L.stem(a), L.stem(c)] == want:
+                return f"{a} {c}"
+    return None
 
 
 def compound_parts(word: str, lex: Lexicon, scope: list[str]) -> list[list[str]]:
@@ -126,11 +145,15 @@ def _jointly(words_at: list[tuple[int, list[str]]], raw: dict[int, str], lex: Le
     """When no template holds a form of every word, read each word by form or synonym
     within the templates that hold all of them ("failed ssh logins" -> failed, ssh2,
     password), if there are such templates."""
-    bodies = [_body_words(b)
-              for tpls in lex.templates.values() for _t, b, _n in tpls]
+    texts = [" ".join(re.findall(r"[a-z][a-z0-9]*", b.lower()))
+             for tpls in lex.templates.values() for _t, b, _n in tpls]
+    # a body's words, and the phrases of the question it holds ("for root", read whole)
+    asked = {f for _, fs in words_at for f in fs if " " in f}
+    bodies = [_body_words(t) | {p for p in asked if f" {p} " in f" {t} "} for t in texts]
     if len(words_at) < 2 or any(all(body & set(f) for _, f in words_at) for body in bodies):
         return words_at
-    wide = [(i, set(L.template_forms_wide(raw.get(i, ""), lex)) | set(f)) for i, f in words_at]
+    wide = [(i, set(f) if any(" " in x for x in f) else
+             set(L.template_forms_wide(raw.get(i, ""), lex)) | set(f)) for i, f in words_at]
     hits = [body for body in bodies if all(body & forms for _, forms in wide)]
     if not hits:
         # a word linked by synonym only ("logins" -> password) is the weaker reading: when
@@ -145,11 +168,46 @@ def _jointly(words_at: list[tuple[int, list[str]]], raw: dict[int, str], lex: Le
     return [(i, sorted(forms & seen)) for i, forms in wide]
 
 
+def _either(words_at: list[tuple[int, list[str]]], raw: dict[int, str]
+            ) -> list[tuple[int, list[str]]]:
+    """"glazed or chipped": two template words joined by "or" are one word's
+    alternatives (either template), not two words every row must hold."""
+    out: list[tuple[int, list[str]]] = []
+    for i, forms in words_at:
+        if out and out[-1][0] == i - 2 and raw.get(i - 1) == "or":
+            out[-1] = (out[-1][0], sorted(set(out[-1][1]) | set(forms)))
+            continue
+        out.append((i, forms))
+    return out
+
+
+def _as_parameter(intent: "Intent", words_at: list[tuple[int, list[str]]], raw: dict[int, str],
+                  lex: Lexicon) -> list[tuple[int, list[str]]]:
+    """"when did NAME last log in": NAME is a template word somewhere, but the templates of
+    the other words hold it as a parameter ("Accepted key for <*>"): there it is that
+    parameter's value (a slot filter), so the words are not read as two templates'."""
+    if len(words_at) < 2:
+        return words_at
+    bodies = {(svc, t): _body_words(b) for svc, tpls in lex.templates.items() for t, b, _n in tpls}
+    if any(all(body & set(f) for _, f in words_at) for body in bodies.values()):
+        return words_at
+    for n, (i, _forms) in enumerate(words_at):
+        rest = [set(f) | set(L.template_forms_wide(raw.get(j, ""), lex))
+                for j, f in words_at if j != i]
+        held = [(svc, tid, idx, v) for svc, tid, idx, v, _c in lex.slot_values.get(raw.get(i, ""), [])
+                if all(bodies.get((svc, tid), set()) & r for r in rest)]
+        if held:
+            intent.slot_filters.append((raw[i], held))
+            return words_at[:n] + words_at[n + 1:]
+    return words_at
+
+
 def merge_words(intent: "Intent", words_at: list[tuple[int, list[str]]], lex: Lexicon,
                  w_raw: dict[int, str] | None = None) -> None:
     """Template words as ILIKE filters; each word's forms are alternatives. Neighbours that
     stand together in a template become one phrase ("jobs stalled" -> 'job stalled')."""
-    words_at = _jointly(sorted(words_at), w_raw or {}, lex)
+    words_at = _as_parameter(intent, _either(sorted(words_at), w_raw or {}), w_raw or {}, lex)
+    words_at = _jointly(words_at, w_raw or {}, lex)
     bodies = [b.lower() for tpls in lex.templates.values() for _t, b, _n in tpls]
     k = 0
     while k < len(words_at):
@@ -160,6 +218,10 @@ def merge_words(intent: "Intent", words_at: list[tuple[int, list[str]]], lex: Le
                               if any(f"{a} {b}" in body for body in bodies)} |
                              {f"{b} {a}" for a in forms for b in nxt
                               if any(f"{b} {a}" in body for body in bodies)})
+            said = {L.stem(r) for r in (w_raw or {}).values()}
+            own = [p for p in phrases if all(L.stem(part) in said for part in p.split())]
+            if own:  # "failed key": the words as written, not a synonym pair of them
+                phrases = own
             if phrases:
                 intent.words.append("|".join(phrases[:6]))
                 k += 2

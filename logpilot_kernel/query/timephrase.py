@@ -126,9 +126,9 @@ def _merge(comps: dict[str, Any], new: dict[str, Any]) -> dict[str, Any] | None:
         elif any(x in out for x in _CONFLICTS[k]):
             return None
         elif k == "day" and "day" in out:
-            if {out["day"][0], v[0]} != {"weekday", "date"}:
-                return None  # "Tuesday, July 2": the date wins
-            out["day"] = out["day"] if out["day"][0] == "date" else v
+            if {out["day"][0], v[0]} not in ({"weekday", "date"}, {"weekday", "dom"}):
+                return None  # "Tuesday, July 2", "Monday the 1st": the date wins
+            out["day"] = out["day"] if out["day"][0] != "weekday" else v
         elif k == "day":
             if "year" in out:
                 if v[0] != "date" or v[1] not in (None, out["year"]):
