@@ -69,6 +69,15 @@ class TemplateChange:
     new: bool = False
     disappeared: bool = False
     traced: int = 0
+    #: rows before ``mark`` (the symptom's detected onset), the span of that lead in
+    #: seconds, and the first row at or after the mark: whether a template's first row
+    #: in the lead is its burst or one of its ordinary rows (see causality.onset_time)
+    lead: int = 0
+    lead_s: float = 0.0
+    first_after_mark: dt.datetime | None = None
+    #: the mark and the lead's last rows (oldest first), when :func:`lead_rows` filled them
+    mark: dt.datetime | None = None
+    lead_times: list[dt.datetime] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -100,12 +109,16 @@ SEV_RANK = "CASE severity WHEN 'FATAL' THEN 5 WHEN 'ERROR' THEN 4 WHEN 'WARN' TH
 
 
 def template_changes(cur: Any, lo: dt.datetime, hi: dt.datetime, base_lo: dt.datetime,
-                     base_hi: dt.datetime, where: str = "TRUE") -> list[TemplateChange]:
+                     base_hi: dt.datetime, where: str = "TRUE",
+                     mark: dt.datetime | None = None) -> list[TemplateChange]:
     """Every template seen in ``[base_lo, base_hi)`` with counts before/during/after ``[lo, hi)``.
 
     One aggregate query over the scope; ``first_seen`` comes from the ``templates`` table
     so "new" means never seen in the whole workspace before the window, not just in scope.
+    ``mark`` (inside ``[lo, hi)``: where the symptom was detected, after the lead the
+    contrast starts from) splits the window's rows into the lead and the rest.
     """
+    mark = min(max(mark or lo, lo), hi)
     rows = cur.execute(
         f"""
         SELECT l.template_id, any_value(t.template), mode(l.service_name),
@@ -115,15 +128,18 @@ def template_changes(cur: Any, lo: dt.datetime, hi: dt.datetime, base_lo: dt.dat
                count(*) FILTER (WHERE l.timestamp >= ?),
                min(l.timestamp) FILTER (WHERE l.timestamp >= ? AND l.timestamp < ?),
                max(l.timestamp) FILTER (WHERE l.timestamp >= ? AND l.timestamp < ?),
-               any_value(t.first_seen)
+               any_value(t.first_seen),
+               count(*) FILTER (WHERE l.timestamp >= ? AND l.timestamp < ?),
+               min(l.timestamp) FILTER (WHERE l.timestamp >= ? AND l.timestamp < ?)
         FROM logs l LEFT JOIN templates t USING (template_id)
         WHERE l.timestamp >= ? AND l.timestamp < ? AND ({where})
         GROUP BY l.template_id
-        """, [lo, lo, hi, hi, lo, hi, lo, hi, base_lo, base_hi]).fetchall()
+        """, [lo, lo, hi, hi, lo, hi, lo, hi, lo, mark, mark, hi, base_lo, base_hi]).fetchall()
     tw = max(1.0, (hi - lo).total_seconds())
     tb = max(1.0, (lo - base_lo).total_seconds() + (base_hi - hi).total_seconds())
     out = []
-    for tid, tpl, svc, sev, before, during, after, f_in, l_in, first in rows:
+    lead_s = (mark - lo).total_seconds()
+    for tid, tpl, svc, sev, before, during, after, f_in, l_in, first, n_lead, f_mark in rows:
         base = before + after
         g, p = g_test(during, base, tw, tb)
         ever_before = first is not None and first < lo
@@ -131,8 +147,28 @@ def template_changes(cur: Any, lo: dt.datetime, hi: dt.datetime, base_lo: dt.dat
             tid, tpl or "", svc or "", sev or "", before, during, after, base / tb, during / tw,
             g, p, first, f_in, l_in, ever_before,
             new=during > 0 and before == 0 and not ever_before,
-            disappeared=during == 0 and before > 0 and before / tb * tw >= 3))
+            disappeared=during == 0 and before > 0 and before / tb * tw >= 3,
+            lead=n_lead, lead_s=lead_s, first_after_mark=f_mark, mark=mark))
     return out
+
+
+def lead_rows(cur: Any, lo: dt.datetime, changes: list[TemplateChange],
+              cap: int = 200) -> None:
+    """Fill ``lead_times`` (the last ``cap`` rows before the mark) of the templates with
+    a background rate and rows in the lead: only those need their burst's start told
+    from their ordinary rows. One query for all of them."""
+    want = [c for c in changes if c.rate_before > 0 and c.lead > 0 and c.mark is not None]
+    if not want:
+        return
+    mark = want[0].mark
+    rows = cur.execute(
+        f"SELECT template_id, list(timestamp ORDER BY timestamp DESC)[1:{int(cap)}] FROM logs "
+        f"WHERE timestamp >= ? AND timestamp < ? AND template_id IN "
+        f"({placeholders(len(want))}) GROUP BY 1",
+        [lo, mark, *[c.template_id for c in want]]).fetchall()
+    got = {tid: sorted(ts) for tid, ts in rows}
+    for c in want:
+        c.lead_times = got.get(c.template_id, [])
 
 
 def significant_terms(cur: Any, lo: dt.datetime, hi: dt.datetime, base_lo: dt.datetime,

@@ -22,7 +22,7 @@ from ..errors import LogPilotError
 from ..isotime import to_utc
 from .answer import WhyAnswer
 from .causality import candidates_from, rank, trace_links
-from .contrast import significant_terms, template_changes
+from .contrast import lead_rows, significant_terms, template_changes
 from .entity import follow
 from ..sqltext import literal, literal_list, placeholders
 from .scope import Scope, parse_question, retrieve_templates
@@ -50,6 +50,8 @@ MIN_WINDOW_ROWS = 5
 MAX_WINDOWS = 6
 #: How long before the detected window the contrast starts (the cause leads the symptom).
 LEAD = dt.timedelta(minutes=5)
+#: How many more leads the contrast may reach back when a change starts at the lead's edge.
+MAX_LEAD_STEPS = 2
 BASELINE_MIN = dt.timedelta(hours=3)
 SEVERE = "severity IN ('ERROR', 'FATAL')"
 US = dt.timedelta(microseconds=1)
@@ -221,8 +223,10 @@ def _answer(ws: Any, cur: Any, question: str, since: dt.datetime | None,
     if not in_scope:
         ans.no_match("no rows in that scope", _suggest(cur, dmin, dmax + US, [], known))
         return ans
+    # a status the question names ("the 504s") is a signal of its own, found in any
+    # service's rows, even when its other words ("the load balancer") match no template
     if (scope.keywords and not scope.templates and not scope.services and not scope.entities
-            and not scope.abnormal):
+            and not scope.abnormal and not scope.numbers):
         ans.no_match("no template matches the words " + ", ".join(map(repr, scope.keywords))
                      + " (semantic search in Chroma and text search in DuckDB)",
                      _suggest(cur, lo, hi, [], known))
@@ -242,7 +246,8 @@ def _answer(ws: Any, cur: Any, question: str, since: dt.datetime | None,
         return ans
     ans.windows = _other_windows(cur, window, ans.series, sig, trail,
                                  focus[:2] if focus else None)
-    ans._context.update({"lo": lo, "hi": hi, "focus": focus, "trail": trail})
+    ans._context.update({"lo": lo, "hi": hi, "focus": focus, "trail": trail,
+                         "symptoms": signal_services})
     _explain(cur, ans, window, lo, hi, focus, trail)
     return ans
 
@@ -285,14 +290,27 @@ def _explain(cur: Any, ans: WhyAnswer, window: Window, lo: dt.datetime, hi: dt.d
     if window.how == "given":  # the analyst's window: the baseline may leave the scope
         base_lo, base_hi = baseline(window, dmin, dmax + US)
         clo = window.start
-    changes = template_changes(cur, clo, window.end, base_lo, base_hi)
-    pool = candidates_from(changes)
+    mark = window.start if window.how != "given" else None
+    changes = template_changes(cur, clo, window.end, base_lo, base_hi, mark=mark)
+    pool = candidates_from(changes, onset=mark)
+    for _ in range(MAX_LEAD_STEPS):  # a chain: the lead's first change starts at its edge
+        if mark is None or not _starts_at_edge(pool, clo, lead) or clo - lead < max(lo, base_lo):
+            break
+        clo -= lead
+        changes = template_changes(cur, clo, window.end, base_lo, base_hi, mark=mark)
+        pool = candidates_from(changes, onset=mark)
+    lead_rows(cur, clo, pool)
     links = trace_links(cur, clo, window.end, [c.template_id for c in pool])
-    cands = rank(pool, links, clo, window.end, trail.templates if trail else None)
+    cands = rank(pool, links, clo, window.end, trail.templates if trail else None,
+                 symptoms=ans._context.get("symptoms"))
     ans.candidates = cands[:10]
     ans.changes = changes
     if cands and window.how != "given" and adjust_onset:
-        start = _cause_onset(cur, cands[0].change.template_id, window, clo, base_lo, base_hi)
+        top = cands[0].change
+        # a cause with no rows before (one alarm line) has no burst to find: its first row
+        start = top.first_in_window if top.before == 0 and top.during < MIN_WINDOW_ROWS \
+            and top.first_in_window and clo <= top.first_in_window < window.start else \
+            _cause_onset(cur, top.template_id, window, clo, base_lo, base_hi)
         if start is not None:
             ans.window = Window(start, window.end, window.llr, window.inside, window.expected,
                                 window.bucket_seconds, window.how)
@@ -303,6 +321,16 @@ def _explain(cur: Any, ans: WhyAnswer, window: Window, lo: dt.datetime, hi: dt.d
     ans.samples = _samples(cur, clo, window.end, top_ids[:3])
     ans.timeline = _timeline(cur, lo, hi, top_ids[:6], window)
     ans.build_evidence()
+
+
+def _starts_at_edge(pool: list[Any], clo: dt.datetime, lead: dt.timedelta) -> bool:
+    """Whether a change with no rows before the window begins within a tenth of the lead
+    from its start: the symptom may be the second link of a chain (a broker alarm, then
+    publishers failing, then, minutes later, a consumer's timeouts), whose first link
+    lies before the lead."""
+    edge = clo + lead / 10
+    return any(c.before == 0 and c.first_in_window is not None and c.first_in_window < edge
+               for c in pool)
 
 
 def _warn_rivals(cur: Any, ans: WhyAnswer, s: Any, best: Window, where: str,
