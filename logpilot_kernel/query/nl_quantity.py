@@ -262,7 +262,7 @@ def find_param(named: list[str], context: list[str], lex: Lexicon, scope: Iterab
     context = [w for w in context if not L.link_service(w, lex)]  # scope, not template words
     own = {L.stem(w) for w in context if w not in L.skip_words() or len(w) > 3} - syn
     syn_ctx = {x for w in context for x in L.synonyms(w)} - own - syn
-    scored = [((len(own & b), len(syn_ctx & b)), s) for s in pool for b in [_body_stems(s.body)]]
+    scored = [((len(own & b), len(syn_ctx & b)), s) for s in pool for b in [body_stems(s.body)]]
     best = max(n for n, _ in scored)
     chosen = [s for n, s in scored if n == best]
     if len({s.before for s in chosen}) > 1:
@@ -272,9 +272,9 @@ def find_param(named: list[str], context: list[str], lex: Lexicon, scope: Iterab
     nouns = {t for s in chosen for t in L.key_tokens(s.before[-1])}
     mods = {x for w in named if not (L.synonyms(w) | {L.stem(w)}) & nouns
             for x in L.synonyms(w) | {L.stem(w)}}  # "unknown usernames": "unknown"
-    held = mods & set().union(*(_body_stems(s.body) for s in chosen))
+    held = mods & set().union(*(body_stems(s.body) for s in chosen))
     chosen += [s for s in constant_siblings(chosen, lex)
-               if (len(own & (b := _body_stems(s.body))), len(syn_ctx & b)) == best and held <= b]
+               if (len(own & (b := body_stems(s.body))), len(syn_ctx & b)) == best and held <= b]
     q = Quantity(chosen, "", own=best[0], score=best[0] + best[1], by_name=True)
     if len({(s.service, s.template_id) for s in chosen}) > 1:
         q.notes.append("the values are read from several templates: " + "; ".join(
@@ -322,10 +322,6 @@ def constant_siblings(chosen: list[QSlot], lex: Lexicon) -> list[QSlot]:
 
 def body_stems(body: str) -> set[str]:
     """The stems of a template's words (its parameters left out)."""
-    return _body_stems(body)
-
-
-def _body_stems(body: str) -> set[str]:
     return {L.stem(w) for w in re.findall(r"[A-Za-z][A-Za-z0-9]*", body.replace("<*>", " "))}
 
 
@@ -367,7 +363,7 @@ def find(named: list[str], context: list[str], lex: Lexicon, scope: Iterable[str
     own = {L.stem(w) for w in context if w not in L.skip_words() or len(w) > 3}
     syn_ctx = {x for w in context for x in L.synonyms(w)} - own
     scored = [((len(own & b), len(syn_ctx & b)), s) for s in pool
-              for b in [_body_stems(s.body)]]
+              for b in [body_stems(s.body)]]
     best = max(n for n, _ in scored)
     chosen = [s for n, s in scored if n == best]
     if best == (0, 0) and not by_name and len({(s.service, s.template_id) for s in chosen}) > 1:
