@@ -8,13 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-import duckdb
 import pyarrow as pa
-import pytest
 
 from logpilot_kernel.ingest.enrich import parse_records
 from logpilot_kernel.ingest.registry import Registry, Rule
 from logpilot_kernel.ingest.registry.wrapped import compose, with_compositions
+from tests.test_registry import chunk as registry_chunk, con  # noqa: F401 - con: the module's DuckDB fixture
 
 REG = Registry()
 T = dt.datetime
@@ -30,23 +29,8 @@ WRAPPED_5424 = '<134>1 2023-04-03T19:05:11.951+02:00 lb-7 haproxy 901 - - ' + HT
 HAPROXY_OWN = 'Apr  3 17:05:12 lb-7 haproxy[901]: Server be_rpc/rpc2 is DOWN, reason: Layer7 wrong status, check duration: 4ms.'
 
 
-@pytest.fixture(scope="module")
-def con():
-    c = duckdb.connect()
-    c.execute("SET threads = 1")
-    yield c
-    c.close()
-
-
 def chunk(lines: list[str]) -> pa.Table:
-    n = len(lines)
-    return pa.table({
-        "origin": pa.array(["/srv/logs/lb/haproxy.log"] * n, pa.string()),
-        "origin_offset": pa.array(range(1, n + 1), pa.int64()),
-        "raw": pa.array(lines, pa.string()),
-        "n_lines": pa.array([1] * n, pa.int32()),
-        "bad_utf8": pa.array([False] * n),
-    })
+    return registry_chunk(lines, origin="/srv/logs/lb/haproxy.log")
 
 
 def one(rule: str, line: str) -> dict:
