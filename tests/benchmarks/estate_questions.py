@@ -6,8 +6,9 @@ usage: python tests/benchmarks/estate_questions.py --set FILE [--out DIR] [--reu
 The demo sets all ask about estates of LogPilot's own generator, whose formats and words
 the team knows. A set of this kind names another generator (``estate.generator``, a
 script run as ``python GENERATOR --out DIR --seed N --days D --start DATE``) written by
-someone who read none of LogPilot. The estate is generated into ``DIR/estate``, its
-``logs`` folder ingested with the defaults a user gets, and then:
+someone who read none of LogPilot. The estate is generated into ``DIR/estate`` (with
+``estate.args`` appended, e.g. a renamed variant's ``--rename 1``), its ``logs`` folder
+ingested with the defaults a user gets, and then:
 
 - ``questions``: judged as in ``question_accuracy.py`` (exact, refused, wrong, silent);
 - ``why``: each question asked of the why-engine at its ``now``; hit@1 and hit@3 against
@@ -46,7 +47,7 @@ def build(base: Path, spec: dict[str, Any], reuse: bool) -> tuple[Any, dict[str,
     if not (reuse and truth_path.exists()):
         subprocess.run([sys.executable, str(REPO / spec["generator"]), "--out", str(est),
                         "--seed", str(spec["seed"]), "--days", str(spec["days"]),
-                        "--start", spec["start"]], check=True)
+                        "--start", spec["start"], *spec.get("args", [])], check=True)
     truth = json.loads(truth_path.read_text())
     fresh = not (reuse and (base / "ws").exists())
     ws = Workspace(base / "ws")
