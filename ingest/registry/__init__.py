@@ -283,6 +283,7 @@ class Registry:
         more of it than the best known rule."""
         det = det if det is not None else self.detect(lines)
         det = self._with_payload(det, lines)
+        det = self._with_json_keys(det, lines, stem=stem)
         if det.rule.name != "generic" and det.confidence >= INDUCE_BELOW:
             return self._with_level_key(det, lines, stem=stem)
         try:
@@ -344,6 +345,39 @@ class Registry:
             return det
         return Detection(rule=best, confidence=det.confidence,
                          scores=[(best.name, round(score, 4))] + [s for s in det.scores if s[0] != best.name])
+
+    def _with_json_keys(self, det: Detection, lines: Sequence[str], *, stem: str) -> Detection:
+        """``det``, or, for a file of JSON objects whose time, message or level keys no rule
+        names as written (an epoch number under a longer key, ``MESSAGE`` in capitals), the
+        JSON rule with the sample's own keys (:func:`.induce_json_keys.induce_json_keys`)
+        when it scores at least as well. Why: without the time key every record of such
+        a file took the file's time, and no rule gave it a message."""
+        body = [ln for ln in lines if ln and ln.strip()]
+        if not body or sum(1 for ln in body if ln.lstrip().startswith("{")) < 0.9 * len(body):
+            return det
+        try:
+            from .detection import score_rule
+            from .induce_json_keys import induce_json_keys
+
+            if det.rule.kind == "json":
+                base = det.rule
+            else:
+                names = [n for n, _s in det.scores]
+                jsons = [r for r in self.list() if r.kind == "json"]
+                jsons.sort(key=lambda r: names.index(r.name) if r.name in names else len(names))
+                if not jsons:
+                    return det
+                base = jsons[0]
+            ind = induce_json_keys(base, lines, stem=stem)
+            if ind is None:
+                return det
+            ind.confidence = round(score_rule(self, ind.rule, body), 4)
+        except Exception:  # noqa: BLE001 - induction is advisory, detection stands
+            return det
+        if ind.confidence < det.confidence or ind.confidence <= 0:
+            return det
+        return Detection(rule=ind.rule, confidence=ind.confidence,
+                         scores=[(ind.rule.name, ind.confidence)] + det.scores, induced=ind)
 
     def _with_level_key(self, det: Detection, lines: Sequence[str], *, stem: str) -> Detection:
         """``det``, or, for a JSON rule that finds no level key in the sample, the same
