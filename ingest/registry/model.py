@@ -94,7 +94,9 @@ class Rule:
     the record's last line (a format that wraps its message in brackets); it is not
     part of the message, nor the blanks before it. ``message_quote``: the quote a
     format puts around its message (a CSV export's text field): the closing one at the
-    message's end is dropped and doubled ones are undone. ``file_date``: the day
+    message's end is dropped and doubled ones are undone. ``message_drop``: a regex of
+    whole lines that are layout, not text (frame lines of one repeated character): they
+    are taken out of the message, and so are the line ends they leave at its end. ``file_date``: the day
     (``YYYY-MM-DD``) a file of times of day only writes in its header (induced rules): its
     first record is on that day, not on the mtime's. ``carrier``: the rule's ``message``
     group is a payload that may itself be a line of another format (syslog ships any
@@ -121,6 +123,7 @@ class Rule:
     body_indent: str | None = None
     message_close: str | None = None
     message_quote: str | None = None
+    message_drop: str | None = None
     file_date: str | None = None
     carrier: bool = False
     payload: bool = False
@@ -204,6 +207,11 @@ class Rule:
                 re.compile(self.fallback_pattern)
             except re.error as exc:
                 raise RuleError(self.name, f"fallback_pattern does not compile: {exc}") from exc
+        if self.message_drop:
+            try:
+                re.compile(self.message_drop)
+            except re.error as exc:
+                raise RuleError(self.name, f"message_drop does not compile: {exc}") from exc
         if self.body_indent:
             try:
                 re.compile(self.body_indent)

@@ -504,6 +504,9 @@ def _message_sql(rule: Rule) -> str:
     if rule.message_close:  # the closing mark alone on the last line is not message
         rx = r"\s*(?:^|\n)[ \t]*" + re.escape(rule.message_close) + r"\s*$"
         msg = f"regexp_replace({msg}, {lit(rx)}, '')"
+    if rule.message_drop:  # layout lines (frames) out, and the line ends they leave at the end
+        rx = "(?m)^(?:" + rule.message_drop.lstrip("^").rstrip("$") + ")$\n?"
+        msg = f"rtrim(regexp_replace({msg}, {lit(rx)}, '', 'g'), chr(10))"
     if rule.message_quote:  # a quoted text: its closing quote off, doubled quotes undone
         q = rule.message_quote
         close = lit(re.escape(q) + r"[ \t]*$")
