@@ -42,6 +42,7 @@ from .induce_blocks import (NUMERIC_LEVEL_SCALES, ANGLE_MESSAGE_RX, CONTINUATION
 from .induce_attrs import framed_induction
 from .induce_heading import fixed_gap, heading_columns
 from .induce_lead import message_lead_fields
+from .induce_records import frame_lines_out, frame_pattern, longer_reading
 from .induce_phrase import (message_level_tag, message_paren_field, _level_line_pairs, _level_phrase, _phrase_rx, _tag_after_level, wrapped_level,
                              wrapped_level_rx)
 from .model import Rule
@@ -174,6 +175,9 @@ def induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | None
     """
     ind = _induce(con, lines, stem=stem, ref=ref)
     rule = ind.rule if ind is not None else None
+    frames = frame_pattern([ln.rstrip("\r\n") for ln in lines if ln and ln.strip()])
+    if rule is not None and frames and frames[1:] in (rule.comment_start or ""):
+        rule.message_drop = frames  # frame lines inside a record are layout, not its text
     if rule is not None and rule.kind == "regex" and rule.pattern:
         field = message_paren_field(rule.pattern, [ln.rstrip("\r\n") for ln in lines])
         if field is not None:
@@ -222,8 +226,9 @@ def _induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | Non
     if comment:
         sample = [ln for ln in sample if not re.match(COMMENT_RE, ln)]
         notes.append(f"{len(commented)} header/comment line(s) starting with '#' in the sample")
+    sample, comment = frame_lines_out(sample, comment, notes)
     name = induced_name(stem)
-    hits = find_layouts(con, sample, ref=ref)
+    hits = longer_reading(find_layouts(con, sample, ref=ref))
     k = preamble(hits[0], sample) if hits else 0
     header_line = sample[k - 1] if k else None
     if k:  # a title / legend block before the records: the file's header lines
@@ -232,7 +237,7 @@ def _induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | Non
         notes.append(f"{k} line(s) before the first record (a title, a legend, a column header): "
                      "header lines of the file, not records")
         sample = sample[k:]
-        hits = find_layouts(con, sample, ref=ref)
+        hits = longer_reading(find_layouts(con, sample, ref=ref))
     wide_ts = False
     best: LayoutHit | None = hits[0] if hits and hits[0].parsed >= 0.5 * len(sample) else None
     pair_levels: list[str] | None = None
@@ -395,11 +400,13 @@ def _induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | Non
         parts.append(rf"(?:\[(?P<{n}>[^\]]*)\])?")
     if phrase is None and delim is None:
         after = [(r[end + 1][0] if glued and len(r) > end + 1 and r[end][0] == "" and r[end][1].startswith("[")
-                  else r[end][0]) if len(r) > end else "" for r in rest_rows]
-        msg_sep = "" if wrapped else (r"\s*" if any(s == "" for s in after) else r"\s+")
+                  else r[end][0]) for r in rest_rows if len(r) > end]  # an empty message has no gap
+        msg_sep = "" if wrapped else (r"\s*" if not after or any(s == "" for s in after) else r"\s+")
         gap = fixed_gap(after) if msg_sep == r"\s+" and not headed else None
         if gap:  # one blank width after the header: more is the message's indentation
-            msg_sep = " " * gap
+            msg_sep = rf"(?: {{{gap}}}|[ \t]*$)"
+        elif msg_sep == r"\s+" and len(after) < len(rest_rows):
+            msg_sep = r"(?:\s+|\s*$)"  # a line with the header only (an empty message)
     if end and cols[end - 1][0] == "sep" and cols[end - 1][1][0] == "|":
         # a delimited format: the message starts right after the delimiter (and the one
         # blank every line puts after it)
@@ -453,13 +460,15 @@ def _induce(con: Any, lines: Sequence[str], *, stem: str, ref: dt.datetime | Non
 
 def _header_level_column(rows: list[list[tuple[str, str]]], start: int, words: dict[str, str]) -> int | None:
     """The header line's level column at or after ``start`` (None: none): a column
-    present in STABLE of the header lines, a level word in LEVEL_SHARE of them, within
+    present in STABLE of the header lines, a level word in LEVEL_SHARE of them (or a few
+    capitalised words, most of them levels: a format's own kinds beside them), within
     the header's few tokens (a record id and a ``LEVEL:`` label may come first)."""
     for c in range(start, start + MAX_HEADER_TOKENS):
         toks = [r[c][1] for r in rows if len(r) > c]
         if len(toks) < STABLE * len(rows):
             return None
-        if sum(1 for t in toks if _kind(t, words) == "level") >= LEVEL_SHARE * len(toks):
+        if sum(1 for t in toks if _kind(t, words) == "level") >= LEVEL_SHARE * len(toks) \
+                or enum_level_column(toks, words):  # a few words, most of them levels
             return c
     return None
 
@@ -505,7 +514,8 @@ def _header_body_induction(name: str, pattern: str, hb: HeaderBody, rows: list[l
             toks = [r[c][1] for r in rows if len(r) > c]
             seps = _sep_rx([r[c][0] for r in rows if len(r) > c])
             if c == lvl:
-                rx, have_level = _column_rx("level", toks, names, have_level, info, words)
+                full = sum(1 for t in toks if _kind(t, words) == "level") >= LEVEL_SHARE * len(toks)
+                rx, have_level = _column_rx("level" if full else "enum_level", toks, names, have_level, info, words)
                 parts.append(seps + rx)
             elif len(set(toks)) == 1:
                 parts.append(seps + re.escape(toks[0]))

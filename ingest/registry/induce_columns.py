@@ -20,7 +20,7 @@ LEVEL_SYMBOLS: dict[str, str] = {".": "DEBUG", "-": "TRACE", "*": "INFO", "#": "
 #: Level spellings beyond the shared alias table (four-letter column abbreviations),
 #: written into an induced rule's ``severity_map`` when its sample uses them.
 LEVEL_EXTRA: dict[str, str] = {"erro": "ERROR", "eror": "ERROR", "debu": "DEBUG", "debg": "DEBUG",
-                               "trac": "TRACE", "trce": "TRACE", "warng": "WARN", "wrn": "WARN",
+                               "trac": "TRACE", "trce": "TRACE", "dbug": "DEBUG", "warng": "WARN", "wrn": "WARN",
                                "inf": "INFO", "fatl": "FATAL", "crt": "FATAL", "panc": "FATAL",
                                "v": "TRACE", "d": "DEBUG", "vrb": "TRACE", "trc": "TRACE", "ftl": "FATAL"}
 
@@ -198,7 +198,10 @@ def _column_rx(kind: str, toks: list[str], names: _Names, have_level: bool,
             info.append({"field": "severity", "kind": "level symbols",
                          "values": {t: LEVEL_SYMBOLS[t] for t in seen}})
             return f"(?P<severity>{alts})", True
-        alts = "|".join(_level_spellings([_wrap(t)[1].strip() for t in toks], words))
+        cores = [_wrap(t)[1].strip() for t in toks]
+        alts = "|".join(_level_spellings(cores, words))
+        if any(len(c) == 1 for c in cores) and all(c.isupper() for c in cores):
+            alts += "|[A-Z]"  # a letter column: a letter no table reads (C) still opens a record
         info.append({"field": "severity", "kind": "level word" if any(len(_wrap(t)[1]) > 1 for t in toks)
                      else "level letter", "wrapped": pre + suf})
         return (re.escape(pre) + r"\s*(?P<severity>" + alts + r")\s*" + re.escape(suf)), True

@@ -38,7 +38,13 @@ _LEADS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("id closed by ')'", r"(?P<NAME>[^\s()]+)\)", ("context", "tag")),
     ("name before the header's ' - '", r"(?P<NAME>\S+) - ", ("subsystem", "component", "tag")),
     ("name before ': '", r"(?P<NAME>\S+):\s+", ("component", "source", "tag")),
+    ("name padded before ' : '", r"(?P<NAME>\S+) +: +", ("logger", "component", "source")),
 )
+#: A bracketed field followed by a padded ``name : `` opens a run of header fields even
+#: when the header before it does not end with a bracket (a thread in brackets, then a
+#: class column, after a ``---`` separator): a request tag of the text is not followed
+#: by a spaced colon in nearly every message.
+_BRACKET_THEN_NAME_RE = re.compile(r"\[[^\]\n]*\]\s+\S+ +: +\S")
 _BRACKETED = ("bracketed field", "id closed by ')'")
 #: A ``name: `` lead is a field only when STABLE of its names are identifiers (a digit or
 #: punctuation in them: ``0-io``, ``net.rx``); a plain word before a colon (``Error:``,
@@ -77,7 +83,8 @@ def message_lead_fields(pattern: str, lines: list[str],
         for kind, lead, names in _LEADS:
             if kind.startswith("name before the header") and not dash:
                 continue
-            if kind == "bracketed field" and not bracketed:
+            if kind == "bracketed field" and not bracketed and \
+                    _opens(_BRACKET_THEN_NAME_RE, msgs) < STABLE * len(msgs):
                 continue  # a bracket after a ':' or a '--' is the text's (a request tag)
             if kind == "name before ': '" and not added:
                 continue  # 'source.c: text' right after the header is the text's
@@ -88,7 +95,7 @@ def message_lead_fields(pattern: str, lines: list[str],
             hits = _opens(rx, msgs)
             if hits < (BRACKET_LEAD_SHARE if kind in _BRACKETED else STABLE) * len(msgs):
                 continue
-            if kind == "name before ': '" and sum(
+            if kind in ("name before ': '", "name padded before ' : '") and sum(
                     1 for m in msgs if (h := rx.match(m)) and _IDENT_RE.fullmatch(h.group(n))) < STABLE * len(msgs):
                 continue
             body = lead.replace("NAME", n)
