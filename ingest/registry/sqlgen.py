@@ -25,6 +25,7 @@ from logpilot_kernel.schema import NOTE_KEYS, SEVERITIES, severity_sql_case
 from .. import timestamps as _ts
 from .. import zones as _zones
 from .model import EPOCH_FORMATS, GOLDEN_GROUPS, HTTP_STATUS_FIELDS, SEVERITY_WORDS, Rule
+from .sqlsplit import kv_matches_sql, split_select
 
 #: Kept as names of this module for callers that used them here.
 TZ_ABBREV_MINUTES = _ts.TZ_ABBREV_MINUTES
@@ -141,6 +142,14 @@ def _fields_regex(rule: Rule) -> str:
     if "-" in rule.severity_map and rule.severity_field in has:  # '-' is a level mark here
         sev_src = f"nullif(trim(g.{field[rule.severity_field]}), '')"
     svc = f"coalesce({grp('service')}, {_default_service(rule)}, {grp('program')})"
+    base = (f"SELECT rn, origin, origin_offset, raw, dir_service, bad_utf8, {_head_sql(rule, 'raw')} AS first_line, "
+            f"{_rest_sql(rule, 'raw')} AS rest FROM {{src}}")
+    g_sql = f"regexp_extract(first_line, {lit(wrapped)}, {name_list})"
+    # lines whose layout the pattern's delimiters fix are cut instead (see .sqlsplit)
+    cut = split_select(rule.pattern or "", len(names), base, "first_line", g_sql,
+                       len(names) + 1 if header_only else None) if header_lines(rule) == 1 else None
+    if cut is not None:
+        base, g_sql = cut
     return f"""
     SELECT rn, origin, origin_offset, raw, dir_service, bad_utf8, rest,
       {matched} AS matched,
@@ -153,11 +162,8 @@ def _fields_regex(rule: Rule) -> str:
       nullif({entries_sql}, '') AS ctx_parts,
       {keys_sql} AS ctx_keys
     FROM (SELECT *{cleaned} FROM (SELECT rn, origin, origin_offset, raw, dir_service, bad_utf8, rest, first_line,
-            regexp_extract(first_line, {lit(wrapped)}, {name_list}) AS g
-          FROM (SELECT rn, origin, origin_offset, raw, dir_service, bad_utf8,
-                  {_head_sql(rule, "raw")} AS first_line,
-                  {_rest_sql(rule, "raw")} AS rest
-                FROM {{src}})))"""
+            {g_sql} AS g
+          FROM ({base})))"""
 
 
 def header_lines(rule: Rule) -> int:
@@ -370,7 +376,7 @@ def _severity_map_sql(rule: Rule, key: str) -> str:
 def _kv_pairs_sql(rule_keys: str) -> str:
     """Message key=value pairs as a list of {k, v} (keys the rule already set skipped)."""
     return (f"CASE WHEN contains(message, '=') THEN list_slice(list_filter(list_transform("
-            f"regexp_extract_all(message, {lit(KV_RE)}), "
+            f"{kv_matches_sql('message', KV_RE)}, "
             "lambda x: {'k': substr(x, 1, strpos(x, '=') - 1), 'v': substr(x, strpos(x, '=') + 1)}), "
             f"lambda e: NOT list_contains({rule_keys}, e.k)), 1, {MAX_KV}) END")
 
